@@ -1,0 +1,3 @@
+"""codepilot: double-check and draft code with an LLM."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from codepilot.cli import main
+
+raise SystemExit(main())

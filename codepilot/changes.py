@@ -1,0 +1,232 @@
+"""From changed files to reviewable changes: which files are skipped (and why), each version read once
+and parsed once, and every changed line put in exactly one change under its innermost definition."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from codepilot import globs
+from codepilot.config import Config
+from codepilot.diff import SUBMODULE, SYMLINK, FileChange, Hunk, Source, whole_file_hunk
+from codepilot.git import NULL_SHA, Repo
+from codepilot.syntax import Definition, Language, Outline, detect, outline
+
+_GENERATED_MARK = re.compile(
+    rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
+    rb" (?:by|from|with)", re.IGNORECASE)
+
+
+@dataclass
+class Change:
+    """Changed lines under one definition (or one hunk at module level): the contract's `change`."""
+
+    symbol: str | None
+    kind: str
+    start_line: int
+    end_line: int
+    added_lines: list[int] = field(default_factory=list)
+    removed_lines: list[int] = field(default_factory=list)
+    hunks: list[int] = field(default_factory=list)  # indices into the file's hunks
+    side: str = "new"  # which version start_line/end_line refer to
+
+    def to_json(self) -> dict[str, object]:
+        return {"symbol": self.symbol, "kind": self.kind, "start_line": self.start_line,
+                "end_line": self.end_line, "added_lines": self.added_lines,
+                "removed_lines": self.removed_lines}
+
+
+@dataclass
+class ReviewFile:
+    diff: FileChange
+    language: Language
+    old_text: str | None
+    new_text: str | None
+    changes: list[Change]
+
+    @property
+    def path(self) -> str:
+        return self.diff.path
+
+    @property
+    def status(self) -> str:
+        return "binary" if self.diff.binary else self.diff.status
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"path": self.path, "old_path": self.diff.old_path, "status": self.status,
+                                  "language": self.language.name,
+                                  "changes": [c.to_json() for c in self.changes]}
+        if self.diff.old_mode != self.diff.new_mode and "000000" not in (self.diff.old_mode, self.diff.new_mode):
+            out["mode"] = {"old": self.diff.old_mode, "new": self.diff.new_mode}
+        return out
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class ChangeSet:
+    source: Source
+    files: list[ReviewFile]
+    skipped: list[Skipped]
+
+    def file(self, path: str) -> ReviewFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+def _rule_reason(fc: FileChange, cfg: Config, attrs: dict[str, set[str]]) -> str | None:
+    """Skips decided by name, mode and attributes, before any content is read."""
+    path = fc.path
+    if pattern := globs.matches(path, cfg.deny):
+        return f"denied: matches {pattern}; never sent"
+    if SUBMODULE in (fc.old_mode, fc.new_mode):
+        return "submodule"
+    if SYMLINK in (fc.new_mode if fc.status != "deleted" else fc.old_mode,):
+        return "symlink"
+    if fc.binary:
+        return "binary"
+    if pattern := globs.matches(path, cfg.exclude):
+        return f"excluded: matches {pattern}"
+    if cfg.include and not globs.matches(path, cfg.include):
+        return "not included by the include globs"
+    if "linguist-generated" in attrs.get(path, ()):
+        return "generated (linguist-generated)"
+    if "linguist-vendored" in attrs.get(path, ()):
+        return "vendored (linguist-vendored)"
+    if pattern := globs.matches(path, cfg.generated):
+        return f"generated or vendored: matches {pattern}"
+    return None
+
+
+def _content_reason(data: bytes, cfg: Config) -> str | None:
+    if len(data) > cfg.max_file_bytes:
+        return f"too large: {len(data)} bytes > max_file_bytes {cfg.max_file_bytes}"
+    if b"\0" in data[:8000]:
+        return "binary"
+    lines = data.count(b"\n") + 1
+    if len(data) > 2000 and len(data) / lines > cfg.max_line_length:
+        return f"minified: {len(data) // lines} characters per line on average"
+    if _GENERATED_MARK.search(b"\n".join(data.split(b"\n", 5)[:5])):
+        return "generated: marked as generated in its first lines"
+    return None
+
+
+def _attributes(repo: Repo, paths: list[str]) -> dict[str, set[str]]:
+    """linguist-generated / linguist-vendored from .gitattributes, in one `git check-attr` call."""
+    if not paths:
+        return {}
+    out = repo.git("check-attr", "-z", "--stdin", "linguist-generated", "linguist-vendored",
+                   stdin="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0")
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    found: dict[str, set[str]] = {}
+    for i in range(0, len(fields) - 2, 3):
+        if fields[i + 2] in ("set", "true"):
+            found.setdefault(fields[i], set()).add(fields[i + 1])
+    return found
+
+
+def _read_new(repo: Repo, fc: FileChange) -> bytes | None:
+    if fc.status == "deleted":
+        return None
+    if fc.new_sha != NULL_SHA:
+        return repo.blob(fc.new_sha)
+    try:
+        return (repo.root / fc.path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+
+
+def _decode(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> ChangeSet:
+    """Read, filter and outline every changed file; map every changed line into one change."""
+    attrs = _attributes(repo, [fc.path for fc in files])
+    out, skipped = [], []
+    for fc in files:
+        reason = _rule_reason(fc, cfg, attrs)
+        old = repo.blob(fc.old_sha) if reason is None and fc.old_path is not None else None
+        new = _read_new(repo, fc) if reason is None else None
+        if reason is None:
+            reason = _content_reason(new if new is not None else (old or b""), cfg)
+        if reason == "binary" or fc.binary:
+            fc.binary = True
+            out.append(ReviewFile(fc, detect(fc.path), None, None, []))
+        if reason is not None:
+            skipped.append(Skipped(fc.path, reason))
+            continue
+        if fc.untracked:
+            fc.hunks = whole_file_hunk(_decode(new) or "")
+        lang = detect(fc.path, (new or old or b"")[:200])
+        out.append(ReviewFile(fc, lang, _decode(old), _decode(new), map_changes(fc.hunks, lang, old, new)))
+    return ChangeSet(source, out, skipped)
+
+
+def map_changes(hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes | None) -> list[Change]:
+    """Every added line (new numbering) and removed line (old numbering) into exactly one change."""
+    has_added = any(ln.kind == "+" for h in hunks for ln in h.lines)
+    has_removed = any(ln.kind == "-" for h in hunks for ln in h.lines)
+    new_outline = outline(lang, new) if new is not None and has_added else None
+    old_outline = outline(lang, old) if old is not None and has_removed else None
+    if new_outline is None and new is not None and has_removed and lang.parsed:
+        new_outline = outline(lang, new)
+    groups: dict[object, Change] = {}
+    kind = "module" if lang.parsed else "file"
+    for hi, hunk in enumerate(hunks):
+        for ln in hunk.lines:
+            if ln.kind == " ":
+                continue
+            if ln.kind == "+":
+                assert ln.new is not None
+                key, change = _for_added(ln.new, new_outline, hi, hunk, kind)
+            else:
+                assert ln.old is not None
+                key, change = _for_removed(ln.old, old_outline, new_outline, hi, hunk, kind)
+            c = groups.setdefault(key, change)
+            (c.added_lines if ln.kind == "+" else c.removed_lines).append(ln.new if ln.kind == "+" else ln.old)  # type: ignore[arg-type]
+            if not c.hunks or c.hunks[-1] != hi:
+                c.hunks.append(hi)
+    changes = list(groups.values())
+    for c in changes:
+        if c.symbol is None:
+            _hunk_span(c, hunks)
+    changes.sort(key=lambda c: (c.start_line, c.side, c.symbol or ""))
+    return changes
+
+
+def _from_def(d: Definition, side: str) -> Change:
+    return Change(d.symbol, d.kind, d.start_line, d.end_line, side=side)
+
+
+def _for_added(line: int, new: Outline | None, hi: int, hunk: Hunk, kind: str) -> tuple[object, Change]:
+    d = new.at(line) if new else None
+    if d is None:
+        return ("hunk", hi), Change(None, kind, hunk.new_start, hunk.new_start)
+    return ("new", d), _from_def(d, "new")
+
+
+def _for_removed(line: int, old: Outline | None, new: Outline | None, hi: int, hunk: Hunk,
+                 kind: str) -> tuple[object, Change]:
+    d = old.at(line) if old else None
+    if d is None:
+        return ("hunk", hi), Change(None, kind, hunk.new_start, hunk.new_start)
+    twins = new.named(d.symbol) if new else []
+    if twins:
+        near = min(twins, key=lambda t: abs(t.start_line - hunk.new_start))
+        return ("new", near), _from_def(near, "new")
+    return ("old", d), _from_def(d, "old")
+
+
+def _hunk_span(c: Change, hunks: list[Hunk]) -> None:
+    """A module-level change spans its lines: new-file lines where it adds, old-file lines otherwise."""
+    if c.added_lines:
+        c.start_line, c.end_line = min(c.added_lines), max(c.added_lines)
+    else:
+        c.start_line, c.end_line, c.side = min(c.removed_lines), max(c.removed_lines), "old"

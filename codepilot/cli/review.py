@@ -1,0 +1,74 @@
+"""`codepilot review`: double-check a change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from codepilot.errors import UsageError
+
+FORMATS = ["text", "json", "markdown", "sarif", "github"]
+
+
+@click.command("review")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Review the index against HEAD (what `git commit` would record).")
+@click.option("--base", metavar="REF", help="Review merge-base(REF, head)..head.")
+@click.option("--head", metavar="REF", help="The head for --base (default HEAD).")
+@click.option("--commit", metavar="REV", help="Review one commit against its first parent.")
+@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL",
+              help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env CODEPILOT_MODEL].")
+@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL",
+              help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env OPENAI_BASE_URL].")
+@click.option("--dry-run", is_flag=True, help="Build everything, call no model: print what would be sent.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format; github = GitHub Actions workflow annotations.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              help="Exit 1 when a finding at or above this severity is reported [default error].")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default 4].")
+@click.option("--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default 6000].")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
+@click.option("--publish", type=click.Choice(["github"]), help="Post the review on the pull request.")
+@click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
+def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | None, commit: str | None,
+            model: str | None, base_url: str | None, dry_run: bool, fmt: str, output: str | None,
+            patch_dir: str | None, fail_on: str | None, concurrency: int | None,
+            max_request_tokens: int | None, no_cache: bool, publish: str | None, apply_: bool) -> int:
+    """Double-check changes: findings on the right lines, fixes as patch files.
+
+    By default every uncommitted change (index and work tree, untracked files too) against HEAD.
+    PATHS limit any source to these files or folders."""
+    from codepilot import review
+
+    opts = review.Options(
+        paths=paths, staged=staged, base=base, head=head, commit=commit,
+        overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir, "fail_on": fail_on,
+                   "concurrency": concurrency, "max_request_tokens": max_request_tokens},
+    )
+    if dry_run:
+        return _dry_run(review.prepare(opts), fmt, output)
+    raise UsageError("no model configured: pass --model, set CODEPILOT_MODEL or OPENAI_API_KEY, or set model "
+                     "in [tool.codepilot]; --dry-run works without one")
+
+
+def _dry_run(prepared: object, fmt: str, output: str | None) -> int:
+    from codepilot.reports import dryrun
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--dry-run prints text or json, not {fmt}")
+    text = dryrun.to_json(prepared) if fmt == "json" else dryrun.to_text(prepared)  # type: ignore[arg-type]
+    write_output(text, output)
+    return 0
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write {output}: {e.strerror}") from None
+    else:
+        click.echo(text, nl=False)

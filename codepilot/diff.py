@@ -1,0 +1,206 @@
+"""What changed: the change source (worktree, staged, range, commit) resolved to two sides, and the
+files and hunks between them, from `git diff --raw -z` (names, modes, blobs) and the patch text
+parsed by unidiff (hunks and line numbers)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from codepilot.errors import GitError, UsageError
+from codepilot.git import EMPTY_TREE, NULL_SHA, Repo
+
+SourceKind = Literal["worktree", "staged", "range", "commit"]
+SUBMODULE, SYMLINK = "160000", "120000"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The two sides of a review: `old` is a commit (or the empty tree); `new` a commit, or the
+    index (`staged`) or the work tree (`worktree`) when None."""
+
+    kind: SourceKind
+    old: str
+    new: str | None
+    label: str
+
+    def diff_args(self) -> list[str]:
+        if self.kind == "staged":
+            return ["--cached", self.old]
+        if self.kind == "worktree":
+            return [self.old]
+        assert self.new is not None
+        return [self.old, self.new]
+
+
+@dataclass
+class Line:
+    kind: str  # " " context, "+" added, "-" removed
+    old: int | None
+    new: int | None
+    text: str
+
+
+@dataclass
+class Hunk:
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    lines: list[Line]
+
+    def header(self) -> str:
+        return f"@@ -{self.old_start},{self.old_len} +{self.new_start},{self.new_len} @@"
+
+
+@dataclass
+class FileChange:
+    """One changed file: names, modes and blobs from the raw diff, hunks from the patch."""
+
+    path: str
+    old_path: str | None
+    status: str  # added, modified, deleted, renamed, binary (set later), untracked files are "added"
+    old_mode: str
+    new_mode: str
+    old_sha: str
+    new_sha: str
+    hunks: list[Hunk] = field(default_factory=list)
+    binary: bool = False
+    untracked: bool = False
+
+    @property
+    def mode_only(self) -> bool:
+        return self.old_mode != self.new_mode and not self.hunks and self.old_sha == self.new_sha
+
+
+def resolve_source(repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None,
+                   commit: str | None = None) -> Source:
+    """The change source the options name (the contract's table); errors are one clear line."""
+    if sum([staged, base is not None, commit is not None]) > 1:
+        raise UsageError("choose one of --staged, --base and --commit")
+    if head is not None and base is None:
+        raise UsageError("--head needs --base")
+    if base is not None:
+        return _range(repo, base, head or "HEAD")
+    if commit is not None:
+        sha = repo.commit(commit)
+        parents = repo.git("rev-list", "--parents", "-n", "1", sha).decode().split()
+        return Source("commit", parents[1] if len(parents) > 1 else EMPTY_TREE, sha, f"commit {sha[:12]}")
+    old = repo.head() or EMPTY_TREE
+    if staged:
+        return Source("staged", old, None, "staged changes")
+    return Source("worktree", old, None, "uncommitted changes")
+
+
+def _range(repo: Repo, base: str, head: str) -> Source:
+    if head == "HEAD" and repo.head() is None:
+        raise GitError("HEAD has no commits yet: --base needs a commit to compare with")
+    base_sha, head_sha = repo.commit(base), repo.commit(head)
+    out = repo.try_git("merge-base", base_sha, head_sha)
+    if not out:
+        if repo.shallow:
+            raise GitError(f"no merge base of {base} and {head} in this shallow clone: fetch more history "
+                           "(git fetch --unshallow, or fetch-depth: 0 in actions/checkout)")
+        raise GitError(f"{base} and {head} have no common history")
+    mb = out.decode().split()[0]
+    return Source("range", mb, head_sha, f"{base}...{head} (merge base {mb[:12]})")
+
+
+def _parse_raw(data: bytes) -> list[FileChange]:
+    fields = data.split(b"\0")
+    out: list[FileChange] = []
+    i = 0
+    while i < len(fields) - 1:
+        meta = fields[i].decode().lstrip(":").split()
+        old_mode, new_mode, old_sha, new_sha, status = meta[:5]
+        if status[0] in "RC":
+            old_path, path = fields[i + 1].decode(errors="surrogateescape"), fields[i + 2].decode(
+                errors="surrogateescape")
+            i += 3
+        else:
+            old_path = path = fields[i + 1].decode(errors="surrogateescape")
+            i += 2
+        kind = {"A": "added", "D": "deleted", "R": "renamed", "C": "added"}.get(status[0], "modified")
+        out.append(FileChange(path, None if kind == "added" else old_path, kind, old_mode, new_mode,
+                              old_sha, new_sha))
+    return out
+
+
+def _hunks(patched: list[object]) -> list[Hunk]:
+    hunks = []
+    for h in patched:
+        lines = [Line(ln.line_type, ln.source_line_no, ln.target_line_no, ln.value.rstrip("\n"))
+                 for ln in h if ln.line_type in " +-"]  # type: ignore[attr-defined]
+        hunks.append(Hunk(h.source_start, h.source_length, h.target_start,  # type: ignore[attr-defined]
+                          h.target_length, lines))  # type: ignore[attr-defined]
+    return hunks
+
+
+def _attach_patch(files: list[FileChange], patch: str) -> None:
+    """Give each raw entry its hunks. git writes the patch in the raw order, one `diff --git` each."""
+    chunks = ["diff --git " + c for c in ("\n" + patch).split("\ndiff --git ")[1:]]
+    if len(chunks) != len(files):
+        raise GitError(f"git diff gave {len(chunks)} patches for {len(files)} files")
+    for fc, chunk in zip(files, chunks, strict=True):
+        try:
+            parsed = PatchSet(chunk)
+        except UnidiffParseError as e:
+            raise GitError(f"cannot parse the diff of {fc.path}: {e}") from None
+        if parsed:
+            pf = parsed[0]
+            fc.binary = bool(pf.is_binary_file)
+            fc.hunks = _hunks(list(pf))
+
+
+def changed_files(repo: Repo, source: Source, pathspecs: list[str], untracked: bool = True) -> list[FileChange]:
+    """Every file the source changes under `pathspecs`, with its hunks; untracked files count as added
+    for the default (work tree) source."""
+    common = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
+    tail = ["--", *pathspecs]
+    raw = repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common,
+                   *source.diff_args(), *tail)
+    files = _parse_raw(raw)
+    if files:
+        patch = repo.git("--literal-pathspecs", "diff", "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/",
+                         *common, *source.diff_args(), *tail)
+        _attach_patch(files, patch.decode("utf-8", "replace"))
+    if source.kind == "worktree" and untracked:
+        files.extend(_untracked(repo, pathspecs))
+    return files
+
+
+def _untracked(repo: Repo, pathspecs: list[str]) -> list[FileChange]:
+    out = repo.git("--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard", "--full-name",
+                   "--", *pathspecs)
+    files = []
+    for name in filter(None, out.decode(errors="surrogateescape").split("\0")):
+        full = repo.root / name
+        mode = SYMLINK if full.is_symlink() else ("100755" if full.stat().st_mode & 0o111 else "100644")
+        files.append(FileChange(name, None, "added", "000000", mode, NULL_SHA, NULL_SHA, untracked=True))
+    return files
+
+
+def whole_file_hunk(text: str) -> list[Hunk]:
+    """An untracked file as one hunk of added lines (what `git diff /dev/null file` would show)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return []
+    return [Hunk(0, 0, 1, len(lines), [Line("+", None, i + 1, t) for i, t in enumerate(lines)])]
+
+
+def to_pathspecs(repo: Repo, paths: tuple[str, ...], cwd: Path) -> list[str]:
+    """User paths (relative to where they stand) as repository-relative literal pathspecs."""
+    specs = []
+    for p in paths:
+        rel = os.path.relpath(os.path.abspath(os.path.join(cwd, p)), repo.root)
+        if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+            raise UsageError(f"{p}: outside the repository {repo.root}")
+        specs.append(Path(rel).as_posix())
+    return specs

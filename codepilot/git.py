@@ -1,0 +1,108 @@
+"""The only place that runs git: a tiny helper with NUL-separated output, plus one long-lived
+`git cat-file --batch` (through GitPython) for reading blobs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codepilot.errors import GitError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+NULL_SHA = "0" * 40
+_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+# Options that make git's output independent of the user's settings where we parse it.
+_STABLE = ("-c", "core.quotepath=off", "-c", "color.ui=never", "-c", "diff.noprefix=false",
+           "-c", "diff.mnemonicPrefix=false", "-c", "diff.external=", "-c", "core.pager=cat")
+
+
+def git_env(cwd: Path) -> dict[str, str]:
+    """The environment for git: hook variables (GIT_DIR, GIT_INDEX_FILE, ...) made absolute, so that
+    commands run from the repository root still find what the hook meant."""
+    env = dict(os.environ)
+    for var in _PATH_VARS:
+        if env.get(var) and not os.path.isabs(env[var]):
+            env[var] = str((cwd / env[var]).resolve())
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def first_line(stderr: bytes) -> str:
+    lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    return (fatal or lines or ["git failed"])[0].removeprefix("fatal: ").removeprefix("error: ")
+
+
+def run(cwd: Path, env: dict[str, str], *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
+    proc = subprocess.run(["git", *_STABLE, *args], cwd=cwd, env=env, input=stdin,
+                          capture_output=True, check=False)
+    if check and proc.returncode != 0:
+        raise GitError(first_line(proc.stderr))
+    return proc.stdout
+
+
+@dataclass
+class Repo:
+    """A work tree and how to run git in it."""
+
+    root: Path
+    git_dir: Path
+    env: dict[str, str]
+    shallow: bool
+    _blobs: Any = field(default=None, repr=False)
+
+    def git(self, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
+        return run(self.root, self.env, *args, check=check, stdin=stdin)
+
+    def try_git(self, *args: str) -> bytes | None:
+        proc = subprocess.run(["git", *_STABLE, *args], cwd=self.root, env=self.env, capture_output=True)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def head(self) -> str | None:
+        """HEAD's commit, or None in a repository with no commits yet."""
+        out = self.try_git("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        return out.decode().strip() if out else None
+
+    def commit(self, rev: str) -> str:
+        out = self.try_git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        if not out:
+            raise GitError(f"unknown revision {rev!r}: not a commit in this repository")
+        return out.decode().strip()
+
+    def blob(self, sha: str) -> bytes:
+        """One object's content through a single long-lived `git cat-file --batch`."""
+        if self._blobs is None:
+            import git as gitpython  # GitPython; imported here, off the start-up path
+
+            self._blobs = gitpython.cmd.Git(str(self.root))
+            self._blobs.update_environment(**{k: v for k, v in self.env.items() if k.startswith("GIT_")})
+        data: bytes = self._blobs.get_object_data(sha)[3]
+        return data
+
+    def close(self) -> None:
+        if self._blobs is not None:
+            self._blobs.clear_cache()
+            self._blobs = None
+
+
+def open_repo(cwd: Path | None = None) -> Repo:
+    """The repository containing `cwd` (honours GIT_DIR/GIT_WORK_TREE as hooks set them)."""
+    cwd = (cwd or Path.cwd()).resolve()
+    env = git_env(cwd)
+    proc = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--is-shallow-repository"],
+        cwd=cwd, env=env, capture_output=True,
+    )
+    if proc.returncode != 0:
+        msg = first_line(proc.stderr)
+        if "not a git repository" in msg:
+            raise GitError(f"not a git repository: {cwd}")
+        raise GitError(msg)
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 3 or not lines[0]:
+        raise GitError(f"no work tree here (a bare repository?): {cwd}")
+    return Repo(root=Path(lines[0]), git_dir=Path(lines[1]), env=env, shallow=lines[2] == "true")

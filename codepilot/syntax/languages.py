@@ -1,0 +1,108 @@
+"""The language registry: extensions, shebangs, grammar wheels and the rules each grammar needs.
+
+Grammars come from the official per-language wheels (`tree-sitter-python`, ...), which ship compiled
+code: nothing is downloaded at run time."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    module: str | None = None  # grammar wheel; None = reviewed at file level only
+    function: str = "language"
+    query: str | None = None  # file in syntax/queries/
+    wrappers: frozenset[str] = frozenset()  # parents whose lines belong to the definition they wrap
+    leading: frozenset[str] = frozenset()  # preceding siblings that belong to the next definition
+
+    @property
+    def parsed(self) -> bool:
+        return self.module is not None
+
+
+_JS_WRAPPERS = frozenset({"export_statement"})
+_JS_LEADING = frozenset({"decorator"})
+
+LANGUAGES: dict[str, Language] = {
+    lang.name: lang
+    for lang in [
+        Language("python", "tree_sitter_python", query="python.scm", wrappers=frozenset({"decorated_definition"})),
+        Language("javascript", "tree_sitter_javascript", query="javascript.scm", wrappers=_JS_WRAPPERS,
+                 leading=_JS_LEADING),
+        Language("typescript", "tree_sitter_typescript", "language_typescript", "typescript.scm",
+                 _JS_WRAPPERS, _JS_LEADING),
+        Language("tsx", "tree_sitter_typescript", "language_tsx", "typescript.scm", _JS_WRAPPERS, _JS_LEADING),
+        Language("go", "tree_sitter_go", query="go.scm"),
+        Language("rust", "tree_sitter_rust", query="rust.scm", leading=frozenset({"attribute_item"})),
+        Language("java", "tree_sitter_java", query="java.scm"),
+        Language("c", "tree_sitter_c", query="c.scm"),
+        Language("cpp", "tree_sitter_cpp", query="cpp.scm", wrappers=frozenset({"template_declaration"})),
+        Language("ruby", "tree_sitter_ruby", query="ruby.scm"),
+        Language("php", "tree_sitter_php", "language_php", "php.scm"),
+        Language("csharp", "tree_sitter_c_sharp", query="csharp.scm"),
+    ]
+}
+
+_BY_EXTENSION = {
+    ".py": "python", ".pyi": "python", ".pyw": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".go": "go", ".rs": "rust", ".java": "java",
+    ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".c++": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".ipp": "cpp", ".inl": "cpp",
+    ".rb": "ruby", ".rake": "ruby", ".gemspec": "ruby", ".ru": "ruby",
+    ".php": "php", ".phtml": "php", ".cs": "csharp",
+}
+_BY_NAME = {"Rakefile": "ruby", "Gemfile": "ruby", "Guardfile": "ruby", "Vagrantfile": "ruby"}
+_SHEBANG = {"python": "python", "node": "javascript", "ruby": "ruby", "php": "php", "deno": "typescript",
+            "ts-node": "typescript", "bun": "javascript"}
+# Languages we only name (reviewed at file level).
+_OTHER = {
+    ".md": "markdown", ".rst": "rst", ".txt": "text", ".json": "json", ".yaml": "yaml", ".yml": "yaml",
+    ".toml": "toml", ".ini": "ini", ".cfg": "ini", ".sh": "shell", ".bash": "shell", ".zsh": "shell",
+    ".html": "html", ".htm": "html", ".css": "css", ".scss": "scss", ".sql": "sql", ".kt": "kotlin",
+    ".swift": "swift", ".scala": "scala", ".lua": "lua", ".pl": "perl", ".r": "r", ".dart": "dart",
+    ".vue": "vue", ".svelte": "svelte", ".xml": "xml", ".proto": "protobuf", ".tf": "terraform",
+    ".ex": "elixir", ".exs": "elixir", ".erl": "erlang", ".hs": "haskell", ".ml": "ocaml", ".zig": "zig",
+}
+_OTHER_SHEBANG = {"sh": "shell", "bash": "shell", "zsh": "shell", "perl": "perl"}
+
+
+def _from_shebang(first_line: bytes) -> str | None:
+    if not first_line.startswith(b"#!"):
+        return None
+    words = first_line[2:].decode("utf-8", "replace").split()
+    if not words:
+        return None
+    prog = words[1] if words[0].endswith("/env") and len(words) > 1 else words[0].rsplit("/", 1)[-1]
+    if prog == "-S" and len(words) > 2:
+        prog = words[2]
+    prog = prog.rstrip("0123456789.")
+    return _SHEBANG.get(prog) or _OTHER_SHEBANG.get(prog)
+
+
+def detect(path: str, head: bytes = b"") -> Language:
+    """The language of `path`, from its extension, its name, or else its shebang line."""
+    p = PurePosixPath(path)
+    name = _BY_EXTENSION.get(p.suffix.lower()) or _BY_NAME.get(p.name)
+    if name is None and head:
+        name = _from_shebang(head.split(b"\n", 1)[0])
+    if name is None:
+        name = _OTHER.get(p.suffix.lower(), "text")
+    return LANGUAGES.get(name) or Language(name)
+
+
+@lru_cache(maxsize=None)
+def grammar(lang: Language) -> Any:
+    import tree_sitter
+
+    assert lang.module is not None
+    module = importlib.import_module(lang.module)
+    return tree_sitter.Language(getattr(module, lang.function)())

@@ -1,0 +1,159 @@
+"""Which definition each line of a file sits in: the innermost one, qualified by its parents."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from codepilot.syntax.languages import Language, grammar
+
+_CONTAINERS = {"class", "struct", "interface", "impl", "trait", "enum"}
+_DECLARATOR_NAMES = {"identifier", "field_identifier", "qualified_identifier", "destructor_name",
+                     "operator_name", "template_function", "type_identifier"}
+_GENERICS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A definition's qualified name, its kind and its lines (1-based, inclusive)."""
+
+    symbol: str
+    kind: str
+    start_line: int
+    end_line: int
+
+
+@dataclass
+class Outline:
+    """The definitions of one version of a file, and for each line the innermost one."""
+
+    definitions: list[Definition]
+    _owner: list[int]  # per 0-based line: index into definitions, or -1
+
+    def at(self, line: int) -> Definition | None:
+        """The innermost definition containing 1-based `line`, or None at module level."""
+        if 1 <= line <= len(self._owner):
+            i = self._owner[line - 1]
+            return self.definitions[i] if i >= 0 else None
+        return None
+
+    def named(self, symbol: str) -> list[Definition]:
+        return [d for d in self.definitions if d.symbol == symbol]
+
+
+@lru_cache(maxsize=None)
+def _query(lang: Language) -> Any:
+    import tree_sitter
+
+    assert lang.query is not None
+    text = resources.files("codepilot.syntax").joinpath("queries", lang.query).read_text(encoding="utf-8")
+    return tree_sitter.Query(grammar(lang), text)
+
+
+@lru_cache(maxsize=None)
+def _parser(lang: Language) -> Any:
+    import tree_sitter
+
+    return tree_sitter.Parser(grammar(lang))
+
+
+def _clean(name: str) -> str:
+    """`Stack<T>` -> `Stack`, `*Server` -> `Server`, `ns::Foo::bar` -> `ns.Foo.bar`, quotes dropped."""
+    prev = None
+    while prev != name:
+        prev, name = name, _GENERICS.sub("", name)
+    name = name.strip().lstrip("*&(").rstrip(")").strip().strip("'\"`")
+    return ".".join(p for p in re.split(r"::|\\", name) if p.strip()).replace(" ", "")
+
+
+def _declarator_name(node: Any) -> str | None:
+    """The name inside a C/C++ declarator chain (`**f(int)`, `Foo::bar() const`)."""
+    while node is not None and node.type not in _DECLARATOR_NAMES:
+        nxt = node.child_by_field_name("declarator")
+        node = nxt if nxt is not None else (node.named_children[0] if node.named_children else None)
+    return node.text.decode("utf-8", "replace") if node is not None else None
+
+
+def _span(node: Any, lang: Language) -> tuple[int, int]:
+    """The rows a definition covers, with its decorators, attributes and export/template wrappers."""
+    while node.parent is not None and node.parent.type in lang.wrappers:
+        node = node.parent
+    start, end = node.start_point[0], node.end_point[0]
+    prev = node.prev_named_sibling
+    while prev is not None and prev.type in lang.leading and prev.end_point[0] >= start - 1:
+        start = prev.start_point[0]
+        prev = prev.prev_named_sibling
+    return start, end
+
+
+@dataclass
+class _Raw:
+    start_byte: int
+    end_byte: int
+    rows: tuple[int, int]
+    name: str
+    kind: str
+
+
+def _collect(tree: Any, lang: Language) -> list[_Raw]:
+    found: dict[tuple[int, int], _Raw] = {}
+    import tree_sitter
+
+    for _, caps in tree_sitter.QueryCursor(_query(lang)).matches(tree.root_node):
+        def_key = next(k for k in caps if k.startswith("def."))
+        node = caps[def_key][0]
+        if "declarator" in caps:
+            name = _declarator_name(caps["declarator"][0])
+        else:
+            name = caps["name"][0].text.decode("utf-8", "replace")
+        if not name:
+            continue
+        name = _clean(name)
+        if "receiver" in caps:
+            name = _clean(caps["receiver"][0].text.decode("utf-8", "replace")) + "." + name
+        found.setdefault((node.start_byte, node.end_byte), _Raw(
+            node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:]))
+    return sorted(found.values(), key=lambda r: (r.start_byte, -r.end_byte))
+
+
+def _qualify(raws: list[_Raw]) -> list[Definition]:
+    """Nest by byte range; qualify each name by its parents; a function in a class is a method."""
+    out: list[Definition] = []
+    stack: list[tuple[_Raw, Definition]] = []
+    for raw in raws:
+        while stack and stack[-1][0].end_byte < raw.end_byte:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        kind = raw.kind
+        if kind == "function" and (parent is not None and parent.kind in _CONTAINERS or "." in raw.name):
+            kind = "method"
+        elif kind == "method" and parent is None and "." not in raw.name:
+            kind = "function"
+        symbol = f"{parent.symbol}.{raw.name}" if parent else raw.name
+        d = Definition(symbol, kind, raw.rows[0] + 1, raw.rows[1] + 1)
+        out.append(d)
+        stack.append((raw, d))
+    return out
+
+
+def _paint(defs: list[Definition], line_count: int) -> list[int]:
+    owner = [-1] * line_count
+    for i in sorted(range(len(defs)), key=lambda i: (defs[i].start_line, -defs[i].end_line)):
+        d = defs[i]
+        lo, hi = d.start_line - 1, min(d.end_line, line_count)
+        owner[lo:hi] = [i] * (hi - lo)
+    return owner
+
+
+def outline(lang: Language, source: bytes) -> Outline:
+    """Parse `source` once and index its definitions (an empty outline for unparsed languages)."""
+    line_count = source.count(b"\n") + 1
+    if not lang.parsed:
+        return Outline([], [-1] * line_count)
+    tree = _parser(lang).parse(source)
+    defs = _qualify(_collect(tree, lang))
+    return Outline(defs, _paint(defs, line_count))
+

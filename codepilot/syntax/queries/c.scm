@@ -1,0 +1,4 @@
+(function_definition declarator: (_) @declarator) @def.function
+(struct_specifier name: (_) @name body: (_)) @def.struct
+(union_specifier name: (_) @name body: (_)) @def.struct
+(enum_specifier name: (_) @name body: (_)) @def.enum

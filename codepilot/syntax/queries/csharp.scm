@@ -1,0 +1,10 @@
+(class_declaration name: (_) @name) @def.class
+(struct_declaration name: (_) @name) @def.struct
+(interface_declaration name: (_) @name) @def.interface
+(enum_declaration name: (_) @name) @def.enum
+(record_declaration name: (_) @name) @def.class
+(method_declaration name: (_) @name) @def.method
+(constructor_declaration name: (_) @name) @def.method
+(destructor_declaration name: (_) @name) @def.method
+(property_declaration name: (_) @name) @def.property
+(local_function_statement name: (_) @name) @def.function
