@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
 from codepilot import globs
 from codepilot.config import Config
@@ -15,6 +17,10 @@ from codepilot.syntax import Definition, Language, Outline, detect, outline
 _GENERATED_MARK = re.compile(
     rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
     rb" (?:by|from|with)", re.IGNORECASE)
+
+
+CONTAINER_KINDS = frozenset({"class", "struct", "interface", "impl", "trait", "enum", "module", "namespace",
+                             "type", "file"})
 
 
 @dataclass
@@ -47,6 +53,14 @@ class ReviewFile:
     @property
     def path(self) -> str:
         return self.diff.path
+
+    @cached_property
+    def new_lines(self) -> list[str]:
+        return (self.new_text or "").split("\n")
+
+    @cached_property
+    def old_lines(self) -> list[str]:
+        return (self.old_text or "").split("\n")
 
     @property
     def status(self) -> str:
@@ -131,13 +145,13 @@ def _attributes(repo: Repo, paths: list[str]) -> dict[str, set[str]]:
     return found
 
 
-def _read_new(repo: Repo, fc: FileChange) -> bytes | None:
+def _read_new(fc: FileChange, blobs: dict[str, bytes], root: Path) -> bytes | None:
     if fc.status == "deleted":
         return None
     if fc.new_sha != NULL_SHA:
-        return repo.blob(fc.new_sha)
+        return blobs[fc.new_sha]
     try:
-        return (repo.root / fc.path).read_bytes()
+        return (root / fc.path).read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         return None
 
@@ -149,11 +163,14 @@ def _decode(data: bytes | None) -> str | None:
 def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> ChangeSet:
     """Read, filter and outline every changed file; map every changed line into one change."""
     attrs = _attributes(repo, [fc.path for fc in files])
+    reasons = [_rule_reason(fc, cfg, attrs) for fc in files]
+    wanted = [sha for fc, r in zip(files, reasons, strict=True) if r is None
+              for sha in (fc.old_sha, fc.new_sha) if sha != NULL_SHA]
+    blobs = repo.blobs(wanted)
     out, skipped = [], []
-    for fc in files:
-        reason = _rule_reason(fc, cfg, attrs)
-        old = repo.blob(fc.old_sha) if reason is None and fc.old_path is not None else None
-        new = _read_new(repo, fc) if reason is None else None
+    for fc, reason in zip(files, reasons, strict=True):
+        old = blobs[fc.old_sha] if reason is None and fc.old_path is not None else None
+        new = _read_new(fc, blobs, repo.root) if reason is None else None
         if reason is None:
             reason = _content_reason(new if new is not None else (old or b""), cfg)
         if reason == "binary" or fc.binary:

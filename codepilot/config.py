@@ -15,7 +15,7 @@ FailOn = Literal["error", "warning", "info", "never"]
 DEFAULT_GENERATED = [
     "*.lock", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "go.sum",
     "*.min.js", "*.min.css", "*.map", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go", "*.generated.*",
-    "vendor/**", "node_modules/**", "third_party/**", "dist/**", "*.snap",
+    "**/vendor/**", "**/node_modules/**", "**/third_party/**", "dist/**", "*.snap", "*.dist-info/RECORD",
 ]
 DEFAULT_DENY = [".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa*", "id_ed25519*",
                 "secrets/**", ".secrets/**", "*.kdbx"]

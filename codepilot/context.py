@@ -7,11 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from codepilot import tokens
-from codepilot.changes import Change, ChangeSet, ReviewFile
+from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
 from codepilot.diff import Hunk
 from codepilot.prompts import Templates
 
 FENCE = "````"
+MAX_LINE = 2000  # characters of one line shown to the model; longer lines are cut and say so
+
+
+def _shown(text: str) -> str:
+    text = text.rstrip("\r")
+    return text if len(text) <= MAX_LINE else text[:MAX_LINE] + f" …[{len(text) - MAX_LINE} more characters]"
 
 
 @dataclass
@@ -46,7 +52,7 @@ class Request:
 def numbered(lines: list[str], start: int, end: int, marked: set[int]) -> str:
     """Lines start..end (1-based, inclusive) with their numbers; added lines marked `+`."""
     end = min(end, len(lines))
-    return "\n".join(f"{n:>5}{'+' if n in marked else ' '}| {lines[n - 1].rstrip(chr(13))}"
+    return "\n".join(f"{n:>5}{'+' if n in marked else ' '}| {_shown(lines[n - 1])}"
                      for n in range(max(start, 1), end + 1))
 
 
@@ -54,7 +60,7 @@ def diff_text(hunks: list[Hunk]) -> str:
     out = []
     for h in hunks:
         out.append(h.header())
-        out.extend(ln.kind + ln.text.rstrip("\r") for ln in h.lines)
+        out.extend(ln.kind + _shown(ln.text) for ln in h.lines)
     return "\n".join(out)
 
 
@@ -71,69 +77,96 @@ def _title(c: Change, part: str | None = None) -> str:
     return "### " + name
 
 
-def _block(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None) -> str:
-    lines = (f.new_text or "").split("\n")
-    marked = set(c.added_lines)
+def _unit(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None) -> Unit:
     parts = [_title(c, part)]
     if span is not None and f.new_text is not None:
         parts += [f"Code (new file, line numbers; + marks added lines):\n{FENCE}{f.language.name}",
-                  numbered(lines, span[0], span[1], marked), FENCE]
+                  numbered(f.new_lines, span[0], span[1], set(c.added_lines)), FENCE]
     parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
-    return "\n".join(parts)
+    text = "\n".join(parts)
+    return Unit(f.path, c.symbol, text, tokens.count(text), part)
+
+
+def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> list[Hunk]:
+    """The parts of `hunk` within `context` lines of this change's own lines, as smaller hunks: a
+    definition inside a large rewritten hunk brings its own slice of the diff, not the whole hunk."""
+    own = [i for i, ln in enumerate(hunk.lines)
+           if (ln.kind == "+" and ln.new in added) or (ln.kind == "-" and ln.old in removed)]
+    keep = sorted({j for i in own for j in range(max(0, i - context), min(len(hunk.lines), i + context + 1))})
+    runs: list[list[int]] = []
+    for j in keep:
+        if runs and runs[-1][-1] == j - 1:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    return [_sub_hunk(hunk, run[0], run[-1] + 1) for run in runs]
+
+
+def _sub_hunk(hunk: Hunk, lo: int, hi: int) -> Hunk:
+    before = hunk.lines[:lo]
+    old_start = hunk.old_start + sum(1 for ln in before if ln.kind != "+")
+    new_start = hunk.new_start + sum(1 for ln in before if ln.kind != "-")
+    chunk = hunk.lines[lo:hi]
+    old_len = sum(1 for ln in chunk if ln.kind != "+")
+    new_len = sum(1 for ln in chunk if ln.kind != "-")
+    return Hunk(old_start if old_len or hunk.old_len else hunk.old_start, old_len,
+                new_start if new_len or hunk.new_len else hunk.new_start, new_len, chunk)
 
 
 def _code_span(c: Change, hunks: list[Hunk]) -> tuple[int, int] | None:
+    """Functions show whole; classes, modules and other containers show the lines around the hunks."""
     if c.side == "old":
         return None
-    if c.symbol is not None:
+    if c.symbol is not None and c.kind not in CONTAINER_KINDS:
         return c.start_line, c.end_line
     return min(h.new_start for h in hunks), max(h.new_start + h.new_len - 1 for h in hunks)
 
 
+def _blank_only(f: ReviewFile, c: Change) -> bool:
+    """Only blank lines added or removed: nothing for a model to review."""
+    new, old = f.new_lines, f.old_lines
+    texts = [new[n - 1] for n in c.added_lines if n <= len(new)]
+    texts += [old[n - 1] for n in c.removed_lines if n <= len(old)]
+    return all(not t.strip() for t in texts)
+
+
 def units_for(f: ReviewFile, c: Change, budget: int) -> list[Unit]:
     """The change as one unit, or split by hunks (and hunks by lines) when it exceeds `budget`."""
-    hunks = [f.diff.hunks[i] for i in c.hunks]
-    text = _block(f, c, hunks, _code_span(c, hunks), None)
-    n = tokens.count(text)
-    if n <= budget:
-        return [Unit(f.path, c.symbol, text, n)]
-    pieces = [p for h in hunks for p in _split_hunk(h, budget)]
-    out = []
-    for i, h in enumerate(pieces, 1):
-        span = (h.new_start, h.new_start + h.new_len - 1) if c.side == "new" and h.new_len else None
-        part = f"{i}/{len(pieces)}"
-        t = _block(f, c, [h], span, part)
-        out.append(Unit(f.path, c.symbol, t, tokens.count(t), part))
-    return out
+    added, removed = set(c.added_lines), set(c.removed_lines)
+    hunks = [piece for i in c.hunks for piece in clip(f.diff.hunks[i], added, removed)]
+    unit = _unit(f, c, hunks, _code_span(c, hunks), None)
+    if unit.tokens <= budget:
+        return [unit]
+    pieces = [p for h in hunks for p in _fit(f, c, h, budget)]
+    return [_unit(f, c, [h], _piece_span(c, h), f"{n}/{len(pieces)}") for n, h in enumerate(pieces, 1)]
 
 
-def _split_hunk(h: Hunk, budget: int) -> list[Hunk]:
-    """A hunk cut into consecutive windows whose code and diff fit in `budget` (tokens, estimated)."""
-    size = tokens.count(diff_text([h])) * 2 + 50
-    if size <= budget or len(h.lines) <= 1:
+def _piece_span(c: Change, h: Hunk) -> tuple[int, int] | None:
+    return (h.new_start, h.new_start + h.new_len - 1) if c.side == "new" and h.new_len else None
+
+
+def _fit(f: ReviewFile, c: Change, h: Hunk, budget: int) -> list[Hunk]:
+    """`h` halved until each piece, with its code, fits in `budget` (a single line always fits)."""
+    if len(h.lines) <= 1 or _unit(f, c, [h], _piece_span(c, h), "0/0").tokens <= budget:
         return [h]
-    per = max(1, len(h.lines) * budget // size)
-    out = []
-    for i in range(0, len(h.lines), per):
-        chunk = h.lines[i:i + per]
-        olds = [ln.old for ln in chunk if ln.old is not None]
-        news = [ln.new for ln in chunk if ln.new is not None]
-        out.append(Hunk(olds[0] if olds else h.old_start, len(olds), news[0] if news else h.new_start,
-                        len(news), chunk))
-    return out
+    mid = len(h.lines) // 2
+    return _fit(f, c, _sub_hunk(h, 0, mid), budget) + _fit(f, c, _sub_hunk(h, mid, len(h.lines)), budget)
 
 
 def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
          user_values: dict[str, str]) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated)."""
     overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))
-    room = max(budget - overhead, 200)
+    room = max(budget - overhead - 24, 200)  # 24: message framing and joins
     groups: list[list[Unit]] = []
     for f in changeset.files:
         if f.diff.status == "deleted" or f.diff.binary or not f.changes:
             continue
         header = file_header(f)
-        units = [u for c in f.changes for u in units_for(f, c, room - tokens.count(header) - 10)]
+        units = [u for c in f.changes if not _blank_only(f, c)
+                 for u in units_for(f, c, room - tokens.count(header) - 10)]
+        if not units:
+            continue
         groups.append([Unit(f.path, None, header, tokens.count(header), header=True), *units])
     batches = _pack(groups, room)
     requests = []
@@ -142,7 +175,8 @@ def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
         user = templates.render("review-user.md", files=files, **user_values)
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
-        requests.append(Request(f"r{i}", body, msgs, tokens.count(system) + tokens.count(user) + 8))
+        size = overhead + sum(u.tokens + 2 for u in units) + 8
+        requests.append(Request(f"r{i}", body, msgs, size))
     return requests
 
 

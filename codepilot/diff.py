@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
 
 from codepilot.errors import GitError, UsageError
 from codepilot.git import EMPTY_TREE, NULL_SHA, Repo
@@ -162,13 +162,15 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str], untracked: b
     for the default (work tree) source."""
     common = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
     tail = ["--", *pathspecs]
-    raw = repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common,
-                   *source.diff_args(), *tail)
-    files = _parse_raw(raw)
+    patch = repo.start("--literal-pathspecs", "diff", "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/",
+                       *common, *source.diff_args(), *tail)  # in parallel with the raw diff
+    try:
+        files = _parse_raw(repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common,
+                                    *source.diff_args(), *tail))
+    finally:
+        text = repo.finish(patch)
     if files:
-        patch = repo.git("--literal-pathspecs", "diff", "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/",
-                         *common, *source.diff_args(), *tail)
-        _attach_patch(files, patch.decode("utf-8", "replace"))
+        _attach_patch(files, text.decode("utf-8", "replace"))
     if source.kind == "worktree" and untracked:
         files.extend(_untracked(repo, pathspecs))
     return files

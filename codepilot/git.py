@@ -1,5 +1,6 @@
-"""The only place that runs git: a tiny helper with NUL-separated output, plus one long-lived
-`git cat-file --batch` (through GitPython) for reading blobs."""
+"""The only place that runs git: a tiny helper with NUL-separated output; blobs read in bulk through
+one `git cat-file --batch` (all object names in, all contents out), single blobs through GitPython's
+long-lived `cat-file` process."""
 
 from __future__ import annotations
 
@@ -58,6 +59,18 @@ class Repo:
     def git(self, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
         return run(self.root, self.env, *args, check=check, stdin=stdin)
 
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        """A git command running in the background (read it with `finish`)."""
+        return subprocess.Popen(["git", *_STABLE, *args], cwd=self.root, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    @staticmethod
+    def finish(proc: subprocess.Popen[bytes]) -> bytes:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise GitError(first_line(err))
+        return out
+
     def try_git(self, *args: str) -> bytes | None:
         proc = subprocess.run(["git", *_STABLE, *args], cwd=self.root, env=self.env, capture_output=True)
         return proc.stdout if proc.returncode == 0 else None
@@ -82,6 +95,24 @@ class Repo:
             self._blobs.update_environment(**{k: v for k, v in self.env.items() if k.startswith("GIT_")})
         data: bytes = self._blobs.get_object_data(sha)[3]
         return data
+
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Many objects through one `git cat-file --batch` process, pipelined (one round trip)."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self.git("cat-file", "--batch", stdin=("\n".join(wanted) + "\n").encode())
+        found: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            eol = out.index(b"\n", pos)
+            header = out[pos:eol].split()
+            if len(header) < 3 or header[1] == b"missing":
+                raise GitError(f"object {sha} is missing from the repository")
+            size = int(header[2])
+            found[sha] = out[eol + 1:eol + 1 + size]
+            pos = eol + 2 + size
+        return found
 
     def close(self) -> None:
         if self._blobs is not None:

@@ -16,7 +16,7 @@ def to_json(p: Prepared) -> str:
         "skipped": [s.to_json() for s in p.changeset.skipped],
         "stats": {"requests": len(p.requests), "prompt_tokens": sum(r.prompt_tokens for r in p.requests)},
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
 def to_text(p: Prepared) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -99,7 +99,7 @@ def detect(path: str, head: bytes = b"") -> Language:
     return LANGUAGES.get(name) or Language(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def grammar(lang: Language) -> Any:
     import tree_sitter
 

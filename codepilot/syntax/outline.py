@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -44,7 +44,7 @@ class Outline:
         return [d for d in self.definitions if d.symbol == symbol]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _query(lang: Language) -> Any:
     import tree_sitter
 
@@ -53,7 +53,7 @@ def _query(lang: Language) -> Any:
     return tree_sitter.Query(grammar(lang), text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(lang: Language) -> Any:
     import tree_sitter
 
@@ -62,6 +62,8 @@ def _parser(lang: Language) -> Any:
 
 def _clean(name: str) -> str:
     """`Stack<T>` -> `Stack`, `*Server` -> `Server`, `ns::Foo::bar` -> `ns.Foo.bar`, quotes dropped."""
+    if name.isidentifier():
+        return name
     prev = None
     while prev != name:
         prev, name = name, _GENERICS.sub("", name)
@@ -74,7 +76,11 @@ def _declarator_name(node: Any) -> str | None:
     while node is not None and node.type not in _DECLARATOR_NAMES:
         nxt = node.child_by_field_name("declarator")
         node = nxt if nxt is not None else (node.named_children[0] if node.named_children else None)
-    return node.text.decode("utf-8", "replace") if node is not None else None
+    return _text(node) if node is not None else None
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text or b"").decode("utf-8", "replace")
 
 
 def _span(node: Any, lang: Language) -> tuple[int, int]:
@@ -105,15 +111,12 @@ def _collect(tree: Any, lang: Language) -> list[_Raw]:
     for _, caps in tree_sitter.QueryCursor(_query(lang)).matches(tree.root_node):
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
-        if "declarator" in caps:
-            name = _declarator_name(caps["declarator"][0])
-        else:
-            name = caps["name"][0].text.decode("utf-8", "replace")
+        name = _declarator_name(caps["declarator"][0]) if "declarator" in caps else _text(caps["name"][0])
         if not name:
             continue
         name = _clean(name)
         if "receiver" in caps:
-            name = _clean(caps["receiver"][0].text.decode("utf-8", "replace")) + "." + name
+            name = _clean(_text(caps["receiver"][0])) + "." + name
         found.setdefault((node.start_byte, node.end_byte), _Raw(
             node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:]))
     return sorted(found.values(), key=lambda r: (r.start_byte, -r.end_byte))

@@ -1,0 +1,124 @@
+"""Dry-run speed on a large real change: two releases of a public package from the package registry,
+committed as two commits of a scratch repository, reviewed with `--base A --head B --dry-run`.
+
+    .venv/bin/python benchmarks/dry_run.py [--package django --old 4.2 --new 5.0] [--runs 3]
+
+Prints files/s and changed lines/s for the dry run and for the floor: `git diff` (raw + patch) plus one
+tree-sitter parse of each changed file's old and new version. Run by hand; nothing here is asserted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+ENV = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
+       "GIT_COMMITTER_EMAIL": "b@b", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def fetch(package: str, version: str) -> Path:
+    """The release's wheel (pure files, no build step), downloaded once into benchmarks/.data."""
+    DATA.mkdir(exist_ok=True)
+    def wheels() -> list[Path]:
+        stem = package.replace("-", "_").lower()
+        return [p for p in DATA.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}-")]
+
+    if not wheels():
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+                        "-d", str(DATA), f"{package}=={version}"], check=True)
+    return wheels()[0]
+
+
+def build_repo(package: str, old: str, new: str) -> Path:
+    repo = DATA / f"repo-{package}-{old}-{new}"
+    if (repo / ".git").is_dir():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    git = ["git", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True, env=ENV)
+    for tag, version in (("A", old), ("B", new)):
+        for child in repo.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        with zipfile.ZipFile(fetch(package, version)) as z:
+            z.extractall(repo)
+        subprocess.run([*git, "add", "-A"], check=True, env=ENV)
+        subprocess.run([*git, "commit", "-qm", version], check=True, env=ENV)
+        subprocess.run([*git, "tag", tag], check=True, env=ENV)
+    return repo
+
+
+def floor(repo: Path) -> tuple[float, int]:
+    """git diff (raw + patch) and one tree-sitter parse of each changed text file's two versions."""
+    from codepilot.git import open_repo
+    from codepilot.syntax import detect
+    from codepilot.syntax.outline import _parser
+
+    t0 = time.perf_counter()
+    raw = subprocess.run(["git", "-C", str(repo), "diff", "--raw", "-z", "-M", "--no-abbrev", "A", "B"],
+                         capture_output=True, check=True).stdout
+    subprocess.run(["git", "-C", str(repo), "diff", "-M", "A", "B"], capture_output=True, check=True)
+    t_git = time.perf_counter() - t0
+    fields = raw.split(b"\0")
+    pairs, i = [], 0
+    while i < len(fields) - 1:
+        meta = fields[i].decode().lstrip(":").split()
+        step = 3 if meta[4][0] in "RC" else 2
+        pairs.append((fields[i + step - 1].decode(), meta[2], meta[3]))
+        i += step
+    r = open_repo(repo)
+    blobs = [(p, [r.blob(s) for s in (a, b) if set(s) != {"0"}]) for p, a, b in pairs]
+    t1 = time.perf_counter()
+    for path, versions in blobs:
+        lang = detect(path)
+        if lang.parsed:
+            for data in versions:
+                _parser(lang).parse(data)
+    r.close()
+    return t_git + time.perf_counter() - t1, len(pairs)
+
+
+def dry_run(repo: Path) -> tuple[float, dict]:  # type: ignore[type-arg]
+    exe = Path(sys.executable).with_name("codepilot")
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(exe), "review", "--base", "A", "--head", "B", "--dry-run", "--format", "json"],
+                          cwd=repo, capture_output=True, check=True)
+    return time.perf_counter() - t0, json.loads(proc.stdout)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--package", default="django")
+    ap.add_argument("--old", default="4.2")
+    ap.add_argument("--new", default="5.0")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    repo = build_repo(args.package, args.old, args.new)
+    with tempfile.TemporaryDirectory():
+        floors = [floor(repo) for _ in range(args.runs)]
+        runs = [dry_run(repo) for _ in range(args.runs)]
+    t_floor, nfiles = min(floors)
+    t_dry, doc = min(runs, key=lambda r: r[0])
+    lines = sum(len(c["added_lines"]) + len(c["removed_lines"]) for f in doc["files"] for c in f["changes"])
+    print(f"{args.package} {args.old} -> {args.new}: {nfiles} changed files, {len(doc['files'])} in report, "
+          f"{len(doc['skipped'])} skipped, {lines} changed lines, {len(doc['requests'])} requests")
+    print(f"floor   (git diff + parse old/new): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  "
+          f"{lines / t_floor:9.0f} lines/s")
+    print(f"dry run (whole command, JSON out) : {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  "
+          f"{lines / t_dry:9.0f} lines/s")
+    print(f"ratio dry run / floor: {t_dry / t_floor:.2f}  (goal <= 2.0; best of {args.runs})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Anything a user can cause is one clear line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codepilot import __version__
+from tests.conftest import GitRepo, run_cli
+
+
+def one_line(err: str) -> None:
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def test_not_a_repository(tmp_path: Path, capsys, monkeypatch) -> None:
+    code, _, err = run_cli(["review", "--dry-run"], tmp_path, capsys, monkeypatch)
+    assert code == 2 and "not a git repository" in err
+    one_line(err)
+
+
+@pytest.mark.parametrize("args", [["--base", "nope"], ["--commit", "deadbeef"], ["--base", "main", "--head", "x"]])
+def test_unknown_ref(repo: GitRepo, args: list[str], capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    code, _, err = run_cli(["review", "--dry-run", *args], repo.root, capsys, monkeypatch)
+    assert code == 2 and "unknown revision" in err
+    one_line(err)
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["--format", "pdf"], ["--staged", "--commit", "HEAD"],
+                                  ["--head", "HEAD"], ["--concurrency", "0"]])
+def test_bad_options(repo: GitRepo, args: list[str], capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    code, _, err = run_cli(["review", "--dry-run", *args], repo.root, capsys, monkeypatch)
+    assert code == 2
+    one_line(err)
+
+
+def test_path_outside_repository(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    code, _, err = run_cli(["review", "--dry-run", "../elsewhere"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "outside the repository" in err
+    one_line(err)
+
+
+def test_bad_config(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write(".codepilot.toml", "max_request_tokens = 'lots'\n")
+    repo.commit("base")
+    code, _, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 2 and ".codepilot.toml: max_request_tokens" in err
+    one_line(err)
+    repo.write(".codepilot.toml", "modle = 'x'\n")
+    code, _, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "modle" in err
+
+
+def test_version(capsys, monkeypatch, tmp_path: Path) -> None:
+    code, out, _ = run_cli(["--version"], tmp_path, capsys, monkeypatch)
+    assert code == 0 and __version__ in out

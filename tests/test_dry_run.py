@@ -1,0 +1,93 @@
+"""The dry-run JSON shape, the text summary, and the request plan under a token budget."""
+
+from __future__ import annotations
+
+from codepilot import tokens
+from tests.conftest import GitRepo, dry_json, expected_lines, run_cli, seen_lines
+
+SRC = '''import math
+
+
+class Cart:
+    def __init__(self):
+        self.items = []
+
+    def total(self):
+        return sum(i.price for i in self.items)
+
+
+def helper(x):
+    return x
+'''
+
+
+def test_json_shape(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("shop/cart.py", SRC)
+    repo.commit("base")
+    repo.write("shop/cart.py", SRC.replace("return sum(", "subtotal = sum(") + "\n\nVAT = 0.2\n")
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    assert doc["version"] == 1
+    f = doc["files"][0]
+    assert set(f) >= {"path", "old_path", "status", "language", "changes"}
+    assert f["path"] == "shop/cart.py" and f["old_path"] == "shop/cart.py" and f["language"] == "python"
+    for ch in f["changes"]:
+        assert set(ch) >= {"symbol", "kind", "start_line", "end_line", "added_lines", "removed_lines"}
+    total = next(c for c in f["changes"] if c["symbol"] == "Cart.total")
+    assert (total["kind"], total["start_line"], total["end_line"]) == ("method", 8, 9)
+    assert total["added_lines"] == [9] and total["removed_lines"] == [9]
+    module = [c for c in f["changes"] if c["symbol"] is None]
+    assert module and module[0]["kind"] == "module"
+    req = doc["requests"][0]
+    assert set(req) >= {"id", "paths", "prompt_tokens", "messages"}
+    assert req["paths"] == ["shop/cart.py"] and req["prompt_tokens"] > 100
+    assert [m["role"] for m in req["messages"]] == ["system", "user"]
+    user = req["messages"][1]["content"]
+    assert "    9+|         subtotal = sum(" in user  # new-file numbers, added lines marked
+    assert "-        return sum(" in user  # the diff
+    assert doc["skipped"] == []
+
+
+def test_text_summary(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("shop/cart.py", SRC)
+    repo.write("logo.png", b"\x89PNG\x00")
+    repo.commit("base")
+    repo.write("shop/cart.py", SRC.replace("return x", "return x * 2"))
+    repo.write("logo.png", b"\x89PNG\x01")
+    code, out, _ = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 0
+    assert "helper" in out and "r1" in out and "logo.png: binary" in out and "nothing is sent" in out
+
+
+def test_large_definition_is_split_by_hunks(repo: GitRepo, capsys, monkeypatch) -> None:
+    body = "".join(f"    v{i} = compute({i}, 'some text to make this line longer')\n" for i in range(600))
+    src = f"def big():\n{body}    return v0\n"
+    repo.write("big.py", src)
+    repo.commit("base")
+    new = src.replace("compute(10,", "compute(-10,").replace("compute(500,", "compute(-500,")
+    repo.write("big.py", new)
+    doc = dry_json(["--max-request-tokens", "2000"], repo.root, capsys, monkeypatch)
+    units = [u for r in doc["requests"] for u in r["units"]]
+    assert [u["part"] for u in units] == ["1/2", "2/2"] and all(u["symbol"] == "big" for u in units)
+    assert all(r["prompt_tokens"] <= 2000 for r in doc["requests"])
+    assert "split by hunks" in doc["requests"][0]["messages"][1]["content"]
+
+
+def test_many_files_packed_under_budget(repo: GitRepo, capsys, monkeypatch) -> None:
+    for i in range(30):
+        repo.write(f"m{i}.py", SRC)
+    repo.commit("base")
+    for i in range(30):
+        repo.write(f"m{i}.py", SRC.replace("return x", f"return x + {i}"))
+    doc = dry_json(["--max-request-tokens", "1500"], repo.root, capsys, monkeypatch)
+    assert len(doc["requests"]) > 1
+    assert all(r["prompt_tokens"] <= 1500 for r in doc["requests"])
+    planned = [p for r in doc["requests"] for p in r["paths"]]
+    assert sorted(planned) == sorted(f"m{i}.py" for i in range(30))  # each file in one request
+    assert set(seen_lines(doc)) == expected_lines(repo)
+
+
+def test_token_estimate_is_sane() -> None:
+    assert tokens.count("") == 0
+    assert 8 <= tokens.count("def total(self):\n    return sum(i.price for i in self.items)\n") <= 25
+    text = SRC * 20
+    assert len(text) / 6 < tokens.count(text) < len(text) / 2
