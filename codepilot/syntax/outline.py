@@ -13,6 +13,8 @@ from codepilot.syntax.languages import Language, grammar
 _CONTAINERS = {"class", "struct", "interface", "impl", "trait", "enum"}
 _DECLARATOR_NAMES = {"identifier", "field_identifier", "qualified_identifier", "destructor_name",
                      "operator_name", "template_function", "type_identifier"}
+# a named function expression takes the name of what it is assigned to, when it is assigned
+_NAMED_BY_PARENT = {"variable_declarator", "pair", "public_field_definition", "field_definition"}
 _GENERICS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
 
 
@@ -111,6 +113,8 @@ def _collect(tree: Any, lang: Language) -> list[_Raw]:
     for _, caps in tree_sitter.QueryCursor(_query(lang)).matches(tree.root_node):
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
+        if node.type == "function_expression" and node.parent is not None and node.parent.type in _NAMED_BY_PARENT:
+            continue
         name = _declarator_name(caps["declarator"][0]) if "declarator" in caps else _text(caps["name"][0])
         if not name:
             continue

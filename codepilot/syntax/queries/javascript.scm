@@ -12,3 +12,5 @@
 (pair
   key: (_) @name
   value: [(arrow_function) (function_expression) (generator_function)]) @def.method
+; a named function expression that is not already named by what it is assigned to
+(function_expression name: (identifier) @name) @def.function
