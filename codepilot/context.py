@@ -10,6 +10,7 @@ from codepilot import tokens
 from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
 from codepilot.diff import Hunk
 from codepilot.prompts import Templates
+from codepilot.redact import Redactor
 
 FENCE = "````"
 MAX_LINE = 2000  # characters of one line shown to the model; longer lines are cut and say so
@@ -154,8 +155,9 @@ def _fit(f: ReviewFile, c: Change, h: Hunk, budget: int) -> list[Hunk]:
 
 
 def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
-         user_values: dict[str, str]) -> list[Request]:
-    """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated)."""
+         user_values: dict[str, str], redactor: Redactor) -> list[Request]:
+    """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated);
+    what would leave the machine is redacted here, before anyone sees it."""
     overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))
     room = max(budget - overhead - 24, 200)  # 24: message framing and joins
     groups: list[list[Unit]] = []
@@ -172,10 +174,13 @@ def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
     requests = []
     for i, units in enumerate(batches, 1):
         files = "\n\n".join(u.text for u in units)
-        user = templates.render("review-user.md", files=files, **user_values)
+        before = redactor.found.total
+        user = redactor.text(templates.render("review-user.md", files=files, **user_values))
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
         size = overhead + sum(u.tokens + 2 for u in units) + 8
+        if redactor.found.total != before:
+            size = tokens.count(system) + tokens.count(user) + 8
         requests.append(Request(f"r{i}", body, msgs, size))
     return requests
 

@@ -12,6 +12,7 @@ from codepilot.changes import ChangeSet, collect
 from codepilot.config import Config
 from codepilot.git import Repo, open_repo
 from codepilot.prompts import Templates
+from codepilot.redact import Redactions, Redactor
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
 
@@ -36,6 +37,7 @@ class Prepared:
     changeset: ChangeSet
     templates: Templates
     requests: list[context.Request]
+    redactions: Redactions
 
 
 def system_prompt(cfg: Config, templates: Templates) -> str:
@@ -64,5 +66,7 @@ def prepare(opts: Options) -> Prepared:
     changeset = collect(repo, source, files, cfg)
     templates = Templates(repo.root)
     values = {"source": source.label, "instructions": instructions_for(cfg, changeset)}
-    requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values)
-    return Prepared(repo, cfg, changeset, templates, requests)
+    redactor = Redactor()
+    requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values,
+                            redactor)
+    return Prepared(repo, cfg, changeset, templates, requests, redactor.found)

@@ -1,0 +1,131 @@
+"""Secrets never leave the machine: credentials in the text about to be sent are replaced by
+placeholders on the same line (line numbers stay intact).
+
+Detection is detect-secrets' (its plugins: cloud keys, tokens, API keys, passwords in URLs and
+assignments, private keys, high-entropy strings). A cheap prefilter over the whole text picks the lines
+worth giving to those plugins; a private key's whole block (BEGIN .. END) is replaced, line by line."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+# Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
+# every high-entropy string is one), a hex string, a keyword before an assignment, credentials in a URL,
+# a key block. Only those lines go through the (slower) plugins.
+_TOKENISH = re.compile(r"""[A-Za-z0-9+/=_\-~]{20,}|["'][0-9a-fA-F]{8,}["']|://[^\s/@:]+:[^\s/@]+@""")
+_KEYWORDISH = re.compile(r"(?:pass|pwd|secret|token|api.?key|credential|auth.?key)[\w\-.]*[\"'\]]?\s*(?:=|:|=>)")
+_KEY_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S)
+_LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")  # numbered code or diff marker, indentation
+_HAS_DIGIT = re.compile(r"\d")
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
+
+
+@dataclass
+class Redactions:
+    """What was replaced in one text: counts by kind (never the values)."""
+
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+
+class Redactor:
+    """Redacts texts; detect-secrets is imported only when some line needs its plugins."""
+
+    def __init__(self) -> None:
+        self._plugins: list[Any] | None = None
+        self._keyword: list[Any] = []
+        self.found = Redactions()
+
+    def _load(self) -> None:
+        from detect_secrets.settings import default_settings, get_plugins
+
+        with default_settings():
+            plugins = list(get_plugins())
+        self._keyword = [p for p in plugins if type(p).__name__ == "KeywordDetector"]
+        self._plugins = [p for p in plugins if type(p).__name__ not in ("KeywordDetector", "IPPublicDetector")]
+
+    def text(self, text: str, filename: str = "file") -> str:
+        """`text` with every secret found replaced; same number of lines."""
+        starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+        def line_of(pos: int) -> int:
+            return bisect_right(starts, pos) - 1
+
+        lines = text.split("\n")
+        in_keys: set[int] = set()
+        for m in _KEY_BLOCK.finditer(text):
+            first, last = line_of(m.start()), line_of(max(m.end() - 1, m.start()))
+            in_keys.update(range(first, last + 1))
+            for i in range(first, last + 1):
+                lines[i] = _key_line(lines[i], i == first, i == last)
+                self.found.add("private-key")
+        token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
+        keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
+        for i in sorted((token_hits | keyword_hits) - in_keys):
+            lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits)
+        return "\n".join(lines)
+
+    def line(self, line: str, filename: str = "file", keyword: bool = True, token: bool = True) -> str:
+        if self._plugins is None:
+            self._load()
+        assert self._plugins is not None
+        plugins = (self._keyword if keyword else []) + (self._plugins if token else [])
+        values: dict[str, str] = {}
+        for plugin in plugins:
+            for secret in plugin.analyze_line(filename=filename, line=line, line_number=1, context=None):
+                if secret.secret_value:
+                    values.setdefault(secret.secret_value, _kind(secret.type))
+        for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
+            if value in line:
+                line = _replace(line, value, kind)
+                self.found.add(kind)
+        return line
+
+
+def _keywordish(text: str) -> list[re.Match[str]]:
+    lowered = text.lower()  # 10x faster than (?i), when lowering keeps every offset
+    if len(lowered) == len(text):
+        return list(_KEYWORDISH.finditer(lowered))
+    return list(re.compile(_KEYWORDISH.pattern, re.I).finditer(text))
+
+
+def _key_line(line: str, first: bool, last: bool) -> str:
+    """A line of a private key block, its key material replaced (code around the block kept)."""
+    placeholder = "[REDACTED:private-key]"
+    begin = line.find("-----BEGIN") if first else -1
+    end = line.find("-----", line.find("-----END") + 8) + 5 if last and "-----END" in line else -1
+    if begin >= 0:
+        return line[:begin] + placeholder + (line[end:] if end > begin else "")
+    if end > 0:
+        return placeholder + line[end:]
+    keep = _LINE_PREFIX.match(line)
+    prefix = keep.group(0) if keep else ""
+    return prefix + placeholder if line[len(prefix):].strip() else line
+
+
+def _kind(plugin_type: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", plugin_type.lower()).strip("-")
+
+
+def _replace(line: str, value: str, kind: str) -> str:
+    """Replace `value`, widened to the whole token around it (a JWT's signature, a key's tail)."""
+    start = line.find(value)
+    while start >= 0:
+        end = start + len(value)
+        while start > 0 and _TOKEN_CHARS.match(line[start - 1]) and value[0] not in ":@":
+            start -= 1
+        while end < len(line) and _TOKEN_CHARS.match(line[end]):
+            end += 1
+        placeholder = f"[REDACTED:{kind}]"
+        line = line[:start] + placeholder + line[end:]
+        start = line.find(value, start + len(placeholder))
+    return line
