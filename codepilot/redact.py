@@ -15,10 +15,12 @@ from typing import Any
 # Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
 # every high-entropy string is one), a hex string, a keyword before an assignment, credentials in a URL,
 # a key block. Only those lines go through the (slower) plugins.
-_TOKENISH = re.compile(r"""[A-Za-z0-9+/=_\-~]{20,}|["'][0-9a-fA-F]{8,}["']|://[^\s/@:]+:[^\s/@]+@""")
+_TOKENISH = re.compile(r"""[A-Za-z0-9+/=_\-~]{20,}""")
+_SHAPED = re.compile(r"""["'][0-9a-fA-F]{8,}["']|://[^\s/@:]+:[^\s/@]+@""")
 _KEYWORDISH = re.compile(r"(?:pass|pwd|secret|token|api.?key|credential|auth.?key)[\w\-.]*[\"'\]]?\s*(?:=|:|=>)")
 _KEY_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S)
 _LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")  # numbered code or diff marker, indentation
+_URL_CREDENTIALS = re.compile(r"://([^\s/@:'\"]+):([^\s/@'\"]+)@")
 _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
@@ -69,6 +71,7 @@ class Redactor:
                 lines[i] = _key_line(lines[i], i == first, i == last)
                 self.found.add("private-key")
         token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
+        token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
         for i in sorted((token_hits | keyword_hits) - in_keys):
             lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits)
@@ -88,7 +91,18 @@ class Redactor:
             if value in line:
                 line = _replace(line, value, kind)
                 self.found.add(kind)
-        return line
+        return self._url_passwords(line) if token else line
+
+    def _url_passwords(self, line: str) -> str:
+        """Passwords in URLs that detect-secrets' BasicAuthDetector leaves alone (it skips any with RFC 3986
+        sub-delimiters such as `!` or `$`, which real URLs do contain)."""
+        def sub(m: re.Match[str]) -> str:
+            if m.group(2).startswith("[REDACTED:"):
+                return m.group(0)
+            self.found.add("basic-auth-credentials")
+            return f"://{m.group(1)}:[REDACTED:basic-auth-credentials]@"
+
+        return _URL_CREDENTIALS.sub(sub, line)
 
 
 def _keywordish(text: str) -> list[re.Match[str]]:

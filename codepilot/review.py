@@ -3,14 +3,23 @@ findings -> patches -> report. Each stage lives in its own module; this one only
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot import config as config_mod
-from codepilot import context, diff
+from codepilot import context, diff, patches
+from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, AnswerInvalid, ReviewAnswer, ask
+from codepilot.cache import Cache, open_cache
+from codepilot.cache import key as cache_key
 from codepilot.changes import ChangeSet, collect
-from codepilot.config import Config
+from codepilot.config import Config, Price
+from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import Repo, open_repo
+from codepilot.models import Model, ModelSpec, RequestFailed, Usage, open_model
+from codepilot.placement import place_exact
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
 
@@ -61,6 +70,9 @@ def prepare(opts: Options) -> Prepared:
     cwd = (opts.cwd or Path.cwd()).resolve()
     repo = open_repo(cwd)
     cfg = config_mod.load(repo.root, opts.overrides)
+    own = patches.patch_dir(repo, cfg.patch_dir)
+    if repo.root in own.parents:  # our own patches are never reviewed
+        cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, "/" + own.relative_to(repo.root).as_posix()]})
     source = diff.resolve_source(repo, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit)
     files = diff.changed_files(repo, source, diff.to_pathspecs(repo, opts.paths, cwd), cfg.untracked)
     changeset = collect(repo, source, files, cfg)
@@ -70,3 +82,172 @@ def prepare(opts: Options) -> Prepared:
     requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values,
                             redactor)
     return Prepared(repo, cfg, changeset, templates, requests, redactor.found)
+
+
+# --- after the plan: model, findings, patches ------------------------------------------------------
+
+
+@dataclass
+class RequestError:
+    request: str
+    paths: list[str]
+    error: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"request": self.request, "paths": self.paths, "error": self.error}
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    sent: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+    reasks: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {"requests": self.requests, "sent": self.sent, "cached": self.cached,
+                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6), "reasks": self.reasks,
+                "dropped": self.dropped, "redacted": self.redacted}
+
+
+@dataclass
+class Report:
+    """Everything a report format needs; the same object feeds text, json, markdown, sarif, github."""
+
+    source: str
+    model: str
+    findings: list[Finding]
+    errors: list[RequestError]
+    stats: Stats
+    changeset: ChangeSet
+    repo_root: Path
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": 1, "source": self.source, "model": self.model,
+                "findings": [f.to_json() for f in self.findings], "errors": [e.to_json() for e in self.errors],
+                "stats": self.stats.to_json(), "skipped": [s.to_json() for s in self.changeset.skipped]}
+
+
+@dataclass
+class _Outcome:
+    request: context.Request
+    answer: ReviewAnswer | None = None
+    usage: Usage = field(default_factory=Usage)
+    cached: bool = False
+    attempts: int = 0
+    error: str | None = None
+
+
+class _Runner:
+    """Sends the planned requests (cache first; the model is opened only on a miss), in parallel."""
+
+    def __init__(self, prepared: Prepared, spec: ModelSpec, cache: Cache) -> None:
+        self.prepared, self.spec, self.cache = prepared, spec, cache
+        self.version = prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE)
+        self._model: Model | None = None
+        self._lock = threading.Lock()
+
+    def model(self) -> Model:
+        with self._lock:
+            if self._model is None:
+                cfg = self.prepared.config
+                self._model = open_model(self.spec, cfg.timeout, cfg.network_retries)
+            return self._model
+
+    def one(self, req: context.Request) -> _Outcome:
+        k = cache_key(self.spec.id, self.version, REVIEW_SCHEMA, req.messages)
+        hit = self.cache.get(k)
+        if hit is not None:
+            return _Outcome(req, ReviewAnswer.model_validate(hit[0]), cached=True)
+        try:
+            answer, usage, attempts = ask(self.model(), req.messages, ReviewAnswer, REVIEW_SCHEMA,
+                                          self.prepared.config.answer_retries)
+        except RequestFailed as e:
+            return _Outcome(req, error=str(e))
+        except AnswerInvalid as e:
+            return _Outcome(req, error=str(e))
+        assert isinstance(answer, ReviewAnswer)
+        self.cache.put(k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens)
+        return _Outcome(req, answer, usage, attempts=attempts)
+
+    def all(self, concurrency: int, progress: Callable[[], None]) -> list[_Outcome]:
+        requests = self.prepared.requests
+        if not requests:
+            return []
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(requests))) as pool:
+            futures = [pool.submit(self.one, r) for r in requests]
+            try:
+                outcomes = []
+                for fut in futures:  # in plan order: the report is deterministic
+                    outcomes.append(fut.result())
+                    progress()
+                return outcomes
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+
+def price(cfg: Config, spec: ModelSpec) -> Price | None:
+    if spec.provider == "ollama":
+        return Price(input=0.0, output=0.0)
+    names = sorted((n for n in cfg.prices if spec.name == n or spec.name.startswith(n + "-")), key=len)
+    return cfg.prices[names[-1]] if names else None
+
+
+def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable[[], None] = lambda: None) -> Report:
+    """Send the plan, check the answers, write the patches: the whole review after the dry run."""
+    cache = open_cache(use_cache)
+    try:
+        outcomes = _Runner(prepared, spec, cache).all(prepared.config.concurrency, progress)
+    finally:
+        cache.close()
+    stats = Stats(requests=len(prepared.requests), redacted=prepared.redactions.kinds)
+    answers: list[tuple[str, AnswerFinding]] = []
+    errors = []
+    for o in outcomes:
+        stats.cached += o.cached
+        stats.sent += not o.cached
+        stats.reasks += max(o.attempts - 1, 0)
+        stats.prompt_tokens += o.usage.prompt_tokens
+        stats.completion_tokens += o.usage.completion_tokens
+        if o.error is not None:
+            errors.append(RequestError(o.request.id, o.request.paths, o.error))
+        elif o.answer is not None:
+            answers += [(o.request.id, a) for a in o.answer.findings]
+    p = price(prepared.config, spec)
+    stats.cost_usd = None if p is None else (stats.prompt_tokens * p.input + stats.completion_tokens * p.output) / 1e6
+    findings, dropped = check(prepared.changeset, answers)
+    stats.dropped = dropped.reasons
+    findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
+    write_patches(prepared, findings)
+    return Report(prepared.changeset.source.label, spec.id, findings, errors, stats, prepared.changeset,
+                  prepared.repo.root)
+
+
+def write_patches(prepared: Prepared, findings: list[Finding]) -> None:
+    """A patch for each finding whose fix places in the reviewed file; a note on the others."""
+    writer = patches.Writer(prepared.repo, prepared.changeset.source,
+                            patches.patch_dir(prepared.repo, prepared.config.patch_dir))
+    try:
+        for f in findings:
+            if f.fix is None:
+                continue
+            rf = prepared.changeset.file(f.path)
+            if rf is None or rf.new_text is None:
+                continue
+            placed = place_exact(rf.new_text, f.fix.find, f.fix.replace, f.line)
+            f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
+            if why:
+                f.note = f"{f.note}; {why}" if f.note else why
+    finally:
+        writer.close()

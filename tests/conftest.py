@@ -117,3 +117,16 @@ def symbol_of(doc: dict, path: str, sign: str, line: int) -> str | None:  # type
             if (f["path"] == path or f["old_path"] == path) and line in ch[key]:
                 return ch["symbol"]  # type: ignore[no-any-return]
     raise AssertionError(f"{path}:{sign}{line} not in any change")
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The test model server, configured as the model for codepilot (fast client retries)."""
+    from tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI()
+    monkeypatch.setenv("CODEPILOT_MODEL", "openai:test-model")
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    yield server
+    server.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -48,10 +52,69 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
         overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir, "fail_on": fail_on,
                    "concurrency": concurrency, "max_request_tokens": max_request_tokens},
     )
+    prepared = review.prepare(opts)
     if dry_run:
-        return _dry_run(review.prepare(opts), fmt, output)
-    raise UsageError("no model configured: pass --model, set CODEPILOT_MODEL or OPENAI_API_KEY, or set model "
-                     "in [tool.codepilot]; --dry-run works without one")
+        return _dry_run(prepared, fmt, output)
+    if apply_ or publish:
+        raise UsageError(f"--{'apply' if apply_ else 'publish'} is not available yet in this version")
+    from codepilot import models
+
+    spec = models.resolve(prepared.config.model, prepared.config.base_url) if prepared.requests else \
+        models.ModelSpec("none", "none", None)
+    with _progress(len(prepared.requests), fmt, output) as tick:
+        report = review.run(prepared, spec, use_cache=not no_cache, progress=tick)
+    write_output(render(report, fmt, output), output)
+    return exit_code(report, prepared.config.fail_on)
+
+
+def exit_code(report: object, fail_on: str) -> int:
+    """3 when work is missing (wins), 1 when a finding is at or above --fail-on, else 0."""
+    from codepilot.findings import severity_rank
+    from codepilot.review import Report
+
+    assert isinstance(report, Report)
+    if report.errors:
+        reasons = sorted({e.error for e in report.errors})
+        click.echo(f"codepilot: {len(report.errors)} of {report.stats.requests} request(s) could not be reviewed: "
+                   f"{reasons[0]}" + (f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""),
+                   err=True)
+        return 3
+    if fail_on != "never" and any(severity_rank(f.severity) >= severity_rank(fail_on) for f in report.findings):
+        return 1
+    return 0
+
+
+def render(report: object, fmt: str, output: str | None) -> str:
+    from codepilot.review import Report
+
+    assert isinstance(report, Report)
+    if fmt == "json":
+        from codepilot.reports import json_report
+
+        return json_report.render(report)
+    if fmt == "markdown":
+        from codepilot.reports import markdown
+
+        return markdown.render(report)
+    if fmt == "text":
+        from codepilot.reports import text
+
+        color = output is None and sys.stdout.isatty()
+        return text.render(report, color=color, width=shutil.get_terminal_size((100, 24)).columns)
+    raise UsageError(f"--format {fmt} is not available yet in this version")
+
+
+@contextlib.contextmanager
+def _progress(total: int, fmt: str, output: str | None) -> Iterator[Callable[[], None]]:
+    """A progress bar on a terminal for runs of several requests; silent otherwise."""
+    if total < 2 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("reviewing", total=total)
+        yield lambda: bar.advance(task)
 
 
 def _dry_run(prepared: object, fmt: str, output: str | None) -> int:

@@ -1,0 +1,196 @@
+"""Checking what the model answered (untrusted input): paths confined to the files of this change,
+lines re-anchored to where the finding's own code really is, findings off the change moved to the
+nearest changed line of their definition or kept at file level (never lost silently), duplicates
+merged, and a stable id that does not depend on line numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from codepilot.answers import SEVERITIES, AnswerFinding, Fix
+from codepilot.changes import ChangeSet, ReviewFile
+from codepilot.syntax import Outline, outline
+
+
+@dataclass
+class Finding:
+    id: str
+    path: str
+    line: int
+    end_line: int
+    severity: str
+    category: str
+    title: str
+    body: str
+    fix: Fix | None
+    symbol: str | None
+    placement: str  # change | context | definition | file: where it sits relative to the diff
+    request: str
+    model_line: int
+    patch: str | None = None
+    note: str | None = None
+    merged: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,
+                "severity": self.severity, "category": self.category, "title": self.title, "body": self.body,
+                "patch": self.patch, "symbol": self.symbol, "placement": self.placement,
+                "fix": self.fix.model_dump() if self.fix else None, "note": self.note}
+
+
+@dataclass
+class Dropped:
+    """Findings refused, counted by reason (a hostile or confused answer is never reported)."""
+
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, reason: str) -> None:
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.reasons.values())
+
+
+def severity_rank(severity: str) -> int:
+    return len(SEVERITIES) - SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None, str | None]:
+    """(path, None) for a reviewed file of this change; (None, reason) otherwise."""
+    p = raw.strip().strip("`'\"").replace("\\", "/")
+    if p.startswith("/") or re.match(r"^[A-Za-z]:", p):
+        return None, "absolute path"
+    parts = p.split("/")
+    if ".." in parts:
+        return None, "path outside the repository"
+    p = posixpath.normpath(p)
+    if p == ".git" or p.startswith(".git/") or "/.git/" in f"/{p}":
+        return None, "path inside .git"
+    if p in reviewed:
+        return p, None
+    for prefix in ("a/", "b/", "./"):
+        if p.startswith(prefix) and p[len(prefix):] in reviewed:
+            return p[len(prefix):], None
+    return None, "not a file of this change"
+
+
+def locate(lines: list[str], find: str) -> list[int]:
+    """1-based start lines where `find` (whole lines) occurs; exact, then ignoring edge whitespace."""
+    want = [ln.rstrip("\r") for ln in find.strip("\n").split("\n")]
+    if not want or not any(w.strip() for w in want):
+        return []
+    hay = [ln.rstrip("\r") for ln in lines]
+    for norm in (str.rstrip, str.strip):
+        w = [norm(x) for x in want]
+        h = [norm(x) for x in hay]
+        hits = [i + 1 for i in range(len(h) - len(w) + 1) if h[i] == w[0] and h[i:i + len(w)] == w]
+        if hits:
+            return hits
+    return []
+
+
+def stable_id(path: str, category: str, title: str, code: str) -> str:
+    norm_title = " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+    norm_code = " ".join(code.split())
+    return hashlib.sha256(f"{path}\0{category}\0{norm_title}\0{norm_code}".encode()).hexdigest()[:16]
+
+
+class _FileView:
+    """What the checks need of one reviewed file: its lines, the diff lines, its definitions."""
+
+    def __init__(self, f: ReviewFile) -> None:
+        self.file = f
+        self.lines = f.new_lines
+        self.added = {n for c in f.changes for n in c.added_lines}
+        self.context = {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
+        self._outline: Outline | None = None
+
+    @property
+    def outline(self) -> Outline:
+        if self._outline is None:
+            self._outline = outline(self.file.language, (self.file.new_text or "").encode("utf-8", "replace"))
+        return self._outline
+
+
+def _anchor(view: _FileView, a: AnswerFinding) -> tuple[int, int, str | None]:
+    """(line, end_line, note): the fix's `find` text wins over the model's line number."""
+    n = len(view.lines)
+    line = a.line
+    end = a.end_line if a.end_line is not None and a.end_line >= a.line else a.line
+    if a.fix is not None and a.fix.find.strip():
+        hits = locate(view.lines, a.fix.find)
+        if hits:
+            start = min(hits, key=lambda h: (abs(h - line), h))
+            return start, start + len(a.fix.find.strip("\n").split("\n")) - 1, None
+    if 1 <= line <= n:
+        return line, min(end, n), None
+    first = min(view.added) if view.added else 1
+    return first, first, f"the model gave line {a.line}, which the file does not have"
+
+
+def _place(view: _FileView, line: int, end: int) -> tuple[int, int, str]:
+    span = set(range(line, end + 1))
+    if span & view.added:
+        return line, end, "change"
+    if span & view.context:
+        return line, end, "context"
+    d = view.outline.at(line)
+    if d is not None:
+        inside = [n for n in view.added if d.start_line <= n <= d.end_line]
+        if inside:
+            nearest = min(inside, key=lambda n: (abs(n - line), n))
+            return nearest, nearest, "definition"
+    return line, end, "file"
+
+
+def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tuple[list[Finding], Dropped]:
+    """Every finding checked against the repository and the change; in answer order, duplicates merged."""
+    reviewed = {f.path: f for f in changeset.files if f.new_text is not None and not f.diff.binary}
+    views: dict[str, _FileView] = {}
+    dropped = Dropped()
+    out: list[Finding] = []
+    for request_id, a in answers:
+        path, reason = resolve_path(a.path, reviewed)
+        if path is None:
+            dropped.add(reason or "invalid path")
+            continue
+        view = views.setdefault(path, _FileView(reviewed[path]))
+        line, end, note = _anchor(view, a)
+        line, end, placement = _place(view, line, end)
+        code = "\n".join(view.lines[line - 1:end])
+        d = view.outline.at(line)
+        finding = Finding(stable_id(path, a.category, a.title, code), path, line, end, a.severity, a.category,
+                          a.title.strip(), a.body.strip(), a.fix, d.symbol if d else None, placement, request_id,
+                          a.line, note=note)
+        if placement == "definition":
+            owner = d.symbol if d else "its definition"
+            finding.note = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
+        out.append(finding)
+    return _merge(out), dropped
+
+
+def _merge(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for f in findings:
+        twin = next((k for k in kept if k.id == f.id or (
+            k.path == f.path and k.category == f.category and k.line <= f.end_line and f.line <= k.end_line
+            and _similar(k.title, f.title))), None)
+        if twin is None:
+            kept.append(f)
+            continue
+        twin.merged += 1
+        if severity_rank(f.severity) > severity_rank(twin.severity):
+            twin.severity = f.severity
+        if twin.fix is None and f.fix is not None:
+            twin.fix = f.fix
+    return kept
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(re.findall(r"[a-z0-9]+", a.lower())), set(re.findall(r"[a-z0-9]+", b.lower()))
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5

@@ -1,0 +1,226 @@
+"""Our one model abstraction: `Model.execute(messages, schema) -> Reply`. LangChain sits behind it and
+is imported only when a model is really called, so the hook path never pays for it.
+
+Providers: `openai:<model>` (Chat Completions, `--base-url` for any OpenAI-compatible server),
+`ollama:<model>` (its OpenAI-compatible endpoint, localhost:11434 unless a base URL is given), and any
+other provider LangChain's `init_chat_model` knows when its package is installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from codepilot.errors import UsageError
+
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+OLLAMA_URL = "http://localhost:11434/v1"
+STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
+_EXTRAS = {"anthropic": "langchain-anthropic", "google_genai": "langchain-google-genai",
+           "mistralai": "langchain-mistralai", "groq": "langchain-groq", "bedrock": "langchain-aws"}
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __iadd__(self, other: Usage) -> Usage:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        return self
+
+
+@dataclass
+class Reply:
+    """One answer: the parsed JSON (None when it could not be parsed), the raw text, the usage."""
+
+    data: Any
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    problem: str | None = None  # why `data` is missing: prose, cut off, ...
+
+
+class RequestFailed(Exception):
+    """The request could not be done after the client's retries (network, 429, 5xx, timeout)."""
+
+
+class Model(Protocol):
+    id: str
+    provider: str
+    name: str
+    base_url: str | None
+
+    def execute(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply: ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    provider: str
+    name: str
+    base_url: str | None
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
+
+
+NO_MODEL = ("no model configured: pass --model (e.g. openai:gpt-4.1-mini or ollama:qwen2.5-coder:7b), set "
+            "CODEPILOT_MODEL, set model in [tool.codepilot] or .codepilot.toml, or set OPENAI_API_KEY; "
+            "--dry-run works without one")
+
+
+def resolve(model: str | None, base_url: str | None) -> ModelSpec:
+    """--model / CODEPILOT_MODEL / config (already merged into `model`), else OpenAI's default model when
+    OPENAI_API_KEY is set; otherwise a usage error naming the ways to configure one."""
+    if not model:
+        if not os.environ.get("OPENAI_API_KEY"):
+            raise UsageError(NO_MODEL)
+        model = f"openai:{DEFAULT_OPENAI_MODEL}"
+    provider, sep, name = model.partition(":")
+    if not sep or not name:
+        provider, name = "openai", model
+    provider = provider.strip().lower()
+    if provider == "ollama":
+        return ModelSpec("ollama", name, base_url or OLLAMA_URL)
+    if provider == "openai" and not base_url and not os.environ.get("OPENAI_API_KEY"):
+        raise UsageError(f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible "
+                         "server)")
+    return ModelSpec(provider, name, base_url)
+
+
+class LangChainModel:
+    """A chat model through LangChain; structured output by JSON schema, falling back to tool calling
+    and then JSON mode for servers that lack it (remembered for the rest of the run)."""
+
+    def __init__(self, spec: ModelSpec, timeout: float, network_retries: int) -> None:
+        self.spec = spec
+        self.id, self.provider, self.name, self.base_url = spec.id, spec.provider, spec.name, spec.base_url
+        self._chat = _chat_model(spec, timeout, network_retries)
+        self._method = 0
+        self._lock = threading.Lock()
+
+    def execute(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
+        while True:
+            method = STRUCTURED_METHODS[self._method]
+            try:
+                return self._call(method, messages, schema)
+            except _Unsupported:
+                with self._lock:
+                    if STRUCTURED_METHODS[self._method] == method:
+                        if self._method + 1 >= len(STRUCTURED_METHODS):
+                            raise RequestFailed("the server supports no structured output") from None
+                        self._method += 1
+
+    def _call(self, method: str, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
+        import openai
+
+        runnable = self._chat.with_structured_output(schema, method=method, include_raw=True,
+                                                     **({"strict": True} if method == "json_schema" else {}))
+        if method == "json_mode":
+            messages = [*messages, {"role": "user", "content": "Answer with one JSON object matching this "
+                                    "schema:\n" + json.dumps(schema)}]
+        try:
+            out = runnable.invoke(messages)
+        except openai.LengthFinishReasonError as e:
+            return Reply(None, "", _usage_of(getattr(e, "completion", None)), "the answer was cut off "
+                         "(max tokens reached); answer shorter")
+        except openai.BadRequestError as e:
+            if _is_unsupported(e, method):
+                raise _Unsupported() from None
+            raise RequestFailed(f"the server refused the request: {_message(e)}") from None
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
+            raise UsageError(f"the model server refused the credentials for {self.id}: {_message(e)}") from None
+        except openai.NotFoundError as e:
+            raise UsageError(f"model {self.name} not found on the server: {_message(e)}") from None
+        except openai.APITimeoutError:
+            raise RequestFailed("timed out") from None
+        except openai.APIConnectionError as e:
+            raise RequestFailed(f"cannot reach the model server{_at(self.base_url)}: {_cause(e)}") from None
+        except openai.APIStatusError as e:
+            raise RequestFailed(f"HTTP {e.status_code} from the model server: {_message(e)}") from None
+        raw = out.get("raw")
+        text = _text_of(raw)
+        usage = _usage_of(raw)
+        if out.get("parsing_error") is not None or out.get("parsed") is None:
+            finish = (getattr(raw, "response_metadata", None) or {}).get("finish_reason")
+            why = "the answer was cut off (max tokens reached)" if finish == "length" else "the answer is not JSON"
+            return Reply(None, text, usage, why)
+        return Reply(out["parsed"], text, usage)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _chat_model(spec: ModelSpec, timeout: float, retries: int) -> Any:
+    if spec.provider in ("openai", "ollama"):
+        from langchain_openai import ChatOpenAI
+
+        key = os.environ.get("OPENAI_API_KEY") if spec.provider == "openai" else None
+        return ChatOpenAI(model=spec.name, base_url=spec.base_url, api_key=key or "not-needed",  # type: ignore[arg-type]
+                          timeout=timeout, max_retries=retries, temperature=0, use_responses_api=False)
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError:
+        extra = _EXTRAS.get(spec.provider, f"langchain-{spec.provider}")
+        raise UsageError(f"provider {spec.provider} needs LangChain's init_chat_model and {extra}: "
+                         f"pip install 'codepilot[{spec.provider}]' langchain") from None
+    try:
+        return init_chat_model(spec.name, model_provider=spec.provider, timeout=timeout, max_retries=retries,
+                               temperature=0, **({"base_url": spec.base_url} if spec.base_url else {}))
+    except (ImportError, ValueError) as e:
+        raise UsageError(f"cannot use provider {spec.provider}: {e}") from None
+
+
+def open_model(spec: ModelSpec, timeout: float, network_retries: int) -> Model:
+    return LangChainModel(spec, timeout, network_retries)
+
+
+def _is_unsupported(e: Exception, method: str) -> bool:
+    text = _message(e).lower()
+    words = {"json_schema": ("response_format", "json_schema", "structured"),
+             "function_calling": ("tool", "function"), "json_mode": ("response_format", "json_object")}[method]
+    return any(w in text for w in words)
+
+
+def _message(e: Exception) -> str:
+    body = getattr(e, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        msg = err.get("message") if isinstance(err, dict) else err
+        if msg:
+            return str(msg)[:300]
+    return str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+
+
+def _cause(e: BaseException) -> str:
+    while e.__cause__ is not None:
+        e = e.__cause__
+    return str(e).splitlines()[0][:200] or type(e).__name__
+
+
+def _at(url: str | None) -> str:
+    return f" at {url}" if url else ""
+
+
+def _text_of(raw: Any) -> str:
+    if raw is None:
+        return ""
+    content = getattr(raw, "content", "")
+    if isinstance(content, str) and content:
+        return content
+    calls = getattr(raw, "tool_calls", None) or []
+    return json.dumps(calls[0].get("args")) if calls else str(content)
+
+
+def _usage_of(raw: Any) -> Usage:
+    meta = getattr(raw, "usage_metadata", None)
+    if meta:
+        return Usage(int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0)))
+    usage = getattr(raw, "usage", None)
+    if usage is not None:
+        return Usage(int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
+    return Usage()

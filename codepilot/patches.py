@@ -1,0 +1,120 @@
+"""Fixes as patch files: one unified diff per fix in the patch folder, each checked with
+`git apply --check` against the reviewed tree before it is written (the work tree for the default and
+--staged sources; the head commit, through a temporary index, for --base and --commit)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from codepilot.diff import Source
+from codepilot.errors import GitError, UsageError
+from codepilot.git import Repo, run
+from codepilot.placement import NotPlaced, Placed
+
+_OURS = re.compile(r"^\d{4}-.*\.patch$")
+
+
+@dataclass
+class PatchFile:
+    path: str  # as reported: relative to the repository root when inside it
+    file: str  # the file it changes
+    start: int
+    end: int
+
+
+def unified(path: str, old: str, new: str) -> str:
+    """A git-style unified diff of one file, with "No newline at end of file" markers."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    out = [f"diff --git a/{path} b/{path}\n"]
+    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=3):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def slug(text: str, limit: int = 40) -> str:
+    s = re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-.").lower()
+    return s[:limit].rstrip("-.") or "fix"
+
+
+def patch_dir(repo: Repo, configured: str) -> Path:
+    d = Path(configured)
+    d = d if d.is_absolute() else repo.root / d
+    d = Path(os.path.normpath(d))
+    if d == repo.git_dir or repo.git_dir in d.parents or ".git" in d.relative_to(d.anchor).parts:
+        raise UsageError(f"--patch-dir {configured}: patches are never written inside .git")
+    return d
+
+
+class Writer:
+    """Checks and writes the patches of one run; numbering follows the report's order."""
+
+    def __init__(self, repo: Repo, source: Source, folder: Path) -> None:
+        self.repo, self.source, self.folder = repo, source, folder
+        self.written: list[PatchFile] = []
+        self._index: str | None = None
+        self._cleared = False
+
+    def _clear(self) -> None:
+        if self.folder.is_dir():
+            for old in self.folder.iterdir():
+                if _OURS.match(old.name):
+                    old.unlink()
+        self._cleared = True
+
+    def add(self, path: str, old_text: str, placed: Placed | NotPlaced, title: str) -> tuple[str | None, str | None]:
+        """(patch path, None) when written; (None, why) when not."""
+        if isinstance(placed, NotPlaced):
+            return None, placed.reason
+        if placed.new_text == old_text:
+            return None, "fix changes nothing"
+        text = unified(path, old_text, placed.new_text)
+        problem = self.check(text)
+        if problem:
+            return None, f"patch does not apply to the reviewed tree: {problem}"
+        if not self._cleared:
+            self._clear()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{len(self.written) + 1:04d}-{slug(path.replace('/', '-'))}-{slug(title, 30)}.patch"
+        target = self.folder / name
+        target.write_text(text, encoding="utf-8", newline="")
+        shown = os.path.relpath(target, self.repo.root) if self.repo.root in target.parents else str(target)
+        overlap = next((p for p in self.written if p.file == path and p.start <= placed.end and placed.start <= p.end),
+                       None)
+        self.written.append(PatchFile(shown, path, placed.start, placed.end))
+        return shown, (f"overlaps {overlap.path}: apply one of them" if overlap else None)
+
+    def check(self, patch: str) -> str | None:
+        with tempfile.NamedTemporaryFile("w", suffix=".patch", delete=False, encoding="utf-8", newline="") as tmp:
+            tmp.write(patch)
+        try:
+            if self.source.new is None:
+                args, env = ["apply", "--check", tmp.name], self.repo.env
+            else:
+                args, env = ["apply", "--cached", "--check", tmp.name], {**self.repo.env,
+                                                                         "GIT_INDEX_FILE": self._head_index()}
+            try:
+                run(self.repo.root, env, *args)
+            except GitError as e:
+                return str(e)
+            return None
+        finally:
+            os.unlink(tmp.name)
+
+    def _head_index(self) -> str:
+        """A temporary index holding the head tree, for checking without touching the work tree."""
+        if self._index is None:
+            fd, self._index = tempfile.mkstemp(suffix=".index")
+            os.close(fd)
+            os.unlink(self._index)
+            assert self.source.new is not None
+            run(self.repo.root, {**self.repo.env, "GIT_INDEX_FILE": self._index}, "read-tree", self.source.new)
+        return self._index
+
+    def close(self) -> None:
+        if self._index and os.path.exists(self._index):
+            os.unlink(self._index)

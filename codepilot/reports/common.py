@@ -1,0 +1,42 @@
+"""What every report format shares: counts, excerpts, the one-line verdict."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from codepilot.findings import Finding
+from codepilot.review import Report
+
+ICONS = {"error": "✖", "warning": "▲", "info": "●"}
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    c = Counter(f.severity for f in findings)
+    return {s: c.get(s, 0) for s in ("error", "warning", "info")}
+
+
+def excerpt(report: Report, f: Finding, around: int = 1) -> list[tuple[int, str]]:
+    """The finding's lines (at most 8) with a line of context either side: (number, text)."""
+    rf = report.changeset.file(f.path)
+    if rf is None:
+        return []
+    lines = rf.new_lines
+    last = min(f.end_line, f.line + 7)
+    lo, hi = max(1, f.line - around), min(len(lines), last + around)
+    return [(n, lines[n - 1].rstrip("\r")) for n in range(lo, hi + 1)]
+
+
+def verdict(report: Report) -> str:
+    c = counts(report.findings)
+    found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in c.items() if n) or "no findings"
+    if report.errors:
+        return (f"INCOMPLETE: {len(report.errors)} of {report.stats.requests} request(s) failed; "
+                f"{found} in the part that was reviewed")
+    return found
+
+
+def usage_line(report: Report) -> str:
+    s = report.stats
+    cost = "cost unknown (no price for this model)" if s.cost_usd is None else f"${s.cost_usd:.4f}"
+    return (f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + {s.completion_tokens} "
+            f"completion tokens; {cost}")

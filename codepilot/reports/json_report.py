@@ -1,0 +1,11 @@
+"""`--format json`: the contract's review JSON."""
+
+from __future__ import annotations
+
+import json
+
+from codepilot.review import Report
+
+
+def render(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"

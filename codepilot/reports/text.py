@@ -1,0 +1,49 @@
+"""`--format text`: for people at a terminal (rich), grouped by file, most severe first; plain when
+the output is not a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from codepilot.reports.common import ICONS, excerpt, usage_line, verdict
+from codepilot.review import Report
+
+COLORS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def render(report: Report, color: bool = False, width: int = 100) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False,
+                  soft_wrap=True)
+    current = None
+    for f in report.findings:
+        if f.path != current:
+            current = f.path
+            con.print(f"\n[bold]{escape(f.path)}[/bold]")
+        where = f"{f.line}" + (f"-{f.end_line}" if f.end_line != f.line else "")
+        sym = f" in {f.symbol}" if f.symbol else ""
+        con.print(f"  [{COLORS.get(f.severity, '')}]{ICONS.get(f.severity, '')} {f.severity}[/] "
+                  f"{escape(f.path)}:{where} [dim]{f.category}{escape(sym)}[/dim]  [bold]{escape(f.title)}[/bold]")
+        for line in f.body.splitlines():
+            con.print(f"      {escape(line)}")
+        for n, text in excerpt(report, f):
+            mark = ">" if f.line <= n <= f.end_line else " "
+            con.print(f"    [dim]{mark}{n:>5} |[/dim] {escape(text)}")
+        if f.patch:
+            con.print(f"      [green]fix:[/green] {escape(f.patch)}  (git apply {escape(f.patch)})")
+        if f.note:
+            con.print(f"      [dim]note: {escape(f.note)}[/dim]")
+    for e in report.errors:
+        con.print(f"[bold red]not reviewed[/bold red] {e.request} ({escape(', '.join(e.paths))}): {escape(e.error)}")
+    if report.changeset.skipped:
+        skipped = ", ".join(f"{s.path} ({s.reason})" for s in report.changeset.skipped)
+        con.print(f"\n[dim]skipped: {escape(skipped)}[/dim]")
+    if report.stats.dropped:
+        dropped = ", ".join(f"{n} {r}" for r, n in report.stats.dropped.items())
+        con.print(f"[dim]dropped from the model's answer: {escape(dropped)}[/dim]")
+    con.print(f"\n[bold]codepilot:[/bold] {escape(verdict(report))} — {escape(report.source)}")
+    con.print(f"[dim]{escape(usage_line(report))}[/dim]")
+    return buf.getvalue()
