@@ -13,6 +13,7 @@ from typing import Any
 
 from codepilot.answers import SEVERITIES, AnswerFinding, Fix
 from codepilot.changes import ChangeSet, ReviewFile
+from codepilot.placement import locate, split_lines
 from codepilot.syntax import Outline, outline
 
 
@@ -79,21 +80,6 @@ def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None,
     return None, "not a file of this change"
 
 
-def locate(lines: list[str], find: str) -> list[int]:
-    """1-based start lines where `find` (whole lines) occurs; exact, then ignoring edge whitespace."""
-    want = [ln.rstrip("\r") for ln in find.strip("\n").split("\n")]
-    if not want or not any(w.strip() for w in want):
-        return []
-    hay = [ln.rstrip("\r") for ln in lines]
-    for norm in (str.rstrip, str.strip):
-        w = [norm(x) for x in want]
-        h = [norm(x) for x in hay]
-        hits = [i + 1 for i in range(len(h) - len(w) + 1) if h[i] == w[0] and h[i:i + len(w)] == w]
-        if hits:
-            return hits
-    return []
-
-
 def stable_id(path: str, category: str, title: str, code: str) -> str:
     norm_title = " ".join(re.findall(r"[a-z0-9]+", title.lower()))
     norm_code = " ".join(code.split())
@@ -105,7 +91,7 @@ class _FileView:
 
     def __init__(self, f: ReviewFile) -> None:
         self.file = f
-        self.lines = f.new_lines
+        self.lines = split_lines(f.new_text or "")
         self.added = {n for c in f.changes for n in c.added_lines}
         self.context = {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
         self._outline: Outline | None = None
@@ -123,10 +109,10 @@ def _anchor(view: _FileView, a: AnswerFinding) -> tuple[int, int, str | None]:
     line = a.line
     end = a.end_line if a.end_line is not None and a.end_line >= a.line else a.line
     if a.fix is not None and a.fix.find.strip():
-        hits = locate(view.lines, a.fix.find)
-        if hits:
-            start = min(hits, key=lambda h: (abs(h - line), h))
-            return start, start + len(a.fix.find.strip("\n").split("\n")) - 1, None
+        found = locate(view.lines, a.fix.find)
+        if found:
+            start = min(found.starts, key=lambda h: (abs(h - line), h))
+            return start, start + found.length - 1, None
     if 1 <= line <= n:
         return line, min(end, n), None
     first = min(view.added) if view.added else 1

@@ -19,7 +19,7 @@ from codepilot.config import Config, Price
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import Repo, open_repo
 from codepilot.models import Model, ModelSpec, RequestFailed, Usage, open_model
-from codepilot.placement import place_exact
+from codepilot.placement import place
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
 
@@ -245,7 +245,7 @@ def write_patches(prepared: Prepared, findings: list[Finding]) -> None:
             rf = prepared.changeset.file(f.path)
             if rf is None or rf.new_text is None:
                 continue
-            placed = place_exact(rf.new_text, f.fix.find, f.fix.replace, f.line)
+            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line)
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
                 f.note = f"{f.note}; {why}" if f.note else why

@@ -1,0 +1,139 @@
+"""Placing fixes, property-style, over real files of this repository and of installed public packages:
+every distortion a model makes, every ambiguity, every edge (first/last line, no final newline, tabs)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import click
+import pytest
+import rich
+import unidiff
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codepilot.placement import NotPlaced, Placed, place, split_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = sorted([*ROOT.joinpath("codepilot").rglob("*.py"), *Path(click.__file__).parent.glob("*.py"),
+                 *Path(rich.__file__).parent.glob("[a-m]*.py"), *Path(unidiff.__file__).parent.glob("*.py")])
+TEXTS = [t for t in (p.read_text(encoding="utf-8") for p in CORPUS) if t.count("\n") > 30]
+
+
+def unique_window(lines: list[str], start: int, size: int) -> bool:
+    """The window (whitespace-insensitive) occurs once: a fix quoting it means exactly this place."""
+    key = [ln.strip() for ln in lines[start:start + size]]
+    if not any(key) or not key[0]:
+        return False
+    stripped = [ln.strip() for ln in lines]
+    return sum(stripped[i:i + size] == key for i in range(len(lines) - size + 1)) == 1
+
+
+def edit(window: list[str]) -> list[str]:
+    """A plausible fix: one line changed, one line added at the same indentation."""
+    first = next(ln for ln in window if ln.strip())
+    indent = first[: len(first) - len(first.lstrip())]
+    return [window[0] + "  # fixed", *window[1:], indent + "check_something()"]
+
+
+DISTORTIONS = {
+    "exact": lambda f, r: (f, r),
+    "trailing blanks": lambda f, r: ([ln + "   " for ln in f], r),
+    "dedented": lambda f, r: _dedent(f, r),
+    "crlf": lambda f, r: (f, r),
+    "blank lines around": lambda f, r: (["", *f, ""], ["", *r, ""]),
+}
+
+
+def _dedent(f: list[str], r: list[str]) -> tuple[list[str], list[str]]:
+    width = min(len(ln) - len(ln.lstrip()) for ln in f + r if ln.strip())
+    return [ln[width:] for ln in f], [ln[width:] for ln in r]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> None:
+    text = TEXTS[data.draw(st.integers(0, len(TEXTS) - 1), label="file")]
+    lines = split_lines(text)
+    size = data.draw(st.integers(2, 6))
+    start = data.draw(st.integers(0, len(lines) - size))
+    if not unique_window(lines, start, size):
+        return
+    window = lines[start:start + size]
+    replace = edit(window)
+    intended = "\n".join(lines[:start] + replace + lines[start + size:]) + "\n"
+    kind = data.draw(st.sampled_from(sorted(DISTORTIONS)))
+    f, r = DISTORTIONS[kind](window, replace)
+    hint = start + 1 + data.draw(st.integers(-12, 12))
+    eol = "\r\n" if kind == "crlf" else "\n"
+    source = text.replace("\n", eol) if kind == "crlf" else text
+    got = place(source, eol.join(f) + eol, eol.join(r) + eol, hint)
+    assert isinstance(got, Placed), (kind, got)
+    assert got.new_text == intended.replace("\n", eol)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_misspelt_name_never_changes_anything(data: st.DataObject) -> None:
+    text = TEXTS[data.draw(st.integers(0, len(TEXTS) - 1), label="file")]
+    lines = split_lines(text)
+    size = data.draw(st.integers(1, 5))
+    start = data.draw(st.integers(0, len(lines) - size))
+    window = lines[start:start + size]
+    names = [(i, m) for i, ln in enumerate(window) for m in re.finditer(r"[A-Za-z_]\w{3,}", ln)]
+    if not names:
+        return
+    i, m = data.draw(st.sampled_from(names))
+    typo = m.group()[:-1] + ("q" if m.group()[-1] != "q" else "z")
+    bad = window[:i] + [window[i][:m.start()] + typo + window[i][m.end():]] + window[i + 1:]
+    got = place(text, "\n".join(bad), "\n".join(edit(window)), start + 1)
+    if isinstance(got, Placed):  # only possible if the misspelt text exists verbatim elsewhere
+        assert "\n".join(bad).strip() in text
+
+
+def test_edges_first_and_last_line_no_final_newline_tabs() -> None:
+    text = "first()\n\tmiddle()\nlast()"
+    got = place(text, "first()", "first(1)", 1)
+    assert isinstance(got, Placed) and got.new_text == "first(1)\n\tmiddle()\nlast()"
+    got = place(text, "last()", "last(2)", 3)
+    assert isinstance(got, Placed) and got.new_text == "first()\n\tmiddle()\nlast(2)"  # still no final newline
+    got = place(text, "middle()", "middle(3)\nmore()", 2)  # tabs kept from the file
+    assert isinstance(got, Placed) and got.new_text == "first()\n\tmiddle(3)\n\tmore()\nlast()"
+    crlf = "a()\r\nb()\r\n"
+    got = place(crlf, "b()\n", "b(1)\nc()\n", 2)
+    assert isinstance(got, Placed) and got.new_text == "a()\r\nb(1)\r\nc()\r\n"
+
+
+def test_ambiguity_is_refused_and_the_hint_breaks_ties() -> None:
+    text = "x = 1\nfoo()\ny = 2\nfoo()\nz = 3\n"
+    got = place(text, "foo()", "bar()", 3)
+    assert isinstance(got, NotPlaced) and "2 equally near matches" in got.reason
+    got = place(text, "foo()", "bar()", 5)
+    assert isinstance(got, Placed) and got.new_text == "x = 1\nfoo()\ny = 2\nbar()\nz = 3\n"
+    assert isinstance(place(text, "nothing()", "x", 1), NotPlaced)
+    assert isinstance(place(text, "", "x", 1), NotPlaced)
+
+
+def test_lost_indentation_placed_only_with_confidence() -> None:
+    text = textwrap.dedent('''\
+        def f(items):
+            total = 0
+            for item in items:
+                total += item.price
+            return total
+        ''')
+    got = place(text, "for item in items:\ntotal += item.price", "for item in items:\ntotal += item.price * 2", 3)
+    assert isinstance(got, Placed) and "        total += item.price * 2\n" in got.new_text
+    got = place(text, "return total", "log(total)\nreturn total", 5)  # one line: a constant shift
+    assert isinstance(got, Placed) and "    log(total)\n    return total\n" in got.new_text
+    got = place(text, "total += item.price\nreturn total", "total += item.price\nlog(total)\nreturn total", 4)
+    assert isinstance(got, NotPlaced) and "indentation" in got.reason  # log(total): in the loop or after it?
+
+
+@pytest.mark.parametrize("text", ["", "\n"])
+def test_empty_find_creates_or_fills_an_empty_file(text: str) -> None:
+    got = place(text, "", "print('hi')", 1)
+    assert isinstance(got, Placed) and got.new_text == "print('hi')\n"
+    assert isinstance(place("x = 1\n", "", "y", 1), NotPlaced)
