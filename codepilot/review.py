@@ -3,7 +3,6 @@ findings -> patches -> report. Each stage lives in its own module; this one only
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,14 +10,14 @@ from pathlib import Path
 
 from codepilot import config as config_mod
 from codepilot import context, diff, patches
-from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, AnswerInvalid, ReviewAnswer, ask
-from codepilot.cache import Cache, open_cache
-from codepilot.cache import key as cache_key
+from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
+from codepilot.cache import open_cache
+from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import ChangeSet, collect
-from codepilot.config import Config, Price
+from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import Repo, open_repo
-from codepilot.models import Model, ModelSpec, RequestFailed, Usage, open_model
+from codepilot.models import ModelSpec, Usage
 from codepilot.placement import place
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
@@ -138,94 +137,47 @@ class Report:
                 "stats": self.stats.to_json(), "skipped": [s.to_json() for s in self.changeset.skipped]}
 
 
-@dataclass
-class _Outcome:
-    request: context.Request
-    answer: ReviewAnswer | None = None
-    usage: Usage = field(default_factory=Usage)
-    cached: bool = False
-    attempts: int = 0
-    error: str | None = None
-
-
-class _Runner:
-    """Sends the planned requests (cache first; the model is opened only on a miss), in parallel."""
-
-    def __init__(self, prepared: Prepared, spec: ModelSpec, cache: Cache) -> None:
-        self.prepared, self.spec, self.cache = prepared, spec, cache
-        self.version = prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE)
-        self._model: Model | None = None
-        self._lock = threading.Lock()
-
-    def model(self) -> Model:
-        with self._lock:
-            if self._model is None:
-                cfg = self.prepared.config
-                self._model = open_model(self.spec, cfg.timeout, cfg.network_retries)
-            return self._model
-
-    def one(self, req: context.Request) -> _Outcome:
-        k = cache_key(self.spec.id, self.version, REVIEW_SCHEMA, req.messages)
-        hit = self.cache.get(k)
-        if hit is not None:
-            return _Outcome(req, ReviewAnswer.model_validate(hit[0]), cached=True)
+def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None]) -> list[Outcome]:
+    """Every planned request through the shared call path, `concurrency` at a time, in plan order."""
+    requests = prepared.requests
+    if not requests:
+        return []
+    with ThreadPoolExecutor(max_workers=min(prepared.config.concurrency, len(requests))) as pool:
+        futures = [pool.submit(caller.call, r.messages, ReviewAnswer, REVIEW_SCHEMA) for r in requests]
         try:
-            answer, usage, attempts = ask(self.model(), req.messages, ReviewAnswer, REVIEW_SCHEMA,
-                                          self.prepared.config.answer_retries)
-        except RequestFailed as e:
-            return _Outcome(req, error=str(e))
-        except AnswerInvalid as e:
-            return _Outcome(req, error=str(e))
-        assert isinstance(answer, ReviewAnswer)
-        self.cache.put(k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens)
-        return _Outcome(req, answer, usage, attempts=attempts)
-
-    def all(self, concurrency: int, progress: Callable[[], None]) -> list[_Outcome]:
-        requests = self.prepared.requests
-        if not requests:
-            return []
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(requests))) as pool:
-            futures = [pool.submit(self.one, r) for r in requests]
-            try:
-                outcomes = []
-                for fut in futures:  # in plan order: the report is deterministic
-                    outcomes.append(fut.result())
-                    progress()
-                return outcomes
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-
-
-def price(cfg: Config, spec: ModelSpec) -> Price | None:
-    if spec.provider == "ollama":
-        return Price(input=0.0, output=0.0)
-    names = sorted((n for n in cfg.prices if spec.name == n or spec.name.startswith(n + "-")), key=len)
-    return cfg.prices[names[-1]] if names else None
+            outcomes = []
+            for fut in futures:  # in plan order: the report is deterministic
+                outcomes.append(fut.result())
+                progress()
+            return outcomes
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable[[], None] = lambda: None) -> Report:
     """Send the plan, check the answers, write the patches: the whole review after the dry run."""
     cache = open_cache(use_cache)
     try:
-        outcomes = _Runner(prepared, spec, cache).all(prepared.config.concurrency, progress)
+        caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
+        outcomes = _send_all(prepared, caller, progress)
     finally:
         cache.close()
     stats = Stats(requests=len(prepared.requests), redacted=prepared.redactions.kinds)
     answers: list[tuple[str, AnswerFinding]] = []
     errors = []
-    for o in outcomes:
+    usage = Usage()
+    for req, o in zip(prepared.requests, outcomes, strict=True):
         stats.cached += o.cached
         stats.sent += not o.cached
         stats.reasks += max(o.attempts - 1, 0)
-        stats.prompt_tokens += o.usage.prompt_tokens
-        stats.completion_tokens += o.usage.completion_tokens
+        usage += o.usage
         if o.error is not None:
-            errors.append(RequestError(o.request.id, o.request.paths, o.error))
-        elif o.answer is not None:
-            answers += [(o.request.id, a) for a in o.answer.findings]
-    p = price(prepared.config, spec)
-    stats.cost_usd = None if p is None else (stats.prompt_tokens * p.input + stats.completion_tokens * p.output) / 1e6
+            errors.append(RequestError(req.id, req.paths, o.error))
+        elif isinstance(o.answer, ReviewAnswer):
+            answers += [(req.id, a) for a in o.answer.findings]
+    stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+    stats.cost_usd = cost(prepared.config, spec, usage)
     findings, dropped = check(prepared.changeset, answers)
     stats.dropped = dropped.reasons
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
