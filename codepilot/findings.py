@@ -35,12 +35,13 @@ class Finding:
     patch: str | None = None
     note: str | None = None
     merged: int = 0
+    applied: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,
                 "severity": self.severity, "category": self.category, "title": self.title, "body": self.body,
                 "patch": self.patch, "symbol": self.symbol, "placement": self.placement,
-                "fix": self.fix.model_dump() if self.fix else None, "note": self.note}
+                "fix": self.fix.model_dump() if self.fix else None, "note": self.note, "applied": self.applied}
 
 
 @dataclass
@@ -61,20 +62,28 @@ def severity_rank(severity: str) -> int:
     return len(SEVERITIES) - SEVERITIES.index(severity) if severity in SEVERITIES else 0
 
 
-def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None, str | None]:
-    """(path, None) for a reviewed file of this change; (None, reason) otherwise."""
+def confine(raw: str) -> tuple[str | None, str | None]:
+    """A model-given path made repository-relative, or (None, reason) when it points outside the
+    repository or into .git."""
     p = raw.strip().strip("`'\"").replace("\\", "/")
     if p.startswith("/") or re.match(r"^[A-Za-z]:", p):
         return None, "absolute path"
-    parts = p.split("/")
-    if ".." in parts:
+    if ".." in p.split("/"):
         return None, "path outside the repository"
     p = posixpath.normpath(p)
-    if p == ".git" or p.startswith(".git/") or "/.git/" in f"/{p}":
+    if p == ".git" or p.startswith(".git/") or "/.git/" in f"/{p}/":
         return None, "path inside .git"
+    return (p, None) if p not in ("", ".") else (None, "empty path")
+
+
+def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None, str | None]:
+    """(path, None) for a reviewed file of this change; (None, reason) otherwise."""
+    p, reason = confine(raw)
+    if p is None:
+        return None, reason
     if p in reviewed:
         return p, None
-    for prefix in ("a/", "b/", "./"):
+    for prefix in ("a/", "b/"):
         if p.startswith(prefix) and p[len(prefix):] in reviewed:
             return p[len(prefix):], None
     return None, "not a file of this change"

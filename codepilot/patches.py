@@ -27,11 +27,14 @@ class PatchFile:
     end: int
 
 
-def unified(path: str, old: str, new: str) -> str:
-    """A git-style unified diff of one file, with "No newline at end of file" markers."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+def unified(path: str, old: str | None, new: str) -> str:
+    """A git-style unified diff of one file (a new file when `old` is None), with "No newline at end
+    of file" markers."""
+    a, b = (old or "").splitlines(keepends=True), new.splitlines(keepends=True)
     out = [f"diff --git a/{path} b/{path}\n"]
-    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=3):
+    if old is None:
+        out.append("new file mode 100644\n")
+    for line in difflib.unified_diff(a, b, "/dev/null" if old is None else f"a/{path}", f"b/{path}", n=3):
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
@@ -66,7 +69,8 @@ class Writer:
                     old.unlink()
         self._cleared = True
 
-    def add(self, path: str, old_text: str, placed: Placed | NotPlaced, title: str) -> tuple[str | None, str | None]:
+    def add(self, path: str, old_text: str | None, placed: Placed | NotPlaced,
+            title: str) -> tuple[str | None, str | None]:
         """(patch path, None) when written; (None, why) when not."""
         if isinstance(placed, NotPlaced):
             return None, placed.reason

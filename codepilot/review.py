@@ -11,6 +11,7 @@ from pathlib import Path
 from codepilot import config as config_mod
 from codepilot import context, diff, patches
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
+from codepilot.apply import Planned
 from codepilot.cache import open_cache
 from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import ChangeSet, collect
@@ -18,7 +19,7 @@ from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import Repo, open_repo
 from codepilot.models import ModelSpec, Usage
-from codepilot.placement import place
+from codepilot.placement import Placed, place
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
 
@@ -53,12 +54,13 @@ def system_prompt(cfg: Config, templates: Templates) -> str:
     return templates.render(SYSTEM_TEMPLATE, style_clause=style)
 
 
-def instructions_for(cfg: Config, changeset: ChangeSet) -> str:
+def instructions_for(cfg: Config, paths: list[str]) -> str:
+    """The project's own instructions, and those for the globs that match these paths."""
     from codepilot import globs
 
     parts = [cfg.instructions.strip()] if cfg.instructions.strip() else []
     for pattern, text in cfg.path_instructions.items():
-        hit = [f.path for f in changeset.files if globs.matches(f.path, [pattern])]
+        hit = [p for p in paths if globs.matches(p, [pattern])]
         if hit:
             parts.append(f"For files matching {pattern}: {text.strip()}")
     return ("\nProject instructions:\n" + "\n".join(f"- {p}" for p in parts) + "\n") if parts else ""
@@ -76,7 +78,7 @@ def prepare(opts: Options) -> Prepared:
     files = diff.changed_files(repo, source, diff.to_pathspecs(repo, opts.paths, cwd), cfg.untracked)
     changeset = collect(repo, source, files, cfg)
     templates = Templates(repo.root)
-    values = {"source": source.label, "instructions": instructions_for(cfg, changeset)}
+    values = {"source": source.label, "instructions": instructions_for(cfg, [f.path for f in changeset.files])}
     redactor = Redactor()
     requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values,
                             redactor)
@@ -126,6 +128,7 @@ class Report:
     stats: Stats
     changeset: ChangeSet
     repo_root: Path
+    planned: list[Planned] = field(default_factory=list)  # the patches --apply would apply, in order
 
     @property
     def complete(self) -> bool:
@@ -181,15 +184,16 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
     findings, dropped = check(prepared.changeset, answers)
     stats.dropped = dropped.reasons
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
-    write_patches(prepared, findings)
+    planned = write_patches(prepared, findings)
     return Report(prepared.changeset.source.label, spec.id, findings, errors, stats, prepared.changeset,
-                  prepared.repo.root)
+                  prepared.repo.root, planned)
 
 
-def write_patches(prepared: Prepared, findings: list[Finding]) -> None:
+def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
     """A patch for each finding whose fix places in the reviewed file; a note on the others."""
     writer = patches.Writer(prepared.repo, prepared.changeset.source,
                             patches.patch_dir(prepared.repo, prepared.config.patch_dir))
+    planned = []
     try:
         for f in findings:
             if f.fix is None:
@@ -201,5 +205,8 @@ def write_patches(prepared: Prepared, findings: list[Finding]) -> None:
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
                 f.note = f"{f.note}; {why}" if f.note else why
+            if f.patch and isinstance(placed, Placed):
+                planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end))
     finally:
         writer.close()
+    return planned

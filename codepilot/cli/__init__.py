@@ -19,9 +19,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codepilot.cli import review
+    from codepilot.cli import generate, review
 
     cli.add_command(review.command)
+    cli.add_command(generate.command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,16 +55,39 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
     prepared = review.prepare(opts)
     if dry_run:
         return _dry_run(prepared, fmt, output)
-    if apply_ or publish:
-        raise UsageError(f"--{'apply' if apply_ else 'publish'} is not available yet in this version")
-    from codepilot import models
+    if publish:
+        raise UsageError("--publish is not available yet in this version")
+    from codepilot import apply, models
+
+    if apply_:
+        apply.check_head(prepared.repo, prepared.changeset.source)
 
     spec = models.resolve(prepared.config.model, prepared.config.base_url) if prepared.requests else \
         models.ModelSpec("none", "none", None)
     with _progress(len(prepared.requests), fmt, output) as tick:
         report = review.run(prepared, spec, use_cache=not no_cache, progress=tick)
+    if apply_:
+        _apply(prepared, report)
     write_output(render(report, fmt, output), output)
     return exit_code(report, prepared.config.fail_on)
+
+
+def _apply(prepared: object, report: object) -> None:
+    """Apply the report's patches; say on stderr what was applied and what was not."""
+    from codepilot import apply
+    from codepilot.review import Prepared, Report
+
+    assert isinstance(prepared, Prepared) and isinstance(report, Report)
+    results = apply.apply_all(prepared.repo, report.planned)
+    by_patch = {f.patch: f for f in report.findings if f.patch}
+    for a in results:
+        finding = by_patch.get(a.patch)
+        if finding is not None:
+            finding.applied = a.ok
+            if not a.ok and a.note:
+                finding.note = f"{finding.note}; {a.note}" if finding.note else a.note
+        click.echo(f"codepilot: {'applied' if a.ok else 'NOT applied'} {a.patch}"
+                   + (f" ({a.note.removeprefix('not applied: ')})" if a.note else ""), err=True)
 
 
 def exit_code(report: object, fail_on: str) -> int:

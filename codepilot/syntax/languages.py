@@ -20,6 +20,7 @@ class Language:
     query: str | None = None  # file in syntax/queries/
     wrappers: frozenset[str] = frozenset()  # parents whose lines belong to the definition they wrap
     leading: frozenset[str] = frozenset()  # preceding siblings that belong to the next definition
+    imports: frozenset[str] = frozenset()  # top-level nodes that import or include other code
 
     @property
     def parsed(self) -> bool:
@@ -28,24 +29,31 @@ class Language:
 
 _JS_WRAPPERS = frozenset({"export_statement"})
 _JS_LEADING = frozenset({"decorator"})
+_JS_IMPORTS = frozenset({"import_statement"})
 
 LANGUAGES: dict[str, Language] = {
     lang.name: lang
     for lang in [
-        Language("python", "tree_sitter_python", query="python.scm", wrappers=frozenset({"decorated_definition"})),
+        Language("python", "tree_sitter_python", query="python.scm", wrappers=frozenset({"decorated_definition"}),
+                 imports=frozenset({"import_statement", "import_from_statement", "future_import_statement"})),
         Language("javascript", "tree_sitter_javascript", query="javascript.scm", wrappers=_JS_WRAPPERS,
-                 leading=_JS_LEADING),
+                 leading=_JS_LEADING, imports=_JS_IMPORTS),
         Language("typescript", "tree_sitter_typescript", "language_typescript", "typescript.scm",
-                 _JS_WRAPPERS, _JS_LEADING),
-        Language("tsx", "tree_sitter_typescript", "language_tsx", "typescript.scm", _JS_WRAPPERS, _JS_LEADING),
-        Language("go", "tree_sitter_go", query="go.scm"),
-        Language("rust", "tree_sitter_rust", query="rust.scm", leading=frozenset({"attribute_item"})),
-        Language("java", "tree_sitter_java", query="java.scm"),
-        Language("c", "tree_sitter_c", query="c.scm"),
-        Language("cpp", "tree_sitter_cpp", query="cpp.scm", wrappers=frozenset({"template_declaration"})),
+                 _JS_WRAPPERS, _JS_LEADING, _JS_IMPORTS),
+        Language("tsx", "tree_sitter_typescript", "language_tsx", "typescript.scm", _JS_WRAPPERS, _JS_LEADING,
+                 _JS_IMPORTS),
+        Language("go", "tree_sitter_go", query="go.scm", imports=frozenset({"package_clause", "import_declaration"})),
+        Language("rust", "tree_sitter_rust", query="rust.scm", leading=frozenset({"attribute_item"}),
+                 imports=frozenset({"use_declaration", "extern_crate_declaration"})),
+        Language("java", "tree_sitter_java", query="java.scm",
+                 imports=frozenset({"package_declaration", "import_declaration"})),
+        Language("c", "tree_sitter_c", query="c.scm", imports=frozenset({"preproc_include"})),
+        Language("cpp", "tree_sitter_cpp", query="cpp.scm", wrappers=frozenset({"template_declaration"}),
+                 imports=frozenset({"preproc_include", "using_declaration"})),
         Language("ruby", "tree_sitter_ruby", query="ruby.scm"),
-        Language("php", "tree_sitter_php", "language_php", "php.scm"),
-        Language("csharp", "tree_sitter_c_sharp", query="csharp.scm"),
+        Language("php", "tree_sitter_php", "language_php", "php.scm",
+                 imports=frozenset({"namespace_definition", "namespace_use_declaration"})),
+        Language("csharp", "tree_sitter_c_sharp", query="csharp.scm", imports=frozenset({"using_directive"})),
     ]
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -34,6 +34,7 @@ class Outline:
 
     definitions: list[Definition]
     _owner: list[int]  # per 0-based line: index into definitions, or -1
+    imports: list[tuple[int, int]] = field(default_factory=list)  # 1-based line spans of top-level imports
 
     def at(self, line: int) -> Definition | None:
         """The innermost definition containing 1-based `line`, or None at module level."""
@@ -162,5 +163,6 @@ def outline(lang: Language, source: bytes) -> Outline:
         return Outline([], [-1] * line_count)
     tree = _parser(lang).parse(source)
     defs = _qualify(_collect(tree, lang))
-    return Outline(defs, _paint(defs, line_count))
+    imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
+    return Outline(defs, _paint(defs, line_count), imports)
 

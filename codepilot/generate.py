@@ -1,0 +1,294 @@
+"""Drafting code: the context for an instruction chosen with tree-sitter (the target definition or file,
+the file's imports, the signatures of what the target calls, the existing tests and their style), one
+model call through the shared call path, and the edits placed with the same machinery as review fixes
+and written as patches."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codepilot import config as config_mod
+from codepilot import patches, tokens
+from codepilot.answers import GENERATE_SCHEMA, Edit, GenerateAnswer
+from codepilot.apply import Planned
+from codepilot.cache import open_cache
+from codepilot.calls import Caller, cost
+from codepilot.config import Config
+from codepilot.context import FENCE, numbered
+from codepilot.diff import Source
+from codepilot.errors import UsageError
+from codepilot.findings import confine
+from codepilot.git import EMPTY_TREE, Repo, open_repo
+from codepilot.models import ModelSpec
+from codepilot.placement import NotPlaced, Placed, place
+from codepilot.prompts import Templates
+from codepilot.redact import Redactions, Redactor
+from codepilot.syntax import Definition, Outline, detect, outline
+
+SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
+_STOP = {"the", "and", "for", "add", "with", "write", "tests", "test", "pytest", "implement", "public", "functions",
+         "function", "method", "class", "docstrings", "flag", "command", "make", "into", "from", "that", "this",
+         "todo", "should", "when", "all", "new", "use", "code", "file"}
+
+
+@dataclass
+class Options:
+    instruction: str
+    paths: tuple[str, ...] = ()
+    symbol: str | None = None
+    overrides: dict[str, object] = field(default_factory=dict)
+    cwd: Path | None = None
+
+
+@dataclass
+class Target:
+    path: str
+    text: str | None  # None: the file does not exist yet
+    definition: Definition | None = None
+
+
+@dataclass
+class Prepared:
+    repo: Repo
+    config: Config
+    templates: Templates
+    instruction: str
+    targets: list[Target]
+    messages: list[dict[str, str]]
+    prompt_tokens: int
+    redactions: Redactions
+
+
+@dataclass
+class EditResult:
+    path: str
+    placed: bool
+    how: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Result:
+    summary: str
+    edits: list[EditResult]
+    patches: list[str]
+    errors: list[str]
+    model: str
+    usage_prompt: int = 0
+    usage_completion: int = 0
+    cached: bool = False
+    cost_usd: float | None = 0.0
+    applied: list[str] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)  # what --apply would apply
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": 1, "summary": self.summary, "model": self.model,
+                "edits": [e.__dict__ for e in self.edits], "patches": self.patches, "applied": self.applied,
+                "errors": self.errors,
+                "stats": {"requests": 1, "cached": int(self.cached), "prompt_tokens": self.usage_prompt,
+                          "completion_tokens": self.usage_completion,
+                          "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
+
+
+def _read(repo: Repo, path: str) -> str | None:
+    full = repo.root / path
+    try:
+        return full.read_bytes().decode("utf-8", "replace") if full.is_file() else None
+    except OSError:
+        return None
+
+
+def _tracked(repo: Repo) -> list[str]:
+    return [p for p in repo.git("ls-files", "-z").decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _find_symbol(repo: Repo, symbol: str, paths: list[str]) -> list[Target]:
+    """Files defining `symbol` (qualified, or its last part): the given paths, else `git grep` candidates."""
+    last = symbol.split(".")[-1]
+    if not paths:
+        out = repo.try_git("grep", "-l", "-w", "-I", "-F", "-e", last) or b""
+        paths = [p for p in out.decode("utf-8", "surrogateescape").splitlines() if detect(p).parsed][:200]
+    hits = []
+    for p in paths:
+        text = _read(repo, p)
+        if text is None:
+            continue
+        for d in outline(detect(p), text.encode()).definitions:
+            if d.symbol == symbol or d.symbol.endswith("." + symbol) or (d.symbol.split(".")[-1] == symbol):
+                hits.append(Target(p, text, d))
+    exact = [t for t in hits if t.definition and t.definition.symbol == symbol]
+    return exact or hits
+
+
+def _by_words(repo: Repo, instruction: str) -> list[Target]:
+    """Without --path or --symbol: the files that define or mention most of the instruction's words."""
+    words = [w for w in dict.fromkeys(_WORD.findall(instruction)) if w.lower() not in _STOP][:8]
+    scores: dict[str, int] = {}
+    for w in words:
+        out = repo.try_git("grep", "-l", "-w", "-I", "-F", "-e", w.split(".")[-1].lstrip("-")) or b""
+        for p in out.decode("utf-8", "surrogateescape").splitlines():
+            scores[p] = scores.get(p, 0) + 1
+    ranked = sorted(scores, key=lambda p: (-scores[p], len(p)))[:3]
+    return [Target(p, _read(repo, p)) for p in ranked]
+
+
+def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
+    from codepilot.diff import to_pathspecs
+
+    paths = to_pathspecs(repo, opts.paths, cwd) if opts.paths else []
+    for p in paths:
+        if p == ".git" or p.startswith(".git/"):
+            raise UsageError(f"--path {p}: inside .git")
+    if opts.symbol:
+        found = _find_symbol(repo, opts.symbol, paths)
+        if not found:
+            where = f" in {', '.join(paths)}" if paths else ""
+            raise UsageError(f"--symbol {opts.symbol}: no such definition{where}")
+        return found[:3]
+    if paths:
+        return [Target(p, _read(repo, p)) for p in paths]
+    return _by_words(repo, opts.instruction)
+
+
+def _test_file(repo: Repo, path: str, tracked: list[str]) -> str | None:
+    stem = Path(path).stem
+    names = {f"test_{stem}.py", f"{stem}_test.py", f"{stem}.test.js", f"{stem}.test.ts", f"{stem}.spec.ts",
+             f"{stem}.spec.js", f"{stem}_test.go", f"{stem}_spec.rb", f"{stem}Test.java", f"{stem}Tests.cs",
+             f"{stem}.test.tsx"}
+    return next((p for p in tracked if Path(p).name in names), None)
+
+
+def _signatures(repo: Repo, body: str, here: Outline, exclude: str) -> list[str]:
+    """One line for each definition the body calls (this file first, then the repository)."""
+    called = [n for n in dict.fromkeys(re.findall(r"\b([A-Za-z_]\w*)\s*\(", body)) if n != exclude][:12]
+    out = []
+    for d in here.definitions:
+        if d.symbol.split(".")[-1] in called:
+            out.append(f"(this file) line {d.start_line}: {d.symbol} ({d.kind})")
+    if called:
+        pattern = r"\b(def|function|func|fn|class|sub)\s+(" + "|".join(map(re.escape, called)) + r")\b"
+        hits = repo.try_git("grep", "-n", "-I", "-E", "-e", pattern) or b""
+        for line in hits.decode("utf-8", "replace").splitlines()[:15]:
+            path, _, rest = line.partition(":")
+            num, _, code = rest.partition(":")
+            out.append(f"{path}:{num}: {code.strip()[:160]}")
+    return out
+
+
+def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests: bool) -> str:
+    lang = detect(t.path, (t.text or "")[:200].encode())
+    head = f"## {t.path} ({lang.name}{', does not exist yet' if t.text is None else ''})"
+    if t.text is None:
+        return head
+    lines = t.text.split("\n")
+    parts = [head]
+    if t.definition is None and tokens.count(t.text) <= budget:
+        parts += [f"{FENCE}{lang.name}", numbered(lines, 1, len(lines), set()), FENCE]
+    else:
+        o = outline(lang, t.text.encode())
+        for a, b in o.imports[:40]:
+            parts.append(numbered(lines, a, b, set()))
+        d = t.definition
+        if d is not None:
+            parts += [f"### {d.symbol} ({d.kind}, lines {d.start_line}-{d.end_line})", f"{FENCE}{lang.name}",
+                      numbered(lines, d.start_line, d.end_line, set()), FENCE]
+            sigs = _signatures(repo, "\n".join(lines[d.start_line - 1:d.end_line]), o, d.symbol.split(".")[-1])
+            if sigs:
+                parts += ["What it calls:", *[f"- {s}" for s in sigs]]
+        else:
+            parts += ["Definitions in this file:",
+                      *[f"- line {x.start_line}-{x.end_line}: {x.symbol} ({x.kind})" for x in o.definitions[:200]]]
+    if wants_tests:
+        test = _test_file(repo, t.path, tracked)
+        if test:
+            text = _read(repo, test) or ""
+            shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
+            parts += [f"## {test} (existing tests for {t.path}: add to this file, in its style)",
+                      f"{FENCE}", numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()), FENCE]
+        else:
+            parts.append(f"(no test file for {t.path} yet: create one where this project keeps its tests)")
+    return "\n".join(parts)
+
+
+def prepare(opts: Options) -> Prepared:
+    if not opts.instruction.strip():
+        raise UsageError("the instruction is empty")
+    cwd = (opts.cwd or Path.cwd()).resolve()
+    repo = open_repo(cwd)
+    cfg = config_mod.load(repo.root, opts.overrides)
+    targets = choose_targets(repo, opts, cwd)
+    templates = Templates(repo.root)
+    wants_tests = bool(re.search(r"\btests?\b|pytest|spec", opts.instruction, re.I))
+    tracked = _tracked(repo) if wants_tests else []
+    budget = max(cfg.max_request_tokens * 3, 8000)  # drafting needs more room than reviewing one hunk
+    context = "\n\n".join(_section(t, budget // max(len(targets), 1), repo, tracked, wants_tests) for t in targets)
+    names = ", ".join(t.path + (f" ({t.definition.symbol})" if t.definition else "") for t in targets)
+    from codepilot.review import instructions_for
+
+    user_values = {"instruction": opts.instruction.strip(), "targets": f"Target: {names}" if names else "",
+                   "instructions": instructions_for(cfg, [t.path for t in targets]), "context": context}
+    redactor = Redactor()
+    system = templates.render(SYSTEM_TEMPLATE)
+    user = redactor.text(templates.render(USER_TEMPLATE, **user_values))
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return Prepared(repo, cfg, templates, opts.instruction, targets, messages,
+                    tokens.count(system) + tokens.count(user) + 8, redactor.found)
+
+
+def run(p: Prepared, spec: ModelSpec, use_cache: bool) -> Result:
+    cache = open_cache(use_cache)
+    try:
+        caller = Caller(spec, p.config, cache, p.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
+        outcome = caller.call(p.messages, GenerateAnswer, GENERATE_SCHEMA)
+    finally:
+        cache.close()
+    result = Result("", [], [], [], spec.id, outcome.usage.prompt_tokens, outcome.usage.completion_tokens,
+                    outcome.cached, cost(p.config, spec, outcome.usage))
+    if outcome.error is not None or not isinstance(outcome.answer, GenerateAnswer):
+        result.errors.append(outcome.error or "no answer")
+        return result
+    result.summary = outcome.answer.summary.strip()
+    write(p, outcome.answer.edits, result)
+    return result
+
+
+def write(p: Prepared, edits: list[Edit], result: Result) -> None:
+    """Each file's edits placed in order on its current text; one checked patch per file."""
+    source = Source("worktree", EMPTY_TREE, None, "work tree")
+    writer = patches.Writer(p.repo, source, patches.patch_dir(p.repo, p.config.patch_dir))
+    hints = {t.path: t.definition.start_line for t in p.targets if t.definition}
+    files: dict[str, tuple[str | None, str]] = {}
+    try:
+        for e in edits:
+            path = _edit_path(e.path)
+            if path is None:
+                result.edits.append(EditResult(e.path, False, note="path outside the repository or inside .git"))
+                continue
+            original, current = files.get(path, (_read(p.repo, path), _read(p.repo, path) or ""))
+            placed = place(current, e.find, e.replace, hints.get(path, 1))
+            if isinstance(placed, NotPlaced):
+                result.edits.append(EditResult(path, False, note=placed.reason))
+                continue
+            files[path] = (original, placed.new_text)
+            result.edits.append(EditResult(path, True, placed.how))
+        for path, (original, new_text) in files.items():
+            final = Placed(1, max(1, new_text.count("\n")), new_text, "combined")
+            patch, why = writer.add(path, original, final, p.instruction)
+            if patch:
+                result.patches.append(patch)
+                result.planned.append(Planned(patch, path, original, 1, 10**9))
+            if why and not patch:
+                result.errors.append(f"{path}: {why}")
+    finally:
+        writer.close()
+    if any(not e.placed for e in result.edits):
+        result.errors.append(f"{sum(not e.placed for e in result.edits)} edit(s) could not be placed")
+
+
+def _edit_path(raw: str) -> str | None:
+    """A repository-relative path for an edit: any file inside the work tree, never .git."""
+    path, _ = confine(raw)
+    return path
