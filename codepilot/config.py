@@ -58,6 +58,7 @@ class Config(BaseModel):
     concurrency: int = Field(4, ge=1, le=64)
     patch_dir: str = ".codepilot/patches"
     timeout: float = Field(120.0, gt=0)
+    hook_timeout: float = Field(120.0, gt=0, description="a hook's model calls end within this many seconds")
     network_retries: int = Field(4, ge=0, le=10)
     answer_retries: int = Field(2, ge=0, le=5)
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))

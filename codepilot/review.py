@@ -3,8 +3,10 @@ findings -> patches -> report. Each stage lives in its own module; this one only
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,30 +142,37 @@ class Report:
                 "stats": self.stats.to_json(), "skipped": [s.to_json() for s in self.changeset.skipped]}
 
 
-def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None]) -> list[Outcome]:
-    """Every planned request through the shared call path, `concurrency` at a time, in plan order."""
+def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None],
+              time_limit: float | None) -> list[Outcome]:
+    """Every planned request through the shared call path, `concurrency` at a time, in plan order;
+    requests not done within `time_limit` seconds are reported as not reviewed."""
     requests = prepared.requests
     if not requests:
         return []
-    with ThreadPoolExecutor(max_workers=min(prepared.config.concurrency, len(requests))) as pool:
-        futures = [pool.submit(caller.call, r.messages, ReviewAnswer, REVIEW_SCHEMA) for r in requests]
-        try:
-            outcomes = []
-            for fut in futures:  # in plan order: the report is deterministic
-                outcomes.append(fut.result())
-                progress()
-            return outcomes
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    pool = ThreadPoolExecutor(max_workers=min(prepared.config.concurrency, len(requests)))
+    futures = [pool.submit(caller.call, r.messages, ReviewAnswer, REVIEW_SCHEMA) for r in requests]
+    outcomes = []
+    try:
+        for fut in futures:  # in plan order: the report is deterministic
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            try:
+                outcomes.append(fut.result(timeout=left))
+            except FutureTimeout:
+                outcomes.append(Outcome(error=f"not reviewed: the time limit of {time_limit:g} s ran out"))
+            progress()
+        return outcomes
+    finally:
+        pool.shutdown(wait=deadline is None, cancel_futures=True)
 
 
-def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable[[], None] = lambda: None) -> Report:
+def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable[[], None] = lambda: None,
+        time_limit: float | None = None) -> Report:
     """Send the plan, check the answers, write the patches: the whole review after the dry run."""
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
-        outcomes = _send_all(prepared, caller, progress)
+        outcomes = _send_all(prepared, caller, progress, time_limit)
     finally:
         cache.close()
     stats = Stats(requests=len(prepared.requests), redacted=prepared.redactions.kinds)

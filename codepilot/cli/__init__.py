@@ -19,10 +19,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codepilot.cli import generate, review
+    from codepilot.cli import generate, hook, review
 
     cli.add_command(review.command)
     cli.add_command(generate.command)
+    cli.add_command(hook.group)
 
 
 def main(argv: list[str] | None = None) -> int:

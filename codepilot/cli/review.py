@@ -37,14 +37,21 @@ FORMATS = ["text", "json", "markdown", "sarif", "github"]
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--publish", type=click.Choice(["github"]), help="Post the review on the pull request.")
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
+@click.option("--time-limit", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Stop waiting for the model after this long; what is not done is reported as not done.")
+@click.option("--hook", is_flag=True, hidden=True)
 def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | None, commit: str | None,
             model: str | None, base_url: str | None, dry_run: bool, fmt: str, output: str | None,
             patch_dir: str | None, fail_on: str | None, concurrency: int | None,
-            max_request_tokens: int | None, no_cache: bool, publish: str | None, apply_: bool) -> int:
+            max_request_tokens: int | None, no_cache: bool, publish: str | None, apply_: bool,
+            time_limit: float | None, hook: bool) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
 
     By default every uncommitted change (index and work tree, untracked files too) against HEAD.
     PATHS limit any source to these files or folders."""
+    if staged and not dry_run and fmt == "text" and _nothing_staged(paths):
+        write_output("codepilot: nothing staged to review\n", output)
+        return 0
     from codepilot import review
 
     opts = review.Options(
@@ -64,12 +71,22 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
 
     spec = models.resolve(prepared.config.model, prepared.config.base_url) if prepared.requests else \
         models.ModelSpec("none", "none", None)
+    if hook and time_limit is None:
+        time_limit = prepared.config.hook_timeout
+        if prepared.requests:
+            prepared.config = prepared.config.model_copy(update={
+                "timeout": min(prepared.config.timeout, time_limit),
+                "network_retries": min(prepared.config.network_retries, 1)})
     with _progress(len(prepared.requests), fmt, output) as tick:
-        report = review.run(prepared, spec, use_cache=not no_cache, progress=tick)
+        report = review.run(prepared, spec, use_cache=not no_cache, progress=tick, time_limit=time_limit)
     if apply_:
         _apply(prepared, report)
     write_output(render(report, fmt, output), output)
-    return exit_code(report, prepared.config.fail_on)
+    code = exit_code(report, prepared.config.fail_on)
+    if hook and code == 3:
+        click.echo("codepilot: to commit anyway: CODEPILOT_SKIP=1 git commit ... (or SKIP=codepilot-review with "
+                   "pre-commit)", err=True)
+    return code
 
 
 def _apply(prepared: object, report: object) -> None:
@@ -138,6 +155,24 @@ def _progress(total: int, fmt: str, output: str | None) -> Iterator[Callable[[],
     with Progress(transient=True, console=None) as bar:
         task = bar.add_task("reviewing", total=total)
         yield lambda: bar.advance(task)
+
+
+def _nothing_staged(paths: tuple[str, ...]) -> bool:
+    """The light path for hooks: one `git diff --cached --quiet` before anything heavy is imported."""
+    from codepilot import diff, git
+
+    repo = git.open_repo()
+    specs = diff.to_pathspecs(repo, paths, Path.cwd().resolve())
+    args = ["--literal-pathspecs", "diff", "--cached", "--quiet", "--ignore-submodules=none"]
+    if repo.head() is None:
+        return repo.git("ls-files", "-z").strip() == b""
+    return repo.try_git(*args, "--", *specs) is not None
+
+
+def run_hook(args: list[str]) -> int:
+    """`review` as the hook runs it (text for people, --fail-on from the config unless given)."""
+    rv = command.main(args=["--hook", *args], prog_name="codepilot review", standalone_mode=False)
+    return rv if isinstance(rv, int) else 0
 
 
 def _dry_run(prepared: object, fmt: str, output: str | None) -> int:
