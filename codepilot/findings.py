@@ -36,6 +36,7 @@ class Finding:
     note: str | None = None
     merged: int = 0
     applied: bool = False
+    suggestion: list[str] | None = None  # the fix's new lines, when its patch replaces exactly line..end_line
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,

@@ -21,7 +21,7 @@ from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import Repo, open_repo
 from codepilot.models import ModelSpec, Usage
-from codepilot.placement import Placed, place
+from codepilot.placement import Placed, place, split_lines
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
 
@@ -198,6 +198,13 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
                   prepared.repo.root, planned)
 
 
+def _replacement(old: str, placed: Placed) -> list[str]:
+    """The lines that took the place of placed.start..placed.end."""
+    old_n, new_lines = len(split_lines(old)), split_lines(placed.new_text)
+    count = len(new_lines) - old_n + (placed.end - placed.start + 1)
+    return new_lines[placed.start - 1:placed.start - 1 + count]
+
+
 def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
     """A patch for each finding whose fix places in the reviewed file; a note on the others."""
     writer = patches.Writer(prepared.repo, prepared.changeset.source,
@@ -216,6 +223,8 @@ def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
                 f.note = f"{f.note}; {why}" if f.note else why
             if f.patch and isinstance(placed, Placed):
                 planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end))
+                f.line, f.end_line = placed.start, placed.end
+                f.suggestion = _replacement(rf.new_text, placed)
     finally:
         writer.close()
     return planned

@@ -49,6 +49,11 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
 
     By default every uncommitted change (index and work tree, untracked files too) against HEAD.
     PATHS limit any source to these files or folders."""
+    if publish == "github":
+        from codepilot.publish.github import Context
+
+        ctx = Context.from_env()
+        base, head = base or ctx.base_sha, head or ctx.head_sha
     if staged and not dry_run and fmt == "text" and _nothing_staged(paths):
         write_output("codepilot: nothing staged to review\n", output)
         return 0
@@ -62,8 +67,6 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
     prepared = review.prepare(opts)
     if dry_run:
         return _dry_run(prepared, fmt, output)
-    if publish:
-        raise UsageError("--publish is not available yet in this version")
     from codepilot import apply, models
 
     if apply_:
@@ -82,6 +85,8 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
     if apply_:
         _apply(prepared, report)
     write_output(render(report, fmt, output), output)
+    if publish == "github":
+        _publish(report)
     code = exit_code(report, prepared.config.fail_on)
     if hook and code == 3:
         click.echo("codepilot: to commit anyway: CODEPILOT_SKIP=1 git commit ... (or SKIP=codepilot-review with "
@@ -105,6 +110,21 @@ def _apply(prepared: object, report: object) -> None:
                 finding.note = f"{finding.note}; {a.note}" if finding.note else a.note
         click.echo(f"codepilot: {'applied' if a.ok else 'NOT applied'} {a.patch}"
                    + (f" ({a.note.removeprefix('not applied: ')})" if a.note else ""), err=True)
+
+
+def _publish(report: object) -> None:
+    from codepilot.publish import github
+    from codepilot.reports import github as annotations
+    from codepilot.review import Report
+
+    assert isinstance(report, Report)
+    done = github.publish(report)
+    if done.fallback:
+        click.echo(annotations.render(report), nl=False)
+        click.echo(f"codepilot: {done.fallback}", err=True)
+        return
+    click.echo(f"codepilot: posted {done.inline} inline comment(s) ({done.already} already there), "
+               f"{done.in_summary} in the summary" + (f": {done.summary_url}" if done.summary_url else ""), err=True)
 
 
 def exit_code(report: object, fail_on: str) -> int:
@@ -141,7 +161,13 @@ def render(report: object, fmt: str, output: str | None) -> str:
 
         color = output is None and sys.stdout.isatty()
         return text.render(report, color=color, width=shutil.get_terminal_size((100, 24)).columns)
-    raise UsageError(f"--format {fmt} is not available yet in this version")
+    if fmt == "sarif":
+        from codepilot.reports import sarif
+
+        return sarif.render(report)
+    from codepilot.reports import github
+
+    return github.render(report)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,1 @@
+"""Publishing a review where people read it (GitHub pull requests)."""

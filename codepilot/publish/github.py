@@ -1,0 +1,222 @@
+"""`--publish github`: one pull request review (event COMMENT) with inline comments on lines of the pull
+request's diff (a committable suggestion when the fix replaces exactly the commented lines), and one
+summary comment kept up to date in place. Our own comments carry a hidden marker with the finding id,
+so a re-run never posts the same finding twice. A comment GitHub refuses (422) moves to the summary; a
+read-only token (fork pull requests) falls back to workflow annotations."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from codepilot.errors import UsageError
+from codepilot.findings import Finding
+from codepilot.reports.common import ICONS, counts, usage_line, verdict
+from codepilot.review import Report
+
+SUMMARY_MARKER = "<!-- codepilot:summary -->"
+_ID = re.compile(r"<!-- codepilot:id=([0-9a-f]+) -->")
+
+
+@dataclass(frozen=True)
+class Context:
+    api: str
+    repository: str
+    token: str
+    number: int
+    head_sha: str
+    base_sha: str
+
+    @classmethod
+    def from_env(cls) -> Context:
+        path, repo, token = (os.environ.get(k) for k in ("GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_TOKEN"))
+        missing = [k for k, v in (("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", repo),
+                                  ("GITHUB_TOKEN", token)) if not v]
+        if missing:
+            raise UsageError(f"--publish github runs in GitHub Actions: {', '.join(missing)} not set")
+        try:
+            with open(path or "", encoding="utf-8") as fh:
+                event = json.load(fh)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot read GITHUB_EVENT_PATH: {e}") from None
+        pr = event.get("pull_request")
+        if not isinstance(pr, dict):
+            raise UsageError("--publish github needs a pull_request event (this event has no pull_request)")
+        return cls(os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"), repo or "", token or "",
+                   int(pr["number"]), pr["head"]["sha"], pr["base"]["sha"])
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+class Api:
+    """The few GitHub REST calls we need, on the standard library."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[Any, dict[str, str]]:
+        url = path if path.startswith("http") else f"{self.ctx.api}{path}"
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"Bearer {self.ctx.token}", "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json",
+            "User-Agent": "codepilot"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                raw = resp.read()
+                return (json.loads(raw) if raw else None), dict(resp.headers)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode("utf-8", "replace")
+            with contextlib.suppress(ValueError, AttributeError):
+                text = json.loads(text).get("message", text)
+            raise ApiError(e.code, str(text)[:300]) from None
+        except (urllib.error.URLError, TimeoutError) as e:
+            raise ApiError(0, f"cannot reach {self.ctx.api}: {getattr(e, 'reason', e)}") from None
+
+    def pages(self, path: str) -> list[Any]:
+        out: list[Any] = []
+        url: str | None = f"{path}{'&' if '?' in path else '?'}per_page=100"
+        while url:
+            data, headers = self.call("GET", url)
+            out.extend(data or [])
+            m = re.search(r'<([^>]+)>;\s*rel="next"', headers.get("Link", headers.get("link", "")))
+            url = m.group(1) if m else None
+        return out
+
+
+@dataclass
+class Published:
+    inline: int
+    already: int
+    in_summary: int
+    summary_url: str | None
+    fallback: str | None = None  # why annotations were printed instead
+
+
+def commentable(report: Report) -> dict[str, set[int]]:
+    """New-file lines of the pull request's diff (added and context lines of each hunk), per file."""
+    return {f.path: {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
+            for f in report.changeset.files if not f.diff.binary}
+
+
+def _same_hunk(report: Report, f: Finding) -> bool:
+    rf = report.changeset.file(f.path)
+    if rf is None:
+        return False
+    return any(h.new_start <= f.line and f.end_line <= h.new_start + h.new_len - 1 for h in rf.diff.hunks)
+
+
+def comment_body(f: Finding) -> str:
+    parts = [f"**{ICONS.get(f.severity, '')} {f.severity}** · {f.category}: **{f.title}**"]
+    if f.body:
+        parts += ["", f.body]
+    if f.suggestion is not None:
+        fence = "```"
+        while any(fence in ln for ln in f.suggestion):
+            fence += "`"
+        parts += ["", f"{fence}suggestion", *f.suggestion, fence]
+    elif f.patch:
+        parts += ["", f"Fix: `{f.patch}` (in the workflow's artifacts, if uploaded)"]
+    parts += ["", f"<!-- codepilot:id={f.id} -->"]
+    return "\n".join(parts)
+
+
+def _comment(f: Finding) -> dict[str, Any]:
+    c: dict[str, Any] = {"path": f.path, "line": f.end_line, "side": "RIGHT", "body": comment_body(f)}
+    if f.end_line > f.line:
+        c.update(start_line=f.line, start_side="RIGHT")
+    return c
+
+
+def summary_body(report: Report, off_diff: list[Finding], refused: list[Finding], inline: int) -> str:
+    c = counts(report.findings)
+    out = [SUMMARY_MARKER, "## codepilot review", "", f"**{verdict(report)}** — {report.source}, "
+           f"model `{report.model}`", "", "| severity | findings |", "|---|---|",
+           *[f"| {ICONS[s]} {s} | {n} |" for s, n in c.items()], "", f"{inline} finding(s) commented inline."]
+    if report.errors:
+        out += ["", "### Not reviewed", *[f"- `{e.request}` ({', '.join(e.paths)}): {e.error}" for e in report.errors]]
+    rest = off_diff + refused
+    if rest:
+        out += ["", "### Findings outside the diff", ""]
+        out += [f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{f.title}** ({f.severity}, {f.category})"
+                + (f": {f.body.splitlines()[0]}" if f.body else "") for f in rest]
+    if report.changeset.skipped:
+        out += ["", "<details><summary>Skipped files</summary>", ""]
+        out += [f"- `{s.path}`: {s.reason}" for s in report.changeset.skipped]
+        out += ["", "</details>"]
+    out += ["", f"_{usage_line(report)}_"]
+    return "\n".join(out)
+
+
+def publish(report: Report, ctx: Context | None = None) -> Published:
+    ctx = ctx or Context.from_env()
+    api = Api(ctx)
+    repo, n = ctx.repository, ctx.number
+    try:
+        existing = api.pages(f"/repos/{repo}/pulls/{n}/comments")
+    except ApiError as e:
+        raise UsageError(f"cannot read the pull request's comments: {e}") from None
+    seen = {m.group(1) for c in existing for m in [_ID.search(c.get("body") or "")] if m}
+    lines = commentable(report)
+    inline, off_diff, already = [], [], 0
+    for f in report.findings:
+        if f.id in seen:
+            already += 1
+        elif {f.line, f.end_line} <= lines.get(f.path, set()) and _same_hunk(report, f):
+            inline.append(f)
+        else:
+            off_diff.append(f)
+    try:
+        posted, refused = _post_review(api, ctx, inline)
+    except ApiError as e:
+        if e.status in (403, 404):
+            return Published(0, already, len(report.findings), None,
+                             f"the token cannot write to this pull request ({e}); printed annotations instead")
+        raise UsageError(f"cannot post the review: {e}") from None
+    url = _upsert_summary(api, ctx, summary_body(report, off_diff, refused, posted + already))
+    return Published(posted, already, len(off_diff) + len(refused), url)
+
+
+def _post_review(api: Api, ctx: Context, findings: list[Finding]) -> tuple[int, list[Finding]]:
+    """Post the findings as one review; a refused (422) batch is halved until the refused comments are
+    found, which then go to the summary."""
+    if not findings:
+        return 0, []
+    body = {"commit_id": ctx.head_sha, "event": "COMMENT",
+            "body": f"codepilot: {len(findings)} finding(s) on this diff; summary in the conversation.",
+            "comments": [_comment(f) for f in findings]}
+    try:
+        api.call("POST", f"/repos/{ctx.repository}/pulls/{ctx.number}/reviews", body)
+        return len(findings), []
+    except ApiError as e:
+        if e.status != 422:
+            raise
+    if len(findings) == 1:
+        return 0, findings
+    mid = len(findings) // 2
+    a_ok, a_bad = _post_review(api, ctx, findings[:mid])
+    b_ok, b_bad = _post_review(api, ctx, findings[mid:])
+    return a_ok + b_ok, a_bad + b_bad
+
+
+def _upsert_summary(api: Api, ctx: Context, body: str) -> str | None:
+    base = f"/repos/{ctx.repository}/issues"
+    try:
+        mine = [c for c in api.pages(f"{base}/{ctx.number}/comments") if SUMMARY_MARKER in (c.get("body") or "")]
+        if mine:
+            data, _ = api.call("PATCH", f"{base}/comments/{mine[0]['id']}", {"body": body})
+        else:
+            data, _ = api.call("POST", f"{base}/{ctx.number}/comments", {"body": body})
+    except ApiError as e:
+        raise UsageError(f"cannot write the summary comment: {e}") from None
+    return (data or {}).get("html_url")

@@ -1,0 +1,133 @@
+"""GitHub pull requests (a strict stand-in API on loopback), SARIF validated against the official
+schema, and workflow-command annotations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import GitRepo, run_cli
+from tests.fake_github import FakeGitHub
+from tests.fake_openai import FakeOpenAI, finding
+
+BASE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12))
+HEAD = BASE.replace("return x + 2\n", "return x / 2\n").replace("return x + 9\n", "return x // 0\n")
+# f2's return is line 10, f9's return is line 38; f5 (line 22) is outside the diff. The model says 34 for
+# the division by zero: its fix's find text puts it back on 38.
+FIX = {"find": "    return x // 0", "replace": "    return x // 1"}
+
+
+@pytest.fixture
+def pr(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[GitRepo, FakeGitHub]:
+    repo.write("calc.py", BASE)
+    base_sha = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("calc.py", HEAD)
+    head_sha = repo.commit("feature")
+    from unidiff.patch import PatchSet
+
+    patch = PatchSet(repo.git("diff", "-U3", f"{base_sha}...{head_sha}"))
+    hunks = {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
+    gh = FakeGitHub("acme/shop", 7, hunks)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": head_sha},
+                                                  "base": {"sha": base_sha}}}))
+    for k, v in {"GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "acme/shop", "GITHUB_TOKEN": "t0ken",
+                 "GITHUB_API_URL": gh.url, "GITHUB_ACTIONS": "true"}.items():
+        monkeypatch.setenv(k, v)
+    yield repo, gh
+    gh.close()
+
+
+def answers() -> dict:  # type: ignore[type-arg]
+    return {"findings": [
+        finding("calc.py", 34, title="Division by zero", fix=FIX),
+        finding("calc.py", 10, title="Integer division expected", severity="warning", category="bug"),
+        finding("calc.py", 22, title="f5 shadows a builtin", severity="info", category="maintainability"),
+    ]}
+
+
+def test_publish_inline_suggestion_summary_and_no_duplicates(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gh = pr
+    llm.default = answers()
+    code, out, err = run_cli(["review", "--publish", "github", "--format", "json"], repo.root, capsys, monkeypatch)
+    assert code == 1, err
+    assert len(gh.reviews) == 1 and gh.reviews[0]["event"] == "COMMENT"
+    by_line = {c["line"]: c for c in gh.review_comments}
+    assert set(by_line) == {10, 38}
+    assert "```suggestion\n    return x // 1\n```" in by_line[38]["body"]
+    assert "suggestion" not in by_line[10]["body"]
+    assert len(gh.issue_comments) == 1
+    summary = gh.issue_comments[0]["body"]
+    assert "f5 shadows a builtin" in summary and "`calc.py:22`" in summary
+    assert "posted 2 inline comment(s)" in err
+    # the same head again, then a newer head: nothing twice, the summary edited in place
+    run_cli(["review", "--publish", "github"], repo.root, capsys, monkeypatch)
+    repo.write("calc.py", HEAD + "\n# more\n")
+    repo.commit("newer")
+    run_cli(["review", "--publish", "github", "--head", "HEAD"], repo.root, capsys, monkeypatch)
+    assert len(gh.review_comments) == 2 and len(gh.issue_comments) == 1
+    assert ("PATCH", f"/repos/acme/shop/issues/comments/{gh.issue_comments[0]['id']}") in gh.requests
+
+
+def test_a_refused_comment_moves_to_the_summary(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gh = pr
+    gh.refuse.add(("calc.py", 10))
+    llm.default = answers()
+    code, _, err = run_cli(["review", "--publish", "github"], repo.root, capsys, monkeypatch)
+    assert [c["line"] for c in gh.review_comments] == [38]
+    assert "Integer division expected" in gh.issue_comments[0]["body"]
+
+
+def test_read_only_token_falls_back_to_annotations(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gh = pr
+    monkeypatch.setenv("GITHUB_TOKEN", gh.read_only_token)
+    llm.default = answers()
+    code, out, err = run_cli(["review", "--publish", "github", "--format", "json"], repo.root, capsys, monkeypatch)
+    assert "::error file=calc.py,line=38" in out and "annotations instead" in err
+    assert gh.reviews == [] and gh.issue_comments == []
+
+
+def test_publish_outside_actions_is_a_clear_error(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    code, _, err = run_cli(["review", "--publish", "github"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "GITHUB_EVENT_PATH" in err and len(err.strip().splitlines()) == 1
+
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+
+
+def test_sarif_is_valid(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, _ = pr
+    monkeypatch.delenv("GITHUB_EVENT_PATH")
+    llm.default = answers()
+    code, out, _ = run_cli(["review", "--base", "main", "--format", "sarif"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    run = doc["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"bug", "security", "maintainability"}
+    results = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in run["results"]}
+    assert results[38]["level"] == "error" and results[38]["ruleId"] == "bug"
+    assert results[38]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "calc.py"
+    assert results[38]["partialFingerprints"]["codepilotFindingId/v1"]
+    assert results[38]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == \
+        "    return x // 1\n"
+    assert results[22]["level"] == "note" and "fixes" not in results[22]
+
+
+def test_github_annotations_escaped_and_limited(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, _ = pr
+    monkeypatch.delenv("GITHUB_EVENT_PATH")
+    many = [finding("calc.py", 2 + 4 * (i % 12), title=f"Problem {i}: a, b", body="line one\nline two 100%")
+            for i in range(14)]
+    llm.default = {"findings": many}
+    code, out, _ = run_cli(["review", "--base", "main", "--format", "github"], repo.root, capsys, monkeypatch)
+    lines = out.splitlines()
+    errors = [ln for ln in lines if ln.startswith("::error file=")]
+    assert len(errors) == 10
+    assert "title=bug%3A Problem 0%3A a%2C b::line one%0Aline two 100%25" in errors[0]
+    assert any(ln.startswith("::notice title=codepilot%3A") and "more finding(s)" in ln for ln in lines)

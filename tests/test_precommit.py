@@ -1,0 +1,72 @@
+"""The real pre-commit tool, with the hook from this checkout (as a user's .pre-commit-config.yaml names
+it: `repo:` this project, `rev:` a tag), blocking a commit on an error finding from the scripted model
+and letting a clean one through. Slow the first time (pre-commit builds the hook's environment)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GitRepo
+from tests.fake_openai import FakeOpenAI, finding
+
+ROOT = Path(__file__).resolve().parent.parent
+# pre-commit's environments and pip's downloads survive between test runs (outside any HOME)
+SHARED = Path(os.environ.get("CODEPILOT_TEST_CACHE", Path(tempfile.gettempdir()) / "codepilot-test-cache"))
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout's files (committed or not) as a repository with a tag, like a released version."""
+    src = tmp_path_factory.mktemp("hook-src") / "codepilot"
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"], ["tag", "v0.0.0-test"]):
+        subprocess.run(["git", *args], cwd=src, check=True, env=env, capture_output=True)
+    return src, "v0.0.0-test"
+
+
+def _pre_commit(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+def test_pre_commit_blocks_an_error_and_passes_a_clean_change(repo: GitRepo, llm: FakeOpenAI,
+                                                              hook_repo: tuple[Path, str]) -> None:
+    src, tag = hook_repo
+    repo.write(".pre-commit-config.yaml", f"repos:\n  - repo: {src}\n    rev: {tag}\n    hooks:\n"
+                                          "      - id: codepilot-review\n")
+    repo.write("calc.py", "def ratio(a, b):\n    return a\n")
+    repo.commit("base")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(SHARED / "pre-commit"), "PIP_CACHE_DIR": str(SHARED / "pip")}
+    installed = _pre_commit(repo.root, "install", env=env)
+    assert installed.returncode == 0, installed.stderr
+    repo.write("calc.py", "def ratio(a, b):\n    return a / b\n")
+    repo.git("add", "calc.py")
+    llm.enqueue({"findings": [finding("calc.py", 2, title="Division by zero when b is 0")]})
+    blocked = subprocess.run(["git", "commit", "-m", "ratio"], cwd=repo.root, env=env, capture_output=True,
+                             text=True, timeout=900)
+    assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+    assert "Division by zero when b is 0" in blocked.stdout + blocked.stderr
+    assert "calc.py:2" in blocked.stdout + blocked.stderr
+    repo.write("calc.py", "def ratio(a, b):\n    return a / b if b else 0.0\n")
+    repo.git("add", "calc.py")
+    llm.enqueue({"findings": []})
+    passed = subprocess.run(["git", "commit", "-m", "ratio"], cwd=repo.root, env=env, capture_output=True,
+                            text=True, timeout=900)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    skipped = _pre_commit(repo.root, "try-repo", str(src), "codepilot-review", "--all-files",
+                          env={**env, "CODEPILOT_SKIP": "1"})
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
