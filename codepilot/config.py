@@ -52,6 +52,7 @@ class Config(BaseModel):
     generated: list[str] = Field(default_factory=lambda: list(DEFAULT_GENERATED))
     deny: list[str] = Field(default_factory=lambda: list(DEFAULT_DENY))
     untracked: bool = True
+    history: bool = True
     instructions: str = ""
     path_instructions: dict[str, str] = {}
     fail_on: FailOn = "error"

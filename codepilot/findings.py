@@ -37,12 +37,14 @@ class Finding:
     merged: int = 0
     applied: bool = False
     suggestion: list[str] | None = None  # the fix's new lines, when its patch replaces exactly line..end_line
+    status: str | None = None  # new / still present, from the history (None when it is off)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,
                 "severity": self.severity, "category": self.category, "title": self.title, "body": self.body,
                 "patch": self.patch, "symbol": self.symbol, "placement": self.placement,
-                "fix": self.fix.model_dump() if self.fix else None, "note": self.note, "applied": self.applied}
+                "fix": self.fix.model_dump() if self.fix else None, "note": self.note, "applied": self.applied,
+                "status": self.status}
 
 
 @dataclass

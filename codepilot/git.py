@@ -54,6 +54,7 @@ class Repo:
     git_dir: Path
     env: dict[str, str]
     shallow: bool
+    common_dir: Path | None = None  # shared by every worktree of the repository
     _blobs: Any = field(default=None, repr=False)
 
     def git(self, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
@@ -125,7 +126,7 @@ def open_repo(cwd: Path | None = None) -> Repo:
     cwd = (cwd or Path.cwd()).resolve()
     env = git_env(cwd)
     proc = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--is-shallow-repository"],
+        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--is-shallow-repository", "--git-common-dir"],
         cwd=cwd, env=env, capture_output=True,
     )
     if proc.returncode != 0:
@@ -136,4 +137,7 @@ def open_repo(cwd: Path | None = None) -> Repo:
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) < 3 or not lines[0]:
         raise GitError(f"no work tree here (a bare repository?): {cwd}")
-    return Repo(root=Path(lines[0]), git_dir=Path(lines[1]), env=env, shallow=lines[2] == "true")
+    common = Path(lines[3]) if len(lines) > 3 else Path(lines[1])
+    common = common if common.is_absolute() else (cwd / common).resolve()
+    return Repo(root=Path(lines[0]), git_dir=Path(lines[1]), env=env, shallow=lines[2] == "true",
+                common_dir=common)

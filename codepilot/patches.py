@@ -83,6 +83,9 @@ class Writer:
         if not self._cleared:
             self._clear()
         self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():  # patches are for applying, not for committing by accident
+            ignore.write_text("# written by codepilot\n*\n")
         name = f"{len(self.written) + 1:04d}-{slug(path.replace('/', '-'))}-{slug(title, 30)}.patch"
         target = self.folder / name
         target.write_text(text, encoding="utf-8", newline="")

@@ -131,6 +131,7 @@ class Report:
     changeset: ChangeSet
     repo_root: Path
     planned: list[Planned] = field(default_factory=list)  # the patches --apply would apply, in order
+    reviewed_paths: list[str] = field(default_factory=list)  # files whose every request was answered
 
     @property
     def complete(self) -> bool:
@@ -194,8 +195,34 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
     stats.dropped = dropped.reasons
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
     planned = write_patches(prepared, findings)
+    failed = {p for e in errors for p in e.paths}
+    reviewed = sorted({p for r in prepared.requests for p in r.paths} - failed)
     return Report(prepared.changeset.source.label, spec.id, findings, errors, stats, prepared.changeset,
-                  prepared.repo.root, planned)
+                  prepared.repo.root, planned, reviewed)
+
+
+def record_history(prepared: Prepared, report: Report) -> None:
+    """The run and its findings into the local history; each finding learns its status."""
+    from codepilot import history
+    from codepilot.reports.common import excerpt
+
+    src = prepared.changeset.source
+    run = history.RunRecord(
+        repo_key(prepared.repo), src.label, src.kind, src.old, src.new or prepared.repo.head(), report.model,
+        report.stats.requests, report.stats.cached, report.stats.prompt_tokens, report.stats.completion_tokens,
+        report.stats.cost_usd, len(report.errors), report.reviewed_paths)
+    records = [history.FindingRecord(f.id, f.path, f.line, f.end_line, f.severity, f.category, f.title, f.body,
+                                     f.symbol, "\n".join(f"{n:>5} | {t}" for n, t in excerpt(report, f)))
+               for f in report.findings]
+    with history.opened() as db:
+        statuses = history.record(db, run, records)
+    for f in report.findings:
+        f.status = statuses.get(f.id)
+
+
+def repo_key(repo: Repo) -> str:
+    """One history per repository, whichever worktree it is reviewed from."""
+    return str(repo.common_dir or repo.git_dir)
 
 
 def _replacement(old: str, placed: Placed) -> list[str]:

@@ -19,10 +19,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codepilot.cli import generate, hook, review
+    from codepilot.cli import generate, hook, report, review, usage
 
     cli.add_command(review.command)
     cli.add_command(generate.command)
+    cli.add_command(report.command)
+    cli.add_command(usage.command)
     cli.add_command(hook.group)
 
 

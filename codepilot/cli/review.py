@@ -39,12 +39,13 @@ FORMATS = ["text", "json", "markdown", "sarif", "github"]
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
 @click.option("--time-limit", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Stop waiting for the model after this long; what is not done is reported as not done.")
+@click.option("--no-history", is_flag=True, help="Do not record this run in the local history.")
 @click.option("--hook", is_flag=True, hidden=True)
 def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | None, commit: str | None,
             model: str | None, base_url: str | None, dry_run: bool, fmt: str, output: str | None,
             patch_dir: str | None, fail_on: str | None, concurrency: int | None,
             max_request_tokens: int | None, no_cache: bool, publish: str | None, apply_: bool,
-            time_limit: float | None, hook: bool) -> int:
+            time_limit: float | None, no_history: bool, hook: bool) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
 
     By default every uncommitted change (index and work tree, untracked files too) against HEAD.
@@ -84,6 +85,8 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
         report = review.run(prepared, spec, use_cache=not no_cache, progress=tick, time_limit=time_limit)
     if apply_:
         _apply(prepared, report)
+    if prepared.config.history and not no_history and prepared.requests:
+        review.record_history(prepared, report)
     write_output(render(report, fmt, output), output)
     if publish == "github":
         _publish(report)
