@@ -21,6 +21,13 @@ _KEYWORDISH = re.compile(r"(?:pass|pwd|secret|token|api.?key|credential|auth.?ke
 _KEY_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S)
 _LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")  # numbered code or diff marker, indentation
 _URL_CREDENTIALS = re.compile(r"://([^\s/@:'\"]+):([^\s/@'\"]+)@")
+# Formats detect-secrets has no detector for (bearer tokens, newer API key prefixes, connection strings);
+# the group is the secret.
+_EXTRA_TOKENS = re.compile(
+    r"(?i:\bbearer\s+)([A-Za-z0-9\-._~+/]{16,}=*)"
+    r"|\b(sk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z\-_]{35}|hf_[A-Za-z0-9]{30,}"
+    r"|glpat-[A-Za-z0-9\-_]{20,}|npm_[A-Za-z0-9]{36}|SG\.[\w\-]{16,}\.[\w\-]{16,})"
+    r"|AccountKey=([A-Za-z0-9+/=]{20,})")
 _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
@@ -81,12 +88,22 @@ class Redactor:
         if self._plugins is None:
             self._load()
         assert self._plugins is not None
-        plugins = (self._keyword if keyword else []) + (self._plugins if token else [])
         values: dict[str, str] = {}
-        for plugin in plugins:
+        for plugin in self._plugins if token else []:
             for secret in plugin.analyze_line(filename=filename, line=line, line_number=1, context=None):
                 if secret.secret_value:
                     values.setdefault(secret.secret_value, _kind(secret.type))
+        for plugin in self._keyword if keyword else []:
+            # code rules (quoted values), then config rules (unquoted `KEY=value`, `key: value`), whose
+            # values must look like a secret rather than code (`password: str`, `get_password()`)
+            for name in ("code.py", "config.yaml"):
+                for secret in plugin.analyze_line(filename=name, line=line, line_number=1, context=None):
+                    value = secret.secret_value
+                    if value and (name == "code.py" or _secretish(value)):
+                        values.setdefault(value, _kind(secret.type))
+        if token:
+            for m in _EXTRA_TOKENS.finditer(line):
+                values.setdefault(m.group(m.lastindex or 0), "token")
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
             if value in line:
                 line = _replace(line, value, kind)
@@ -112,6 +129,17 @@ def _keywordish(text: str) -> list[re.Match[str]]:
     return list(re.compile(_KEYWORDISH.pattern, re.I).finditer(text))
 
 
+def _secretish(value: str) -> bool:
+    """A value after a secret-ish key that looks like a secret, not like code or a type."""
+    v = value.strip().strip("'\"`,;")
+    if len(v) < 6 or any(c in v for c in "()[]{} ") or v.lower() in _NOT_SECRETS:
+        return False
+    return bool(re.search(r"\d", v) or re.search(r"[^\w.]", v) or len(v) >= 16)
+
+
+_NOT_SECRETS = {"required", "optional", "string", "password", "secret", "token", "none", "null", "true", "false"}
+
+
 def _key_line(line: str, first: bool, last: bool) -> str:
     """A line of a private key block, its key material replaced (code around the block kept)."""
     placeholder = "[REDACTED:private-key]"
@@ -135,7 +163,7 @@ def _replace(line: str, value: str, kind: str) -> str:
     start = line.find(value)
     while start >= 0:
         end = start + len(value)
-        while start > 0 and _TOKEN_CHARS.match(line[start - 1]) and value[0] not in ":@":
+        while start > 0 and _TOKEN_CHARS.match(line[start - 1]) and line[start - 1] != "=" and value[0] not in ":@":
             start -= 1
         while end < len(line) and _TOKEN_CHARS.match(line[end]):
             end += 1

@@ -258,6 +258,13 @@ SECRETS = {
            'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"',
     "entropy": 'signing_salt = "q8Zr3vN1xP0wLk5Tf2Yh7Ue4Jm9Sa6DcWb"',
 }
+UNQUOTED = {  # config-style lines: (line, the secret in it)
+    "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY",
+    "api_key: AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY": "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+    'HEADERS = {"Authorization": "Bearer sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq"}':
+        "sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq",
+    "password: changeme123": "changeme123",
+}
 PRIVATE_KEY = ('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAv8QzLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl\n'
                'Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"""\n')
 
@@ -267,13 +274,13 @@ def _secret_values() -> list[str]:
 
     values = [re.search(r'"([^"]+)"', v).group(1) for v in SECRETS.values()]  # type: ignore[union-attr]
     values[values.index("postgres://admin:Pr0dPassw0rd!@db.internal:5432/app")] = "Pr0dPassw0rd!"
-    return values + ["MIIEowIBAAKCAQEAv8QzLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl"]
+    return values + ["MIIEowIBAAKCAQEAv8QzLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl", *UNQUOTED.values()]
 
 
 def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     repo.write("settings.py", "DEBUG = False\n")
     repo.commit("base")
-    body = "\n".join(SECRETS.values()) + "\n" + PRIVATE_KEY
+    body = "\n".join([*SECRETS.values(), *UNQUOTED]) + "\n" + PRIVATE_KEY
     repo.write("settings.py", "DEBUG = False\n" + body)
     repo.write(".env", "API_KEY=sk-live-zzzzzzzzzzzzzzzzzzzzzzzz\n")
     code, out, _ = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
