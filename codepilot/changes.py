@@ -190,10 +190,10 @@ def map_changes(hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes
     """Every added line (new numbering) and removed line (old numbering) into exactly one change."""
     has_added = any(ln.kind == "+" for h in hunks for ln in h.lines)
     has_removed = any(ln.kind == "-" for h in hunks for ln in h.lines)
-    new_outline = outline(lang, new) if new is not None and has_added else None
-    old_outline = outline(lang, old) if old is not None and has_removed else None
-    if new_outline is None and new is not None and has_removed and lang.parsed:
-        new_outline = outline(lang, new)
+    new_span = _span([(h.new_start, h.new_start + h.new_len - 1) for h in hunks if h.new_len])
+    old_span = _span([(h.old_start, h.old_start + h.old_len - 1) for h in hunks if h.old_len])
+    new_outline = outline(lang, new, new_span) if new is not None and (has_added or has_removed) else None
+    old_outline = outline(lang, old, old_span) if old is not None and has_removed else None
     groups: dict[object, Change] = {}
     kind = "module" if lang.parsed else "file"
     for hi, hunk in enumerate(hunks):
@@ -216,6 +216,10 @@ def map_changes(hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes
             _hunk_span(c, hunks)
     changes.sort(key=lambda c: (c.start_line, c.side, c.symbol or ""))
     return changes
+
+
+def _span(ranges: list[tuple[int, int]]) -> tuple[int, int] | None:
+    return (min(a for a, _ in ranges), max(b for _, b in ranges)) if ranges else None
 
 
 def _from_def(d: Definition, side: str) -> Change:

@@ -167,6 +167,8 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str], untracked: b
     try:
         files = _parse_raw(repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common,
                                     *source.diff_args(), *tail))
+        repo.prefetch([sha for fc in files if SUBMODULE not in (fc.old_mode, fc.new_mode)
+                       for sha in (fc.old_sha, fc.new_sha) if sha != NULL_SHA])
     finally:
         text = repo.finish(patch)
     if files:

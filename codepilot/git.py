@@ -4,6 +4,7 @@ long-lived `cat-file` process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Repo:
     shallow: bool
     common_dir: Path | None = None  # shared by every worktree of the repository
     _blobs: Any = field(default=None, repr=False)
+    _prefetch: Any = field(default=None, repr=False)  # (thread, results) of a background bulk read
 
     def git(self, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
         return run(self.root, self.env, *args, check=check, stdin=stdin)
@@ -97,8 +99,31 @@ class Repo:
         data: bytes = self._blobs.get_object_data(sha)[3]
         return data
 
+    def prefetch(self, shas: list[str]) -> None:
+        """Start reading these blobs in the background (while the patch is parsed); `blobs` picks them up."""
+        import threading
+
+        results: dict[str, bytes] = {}
+
+        def read() -> None:
+            with contextlib.suppress(GitError):  # `blobs` reads what is missing again, and reports it
+                results.update(self._read_blobs(shas))
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        self._prefetch = (thread, results)
+
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
         """Many objects through one `git cat-file --batch` process, pipelined (one round trip)."""
+        found: dict[str, bytes] = {}
+        if self._prefetch is not None:
+            thread, found = self._prefetch
+            thread.join()
+            self._prefetch = None
+        missing = [s for s in dict.fromkeys(shas) if s not in found]
+        return {**found, **self._read_blobs(missing)} if missing else found
+
+    def _read_blobs(self, shas: list[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}

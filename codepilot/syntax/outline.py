@@ -107,11 +107,14 @@ class _Raw:
     kind: str
 
 
-def _collect(tree: Any, lang: Language) -> list[_Raw]:
+def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> list[_Raw]:
     found: dict[tuple[int, int], _Raw] = {}
     import tree_sitter
 
-    for _, caps in tree_sitter.QueryCursor(_query(lang)).matches(tree.root_node):
+    cursor = tree_sitter.QueryCursor(_query(lang))
+    if rows is not None:  # only definitions that touch these rows (0-based, inclusive)
+        cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
+    for _, caps in cursor.matches(tree.root_node):
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
         if node.type == "function_expression" and node.parent is not None and node.parent.type in _NAMED_BY_PARENT:
@@ -156,13 +159,14 @@ def _paint(defs: list[Definition], line_count: int) -> list[int]:
     return owner
 
 
-def outline(lang: Language, source: bytes) -> Outline:
-    """Parse `source` once and index its definitions (an empty outline for unparsed languages)."""
+def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None) -> Outline:
+    """Parse `source` once and index its definitions (an empty outline for unparsed languages). With
+    `lines` (1-based, inclusive), only the definitions that touch those lines are indexed."""
     line_count = source.count(b"\n") + 1
     if not lang.parsed:
         return Outline([], [-1] * line_count)
     tree = _parser(lang).parse(source)
-    defs = _qualify(_collect(tree, lang))
+    defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1)))
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
 
