@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from codepilot.models import Model, Reply, Usage
 
@@ -22,6 +22,16 @@ class Fix(BaseModel):
     replace: str
 
 
+_SEVERITY_WORDS = {"critical": "error", "blocker": "error", "high": "error", "major": "error", "medium": "warning",
+                   "moderate": "warning", "low": "info", "minor": "info", "note": "info", "nit": "info",
+                   "suggestion": "info", "information": "info"}
+_CATEGORY_WORDS = {"correctness": "bug", "logic": "bug", "reliability": "bug", "error-handling": "bug",
+                   "error handling": "bug", "concurrency": "bug", "perf": "performance",
+                   "readability": "maintainability", "design": "maintainability", "complexity": "maintainability",
+                   "documentation": "maintainability", "formatting": "style", "nitpick": "style",
+                   "tests": "test", "testing": "test", "vulnerability": "security"}
+
+
 class AnswerFinding(BaseModel):
     model_config = ConfigDict(extra="ignore")
     path: str = Field(min_length=1)
@@ -32,6 +42,16 @@ class AnswerFinding(BaseModel):
     title: str = Field(min_length=1)
     body: str = ""
     fix: Fix | None = None
+
+    @field_validator("severity", "category", mode="before")
+    @classmethod
+    def _words(cls, value: object, info: ValidationInfo) -> object:
+        """Common synonyms are understood rather than re-asked (each re-ask costs the user tokens)."""
+        if not isinstance(value, str):
+            return value
+        word = value.strip().lower()
+        table = _SEVERITY_WORDS if info.field_name == "severity" else _CATEGORY_WORDS
+        return table.get(word, word)
 
 
 class ReviewAnswer(BaseModel):

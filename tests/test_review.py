@@ -296,3 +296,13 @@ def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys,
     for value in _secret_values() + ["sk-live-zzzz"]:
         assert value not in wire, value
     assert llm.history[0]["messages"][1]["content"].count("\n") == lines  # line numbers intact
+
+
+def test_fenced_answers_and_synonyms_need_no_reask(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    f = finding("billing.py", AVG_LINE)
+    f.update(severity="Critical", category="correctness", line=str(AVG_LINE))
+    del f["end_line"], f["fix"]
+    llm.enqueue(Raw("```json\n" + json.dumps({"findings": [f]}) + "\n```"))
+    code, doc, _ = review(change, capsys, monkeypatch)
+    assert doc["stats"]["reasks"] == 0
+    assert [(x["severity"], x["category"], x["line"]) for x in doc["findings"]] == [("error", "bug", AVG_LINE)]
