@@ -6,29 +6,14 @@ release diff (the repository built by dry_run.py). Run by hand; prints the agree
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-def ast_symbols(source: str) -> dict[int, str]:
-    out: dict[int, str] = {}
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = f"{prefix}{child.name}"
-                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                for n in range(start, (child.end_lineno or child.lineno) + 1):
-                    out[n] = name
-                visit(child, name + ".")
-            else:
-                visit(child, prefix)
-
-    visit(ast.parse(source), "")
-    return out
+from tests.ast_symbols import ast_symbols  # noqa: E402
 
 
 def main() -> int:

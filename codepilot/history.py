@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from codepilot.findings import Finding
+
 MIGRATIONS = [
     """
     CREATE TABLE runs (
@@ -85,23 +87,11 @@ class RunRecord:
     reviewed_paths: list[str]  # files whose review completed: the only ones where a finding can resolve
 
 
-@dataclass
-class FindingRecord:
-    id: str
-    path: str
-    line: int
-    end_line: int
-    severity: str
-    category: str
-    title: str
-    body: str
-    symbol: str | None
-    excerpt: str
-
-
-def record(db: sqlite3.Connection, run: RunRecord, findings: list[FindingRecord]) -> dict[str, str]:
-    """Store one run; returns each finding's status (new / still present). Open findings of this
-    repository in files this run reviewed completely, and which it no longer reports, become resolved."""
+def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding],
+           excerpts: dict[str, str]) -> dict[str, str]:
+    """Store one run (each finding with its code excerpt); returns each finding's status (new / still
+    present). Open findings of this repository in files this run reviewed completely, and which it no
+    longer reports, become resolved."""
     with db:
         cur = db.execute(
             "INSERT INTO runs (repo, started, source, kind, base, head, model, requests, cached, prompt_tokens, "
@@ -121,7 +111,7 @@ def record(db: sqlite3.Connection, run: RunRecord, findings: list[FindingRecord]
                 "title=excluded.title, body=excluded.body, symbol=excluded.symbol, excerpt=excluded.excerpt, "
                 "status=excluded.status, last_run=excluded.last_run, resolved_run=NULL",
                 (run.repo, f.id, f.path, f.line, f.end_line, f.severity, f.category, f.title, f.body, f.symbol,
-                 f.excerpt, status, run_id, run_id))
+                 excerpts.get(f.id, ""), status, run_id, run_id))
             db.execute("INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, f.id, status))
         reviewed = set(run.reviewed_paths)
         for row in db.execute("SELECT id, path FROM findings WHERE repo = ? AND status != ?", (run.repo, RESOLVED)):

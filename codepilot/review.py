@@ -211,11 +211,9 @@ def record_history(prepared: Prepared, report: Report) -> None:
         repo_key(prepared.repo), src.label, src.kind, src.old, src.new or prepared.repo.head(), report.model,
         report.stats.requests, report.stats.cached, report.stats.prompt_tokens, report.stats.completion_tokens,
         report.stats.cost_usd, len(report.errors), report.reviewed_paths)
-    records = [history.FindingRecord(f.id, f.path, f.line, f.end_line, f.severity, f.category, f.title, f.body,
-                                     f.symbol, "\n".join(f"{n:>5} | {t}" for n, t in excerpt(report, f)))
-               for f in report.findings]
+    excerpts = {f.id: "\n".join(f"{n:>5} | {t}" for n, t in excerpt(report, f)) for f in report.findings}
     with history.opened() as db:
-        statuses = history.record(db, run, records)
+        statuses = history.record(db, run, report.findings, excerpts)
     for f in report.findings:
         f.status = statuses.get(f.id)
 

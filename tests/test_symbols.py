@@ -3,11 +3,10 @@ class method, nested function, decorated/attributed definition, module level."""
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from codepilot.syntax import detect, outline
+from tests.ast_symbols import ast_symbols
 
 CASES: dict[str, tuple[str, dict[int, str | None]]] = {
     "a.py": ('''import os
@@ -199,32 +198,13 @@ def test_language_detection() -> None:
     assert detect("weird.xyz").name == "text"
 
 
-def _ast_symbols(source: str) -> dict[int, str | None]:
-    """Python's own view: innermost def/class (decorators included), qualified by its parents."""
-    out: dict[int, str | None] = {}
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = f"{prefix}{child.name}"
-                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                for n in range(start, (child.end_lineno or child.lineno) + 1):
-                    out[n] = name
-                visit(child, name + ".")
-            else:
-                visit(child, prefix)
-
-    visit(ast.parse(source), "")
-    return out
-
-
 def test_python_agrees_with_ast_on_this_repository() -> None:
     from pathlib import Path
 
     agree = total = 0
     for file in sorted(Path(__file__).parent.parent.joinpath("codepilot").rglob("*.py")):
         source = file.read_text()
-        want = _ast_symbols(source)
+        want = ast_symbols(source)
         o = outline(detect(file.name), source.encode())
         for line in range(1, source.count("\n") + 1):
             if source.split("\n")[line - 1].strip().startswith("#") or not source.split("\n")[line - 1].strip():
