@@ -148,29 +148,10 @@ def exit_code(report: object, fail_on: str) -> int:
 
 
 def render(report: object, fmt: str, output: str | None) -> str:
-    from codepilot.review import Report
+    from codepilot.reports import render_review
 
-    assert isinstance(report, Report)
-    if fmt == "json":
-        from codepilot.reports import json_report
-
-        return json_report.render(report)
-    if fmt == "markdown":
-        from codepilot.reports import markdown
-
-        return markdown.render(report)
-    if fmt == "text":
-        from codepilot.reports import text
-
-        color = output is None and sys.stdout.isatty()
-        return text.render(report, color=color, width=shutil.get_terminal_size((100, 24)).columns)
-    if fmt == "sarif":
-        from codepilot.reports import sarif
-
-        return sarif.render(report)
-    from codepilot.reports import github
-
-    return github.render(report)
+    color = output is None and sys.stdout.isatty()
+    return render_review(report, fmt, color, shutil.get_terminal_size((100, 24)).columns)  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager

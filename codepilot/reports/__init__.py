@@ -1,1 +1,19 @@
-"""Reports: one module per format."""
+"""Reports: one module per format; `render_review` picks one."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codepilot.review import Report
+
+MODULES = {"json": "json_report", "markdown": "markdown", "text": "text", "sarif": "sarif", "github": "github"}
+
+
+def render_review(report: Report, fmt: str, color: bool = False, width: int = 100) -> str:
+    """The review report in `fmt` (text, json, markdown, sarif, github); each format imported on use."""
+    module = import_module(f"codepilot.reports.{MODULES[fmt]}")
+    if fmt == "text":
+        return str(module.render(report, color=color, width=width))
+    return str(module.render(report))
