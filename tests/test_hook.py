@@ -1,0 +1,69 @@
+"""`codepilot hook run/install/uninstall` with real git: native hooks, core.hooksPath, pre-push ranges."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from tests.conftest import GitRepo, run_cli
+from tests.fake_openai import FakeOpenAI, finding
+
+
+def commit(repo: GitRepo, message: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "commit", "-m", message], cwd=repo.root, capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=300)
+
+
+def test_install_blocks_a_commit_and_uninstall_restores(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo.write("calc.py", "def ratio(a, b):\n    return a\n")
+    repo.commit("base")
+    hooks = repo.root / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho theirs\n")
+    code, _, err = run_cli(["hook", "install"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "--force" in err
+    code, out, _ = run_cli(["hook", "install", "--force"], repo.root, capsys, monkeypatch)
+    assert code == 0 and (hooks / "pre-commit.backup").exists()
+    repo.write("calc.py", "def ratio(a, b):\n    return a / b\n")
+    repo.git("add", "calc.py")
+    llm.enqueue({"findings": [finding("calc.py", 2, title="Division by zero")]})
+    blocked = commit(repo, "ratio")
+    assert blocked.returncode != 0 and "Division by zero" in blocked.stdout + blocked.stderr
+    monkeypatch.setenv("CODEPILOT_SKIP", "1")
+    assert commit(repo, "ratio").returncode == 0
+    code, _, _ = run_cli(["hook", "uninstall"], repo.root, capsys, monkeypatch)
+    assert code == 0 and (hooks / "pre-commit").read_text() == "#!/bin/sh\necho theirs\n"
+
+
+def test_install_honours_core_hooks_path(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.git("config", "core.hooksPath", ".githooks")
+    code, out, _ = run_cli(["hook", "install", "--pre-push"], repo.root, capsys, monkeypatch)
+    assert code == 0 and (repo.root / ".githooks" / "pre-push").exists()
+    assert "hook run --pre-push" in (repo.root / ".githooks" / "pre-push").read_text()
+
+
+def test_pre_push_reviews_the_pushed_range(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    first = repo.commit("one")
+    repo.write("b.py", "def f(x):\n    return 1 / x\n")
+    second = repo.commit("two")
+    llm.enqueue({"findings": [finding("b.py", 2, title="x may be zero")]})
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", first)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", second)
+    code, out, _ = run_cli(["hook", "run", "a.py", "b.py"], repo.root, capsys, monkeypatch)
+    assert code == 1 and "x may be zero" in out
+    paths = json.dumps(llm.history[-1])
+    assert "b.py" in paths and "## a.py" not in paths
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "0" * 40)
+    code, _, _ = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
+    assert code == 0
+
+
+def test_hook_with_no_model_is_one_clear_line(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    repo.commit("one")
+    repo.write("a.py", "A = 2\n")
+    repo.git("add", "a.py")
+    code, _, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "no model configured" in err and len(err.strip().splitlines()) == 1
