@@ -93,6 +93,13 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=3000)
     ap.add_argument("--show", help="print the first wrong results of this kind")
     args = ap.parse_args()
+    from codepilot.syntax import detect, syntax_errors
+
+    python = detect("x.py")
+
+    def check(t: str) -> int:
+        return syntax_errors(python, t)
+
     good, none, wrong = Counter(), Counter(), Counter()
     examples: dict[str, str] = {}
     for text, start, find, replace in hunks(args.repo, args.base, args.head, args.limit):
@@ -101,7 +108,7 @@ def main() -> int:
         final = "\n" if text.endswith("\n") else ""
         intended = "\n".join(lines[:s - 1] + replace + lines[s - 1 + len(find):]) + final
         for kind, (f, r, hint) in variants(find, replace, s).items():
-            got = place(text, f, r, hint)
+            got = place(text, f, r, hint, check)
             if isinstance(got, NotPlaced):
                 none[kind] += 1
                 if kind != "misspelt":

@@ -5,6 +5,7 @@ and written as patches."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from codepilot.models import ModelSpec
 from codepilot.placement import NotPlaced, Placed, place
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
-from codepilot.syntax import Definition, Outline, detect, outline
+from codepilot.syntax import Definition, Outline, detect, outline, syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
@@ -268,7 +269,8 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
                 result.edits.append(EditResult(e.path, False, note="path outside the repository or inside .git"))
                 continue
             original, current = files.get(path, (_read(p.repo, path), _read(p.repo, path) or ""))
-            placed = place(current, e.find, e.replace, hints.get(path, 1))
+            lang = detect(path, current[:200].encode())
+            placed = place(current, e.find, e.replace, hints.get(path, 1), functools.partial(syntax_errors, lang))
             if isinstance(placed, NotPlaced):
                 result.edits.append(EditResult(path, False, note=placed.reason))
                 continue

@@ -128,9 +128,9 @@ def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> l
 
 def _reindent_lost(window: list[str], find: list[str], replace: list[str]) -> list[str]:
     """Indentation lost in quote and replacement alike. Each replacement line takes the indentation of
-    the file line it stands for: the same line (aligned by content), else the most similar line it
-    replaces. A line with no such counterpart cannot be indented with confidence (level with the line
-    before, or after a block that closed?): then no patch at all."""
+    the file line it stands for: the same line (aligned by content), or the line it changes when lines
+    are changed one for one and stay alike. A line with no such counterpart cannot be indented with
+    confidence (level with the line before, or after a block that closed?): then no patch at all."""
     f_keys = [ln.strip() for ln in find]
     r_keys = [ln.strip() for ln in replace]
     indents: list[str | None] = [None] * len(replace)
@@ -138,11 +138,10 @@ def _reindent_lost(window: list[str], find: list[str], replace: list[str]) -> li
         if tag == "equal":
             for k in range(j2 - j1):
                 indents[j1 + k] = _indent(window[i1 + k])
-        elif tag == "replace":
-            for j in range(j1, j2):
-                best = max(range(i1, i2), key=lambda i: difflib.SequenceMatcher(a=f_keys[i], b=r_keys[j]).ratio())
-                if difflib.SequenceMatcher(a=f_keys[best], b=r_keys[j]).ratio() >= 0.6:
-                    indents[j] = _indent(window[best])
+        elif tag == "replace" and i2 - i1 == j2 - j1:  # lines changed one for one: each keeps its place
+            for k in range(j2 - j1):
+                if difflib.SequenceMatcher(a=f_keys[i1 + k], b=r_keys[j1 + k]).ratio() >= 0.75:
+                    indents[j1 + k] = _indent(window[i1 + k])
     out = []
     for key, ind in zip(r_keys, indents, strict=True):
         if key and ind is None:
@@ -189,8 +188,11 @@ def locate(file_lines: list[str], find: str, replace: str = "") -> Located | Non
     return None
 
 
-def place(text: str, find: str, replace: str, hint: int) -> Placed | NotPlaced:
-    """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says."""
+def place(text: str, find: str, replace: str, hint: int,
+          syntax_errors: Callable[[str], int] | None = None) -> Placed | NotPlaced:
+    """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where the
+    indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a text) must
+    not rise, or there is no patch."""
     if not find.strip():
         return create(text, replace) if not text.strip() else NotPlaced(
             "fix could not be placed: its find text is empty")
@@ -213,7 +215,10 @@ def place(text: str, find: str, replace: str, hint: int) -> Placed | NotPlaced:
                              "cannot be restored with confidence")
     lines = file_lines[:start - 1] + r + file_lines[start - 1 + found.length:]
     final_newline = text.endswith("\n") or not text
-    return Placed(start, start + found.length - 1, join_lines(lines, eol_of(text), final_newline), found.level)
+    new_text = join_lines(lines, eol_of(text), final_newline)
+    if found.level == "no-indentation" and syntax_errors is not None and syntax_errors(new_text) > syntax_errors(text):
+        return NotPlaced("fix could not be placed: with its indentation rebuilt it would break the syntax")
+    return Placed(start, start + found.length - 1, new_text, found.level)
 
 
 def _nearest(hits: list[int], hint: int) -> int | None:

@@ -3,6 +3,7 @@ findings -> patches -> report. Each stage lives in its own module; this one only
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Placed, place, split_lines
 from codepilot.prompts import Templates
 from codepilot.redact import Redactions, Redactor
+from codepilot.syntax import syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
 
@@ -242,7 +244,8 @@ def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
             rf = prepared.changeset.file(f.path)
             if rf is None or rf.new_text is None:
                 continue
-            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line)
+            lang = rf.language
+            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, functools.partial(syntax_errors, lang))
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
                 f.note = f"{f.note}; {why}" if f.note else why

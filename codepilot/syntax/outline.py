@@ -170,3 +170,20 @@ def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None)
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
 
+
+
+def syntax_errors(lang: Language, text: str) -> int:
+    """How many syntax errors tree-sitter finds (ERROR and MISSING nodes); 0 for unparsed languages."""
+    if not lang.parsed:
+        return 0
+    root = _parser(lang).parse(text.encode("utf-8", "replace")).root_node
+    if not root.has_error:
+        return 0
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        elif node.has_error:
+            stack.extend(node.children)
+    return count
