@@ -101,6 +101,7 @@ class LangChainModel:
         self._chat = _chat_model(spec, timeout, network_retries)
         self._method = 0
         self._lock = threading.Lock()
+        self._runnables: dict[tuple[str, int], Any] = {}
 
     def execute(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
         while True:
@@ -117,8 +118,7 @@ class LangChainModel:
     def _call(self, method: str, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
         import openai
 
-        runnable = self._chat.with_structured_output(schema, method=method, include_raw=True,
-                                                     **({"strict": True} if method == "json_schema" else {}))
+        runnable = self._runnable(method, schema)
         if method == "json_mode":
             messages = [*messages, {"role": "user", "content": "Answer with one JSON object matching this "
                                     "schema:\n" + json.dumps(schema)}]
@@ -149,6 +149,16 @@ class LangChainModel:
             why = "the answer was cut off (max tokens reached)" if finish == "length" else "the answer is not JSON"
             return Reply(None, text, usage, why)
         return Reply(out["parsed"], text, usage)
+
+
+    def _runnable(self, method: str, schema: dict[str, Any]) -> Any:
+        """One structured-output runnable per method and schema for the whole run (building one is slow)."""
+        key = (method, id(schema))
+        with self._lock:
+            if key not in self._runnables:
+                self._runnables[key] = self._chat.with_structured_output(
+                    schema, method=method, include_raw=True, **({"strict": True} if method == "json_schema" else {}))
+            return self._runnables[key]
 
 
 class _Unsupported(Exception):
