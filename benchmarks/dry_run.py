@@ -77,14 +77,14 @@ def floor(repo: Path) -> tuple[float, int]:
         pairs.append((fields[i + step - 1].decode(), meta[2], meta[3]))
         i += step
     r = open_repo(repo)
-    blobs = [(p, [r.blob(s) for s in (a, b) if set(s) != {"0"}]) for p, a, b in pairs]
+    data = r.blobs([s for _, a, b in pairs for s in (a, b) if set(s) != {"0"}])
+    blobs = [(p, [data[s] for s in (a, b) if set(s) != {"0"}]) for p, a, b in pairs]
     t1 = time.perf_counter()
     for path, versions in blobs:
         lang = detect(path)
         if lang.parsed:
             for data in versions:
                 _parser(lang).parse(data)
-    r.close()
     return t_git + time.perf_counter() - t1, len(pairs)
 
 

@@ -1,6 +1,6 @@
-"""The only place that runs git: a tiny helper with NUL-separated output; blobs read in bulk through
-one `git cat-file --batch` (all object names in, all contents out), single blobs through GitPython's
-long-lived `cat-file` process."""
+"""The only place that runs git: a tiny helper with NUL-separated output, and blobs read in bulk
+through one `git cat-file --batch` (all object names in, all contents out, started in the background
+while the patch is parsed)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,6 @@ class Repo:
     env: dict[str, str]
     shallow: bool
     common_dir: Path | None = None  # shared by every worktree of the repository
-    _blobs: Any = field(default=None, repr=False)
     _prefetch: Any = field(default=None, repr=False)  # (thread, results) of a background bulk read
 
     def git(self, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
@@ -88,16 +87,6 @@ class Repo:
         if not out:
             raise GitError(f"unknown revision {rev!r}: not a commit in this repository")
         return out.decode().strip()
-
-    def blob(self, sha: str) -> bytes:
-        """One object's content through a single long-lived `git cat-file --batch`."""
-        if self._blobs is None:
-            import git as gitpython  # GitPython; imported here, off the start-up path
-
-            self._blobs = gitpython.cmd.Git(str(self.root))
-            self._blobs.update_environment(**{k: v for k, v in self.env.items() if k.startswith("GIT_")})
-        data: bytes = self._blobs.get_object_data(sha)[3]
-        return data
 
     def prefetch(self, shas: list[str]) -> None:
         """Start reading these blobs in the background (while the patch is parsed); `blobs` picks them up."""
@@ -139,11 +128,6 @@ class Repo:
             found[sha] = out[eol + 1:eol + 1 + size]
             pos = eol + 2 + size
         return found
-
-    def close(self) -> None:
-        if self._blobs is not None:
-            self._blobs.clear_cache()
-            self._blobs = None
 
 
 def open_repo(cwd: Path | None = None) -> Repo:

@@ -116,12 +116,13 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
 
 
 def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
-    out = p.repo.git("log", "-z", "--format=%H%x1f%an%x1f%aI%x1f%s", f"{old}..{new}")
-    commits = []
-    for rec in filter(None, out.decode("utf-8", "replace").split("\0")):
-        sha, author, date, subject = (rec.strip("\n").split("\x1f") + ["", "", "", ""])[:4]
-        commits.append(Commit(sha, author, date, subject))
-    return commits
+    """The range's commits, newest first (GitPython: not a hot path, and it reads commit objects well)."""
+    import git as gitpython
+
+    repo = gitpython.Repo(p.repo.root)
+    repo.git.update_environment(**{k: v for k, v in p.repo.env.items() if k.startswith("GIT_")})
+    return [Commit(c.hexsha, c.author.name or "", c.authored_datetime.isoformat(),
+                   str(c.summary)) for c in repo.iter_commits(f"{old}..{new}")]
 
 
 def _numstat(p: Prepared, old: str, new: str) -> dict[str, tuple[int, int]]:
