@@ -3,7 +3,9 @@ and parsed once, and every changed line put in exactly one change under its inne
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -168,6 +170,7 @@ def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) ->
               for sha in (fc.old_sha, fc.new_sha) if sha != NULL_SHA]
     blobs = repo.blobs(wanted)
     out, skipped = [], []
+    todo: list[tuple[ReviewFile, bytes | None, bytes | None]] = []
     for fc, reason in zip(files, reasons, strict=True):
         old = blobs[fc.old_sha] if reason is None and fc.old_path is not None else None
         new = _read_new(fc, blobs, repo.root) if reason is None else None
@@ -181,9 +184,39 @@ def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) ->
             continue
         if fc.untracked:
             fc.hunks = whole_file_hunk(_decode(new) or "")
-        lang = detect(fc.path, (new or old or b"")[:200])
-        out.append(ReviewFile(fc, lang, _decode(old), _decode(new), map_changes(fc.hunks, lang, old, new)))
+        rf = ReviewFile(fc, detect(fc.path, (new or old or b"")[:200]), _decode(old), _decode(new), [])
+        out.append(rf)
+        todo.append((rf, old, new))
+    for rf, changes in zip((t[0] for t in todo), _map_all([(rf.diff.hunks, rf.language, o, n) for rf, o, n in todo]),
+                           strict=True):
+        rf.changes = changes
     return ChangeSet(source, out, skipped)
+
+
+_Job = tuple[list[Hunk], Language, bytes | None, bytes | None]
+
+
+PARALLEL_MIN_FILES = 200  # below this, forking costs more than it saves
+_JOBS: list[_Job] = []  # inherited by the forked workers: only indices and results cross the pipe
+
+
+def _map_index(i: int) -> list[Change]:
+    return map_changes(*_JOBS[i])
+
+
+def _map_all(jobs: list[_Job]) -> list[list[Change]]:
+    """map_changes for every file; on a multi-core Linux machine and a large change, parsing is split
+    over two forked processes (tree-sitter holds the GIL, so threads would not help)."""
+    if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+        return [map_changes(*j) for j in jobs]
+    import multiprocessing
+
+    _JOBS[:] = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            return pool.map(_map_index, range(len(jobs)), chunksize=max(1, len(jobs) // 16))
+    finally:
+        _JOBS.clear()
 
 
 def map_changes(hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes | None) -> list[Change]:

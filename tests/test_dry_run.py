@@ -91,3 +91,17 @@ def test_token_estimate_is_sane() -> None:
     assert 8 <= tokens.count("def total(self):\n    return sum(i.price for i in self.items)\n") <= 25
     text = SRC * 20
     assert len(text) / 6 < tokens.count(text) < len(text) / 2
+
+
+def test_parallel_mapping_gives_the_same_result(repo: GitRepo, capsys, monkeypatch) -> None:
+    from codepilot import changes
+
+    for i in range(12):
+        repo.write(f"pkg/m{i}.py", SRC)
+    repo.commit("base")
+    for i in range(12):
+        repo.write(f"pkg/m{i}.py", SRC.replace("return x", f"return x + {i}") + f"\n\ndef extra{i}():\n    pass\n")
+    sequential = dry_json([], repo.root, capsys, monkeypatch)
+    monkeypatch.setattr(changes, "PARALLEL_MIN_FILES", 2)
+    parallel = dry_json([], repo.root, capsys, monkeypatch)
+    assert parallel["files"] == sequential["files"] and parallel["requests"] == sequential["requests"]
