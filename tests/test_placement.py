@@ -52,13 +52,18 @@ def _dedent(f: list[str], r: list[str]) -> tuple[list[str], list[str]]:
     return [ln[width:] for ln in f], [ln[width:] for ln in r]
 
 
+def draw_window(data: st.DataObject, smallest: int, largest: int) -> tuple[str, list[str], int, int]:
+    """A real file, its lines, and a window of them: (text, lines, start (0-based), size)."""
+    text = TEXTS[data.draw(st.integers(0, len(TEXTS) - 1), label="file")]
+    lines = split_lines(text)
+    size = data.draw(st.integers(smallest, largest))
+    return text, lines, data.draw(st.integers(0, len(lines) - size)), size
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> None:
-    text = TEXTS[data.draw(st.integers(0, len(TEXTS) - 1), label="file")]
-    lines = split_lines(text)
-    size = data.draw(st.integers(2, 6))
-    start = data.draw(st.integers(0, len(lines) - size))
+    text, lines, start, size = draw_window(data, 2, 6)
     if not unique_window(lines, start, size):
         return
     window = lines[start:start + size]
@@ -77,10 +82,7 @@ def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> Non
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_misspelt_name_never_changes_anything(data: st.DataObject) -> None:
-    text = TEXTS[data.draw(st.integers(0, len(TEXTS) - 1), label="file")]
-    lines = split_lines(text)
-    size = data.draw(st.integers(1, 5))
-    start = data.draw(st.integers(0, len(lines) - size))
+    text, lines, start, size = draw_window(data, 1, 5)
     window = lines[start:start + size]
     names = [(i, m) for i, ln in enumerate(window) for m in re.finditer(r"[A-Za-z_]\w{3,}", ln)]
     if not names:
