@@ -11,7 +11,7 @@ import click
 import pytest
 import rich
 import unidiff
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codepilot.placement import NotPlaced, Placed, place, split_lines
@@ -60,12 +60,11 @@ def draw_window(data: st.DataObject, smallest: int, largest: int) -> tuple[str, 
     return text, lines, data.draw(st.integers(0, len(lines) - size)), size
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> None:
     text, lines, start, size = draw_window(data, 2, 6)
-    if not unique_window(lines, start, size):
-        return
+    assume(unique_window(lines, start, size))
     window = lines[start:start + size]
     replace = edit(window)
     intended = "\n".join(lines[:start] + replace + lines[start + size:]) + "\n"
@@ -79,14 +78,13 @@ def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> Non
     assert got.new_text == intended.replace("\n", eol)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_misspelt_name_never_changes_anything(data: st.DataObject) -> None:
     text, lines, start, size = draw_window(data, 1, 5)
     window = lines[start:start + size]
     names = [(i, m) for i, ln in enumerate(window) for m in re.finditer(r"[A-Za-z_]\w{3,}", ln)]
-    if not names:
-        return
+    assume(names)
     i, m = data.draw(st.sampled_from(names))
     typo = m.group()[:-1] + ("q" if m.group()[-1] != "q" else "z")
     bad = window[:i] + [window[i][:m.start()] + typo + window[i][m.end():]] + window[i + 1:]
