@@ -108,11 +108,11 @@ class LangChainModel:
             method = STRUCTURED_METHODS[self._method]
             try:
                 return self._call(method, messages, schema)
-            except _Unsupported:
+            except _Unsupported as e:
                 with self._lock:
                     if STRUCTURED_METHODS[self._method] == method:
                         if self._method + 1 >= len(STRUCTURED_METHODS):
-                            raise RequestFailed("the server supports no structured output") from None
+                            raise RequestFailed(f"the server supports no structured output: {e}") from None
                         self._method += 1
 
     def _call(self, method: str, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
@@ -128,8 +128,10 @@ class LangChainModel:
             return Reply(None, "", _usage_of(getattr(e, "completion", None)), "the answer was cut off "
                          "(max tokens reached); answer shorter")
         except openai.BadRequestError as e:
-            if _is_unsupported(e, method):
-                raise _Unsupported() from None
+            # A server that refuses this way of asking for structure (whatever its wording) gets the next
+            # way; the request itself is refused only when no way is left.
+            if method != STRUCTURED_METHODS[-1] or _is_unsupported(e, method):
+                raise _Unsupported(_message(e)) from None
             raise RequestFailed(f"the server refused the request: {_message(e)}") from None
         except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
             raise UsageError(f"the model server refused the credentials for {self.id}: {_message(e)}") from None

@@ -46,6 +46,7 @@ class FakeOpenAI:
         self.history: list[dict[str, Any]] = []
         self.default: Any = {"findings": []}
         self.json_schema_supported = True
+        self.refusal = "response_format json_schema is not supported"
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -81,8 +82,7 @@ class FakeOpenAI:
                     fake.history.append(body)
                 rf = body.get("response_format") or {}
                 if rf.get("type") == "json_schema" and not fake.json_schema_supported:
-                    return self._send(400, {"error": {"message": "response_format json_schema is not supported",
-                                                      "type": "invalid_request_error"}})
+                    return self._send(400, {"error": {"message": fake.refusal, "type": "invalid_request_error"}})
                 item = fake._next()
                 while True:
                     if callable(item) and not isinstance(item, type):

@@ -199,8 +199,11 @@ def test_nothing_to_review_needs_no_model(repo: GitRepo, capsys, monkeypatch) ->
     assert code == 0 and "nothing staged to review" in out
 
 
-def test_fallback_when_json_schema_is_unsupported(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+@pytest.mark.parametrize("refusal", ["response_format json_schema is not supported", "Invalid request"])
+def test_fallback_when_json_schema_is_unsupported(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch,
+                                                  refusal: str) -> None:
     llm.json_schema_supported = False
+    llm.refusal = refusal
     llm.enqueue({"findings": [finding("billing.py", AVG_LINE)]})
     code, doc, _ = review(change, capsys, monkeypatch)
     assert code == 1 and len(doc["findings"]) == 1
