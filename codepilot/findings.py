@@ -92,6 +92,12 @@ def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None,
     return None, "not a file of this change"
 
 
+def _short(text: str, limit: int) -> str:
+    """One line of at most `limit` characters (a title from the model)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def stable_id(path: str, category: str, title: str, code: str) -> str:
     norm_title = " ".join(re.findall(r"[a-z0-9]+", title.lower()))
     norm_code = " ".join(code.split())
@@ -162,9 +168,10 @@ def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tup
         line, end, placement = _place(view, line, end)
         code = "\n".join(view.lines[line - 1:end])
         d = view.outline.at(line)
-        finding = Finding(stable_id(path, a.category, a.title, code), path, line, end, a.severity, a.category,
-                          a.title.strip(), a.body.strip(), a.fix, d.symbol if d else None, placement, request_id,
-                          a.line, note=note)
+        title = _short(a.title, 200)
+        finding = Finding(stable_id(path, a.category, title, code), path, line, end, a.severity, a.category, title,
+                          a.body.strip()[:8000], a.fix, d.symbol if d else None, placement, request_id, a.line,
+                          note=note)
         if placement == "definition":
             owner = d.symbol if d else "its definition"
             finding.note = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
