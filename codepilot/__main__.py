@@ -1,3 +1,3 @@
-from codepilot.cli import main
+from codepilot.cli import entry
 
-raise SystemExit(main())
+entry()

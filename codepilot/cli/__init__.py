@@ -3,6 +3,7 @@ errors become one line and an exit code here, in one place."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -50,5 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     return rv if isinstance(rv, int) else 0
 
 
+def entry() -> None:
+    """The console script: `main`, then an immediate exit once the output is flushed. Nothing is left to
+    clean up by then (caches and the history are closed), and a time-limited hook must not wait at exit
+    for model requests still in flight, nor a finished run for the model library's teardown."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
