@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 from tests.conftest import GitRepo, run_cli
 from tests.fake_openai import FakeOpenAI, finding
@@ -67,3 +68,22 @@ def test_hook_with_no_model_is_one_clear_line(repo: GitRepo, capsys, monkeypatch
     repo.git("add", "a.py")
     code, _, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
     assert code == 2 and "no model configured" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_hook_never_hangs_on_a_slow_model(repo: GitRepo, llm: FakeOpenAI) -> None:
+    """hook_timeout bounds the run even while a request is still in flight (the server takes 60 s)."""
+    import time
+
+    from tests.fake_openai import Delay
+
+    repo.write(".codepilot.toml", "hook_timeout = 2\n")
+    repo.write("a.py", "A = 1\n")
+    repo.commit("one")
+    repo.write("a.py", "A = 2\n")
+    repo.git("add", "a.py")
+    llm.default = Delay(60, {"findings": []})
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "codepilot", "hook", "run"], cwd=repo.root, capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=120)
+    assert proc.returncode == 3 and "CODEPILOT_SKIP=1" in proc.stderr
+    assert time.monotonic() - started < 30  # far below the server's 60 s
