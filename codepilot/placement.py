@@ -142,12 +142,33 @@ def _reindent_lost(window: list[str], find: list[str], replace: list[str]) -> li
             for k in range(j2 - j1):
                 if difflib.SequenceMatcher(a=f_keys[i1 + k], b=r_keys[j1 + k]).ratio() >= 0.75:
                     indents[j1 + k] = _indent(window[i1 + k])
+    _between(r_keys, indents)
     out = []
     for key, ind in zip(r_keys, indents, strict=True):
         if key and ind is None:
             raise _Unsure(key)
         out.append((ind or "") + key if key else "")
     return out
+
+
+_OPENERS = (":", "{", "(", "[")
+
+
+def _between(keys: list[str], indents: list[str | None]) -> None:
+    """New lines between two placed lines at the same indentation (the one before opening nothing) sit at
+    that indentation too; new lines right after a line that opens a block, before the block's first
+    placed line, sit at that line's indentation. Anything else stays unknown."""
+    known = [j for j, k in enumerate(keys) if k and indents[j] is not None]
+    for a, b in zip(known, known[1:], strict=False):
+        gap = [j for j in range(a + 1, b) if keys[j]]
+        if not gap or any(keys[j].endswith(_OPENERS) for j in gap):
+            continue
+        before, after = indents[a], indents[b]
+        assert before is not None and after is not None
+        opens = keys[a].endswith(_OPENERS)
+        if (before == after and not opens) or (opens and len(after) > len(before)):
+            for j in gap:
+                indents[j] = after
 
 
 class _Unsure(Exception):
