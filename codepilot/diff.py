@@ -73,10 +73,6 @@ class FileChange:
     binary: bool = False
     untracked: bool = False
 
-    @property
-    def mode_only(self) -> bool:
-        return self.old_mode != self.new_mode and not self.hunks and self.old_sha == self.new_sha
-
 
 def resolve_source(repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None,
                    commit: str | None = None) -> Source:

@@ -15,9 +15,3 @@ class UsageError(FatalError):
 
 class GitError(FatalError):
     """Not a repository, unknown ref, missing history."""
-
-
-class IncompleteError(FatalError):
-    """Work that could not be done (model unreachable, answers invalid after retries)."""
-
-    exit_code = 3

@@ -93,7 +93,7 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
                 raise UsageError("the repository has no commits to report on")
             base = root.decode().split()[-1]
             notes.append("no --base given and no tag: the whole history since the first commit")
-    prepared = prepare(Options(base=base, head=head, cwd=cwd))
+    prepared = prepare(Options(base=base, head=head, cwd=cwd, plan=False))
     src = prepared.changeset.source
     assert src.new is not None
     commits = _commits(prepared, src.old, src.new)

@@ -41,6 +41,7 @@ class Options:
     commit: str | None = None
     overrides: dict[str, object] = field(default_factory=dict)
     cwd: Path | None = None
+    plan: bool = True  # build the requests (a hand-off report only needs the files)
 
 
 @dataclass
@@ -85,7 +86,7 @@ def prepare(opts: Options) -> Prepared:
     values = {"source": source.label, "instructions": instructions_for(cfg, [f.path for f in changeset.files])}
     redactor = Redactor()
     requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values,
-                            redactor)
+                            redactor) if opts.plan else []
     return Prepared(repo, cfg, changeset, templates, requests, redactor.found)
 
 
