@@ -121,6 +121,7 @@ def test_denied_files_are_named_not_sent(repo: GitRepo, capsys, monkeypatch) -> 
     repo.write(".env", "API_KEY=sk-live-abcdef\n")
     repo.write("secrets/prod.json", '{"k": "v"}\n')
     repo.write("a.py", "A = 2\n")
+    repo.git("add", "-A")
     doc = dry_json([], repo.root, capsys, monkeypatch)
     assert set(skipped(doc)) == {".env", "secrets/prod.json"}
     assert all("never sent" in r for r in skipped(doc).values())

@@ -286,6 +286,7 @@ def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys,
     body = "\n".join([*SECRETS.values(), *UNQUOTED]) + "\n" + PRIVATE_KEY
     repo.write("settings.py", "DEBUG = False\n" + body)
     repo.write(".env", "API_KEY=sk-live-zzzzzzzzzzzzzzzzzzzzzzzz\n")
+    repo.git("add", "-A")
     code, out, _ = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
     dry = json.loads(out)
     sent = json.dumps(dry["requests"])

@@ -25,13 +25,17 @@ def committed(repo: GitRepo) -> GitRepo:
     return repo
 
 
-def test_default_is_index_and_worktree_and_untracked(committed: GitRepo, capsys, monkeypatch) -> None:
+def test_default_is_index_and_worktree_untracked_on_request(committed: GitRepo, capsys, monkeypatch) -> None:
     committed.write("a.py", BASE.replace("return x", "return x + 1"))
     committed.git("add", "a.py")
     committed.write("b.py", BASE.replace("return y", "return y * 2"))
     committed.write("new.py", "def h():\n    pass\n")
     doc = dry_json([], committed.root, capsys, monkeypatch)
-    assert paths(doc) == {"a.py", "b.py", "new.py"}
+    assert paths(doc) == {"a.py", "b.py"}  # as `git diff HEAD`
+    assert set(seen_lines(doc)) == expected_lines(committed, "HEAD")
+    committed.write(".codepilot.toml", "untracked = true\n")
+    doc = dry_json([], committed.root, capsys, monkeypatch)
+    assert paths(doc) == {"a.py", "b.py", "new.py", ".codepilot.toml"}
     new = next(f for f in doc["files"] if f["path"] == "new.py")
     assert new["status"] == "added" and new["changes"][0]["added_lines"] == [1, 2]
 
@@ -97,6 +101,9 @@ def test_no_commits_yet(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.write("b.py", BASE)
     doc = dry_json(["--staged"], repo.root, capsys, monkeypatch)
     assert paths(doc) == {"a.py"}
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    assert paths(doc) == {"a.py"}
+    repo.git("add", "b.py")
     doc = dry_json([], repo.root, capsys, monkeypatch)
     assert paths(doc) == {"a.py", "b.py"}
     code, _, err = run_cli(["review", "--dry-run", "--base", "main"], repo.root, capsys, monkeypatch)

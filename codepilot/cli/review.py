@@ -48,7 +48,8 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
             time_limit: float | None, no_history: bool, hook: bool) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
 
-    By default every uncommitted change (index and work tree, untracked files too) against HEAD.
+    By default every uncommitted change (index and work tree) against HEAD; untracked files too with
+    untracked = true in the config.
     PATHS limit any source to these files or folders."""
     if publish == "github":
         from codepilot.publish.github import Context
