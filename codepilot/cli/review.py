@@ -55,7 +55,10 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
         from codepilot.publish.github import Context
 
         ctx = Context.from_env()
-        base, head = base or ctx.base_sha, head or ctx.head_sha
+        base, head = base or _known(ctx.base_sha), head or _known(ctx.head_sha)
+        if base is None:
+            raise UsageError(f"the pull request's base {ctx.base_sha[:12]} is not in this clone: pass --base, or "
+                             "fetch more history (actions/checkout with fetch-depth: 0)")
     if staged and not dry_run and fmt == "text" and _nothing_staged(paths):
         write_output("codepilot: nothing staged to review\n", output)
         return 0
@@ -166,6 +169,13 @@ def _progress(total: int, fmt: str, output: str | None) -> Iterator[Callable[[],
     with Progress(transient=True, console=None) as bar:
         task = bar.add_task("reviewing", total=total)
         yield lambda: bar.advance(task)
+
+
+def _known(sha: str) -> str | None:
+    """The event's commit when this clone has it (else the default: HEAD, or the contract's error)."""
+    from codepilot.git import open_repo
+
+    return sha if open_repo().try_git("cat-file", "-e", f"{sha}^{{commit}}") is not None else None
 
 
 def _nothing_staged(paths: tuple[str, ...]) -> bool:
