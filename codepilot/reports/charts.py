@@ -6,14 +6,14 @@ from __future__ import annotations
 from html import escape
 
 
-def bars(items: list[tuple[str, int, str]], width: int = 420, row: int = 26) -> str:
+def bars(items: list[tuple[str, int, str]], width: int = 420, row: int = 26, label: str = "bar chart") -> str:
     """Horizontal bars: (label, value, css colour) each; a value label at the end of each bar."""
     if not items:
         return ""
     label_w, top = 150, max(v for _, v, _ in items) or 1
     height = row * len(items) + 8
-    out = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-           f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
+    out = [f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} {height}" '
+           f'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
     for i, (label, value, color) in enumerate(items):
         y = 4 + i * row
         w = int((width - label_w - 50) * value / top)
@@ -28,15 +28,15 @@ def bars(items: list[tuple[str, int, str]], width: int = 420, row: int = 26) -> 
     return "".join(out)
 
 
-def columns(items: list[tuple[str, int]], width: int = 640, height: int = 120) -> str:
+def columns(items: list[tuple[str, int]], width: int = 640, height: int = 120, label: str = "column chart") -> str:
     """Vertical bars over time: (day, count) each, first and last day labelled."""
     if not items:
         return ""
     top = max(v for _, v in items) or 1
     n = len(items)
     slot = min((width - 40) / n, 48.0)
-    out = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height + 30}" width="100%" '
-           f'xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="{height}" x2="{width}" y2="{height}" '
+    out = [f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} {height + 30}" '
+           f'width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="{height}" x2="{width}" y2="{height}" '
            f'class="chart-axis"/>']
     for i, (day, value) in enumerate(items):
         h = (height - 10) * value / top

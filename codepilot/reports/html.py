@@ -127,13 +127,13 @@ def render(h: Handoff) -> str:
         out.append(f'<div class="number"><b>{_esc(value)}</b><span>{_esc(label)}</span></div>')
     out.append("</div><h2>Charts</h2><div class=\"charts\">")
     sev_items = [(s, sev.get(s, 0), SEVERITY_COLOR[s]) for s in ("error", "warning", "info")]
-    out.append(f'<div class="chart-box"><h3>Open findings by severity</h3>{bars(sev_items)}</div>')
+    out.append(f'<div class="chart-box"><h3>Open findings by severity</h3>{bars(sev_items, label="Open findings by severity")}</div>')
     file_items = [(p, n, "var(--accent)") for p, n in by_file] or [("(no findings)", 0, "var(--accent)")]
-    out.append(f'<div class="chart-box"><h3>Findings by file</h3>{bars(file_items)}</div>')
+    out.append(f'<div class="chart-box"><h3>Findings by file</h3>{bars(file_items, label="Findings by file")}</div>')
     activity = _activity(h)
     out.append(f'<div class="chart-box" style="grid-column:1/-1"><h3>Activity (commits per '
                f'{"week" if activity and len(activity) < len({c.date[:10] for c in h.commits}) else "day"})</h3>'
-               f"{columns(activity) or '<p class=muted>no commits</p>'}</div></div>")
+               f"{columns(activity, label='Commits over the range') or '<p class=muted>no commits</p>'}</div></div>")
     out.append("<h2>Findings</h2>")
     if not h.findings:
         out.append("<p>No findings were recorded for the reviews of this range.</p>" if h.reviewed else
