@@ -127,7 +127,8 @@ def render(h: Handoff) -> str:
         out.append(f'<div class="number"><b>{_esc(value)}</b><span>{_esc(label)}</span></div>')
     out.append("</div><h2>Charts</h2><div class=\"charts\">")
     sev_items = [(s, sev.get(s, 0), SEVERITY_COLOR[s]) for s in ("error", "warning", "info")]
-    out.append(f'<div class="chart-box"><h3>Open findings by severity</h3>{bars(sev_items, label="Open findings by severity")}</div>')
+    sev_chart = bars(sev_items, label="Open findings by severity")
+    out.append(f'<div class="chart-box"><h3>Open findings by severity</h3>{sev_chart}</div>')
     file_items = [(p, n, "var(--accent)") for p, n in by_file] or [("(no findings)", 0, "var(--accent)")]
     out.append(f'<div class="chart-box"><h3>Findings by file</h3>{bars(file_items, label="Findings by file")}</div>')
     activity = _activity(h)
