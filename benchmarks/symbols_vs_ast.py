@@ -5,26 +5,19 @@ release diff (the repository built by dry_run.py). Run by hand; prints the agree
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import dry_run, range_args  # noqa: E402
 from tests.ast_symbols import ast_symbols  # noqa: E402
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("repo", nargs="?", default=str(Path(__file__).parent / ".data" / "repo-django-4.2-5.0"))
-    ap.add_argument("--base", default="A")
-    ap.add_argument("--head", default="B")
-    args = ap.parse_args()
-    exe = Path(sys.executable).with_name("codepilot")
-    doc = json.loads(subprocess.run([str(exe), "review", "--base", args.base, "--head", args.head, "--dry-run",
-                                     "--format", "json"], cwd=args.repo, capture_output=True, check=True).stdout)
+    args = range_args(__doc__ or "")
+    doc = dry_run(args.repo, args.base, args.head)
     agree = total = 0
     misses: list[str] = []
     for f in doc["files"]:

@@ -6,7 +6,6 @@ the changed lines of a real release diff. Needs Node.js and the `typescript` npm
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -15,17 +14,14 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.common import dry_run, range_args  # noqa: E402
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("repo")
-    ap.add_argument("--base", default="A")
-    ap.add_argument("--head", default="B")
-    args = ap.parse_args()
-    exe = Path(sys.executable).with_name("codepilot")
-    doc = json.loads(subprocess.run([str(exe), "review", "--base", args.base, "--head", args.head, "--dry-run",
-                                     "--format", "json"], cwd=args.repo, capture_output=True, check=True).stdout)
+    args = range_args(__doc__ or "", default_repo=None)
+    doc = dry_run(args.repo, args.base, args.head)
     env = {**os.environ, "TS_MODULE": str(HERE / ".data" / "node" / "node_modules" / "typescript")}
     agree = total = 0
     misses: list[str] = []

@@ -174,12 +174,12 @@ def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
     requests = []
     for i, units in enumerate(batches, 1):
         files = "\n\n".join(u.text for u in units)
-        before = redactor.found.total
+        before = redactor.found.total()
         user = redactor.text(templates.render("review-user.md", files=files, **user_values))
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
         size = overhead + sum(u.tokens + 2 for u in units) + 8
-        if redactor.found.total != before:
+        if redactor.found.total() != before:
             size = tokens.count(system) + tokens.count(user) + 8
         requests.append(Request(f"r{i}", body, msgs, size))
     return requests

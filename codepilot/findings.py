@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from codepilot.answers import SEVERITIES, AnswerFinding, Fix
@@ -45,20 +46,6 @@ class Finding:
                 "patch": self.patch, "symbol": self.symbol, "placement": self.placement,
                 "fix": self.fix.model_dump() if self.fix else None, "note": self.note, "applied": self.applied,
                 "status": self.status}
-
-
-@dataclass
-class Dropped:
-    """Findings refused, counted by reason (a hostile or confused answer is never reported)."""
-
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    def add(self, reason: str) -> None:
-        self.reasons[reason] = self.reasons.get(reason, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.reasons.values())
 
 
 def severity_rank(severity: str) -> int:
@@ -152,16 +139,16 @@ def _place(view: _FileView, line: int, end: int) -> tuple[int, int, str]:
     return line, end, "file"
 
 
-def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tuple[list[Finding], Dropped]:
+def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tuple[list[Finding], Counter[str]]:
     """Every finding checked against the repository and the change; in answer order, duplicates merged."""
     reviewed = {f.path: f for f in changeset.files if f.new_text is not None and not f.diff.binary}
     views: dict[str, _FileView] = {}
-    dropped = Dropped()
+    dropped: Counter[str] = Counter()  # refused findings by reason: a hostile answer is never reported
     out: list[Finding] = []
     for request_id, a in answers:
         path, reason = resolve_path(a.path, reviewed)
         if path is None:
-            dropped.add(reason or "invalid path")
+            dropped[reason or "invalid path"] += 1
             continue
         view = views.setdefault(path, _FileView(reviewed[path]))
         line, end, note = _anchor(view, a)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from codepilot.git import EMPTY_TREE, Repo, open_repo
 from codepilot.models import ModelSpec
 from codepilot.placement import NotPlaced, Placed, place
 from codepilot.prompts import Templates
-from codepilot.redact import Redactions, Redactor
+from codepilot.redact import Redactor
 from codepilot.syntax import Definition, Outline, detect, outline, syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
@@ -60,7 +61,7 @@ class Prepared:
     targets: list[Target]
     messages: list[dict[str, str]]
     prompt_tokens: int
-    redactions: Redactions
+    redactions: Counter[str]
 
 
 @dataclass

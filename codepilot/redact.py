@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections import Counter
 from typing import Any
 
 # Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
@@ -32,27 +32,13 @@ _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
 
-@dataclass
-class Redactions:
-    """What was replaced in one text: counts by kind (never the values)."""
-
-    kinds: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str) -> None:
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.kinds.values())
-
-
 class Redactor:
     """Redacts texts; detect-secrets is imported only when some line needs its plugins."""
 
     def __init__(self) -> None:
         self._plugins: list[Any] | None = None
         self._keyword: list[Any] = []
-        self.found = Redactions()
+        self.found: Counter[str] = Counter()  # what was replaced, by kind (never the values)
 
     def _load(self) -> None:
         from detect_secrets.settings import default_settings, get_plugins
@@ -76,7 +62,7 @@ class Redactor:
             in_keys.update(range(first, last + 1))
             for i in range(first, last + 1):
                 lines[i] = _key_line(lines[i], i == first, i == last)
-                self.found.add("private-key")
+                self.found["private-key"] += 1
         token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
         token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
@@ -107,7 +93,7 @@ class Redactor:
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
             if value in line:
                 line = _replace(line, value, kind)
-                self.found.add(kind)
+                self.found[kind] += 1
         return self._url_passwords(line) if token else line
 
     def _url_passwords(self, line: str) -> str:
@@ -116,7 +102,7 @@ class Redactor:
         def sub(m: re.Match[str]) -> str:
             if m.group(2).startswith("[REDACTED:"):
                 return m.group(0)
-            self.found.add("basic-auth-credentials")
+            self.found["basic-auth-credentials"] += 1
             return f"://{m.group(1)}:[REDACTED:basic-auth-credentials]@"
 
         return _URL_CREDENTIALS.sub(sub, line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,7 +25,7 @@ from codepilot.git import Repo, open_repo
 from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Placed, place, split_lines
 from codepilot.prompts import Templates
-from codepilot.redact import Redactions, Redactor
+from codepilot.redact import Redactor
 from codepilot.syntax import syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
@@ -51,7 +52,7 @@ class Prepared:
     changeset: ChangeSet
     templates: Templates
     requests: list[context.Request]
-    redactions: Redactions
+    redactions: Counter[str]  # what redaction replaced, by kind
 
 
 def system_prompt(cfg: Config, templates: Templates) -> str:
@@ -179,7 +180,7 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
         outcomes = _send_all(prepared, caller, progress, time_limit)
     finally:
         cache.close()
-    stats = Stats(requests=len(prepared.requests), redacted=prepared.redactions.kinds)
+    stats = Stats(requests=len(prepared.requests), redacted=dict(prepared.redactions))
     answers: list[tuple[str, AnswerFinding]] = []
     errors = []
     usage = Usage()
@@ -195,7 +196,7 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
     stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     stats.cost_usd = cost(prepared.config, spec, usage)
     findings, dropped = check(prepared.changeset, answers)
-    stats.dropped = dropped.reasons
+    stats.dropped = dict(dropped)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
     planned = write_patches(prepared, findings)
     failed = {p for e in errors for p in e.paths}

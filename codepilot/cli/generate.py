@@ -36,7 +36,7 @@ def command(instruction: str, paths: tuple[str, ...], symbol: str | None, model:
     prepared = generate.prepare(opts)
     if dry_run:
         doc = {"version": 1, "targets": [t.path for t in prepared.targets], "prompt_tokens": prepared.prompt_tokens,
-               "messages": prepared.messages, "redacted": prepared.redactions.kinds}
+               "messages": prepared.messages, "redacted": dict(prepared.redactions)}
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else _dry_text(prepared)
         write_output(text, output)
         return 0

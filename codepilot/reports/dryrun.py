@@ -15,7 +15,7 @@ def to_json(p: Prepared) -> str:
         "requests": [r.to_json() for r in p.requests],
         "skipped": [s.to_json() for s in p.changeset.skipped],
         "stats": {"requests": len(p.requests), "prompt_tokens": sum(r.prompt_tokens for r in p.requests),
-                  "redacted": p.redactions.kinds},
+                  "redacted": dict(p.redactions)},
     }
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
@@ -34,8 +34,8 @@ def to_text(p: Prepared) -> str:
             side = " (old file)" if c.side == "old" else ""
             out.append(f"  {name:<40} {c.kind:<9} lines {c.start_line}-{c.end_line}{side}  "
                        f"+{len(c.added_lines)} -{len(c.removed_lines)}")
-    if p.redactions.total:
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(p.redactions.kinds.items()))
+    if p.redactions.total():
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(p.redactions.items()))
         out.append(f"\nredacted before sending: {kinds}")
     if p.requests:
         out.append("\nrequests:")
