@@ -3,9 +3,7 @@ and parsed once, and every changed line put in exactly one change under its inne
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +12,7 @@ from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import SUBMODULE, SYMLINK, FileChange, Hunk, Source, whole_file_hunk
 from codepilot.git import NULL_SHA, Repo
+from codepilot.parallel import fork_map
 from codepilot.syntax import Definition, Language, Outline, detect, outline
 
 _GENERATED_MARK = re.compile(
@@ -187,36 +186,14 @@ def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) ->
         rf = ReviewFile(fc, detect(fc.path, (new or old or b"")[:200]), _decode(old), _decode(new), [])
         out.append(rf)
         todo.append((rf, old, new))
-    for rf, changes in zip((t[0] for t in todo), _map_all([(rf.diff.hunks, rf.language, o, n) for rf, o, n in todo]),
-                           strict=True):
+    jobs = [(rf.diff.hunks, rf.language, old, new) for rf, old, new in todo]
+    for (rf, _, _), changes in zip(todo, fork_map(_map_job, jobs), strict=True):
         rf.changes = changes
     return ChangeSet(source, out, skipped)
 
 
-_Job = tuple[list[Hunk], Language, bytes | None, bytes | None]
-
-
-PARALLEL_MIN_FILES = 200  # below this, forking costs more than it saves
-_JOBS: list[_Job] = []  # inherited by the forked workers: only indices and results cross the pipe
-
-
-def _map_index(i: int) -> list[Change]:
-    return map_changes(*_JOBS[i])
-
-
-def _map_all(jobs: list[_Job]) -> list[list[Change]]:
-    """map_changes for every file; on a multi-core Linux machine and a large change, parsing is split
-    over two forked processes (tree-sitter holds the GIL, so threads would not help)."""
-    if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
-        return [map_changes(*j) for j in jobs]
-    import multiprocessing
-
-    _JOBS[:] = jobs
-    try:
-        with multiprocessing.get_context("fork").Pool(2) as pool:
-            return pool.map(_map_index, range(len(jobs)), chunksize=max(1, len(jobs) // 16))
-    finally:
-        _JOBS.clear()
+def _map_job(job: tuple[list[Hunk], Language, bytes | None, bytes | None]) -> list[Change]:
+    return map_changes(*job)
 
 
 def map_changes(hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes | None) -> list[Change]:

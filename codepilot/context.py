@@ -4,11 +4,13 @@ a definition too large for one request split by hunks (and saying so)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from codepilot import tokens
 from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
 from codepilot.diff import Hunk
+from codepilot.parallel import fork_map
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
 
@@ -160,16 +162,8 @@ def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
     what would leave the machine is redacted here, before anyone sees it."""
     overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))
     room = max(budget - overhead - 24, 200)  # 24: message framing and joins
-    groups: list[list[Unit]] = []
-    for f in changeset.files:
-        if f.diff.status == "deleted" or f.diff.binary or not f.changes:
-            continue
-        header = file_header(f)
-        units = [u for c in f.changes if not _blank_only(f, c)
-                 for u in units_for(f, c, room - tokens.count(header) - 10)]
-        if not units:
-            continue
-        groups.append([Unit(f.path, None, header, tokens.count(header), header=True), *units])
+    reviewable = [f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes]
+    groups = [g for g in fork_map(functools.partial(_file_units, room=room), reviewable) if g]
     batches = _pack(groups, room)
     requests = []
     for i, units in enumerate(batches, 1):
@@ -183,6 +177,13 @@ def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
             size = tokens.count(system) + tokens.count(user) + 8
         requests.append(Request(f"r{i}", body, msgs, size))
     return requests
+
+
+def _file_units(f: ReviewFile, room: int) -> list[Unit]:
+    """A file's header and its changes' units (none when only blank lines changed)."""
+    header = file_header(f)
+    units = [u for c in f.changes if not _blank_only(f, c) for u in units_for(f, c, room - tokens.count(header) - 10)]
+    return [Unit(f.path, None, header, tokens.count(header), header=True), *units] if units else []
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:

@@ -94,7 +94,7 @@ def test_token_estimate_is_sane() -> None:
 
 
 def test_parallel_mapping_gives_the_same_result(repo: GitRepo, capsys, monkeypatch) -> None:
-    from codepilot import changes
+    from codepilot import parallel
 
     for i in range(12):
         repo.write(f"pkg/m{i}.py", SRC)
@@ -102,6 +102,6 @@ def test_parallel_mapping_gives_the_same_result(repo: GitRepo, capsys, monkeypat
     for i in range(12):
         repo.write(f"pkg/m{i}.py", SRC.replace("return x", f"return x + {i}") + f"\n\ndef extra{i}():\n    pass\n")
     sequential = dry_json([], repo.root, capsys, monkeypatch)
-    monkeypatch.setattr(changes, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
     parallel = dry_json([], repo.root, capsys, monkeypatch)
     assert parallel["files"] == sequential["files"] and parallel["requests"] == sequential["requests"]

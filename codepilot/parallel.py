@@ -1,0 +1,34 @@
+"""Large changes spread over two processes. tree-sitter and the regex engine hold the GIL, so threads
+would not help; forked workers inherit the data and only indices and results cross the pipe.
+Linux with more than one core only; elsewhere, and for small inputs, a plain loop."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 200  # below this, forking costs more than it saves
+_JOB: list[Any] = []  # [function, items]: inherited by the forked workers
+
+
+def _run(i: int) -> Any:
+    func, items = _JOB
+    return func(items[i])
+
+
+def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    if len(items) < MIN_ITEMS or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+        return [func(x) for x in items]
+    import multiprocessing
+
+    _JOB[:] = [func, items]
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            return pool.map(_run, range(len(items)), chunksize=max(1, len(items) // 16))
+    finally:
+        _JOB.clear()
