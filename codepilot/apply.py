@@ -33,11 +33,6 @@ def check_head(repo: Repo, source: Source) -> None:
                          f"{(repo.head() or 'no commit')[:12]}, the review's head is {source.new[:12]}")
 
 
-def _current(repo: Repo, path: str) -> str | None:
-    full = repo.root / path
-    return full.read_bytes().decode("utf-8", "replace") if full.is_file() else None
-
-
 def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
     """Apply in order; skip a patch overlapping one already applied, or whose file changed since."""
     done: list[Planned] = []
@@ -47,7 +42,7 @@ def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
         if clash is not None:
             out.append(Applied(p.patch, False, f"not applied: overlaps {clash.patch}"))
             continue
-        if not any(d.file == p.file for d in done) and _current(repo, p.file) != p.expected:
+        if not any(d.file == p.file for d in done) and repo.worktree_text(p.file) != p.expected:
             out.append(Applied(p.patch, False, f"not applied: {p.file} changed since it was reviewed"))
             continue
         try:

@@ -95,14 +95,6 @@ class Result:
                           "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
 
 
-def _read(repo: Repo, path: str) -> str | None:
-    full = repo.root / path
-    try:
-        return full.read_bytes().decode("utf-8", "replace") if full.is_file() else None
-    except OSError:
-        return None
-
-
 def _tracked(repo: Repo) -> list[str]:
     return [p for p in repo.git("ls-files", "-z").decode("utf-8", "surrogateescape").split("\0") if p]
 
@@ -115,7 +107,7 @@ def _find_symbol(repo: Repo, symbol: str, paths: list[str]) -> list[Target]:
         paths = [p for p in out.decode("utf-8", "surrogateescape").splitlines() if detect(p).parsed][:200]
     hits = []
     for p in paths:
-        text = _read(repo, p)
+        text = repo.worktree_text(p)
         if text is None:
             continue
         for d in outline(detect(p), text.encode()).definitions:
@@ -134,7 +126,7 @@ def _by_words(repo: Repo, instruction: str) -> list[Target]:
         for p in out.decode("utf-8", "surrogateescape").splitlines():
             scores[p] = scores.get(p, 0) + 1
     ranked = sorted(scores, key=lambda p: (-scores[p], len(p)))[:3]
-    return [Target(p, _read(repo, p)) for p in ranked]
+    return [Target(p, repo.worktree_text(p)) for p in ranked]
 
 
 def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
@@ -151,7 +143,7 @@ def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
             raise UsageError(f"--symbol {opts.symbol}: no such definition{where}")
         return found[:3]
     if paths:
-        return [Target(p, _read(repo, p)) for p in paths]
+        return [Target(p, repo.worktree_text(p)) for p in paths]
     return _by_words(repo, opts.instruction)
 
 
@@ -206,7 +198,7 @@ def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests
     if wants_tests:
         test = _test_file(repo, t.path, tracked)
         if test:
-            text = _read(repo, test) or ""
+            text = repo.worktree_text(test) or ""
             shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
             parts += [f"## {test} (existing tests for {t.path}: add to this file, in its style)",
                       f"{FENCE}", numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()), FENCE]
@@ -265,11 +257,14 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
     files: dict[str, tuple[str | None, str]] = {}
     try:
         for e in edits:
-            path = _edit_path(e.path)
+            path, _ = confine(e.path)
             if path is None:
                 result.edits.append(EditResult(e.path, False, note="path outside the repository or inside .git"))
                 continue
-            original, current = files.get(path, (_read(p.repo, path), _read(p.repo, path) or ""))
+            if path not in files:
+                text = p.repo.worktree_text(path)
+                files[path] = (text, text or "")
+            original, current = files[path]
             lang = detect(path, current[:200].encode())
             placed = place(current, e.find, e.replace, hints.get(path, 1), functools.partial(syntax_errors, lang))
             if isinstance(placed, NotPlaced):
@@ -290,8 +285,3 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
     if any(not e.placed for e in result.edits):
         result.errors.append(f"{sum(not e.placed for e in result.edits)} edit(s) could not be placed")
 
-
-def _edit_path(raw: str) -> str | None:
-    """A repository-relative path for an edit: any file inside the work tree, never .git."""
-    path, _ = confine(raw)
-    return path

@@ -74,8 +74,19 @@ class Repo:
         return out
 
     def try_git(self, *args: str) -> bytes | None:
-        proc = subprocess.run(["git", *_STABLE, *args], cwd=self.root, env=self.env, capture_output=True)
-        return proc.stdout if proc.returncode == 0 else None
+        """`git` as `git()` runs it, but None instead of an error when it fails."""
+        try:
+            return self.git(*args)
+        except GitError:
+            return None
+
+    def worktree_text(self, path: str) -> str | None:
+        """A work-tree file as text (undecodable bytes replaced), or None when there is no such file."""
+        full = self.root / path
+        try:
+            return full.read_bytes().decode("utf-8", "replace") if full.is_file() else None
+        except OSError:
+            return None
 
     def head(self) -> str | None:
         """HEAD's commit, or None in a repository with no commits yet."""

@@ -208,14 +208,14 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
 def record_history(prepared: Prepared, report: Report) -> None:
     """The run and its findings into the local history; each finding learns its status."""
     from codepilot import history
-    from codepilot.reports.common import excerpt
+    from codepilot.reports.common import numbered_excerpt
 
     src = prepared.changeset.source
     run = history.RunRecord(
         repo_key(prepared.repo), src.label, src.kind, src.old, src.new or prepared.repo.head(), report.model,
         report.stats.requests, report.stats.cached, report.stats.prompt_tokens, report.stats.completion_tokens,
         report.stats.cost_usd, len(report.errors), report.reviewed_paths)
-    excerpts = {f.id: "\n".join(f"{n:>5} | {t}" for n, t in excerpt(report, f)) for f in report.findings}
+    excerpts = {f.id: "\n".join(numbered_excerpt(report, f)) for f in report.findings}
     with history.opened() as db:
         statuses = history.record(db, run, report.findings, excerpts)
     for f in report.findings:

@@ -26,6 +26,11 @@ def excerpt(report: Report, f: Finding, around: int = 1) -> list[tuple[int, str]
     return [(n, lines[n - 1].rstrip("\r")) for n in range(lo, hi + 1)]
 
 
+def numbered_excerpt(report: Report, f: Finding) -> list[str]:
+    """The excerpt as `  NN | code` lines (Markdown reports, the history)."""
+    return [f"{n:>5} | {t}" for n, t in excerpt(report, f)]
+
+
 def verdict(report: Report) -> str:
     c = counts(report.findings)
     found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in c.items() if n) or "no findings"

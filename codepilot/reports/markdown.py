@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codepilot.reports.common import ICONS, counts, excerpt, usage_line, verdict
+from codepilot.reports.common import ICONS, counts, numbered_excerpt, usage_line, verdict
 from codepilot.review import Report
 
 
@@ -33,7 +33,7 @@ def render(report: Report) -> str:
                        f"**{f.title}**")
             if f.body:
                 out += [f"  {line}" for line in f.body.splitlines()]
-            lines = [f"{n:>5} | {t}" for n, t in excerpt(report, f)]
+            lines = numbered_excerpt(report, f)
             if lines:
                 fence = _fence(lines)
                 out += ["", f"  {fence}", *[f"  {ln}" for ln in lines], f"  {fence}"]
