@@ -1,3 +1,3 @@
-from codepilot.cli import entry
+from codepilot.cli.main import entry
 
 entry()

@@ -11,11 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
+from codepilot.store import open_db
+
+MIGRATIONS = ["""
 CREATE TABLE IF NOT EXISTS answers (
   key TEXT PRIMARY KEY, model TEXT NOT NULL, created REAL NOT NULL, answer TEXT NOT NULL,
   prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL
-)"""
+)"""]
 
 
 def cache_dir() -> Path:
@@ -37,10 +39,7 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=10)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(SCHEMA)
+            self._db = open_db(path, MIGRATIONS, "answer cache", wal=True)
 
     def get(self, k: str) -> tuple[Any, int, int] | None:
         if self._db is None:

@@ -100,6 +100,8 @@ def _rule_reason(fc: FileChange, cfg: Config, attrs: dict[str, set[str]]) -> str
     path = fc.path
     if pattern := globs.matches(path, cfg.deny):
         return f"denied: matches {pattern}; never sent"
+    if fc.untracked and not cfg.untracked:
+        return "untracked (untracked = false in the configuration)"
     if SUBMODULE in (fc.old_mode, fc.new_mode):
         return "submodule"
     if SYMLINK in (fc.new_mode if fc.status != "deleted" else fc.old_mode,):

@@ -51,7 +51,7 @@ class Config(BaseModel):
     exclude: list[str] = []
     generated: list[str] = Field(default_factory=lambda: list(DEFAULT_GENERATED))
     deny: list[str] = Field(default_factory=lambda: list(DEFAULT_DENY))
-    untracked: bool = False
+    untracked: bool = True
     history: bool = True
     instructions: str = ""
     path_instructions: dict[str, str] = {}

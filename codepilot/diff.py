@@ -74,13 +74,26 @@ class FileChange:
     untracked: bool = False
 
 
-def resolve_source(repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None,
-                   commit: str | None = None) -> Source:
-    """The change source the options name (the contract's table); errors are one clear line."""
+def check_source_options(*, staged: bool, base: str | None, head: str | None, commit: str | None) -> None:
+    """Conflicting source options are refused before anything else, whatever the repository's state."""
     if sum([staged, base is not None, commit is not None]) > 1:
         raise UsageError("choose one of --staged, --base and --commit")
     if head is not None and base is None:
         raise UsageError("--head needs --base")
+
+
+def nothing_staged(repo: Repo, pathspecs: list[str]) -> bool:
+    """The hook's light path: one `git diff --cached --quiet` before anything heavy is imported."""
+    if repo.head() is None:
+        return repo.git("--literal-pathspecs", "ls-files", "-z", "--", *pathspecs).strip() == b""
+    args = ["--literal-pathspecs", "diff", "--cached", "--quiet", "--ignore-submodules=none"]
+    return repo.try_git(*args, "--", *pathspecs) is not None
+
+
+def resolve_source(repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None,
+                   commit: str | None = None) -> Source:
+    """The change source the options name (the contract's table); errors are one clear line."""
+    check_source_options(staged=staged, base=base, head=head, commit=commit)
     if base is not None:
         return _range(repo, base, head or "HEAD")
     if commit is not None:
@@ -153,9 +166,10 @@ def _attach_patch(files: list[FileChange], patch: str) -> None:
             fc.hunks = _hunks(list(pf))
 
 
-def changed_files(repo: Repo, source: Source, pathspecs: list[str], untracked: bool = True) -> list[FileChange]:
-    """Every file the source changes under `pathspecs`, with its hunks; untracked files count as added
-    for the default (work tree) source."""
+def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[FileChange]:
+    """Every file the source changes under `pathspecs`, with its hunks; for the default (work tree)
+    source, untracked files that git does not ignore count as added (`untracked = false` skips them
+    later, by rule, so they are listed as skipped and never silently left out)."""
     common = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
     tail = ["--", *pathspecs]
     patch = repo.start("--literal-pathspecs", "diff", "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/",
@@ -169,7 +183,7 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str], untracked: b
         text = repo.finish(patch)
     if files:
         _attach_patch(files, text.decode("utf-8", "replace"))
-    if source.kind == "worktree" and untracked:
+    if source.kind == "worktree":
         files.extend(_untracked(repo, pathspecs))
     return files
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from codepilot import history
 from codepilot.errors import UsageError
-from codepilot.review import Options, Prepared, prepare, repo_key
+from codepilot.results import Prepared
+from codepilot.review import Options, prepare, repo_key
 
 
 @dataclass

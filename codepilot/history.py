@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codepilot.findings import Finding
+from codepilot.store import open_db
 
 MIGRATIONS = [
     """
@@ -47,18 +48,9 @@ def data_dir() -> Path:
 
 
 def connect(path: Path | None = None) -> sqlite3.Connection:
-    path = path or data_dir() / "history.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=10)
+    db = open_db(path or data_dir() / "history.sqlite3", MIGRATIONS, "history")
     db.row_factory = sqlite3.Row
-    migrate(db)
     return db
-
-
-def migrate(db: sqlite3.Connection) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
 
 @contextmanager

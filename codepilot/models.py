@@ -2,24 +2,30 @@
 is imported only when a model is really called, so the hook path never pays for it.
 
 Providers: `openai:<model>` (Chat Completions, `--base-url` for any OpenAI-compatible server),
-`ollama:<model>` (its OpenAI-compatible endpoint, localhost:11434 unless a base URL is given), and any
-other provider LangChain's `init_chat_model` knows when its package is installed."""
+`ollama:<model>` (its OpenAI-compatible endpoint, localhost:11434 unless a base URL is given), and the
+providers in PROVIDERS when their LangChain package is installed (`anthropic:` with codepilot[anthropic])."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from codepilot.errors import UsageError
+from codepilot.errors import ServiceError, UsageError
 
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 OLLAMA_URL = "http://localhost:11434/v1"
 STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
-_EXTRAS = {"anthropic": "langchain-anthropic", "google_genai": "langchain-google-genai",
-           "mistralai": "langchain-mistralai", "groq": "langchain-groq", "bedrock": "langchain-aws"}
+# provider -> (package to install, module, chat class): each imported directly, no `langchain` needed
+PROVIDERS = {"anthropic": ("codepilot[anthropic]", "langchain_anthropic", "ChatAnthropic"),
+             "google_genai": ("langchain-google-genai", "langchain_google_genai", "ChatGoogleGenerativeAI"),
+             "mistralai": ("langchain-mistralai", "langchain_mistralai", "ChatMistralAI"),
+             "groq": ("langchain-groq", "langchain_groq", "ChatGroq"),
+             "bedrock": ("langchain-aws", "langchain_aws", "ChatBedrockConverse")}
+KNOWN_PROVIDERS = ("openai", "ollama", *PROVIDERS)
 
 
 @dataclass
@@ -85,6 +91,9 @@ def resolve(model: str | None, base_url: str | None) -> ModelSpec:
     provider = provider.strip().lower()
     if provider == "ollama":
         return ModelSpec("ollama", name, base_url or OLLAMA_URL)
+    if provider not in KNOWN_PROVIDERS:
+        raise UsageError(f"unknown provider {provider!r} in {model!r}: use one of {', '.join(KNOWN_PROVIDERS)} "
+                         "(e.g. openai:gpt-4.1-mini)")
     if provider == "openai" and not base_url and not os.environ.get("OPENAI_API_KEY"):
         raise UsageError(f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible "
                          "server)")
@@ -134,9 +143,9 @@ class LangChainModel:
                 raise _Unsupported(_message(e)) from None
             raise RequestFailed(f"the server refused the request: {_message(e)}") from None
         except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
-            raise UsageError(f"the model server refused the credentials for {self.id}: {_message(e)}") from None
+            raise ServiceError(f"the model server refused the credentials for {self.id}: {_message(e)}") from None
         except openai.NotFoundError as e:
-            raise UsageError(f"model {self.name} not found on the server: {_message(e)}") from None
+            raise ServiceError(f"model {self.name} not found on the server: {_message(e)}") from None
         except openai.APITimeoutError:
             raise RequestFailed("timed out") from None
         except openai.APIConnectionError as e:
@@ -174,16 +183,17 @@ def _chat_model(spec: ModelSpec, timeout: float, retries: int) -> Any:
         key = os.environ.get("OPENAI_API_KEY") if spec.provider == "openai" else None
         return ChatOpenAI(model=spec.name, base_url=spec.base_url, api_key=key or "not-needed",  # type: ignore[arg-type]
                           timeout=timeout, max_retries=retries, temperature=0, use_responses_api=False)
+    package, module_name, class_name = PROVIDERS[spec.provider]
     try:
-        from langchain.chat_models import init_chat_model
+        module = importlib.import_module(module_name)
     except ImportError:
-        extra = _EXTRAS.get(spec.provider, f"langchain-{spec.provider}")
-        raise UsageError(f"provider {spec.provider} needs LangChain's init_chat_model and {extra}: "
-                         f"pip install 'codepilot[{spec.provider}]' langchain") from None
+        raise UsageError(f"provider {spec.provider} needs {package}: pip install '{package}'") from None
+    kwargs: dict[str, Any] = {"model": spec.name, "timeout": timeout, "max_retries": retries, "temperature": 0}
+    if spec.base_url:
+        kwargs["base_url"] = spec.base_url
     try:
-        return init_chat_model(spec.name, model_provider=spec.provider, timeout=timeout, max_retries=retries,
-                               temperature=0, **({"base_url": spec.base_url} if spec.base_url else {}))
-    except (ImportError, ValueError) as e:
+        return getattr(module, class_name)(**kwargs)
+    except (TypeError, ValueError) as e:
         raise UsageError(f"cannot use provider {spec.provider}: {e}") from None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -18,7 +17,7 @@ from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
 from codepilot.cache import open_cache
 from codepilot.calls import Caller, Outcome, cost
-from codepilot.changes import ChangeSet, collect
+from codepilot.changes import collect
 from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import Repo, open_repo
@@ -26,6 +25,7 @@ from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Placed, place, split_lines
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
+from codepilot.results import Prepared, RequestError, ReviewResult, Stats
 from codepilot.syntax import syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
@@ -43,16 +43,11 @@ class Options:
     overrides: dict[str, object] = field(default_factory=dict)
     cwd: Path | None = None
     plan: bool = True  # build the requests (a hand-off report only needs the files)
-
-
-@dataclass
-class Prepared:
-    repo: Repo
-    config: Config
-    changeset: ChangeSet
-    templates: Templates
-    requests: list[context.Request]
-    redactions: Counter[str]  # what redaction replaced, by kind
+    use_cache: bool = True
+    time_limit: float | None = None
+    hook: bool = False  # a git hook: the config's hook_timeout bounds the model calls
+    apply: bool = False  # apply the fixes to the work tree
+    history: bool = True  # record the run in the local history (when the config allows)
 
 
 def system_prompt(cfg: Config, templates: Templates) -> str:
@@ -81,7 +76,7 @@ def prepare(opts: Options) -> Prepared:
     if repo.root in own.parents:  # our own patches are never reviewed
         cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, "/" + own.relative_to(repo.root).as_posix()]})
     source = diff.resolve_source(repo, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit)
-    files = diff.changed_files(repo, source, diff.to_pathspecs(repo, opts.paths, cwd), cfg.untracked)
+    files = diff.changed_files(repo, source, diff.to_pathspecs(repo, opts.paths, cwd))
     changeset = collect(repo, source, files, cfg)
     templates = Templates(repo.root)
     values = {"source": source.label, "instructions": instructions_for(cfg, [f.path for f in changeset.files])}
@@ -94,57 +89,59 @@ def prepare(opts: Options) -> Prepared:
 # --- after the plan: model, findings, patches ------------------------------------------------------
 
 
-@dataclass
-class RequestError:
-    request: str
-    paths: list[str]
-    error: str
-
-    def to_json(self) -> dict[str, object]:
-        return {"request": self.request, "paths": self.paths, "error": self.error}
+def review(opts: Options, progress: Callable[[int], Callable[[], None]] | None = None) -> ReviewResult:
+    """The whole review: plan, model, findings, patches, --apply, history."""
+    return execute(prepare(opts), opts, progress)
 
 
-@dataclass
-class Stats:
-    requests: int = 0
-    sent: int = 0
-    cached: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = 0.0
-    reasks: int = 0
-    dropped: dict[str, int] = field(default_factory=dict)
-    redacted: dict[str, int] = field(default_factory=dict)
+def execute(prepared: Prepared, opts: Options,
+            progress: Callable[[int], Callable[[], None]] | None = None) -> ReviewResult:
+    """Everything after the plan. `progress(total)` gives the tick called as each request ends."""
+    from codepilot import apply, models
 
-    def to_json(self) -> dict[str, object]:
-        return {"requests": self.requests, "sent": self.sent, "cached": self.cached,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6), "reasks": self.reasks,
-                "dropped": self.dropped, "redacted": self.redacted}
+    if opts.apply:
+        apply.check_head(prepared.repo, prepared.changeset.source)
+    spec = models.resolve(prepared.config.model, prepared.config.base_url) if prepared.requests else \
+        models.ModelSpec("none", "none", None)
+    time_limit = opts.time_limit
+    if opts.hook and time_limit is None:
+        time_limit = prepared.config.hook_timeout
+        prepared.config = prepared.config.model_copy(update={
+            "timeout": min(prepared.config.timeout, time_limit),
+            "network_retries": min(prepared.config.network_retries, 1)})
+    tick = progress(len(prepared.requests)) if progress else (lambda: None)
+    result = run(prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit)
+    result.cwd = (opts.cwd or Path.cwd()).resolve()
+    if opts.apply:
+        apply_fixes(prepared, result)
+    if prepared.config.history and opts.history and prepared.requests:
+        record_history(prepared, result)
+    return result
 
 
-@dataclass
-class Report:
-    """Everything a report format needs; the same object feeds text, json, markdown, sarif, github."""
+def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:
+    """Apply the result's patches to the work tree; each finding says whether its fix was applied."""
+    from codepilot import apply
 
-    source: str
-    model: str
-    findings: list[Finding]
-    errors: list[RequestError]
-    stats: Stats
-    changeset: ChangeSet
-    repo_root: Path
-    planned: list[Planned] = field(default_factory=list)  # the patches --apply would apply, in order
-    reviewed_paths: list[str] = field(default_factory=list)  # files whose every request was answered
+    result.applied = apply.apply_all(prepared.repo, result.planned)
+    by_patch = {f.patch: f for f in result.findings if f.patch}
+    for a in result.applied:
+        finding = by_patch.get(a.patch)
+        if finding is not None:
+            finding.applied = a.ok
+            if not a.ok and a.note:
+                finding.note = f"{finding.note}; {a.note}" if finding.note else a.note
 
-    @property
-    def complete(self) -> bool:
-        return not self.errors
 
-    def to_json(self) -> dict[str, object]:
-        return {"version": 1, "source": self.source, "model": self.model,
-                "findings": [f.to_json() for f in self.findings], "errors": [e.to_json() for e in self.errors],
-                "stats": self.stats.to_json(), "skipped": [s.to_json() for s in self.changeset.skipped]}
+def exit_code(result: ReviewResult, fail_on: str) -> int:
+    """The contract's rule: 3 when work is missing (wins), 1 when a finding not applied is at or above
+    `fail_on`, else 0."""
+    if result.errors:
+        return 3
+    if fail_on == "never":
+        return 0
+    bar = severity_rank(fail_on)
+    return 1 if any(severity_rank(f.severity) >= bar and not f.applied for f in result.findings) else 0
 
 
 def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None],
@@ -172,7 +169,7 @@ def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None],
 
 
 def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable[[], None] = lambda: None,
-        time_limit: float | None = None) -> Report:
+        time_limit: float | None = None) -> ReviewResult:
     """Send the plan, check the answers, write the patches: the whole review after the dry run."""
     cache = open_cache(use_cache)
     try:
@@ -201,11 +198,11 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
     planned = write_patches(prepared, findings)
     failed = {p for e in errors for p in e.paths}
     reviewed = sorted({p for r in prepared.requests for p in r.paths} - failed)
-    return Report(prepared.changeset.source.label, spec.id, findings, errors, stats, prepared.changeset,
+    return ReviewResult(prepared.changeset.source.label, spec.id, findings, errors, stats, prepared.changeset,
                   prepared.repo.root, planned, reviewed)
 
 
-def record_history(prepared: Prepared, report: Report) -> None:
+def record_history(prepared: Prepared, report: ReviewResult) -> None:
     """The run and its findings into the local history; each finding learns its status."""
     from codepilot import history
     from codepilot.reports.common import numbered_excerpt

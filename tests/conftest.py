@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codepilot.cli import main
+from codepilot.cli.main import main
 
 _HERMETIC_VARS = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 

@@ -25,19 +25,21 @@ def committed(repo: GitRepo) -> GitRepo:
     return repo
 
 
-def test_default_is_index_and_worktree_untracked_on_request(committed: GitRepo, capsys, monkeypatch) -> None:
+def test_default_is_index_worktree_and_untracked(committed: GitRepo, capsys, monkeypatch) -> None:
     committed.write("a.py", BASE.replace("return x", "return x + 1"))
     committed.git("add", "a.py")
     committed.write("b.py", BASE.replace("return y", "return y * 2"))
     committed.write("new.py", "def h():\n    pass\n")
     doc = dry_json([], committed.root, capsys, monkeypatch)
-    assert paths(doc) == {"a.py", "b.py"}  # as `git diff HEAD`
-    assert set(seen_lines(doc)) == expected_lines(committed, "HEAD")
-    committed.write(".codepilot.toml", "untracked = true\n")
-    doc = dry_json([], committed.root, capsys, monkeypatch)
-    assert paths(doc) == {"a.py", "b.py", "new.py", ".codepilot.toml"}
+    assert paths(doc) == {"a.py", "b.py", "new.py"}  # `git diff HEAD` plus the new file
     new = next(f for f in doc["files"] if f["path"] == "new.py")
     assert new["status"] == "added" and new["changes"][0]["added_lines"] == [1, 2]
+    committed.write(".codepilot.toml", "untracked = false\n")
+    doc = dry_json([], committed.root, capsys, monkeypatch)
+    assert paths(doc) == {"a.py", "b.py"}  # as `git diff HEAD` ...
+    assert set(seen_lines(doc)) == expected_lines(committed, "HEAD")
+    skipped = {s["path"]: s["reason"] for s in doc["skipped"]}  # ... and never silently left out
+    assert set(skipped) == {"new.py", ".codepilot.toml"} and "untracked" in skipped["new.py"]
 
 
 def test_staged_only(committed: GitRepo, capsys, monkeypatch) -> None:
@@ -102,7 +104,7 @@ def test_no_commits_yet(repo: GitRepo, capsys, monkeypatch) -> None:
     doc = dry_json(["--staged"], repo.root, capsys, monkeypatch)
     assert paths(doc) == {"a.py"}
     doc = dry_json([], repo.root, capsys, monkeypatch)
-    assert paths(doc) == {"a.py"}
+    assert paths(doc) == {"a.py", "b.py"}  # the untracked file too
     repo.git("add", "b.py")
     doc = dry_json([], repo.root, capsys, monkeypatch)
     assert paths(doc) == {"a.py", "b.py"}

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from codepilot.cli.review import write_output
+from codepilot.cli.output import write_output
 
 
 @click.command("generate")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from codepilot.cli import options
 from codepilot.errors import UsageError
 
 MARKER = "# codepilot-hook: installed by `codepilot hook install`"
@@ -23,30 +25,49 @@ def group() -> None:
 @group.command("run")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--pre-push", "pre_push", is_flag=True, help="Review the commits being pushed (refs on stdin).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              help="Block on findings at or above this severity [default error].")
-def run(paths: tuple[str, ...], pre_push: bool, fail_on: str | None) -> int:
+@options.model_options
+def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     """Review what is being committed (the staged change, limited to PATHS) or pushed.
 
     Under pre-commit's pre-push stage (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF set) or with --pre-push,
-    the commits being pushed are reviewed. CODEPILOT_SKIP=1 skips the hook."""
+    the commits being pushed are reviewed. Takes the review options above (pre-commit `args:`).
+    CODEPILOT_SKIP=1 skips the hook."""
     if os.environ.get("CODEPILOT_SKIP", "") not in ("", "0"):
         click.echo("codepilot: skipped (CODEPILOT_SKIP is set)", err=True)
         return 0
-    args: list[str] = []
+    from codepilot import diff, git
+
     rng = _push_range(pre_push)
     if rng == "nothing":
         return 0
-    if rng is not None:
-        args += ["--base", rng[0], "--head", rng[1]]
-        paths = ()  # pre-commit passes every file of the push; the range already says which
-    else:
-        args.append("--staged")
-    if fail_on:
-        args += ["--fail-on", fail_on]
-    from codepilot.cli import review
+    repo = git.open_repo()
+    if rng is None and diff.nothing_staged(repo, diff.to_pathspecs(repo, paths, Path.cwd().resolve())):
+        click.echo("codepilot: nothing staged to review")
+        return 0
+    from codepilot import review
+    from codepilot.cli.output import progress, render
+    from codepilot.cli.review import finish, say_applied
 
-    return review.run_hook([*args, "--", *paths])
+    base, head = (rng if isinstance(rng, tuple) else (None, None))
+    opts = review.Options(paths=() if rng else paths,  # a push: the range already says which files
+                          staged=rng is None, base=base, head=head, overrides=options.overrides(rest),
+                          use_cache=not rest["no_cache"], time_limit=rest["time_limit"], hook=True,
+                          history=not rest["no_history"])
+    prepared = review.prepare(opts)
+    with progress(len(prepared.requests)) as tick:
+        result = review.execute(prepared, opts, lambda _total: tick)
+    say_applied(result)
+    click.echo(render(result, "text", None), nl=False)
+    code = finish(result, prepared.config.fail_on)
+    what = "push" if rng else "commit"
+    if code == 1:
+        click.echo(f"codepilot: {what} blocked by findings at or above {prepared.config.fail_on} (fail_on); "
+                   f"fix them, or skip once: CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with "
+                   "pre-commit)", err=True)
+    elif code == 3:
+        click.echo(f"codepilot: {what} blocked: the review is incomplete; to {what} anyway: "
+                   f"CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with pre-commit)", err=True)
+    return code
 
 
 def _push_range(pre_push: bool) -> tuple[str, str] | str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codepilot.cli.review import write_output
+from codepilot.cli.output import write_output
 
 
 @click.command("report")

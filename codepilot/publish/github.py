@@ -15,10 +15,11 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from codepilot.errors import UsageError
+from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
+from codepilot.git import Repo
 from codepilot.reports.common import ICONS, counts, usage_line, verdict
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 SUMMARY_MARKER = "<!-- codepilot:summary -->"
 _ID = re.compile(r"<!-- codepilot:id=([0-9a-f]+) -->")
@@ -103,13 +104,13 @@ class Published:
     fallback: str | None = None  # why annotations were printed instead
 
 
-def commentable(report: Report) -> dict[str, set[int]]:
+def commentable(report: ReviewResult) -> dict[str, set[int]]:
     """New-file lines of the pull request's diff (added and context lines of each hunk), per file."""
     return {f.path: {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
             for f in report.changeset.files if not f.diff.binary}
 
 
-def _same_hunk(report: Report, f: Finding) -> bool:
+def _same_hunk(report: ReviewResult, f: Finding) -> bool:
     rf = report.changeset.file(f.path)
     if rf is None:
         return False
@@ -138,7 +139,7 @@ def _comment(f: Finding) -> dict[str, Any]:
     return c
 
 
-def summary_body(report: Report, off_diff: list[Finding], refused: list[Finding], inline: int) -> str:
+def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Finding], inline: int) -> str:
     c = counts(report.findings)
     out = [SUMMARY_MARKER, "## codepilot review", "", f"**{verdict(report)}** — {report.source}, "
            f"model `{report.model}`", "", "| severity | findings |", "|---|---|",
@@ -158,14 +159,14 @@ def summary_body(report: Report, off_diff: list[Finding], refused: list[Finding]
     return "\n".join(out)
 
 
-def publish(report: Report, ctx: Context | None = None) -> Published:
+def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     repo, n = ctx.repository, ctx.number
     try:
         existing = api.pages(f"/repos/{repo}/pulls/{n}/comments")
     except ApiError as e:
-        raise UsageError(f"cannot read the pull request's comments: {e}") from None
+        raise ServiceError(f"cannot read the pull request's comments: {e}") from None
     seen = {m.group(1) for c in existing for m in [_ID.search(c.get("body") or "")] if m}
     lines = commentable(report)
     inline, off_diff, already = [], [], 0
@@ -182,7 +183,7 @@ def publish(report: Report, ctx: Context | None = None) -> Published:
         if e.status in (403, 404):
             return Published(0, already, len(report.findings), None,
                              f"the token cannot write to this pull request ({e}); printed annotations instead")
-        raise UsageError(f"cannot post the review: {e}") from None
+        raise ServiceError(f"cannot post the review: {e}") from None
     url = _upsert_summary(api, ctx, summary_body(report, off_diff, refused, posted + already))
     return Published(posted, already, len(off_diff) + len(refused), url)
 
@@ -218,5 +219,19 @@ def _upsert_summary(api: Api, ctx: Context, body: str) -> str | None:
         else:
             data, _ = api.call("POST", f"{base}/{ctx.number}/comments", {"body": body})
     except ApiError as e:
-        raise UsageError(f"cannot write the summary comment: {e}") from None
+        raise ServiceError(f"cannot write the summary comment: {e}") from None
     return (data or {}).get("html_url")
+
+
+def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+    """The pull request's base..head, each only when this clone has it (a missing head falls back to
+    HEAD; a missing base is a clear error)."""
+
+    def known(sha: str) -> str | None:
+        return sha if repo.try_git("cat-file", "-e", f"{sha}^{{commit}}") is not None else None
+
+    base, head = base or known(ctx.base_sha), head or known(ctx.head_sha)
+    if base is None:
+        raise UsageError(f"the pull request's base {ctx.base_sha[:12]} is not in this clone: pass --base, or "
+                         "fetch more history (actions/checkout with fetch-depth: 0)")
+    return base, head

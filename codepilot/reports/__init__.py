@@ -6,12 +6,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from codepilot.review import Report
+    from codepilot.results import ReviewResult
 
 MODULES = {"json": "json_report", "markdown": "markdown", "text": "text", "sarif": "sarif", "github": "github"}
 
 
-def render_review(report: Report, fmt: str, color: bool = False, width: int = 100) -> str:
+def render_review(report: ReviewResult, fmt: str, color: bool = False, width: int = 100) -> str:
     """The review report in `fmt` (text, json, markdown, sarif, github); each format imported on use."""
     module = import_module(f"codepilot.reports.{MODULES[fmt]}")
     if fmt == "text":

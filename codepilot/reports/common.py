@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from codepilot.findings import Finding
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 ICONS = {"error": "✖", "warning": "▲", "info": "●"}
 
@@ -15,7 +15,7 @@ def counts(findings: list[Finding]) -> dict[str, int]:
     return {s: c.get(s, 0) for s in ("error", "warning", "info")}
 
 
-def excerpt(report: Report, f: Finding, around: int = 1) -> list[tuple[int, str]]:
+def excerpt(report: ReviewResult, f: Finding, around: int = 1) -> list[tuple[int, str]]:
     """The finding's lines (at most 8) with a line of context either side: (number, text)."""
     rf = report.changeset.file(f.path)
     if rf is None:
@@ -26,12 +26,33 @@ def excerpt(report: Report, f: Finding, around: int = 1) -> list[tuple[int, str]
     return [(n, lines[n - 1].rstrip("\r")) for n in range(lo, hi + 1)]
 
 
-def numbered_excerpt(report: Report, f: Finding) -> list[str]:
+def numbered_excerpt(report: ReviewResult, f: Finding) -> list[str]:
     """The excerpt as `  NN | code` lines (Markdown reports, the history)."""
     return [f"{n:>5} | {t}" for n, t in excerpt(report, f)]
 
 
-def verdict(report: Report) -> str:
+def failure_line(report: ReviewResult) -> str:
+    """Why work is missing, in one line."""
+    reasons = sorted({e.error for e in report.errors})
+    more = f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""
+    return (f"{len(report.errors)} of {report.stats.requests} request(s) could not be reviewed: "
+            f"{reasons[0] if reasons else 'unknown'}{more}")
+
+
+def nothing_line(report: ReviewResult) -> str:
+    """What "nothing to review" means for this run."""
+    skipped = len(report.changeset.skipped)
+    if not report.changeset.files and not skipped:
+        staged = report.changeset.source.kind == "staged"
+        return "nothing staged to review" if staged else f"nothing to review: no changes ({report.source})"
+    if skipped and not any(f.changes for f in report.changeset.files):
+        return f"nothing to review: every changed file was skipped ({skipped})"
+    return "nothing to review: no changed lines to send"
+
+
+def verdict(report: ReviewResult) -> str:
+    if report.nothing_to_review:
+        return nothing_line(report)
     c = counts(report.findings)
     found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in c.items() if n) or "no findings"
     if report.errors:
@@ -40,8 +61,10 @@ def verdict(report: Report) -> str:
     return found
 
 
-def usage_line(report: Report) -> str:
+def usage_line(report: ReviewResult) -> str:
     s = report.stats
+    if report.nothing_to_review:
+        return "nothing sent to a model; $0"
     cost = "cost unknown (no price for this model)" if s.cost_usd is None else f"${s.cost_usd:.4f}"
     return (f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + {s.completion_tokens} "
             f"completion tokens; {cost}")

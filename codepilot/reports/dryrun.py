@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from codepilot.review import Prepared
+from codepilot.results import Prepared
 
 
 def to_json(p: Prepared) -> str:

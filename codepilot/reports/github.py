@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from codepilot.findings import Finding
 from codepilot.reports.common import verdict
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 LIMIT_PER_LEVEL = 10
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -28,7 +28,7 @@ def annotation(f: Finding) -> str:
     return f"::{LEVELS.get(f.severity, 'notice')} {','.join(props)}::{escape_data(message)}"
 
 
-def render(report: Report) -> str:
+def render(report: ReviewResult) -> str:
     out, shown = [], {level: 0 for level in LEVELS.values()}
     rest: list[Finding] = []
     for f in report.findings:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 
-def render(report: Report) -> str:
+def render(report: ReviewResult) -> str:
     return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"

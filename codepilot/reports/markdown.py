@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codepilot.reports.common import ICONS, counts, numbered_excerpt, usage_line, verdict
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 
 def _fence(lines: list[str]) -> str:
@@ -13,7 +13,7 @@ def _fence(lines: list[str]) -> str:
     return ticks
 
 
-def render(report: Report) -> str:
+def render(report: ReviewResult) -> str:
     out = ["## codepilot review", "", f"**{verdict(report)}** — {report.source}, model `{report.model}`", ""]
     c = counts(report.findings)
     out += ["| severity | findings |", "|---|---|", *[f"| {s} | {n} |" for s, n in c.items()], ""]

@@ -10,7 +10,7 @@ from typing import Any
 from codepilot import __version__
 from codepilot.answers import CATEGORIES
 from codepilot.findings import Finding
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -56,7 +56,7 @@ def _result(f: Finding) -> dict[str, Any]:
     return out
 
 
-def to_sarif(report: Report) -> dict[str, Any]:
+def to_sarif(report: ReviewResult) -> dict[str, Any]:
     rules = [{"id": c, "name": c, "shortDescription": {"text": RULE_TEXT[c]},
               "defaultConfiguration": {"level": "warning"}} for c in CATEGORIES]
     invocation: dict[str, Any] = {"executionSuccessful": report.complete}
@@ -76,5 +76,5 @@ def to_sarif(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
+def render(report: ReviewResult) -> str:
     return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 
 from codepilot.reports.common import ICONS, excerpt, usage_line, verdict
-from codepilot.review import Report
+from codepilot.results import ReviewResult
 
 COLORS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def render(report: Report, color: bool = False, width: int = 100) -> str:
+def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
     from rich.console import Console
     from rich.markup import escape
 

@@ -1,0 +1,91 @@
+"""Results as plain data: what a review planned (`Prepared`) and what it found (`ReviewResult`, with its
+`Stats` and `RequestError`s). Renderers and publishers read these and nothing else of the pipeline; the
+JSON shapes they produce are the contract's (docs/reference.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codepilot.apply import Applied, Planned
+from codepilot.changes import ChangeSet
+from codepilot.config import Config
+from codepilot.context import Request
+from codepilot.findings import Finding
+from codepilot.git import Repo
+from codepilot.prompts import Templates
+
+
+@dataclass
+class Prepared:
+    """Everything up to the model: the change, its files and symbols, and the requests to send."""
+
+    repo: Repo
+    config: Config
+    changeset: ChangeSet
+    templates: Templates
+    requests: list[Request]
+    redactions: Counter[str]  # what redaction replaced, by kind (distinct secrets)
+
+
+@dataclass
+class RequestError:
+    request: str
+    paths: list[str]
+    error: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"request": self.request, "paths": self.paths, "error": self.error}
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    sent: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+    reasks: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {"requests": self.requests, "sent": self.sent, "cached": self.cached,
+                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6), "reasks": self.reasks,
+                "dropped": self.dropped, "redacted": self.redacted}
+
+
+@dataclass
+class ReviewResult:
+    """Everything a report format needs; the same object feeds text, json, markdown, sarif, github."""
+
+    source: str
+    model: str
+    findings: list[Finding]
+    errors: list[RequestError]
+    stats: Stats
+    changeset: ChangeSet
+    repo_root: Path
+    planned: list[Planned] = field(default_factory=list)  # the patches --apply would apply, in order
+    reviewed_paths: list[str] = field(default_factory=list)  # files whose every request was answered
+    cwd: Path | None = None  # where the user stands: printed `git apply` commands work from there
+    applied: list[Applied] = field(default_factory=list)  # what --apply did, patch by patch
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+    @property
+    def nothing_to_review(self) -> bool:
+        """No request was planned: there was nothing reviewable in the change (said as such, never
+        as "no findings")."""
+        return self.stats.requests == 0 and not self.errors
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": 1, "source": self.source, "model": self.model,
+                "findings": [f.to_json() for f in self.findings], "errors": [e.to_json() for e in self.errors],
+                "stats": self.stats.to_json(), "skipped": [s.to_json() for s in self.changeset.skipped],
+                "nothing_to_review": self.nothing_to_review}
