@@ -85,6 +85,29 @@ def _dedent_pair(find: list[str], replace: list[str]) -> tuple[str, str]:
     return ("\n".join(ln[width:] for ln in find) + "\n", "\n".join(ln[width:] for ln in replace) + "\n")
 
 
+def _quoted_blank_edges(lines: list[str], start: int, find: list[str],
+                        replace: list[str]) -> tuple[str, str, int] | None:
+    """A model quoting blank context lines at the quote's edges that its replacement leaves out: the
+    hunk's own blank edge context (or the file's blank lines right around it) stays in the quote and
+    is dropped from the replacement; the intended file keeps those blank lines."""
+    lead = 0
+    while lead < min(len(find), len(replace)) and not find[lead].strip() and not replace[lead].strip():
+        lead += 1
+    trail = 0
+    while trail < min(len(find), len(replace)) - lead and not find[-1 - trail].strip() \
+            and not replace[-1 - trail].strip():
+        trail += 1
+    quote, repl = find, replace[lead:len(replace) - trail]
+    if not lead and start > 1 and not lines[start - 2].strip():
+        quote, start = [""] + quote, start - 1
+    end = start - 1 + len(quote)
+    if not trail and end < len(lines) and not lines[end].strip():
+        quote = quote + [""]
+    if quote == find and (lead, trail) == (0, 0) or not any(ln.strip() for ln in repl):
+        return None
+    return "\n".join(quote) + "\n", "\n".join(repl) + "\n", start
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("repo", nargs="?", default=str(ROOT / "benchmarks" / ".data" / "repo-django-4.2-5.0"))
@@ -107,7 +130,11 @@ def main() -> int:
         s = start if start > 0 else 1
         final = "\n" if text.endswith("\n") else ""
         intended = "\n".join(lines[:s - 1] + replace + lines[s - 1 + len(find):]) + final
-        for kind, (f, r, hint) in variants(find, replace, s).items():
+        offered = variants(find, replace, s)
+        quoted = _quoted_blank_edges(lines, s, find, replace)
+        if quoted is not None:
+            offered["quoted blank edges"] = quoted
+        for kind, (f, r, hint) in offered.items():
             got = place(text, f, r, hint, check)
             if isinstance(got, NotPlaced):
                 none[kind] += 1

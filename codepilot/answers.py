@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from codepilot.models import Model, Reply, Usage
+from codepilot.models import Model, Reply, RequestFailed, Usage
 
 Severity = Literal["error", "warning", "info"]
 Category = Literal["bug", "security", "performance", "maintainability", "style", "test"]
@@ -29,7 +29,11 @@ _CATEGORY_WORDS = {"correctness": "bug", "logic": "bug", "reliability": "bug", "
                    "error handling": "bug", "concurrency": "bug", "perf": "performance",
                    "readability": "maintainability", "design": "maintainability", "complexity": "maintainability",
                    "documentation": "maintainability", "formatting": "style", "nitpick": "style",
-                   "tests": "test", "testing": "test", "vulnerability": "security"}
+                   "tests": "test", "testing": "test", "vulnerability": "security", "docs": "maintainability",
+                   "doc": "maintainability", "docstring": "maintainability", "naming": "style",
+                   "typo": "style", "type": "bug", "typing": "bug", "types": "bug", "safety": "security",
+                   "efficiency": "performance", "robustness": "bug", "validation": "bug"}
+FALLBACK = {"severity": "warning", "category": "maintainability"}  # for words no table knows
 
 
 class AnswerFinding(BaseModel):
@@ -42,21 +46,56 @@ class AnswerFinding(BaseModel):
     title: str = Field(min_length=1)
     body: str = ""
     fix: Fix | None = None
+    note: str | None = None  # what was normalised in this finding (said to the user)
 
-    @field_validator("severity", "category", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _words(cls, value: object, info: ValidationInfo) -> object:
-        """Common synonyms are understood rather than re-asked (each re-ask costs the user tokens)."""
-        if not isinstance(value, str):
-            return value
-        word = value.strip().lower()
-        table = _SEVERITY_WORDS if info.field_name == "severity" else _CATEGORY_WORDS
-        return table.get(word, word)
+    def _normalise(cls, data: Any) -> Any:
+        """Common synonyms are understood rather than re-asked (each re-ask costs the user tokens); a word
+        no table knows becomes a listed value, and the finding says so."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        notes = []
+        for name, table, listed in (("severity", _SEVERITY_WORDS, SEVERITIES),
+                                    ("category", _CATEGORY_WORDS, CATEGORIES)):
+            value = data.get(name)
+            said = value.strip().lower() if isinstance(value, str) else None
+            word = table.get(said, said) if said else None
+            if word not in listed:
+                word = FALLBACK[name]
+            if word != said:
+                notes.append(f"the model's {name} {str(value)[:40]!r} is not one of {', '.join(listed)}: "
+                             f"shown as {word}")
+            data[name] = word
+        if not (isinstance(data.get("title"), str) and data["title"].strip()) and isinstance(data.get("body"), str):
+            data["title"] = data["body"].strip().split("\n", 1)[0]
+        if notes:
+            data["note"] = "; ".join(notes)
+        return data
 
 
 class ReviewAnswer(BaseModel):
+    """The findings that could be used; each unusable one is dropped alone, with its reason."""
+
     model_config = ConfigDict(extra="ignore")
     findings: list[AnswerFinding]
+    unusable: list[str] = []  # why each dropped finding could not be used
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_by_one(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+            return data  # the answer as a whole is unusable: re-asked
+        kept, unusable = [], list(data.get("unusable") or [])
+        for item in data["findings"]:
+            try:
+                kept.append(AnswerFinding.model_validate(item))
+            except ValidationError as e:
+                err = e.errors()[0]
+                where = ".".join(str(p) for p in err["loc"]) or "finding"
+                unusable.append(f"{where}: {err['msg']}")
+        return {**data, "findings": kept, "unusable": unusable}
 
 
 class Edit(BaseModel):
@@ -113,7 +152,11 @@ GENERATE_SCHEMA: dict[str, Any] = {
 
 
 class AnswerInvalid(Exception):
-    """Still invalid after the re-asks."""
+    """Still invalid after the re-asks; carries the usage of every attempt (each was billed)."""
+
+    def __init__(self, message: str, usage: Usage | None = None, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.usage, self.attempts = usage or Usage(), attempts
 
 
 def _problem(reply: Reply, shape: type[BaseModel]) -> tuple[BaseModel | None, str | None]:
@@ -126,11 +169,14 @@ def _problem(reply: Reply, shape: type[BaseModel]) -> tuple[BaseModel | None, st
         except ValueError:
             return None, "the answer is not JSON"
     try:
-        return shape.model_validate(data), None
+        answer = shape.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         return None, f"{where}: {err['msg']}" + (f" ({len(e.errors())} problems)" if len(e.errors()) > 1 else "")
+    if isinstance(answer, ReviewAnswer) and answer.unusable and not answer.findings:
+        return None, f"no finding could be used: {answer.unusable[0]}"  # the answer as a whole is unusable
+    return answer, None
 
 
 def ask(model: Model, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any],
@@ -141,7 +187,11 @@ def ask(model: Model, messages: list[dict[str, str]], shape: type[BaseModel], sc
     convo = list(messages)
     problem = "no answer"
     for attempt in range(1, retries + 2):
-        reply = model.execute(convo, schema)
+        try:
+            reply = model.execute(convo, schema)
+        except RequestFailed as e:
+            e.usage, e.attempts = usage, attempt - 1  # the answers before this one were billed
+            raise
         usage += reply.usage
         answer, problem_or_none = _problem(reply, shape)
         if answer is not None:
@@ -150,4 +200,4 @@ def ask(model: Model, messages: list[dict[str, str]], shape: type[BaseModel], sc
         convo = [*messages, {"role": "assistant", "content": reply.text[:4000] or "(empty)"},
                  {"role": "user", "content": f"That answer was invalid: {problem}. Answer again with JSON only, "
                                              "exactly matching the schema."}]
-    raise AnswerInvalid(f"invalid answer after {retries + 1} attempt(s): {problem}")
+    raise AnswerInvalid(f"invalid answer after {retries + 1} attempt(s): {problem}", usage, retries + 1)

@@ -47,8 +47,8 @@ class Caller:
             return Outcome(shape.model_validate(hit[0]), cached=True)
         try:
             answer, usage, attempts = ask(self.model(), messages, shape, schema, self.config.answer_retries)
-        except (RequestFailed, AnswerInvalid) as e:
-            return Outcome(error=str(e))
+        except (RequestFailed, AnswerInvalid) as e:  # what was billed before the failure still counts
+            return Outcome(error=str(e), usage=e.usage or Usage(), attempts=e.attempts)
         self.cache.put(k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens)
         return Outcome(answer, usage, attempts=attempts)
 

@@ -158,10 +158,11 @@ def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tup
         title = _short(a.title, 200)
         finding = Finding(stable_id(path, a.category, title, code), path, line, end, a.severity, a.category, title,
                           a.body.strip()[:8000], a.fix, d.symbol if d else None, placement, request_id, a.line,
-                          note=note)
+                          note="; ".join(n for n in (a.note, note) if n) or None)
         if placement == "definition":
             owner = d.symbol if d else "its definition"
-            finding.note = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
+            moved = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
+            finding.note = f"{finding.note}; {moved}" if finding.note else moved
         out.append(finding)
     return _merge(out), dropped
 

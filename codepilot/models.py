@@ -50,7 +50,11 @@ class Reply:
 
 
 class RequestFailed(Exception):
-    """The request could not be done after the client's retries (network, 429, 5xx, timeout)."""
+    """The request could not be done after the client's retries (network, 429, 5xx, timeout); `usage`
+    counts the answers of this request that came before (re-asks: each was billed)."""
+
+    usage: Usage | None = None
+    attempts: int = 0
 
 
 class Model(Protocol):

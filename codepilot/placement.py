@@ -126,32 +126,70 @@ def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> l
     return [ln[min(-offset, len(_indent(ln))):] if ln.strip() else ln for ln in replace]
 
 
-def _reindent_lost(window: list[str], find: list[str], replace: list[str]) -> list[str]:
+def _reindent_lost(window: list[str], find: list[str], replace: list[str],
+                   around: tuple[str | None, str | None] = (None, None)) -> list[str]:
     """Indentation lost in quote and replacement alike. Each replacement line takes the indentation of
-    the file line it stands for: the same line (aligned by content), or the line it changes when lines
-    are changed one for one and stay alike. A line with no such counterpart cannot be indented with
-    confidence (level with the line before, or after a block that closed?): then no patch at all."""
+    the file line it stands for: the same line (aligned by content) is certain; a line changed one for
+    one, or a new line, is placed only when the certain lines around it (the file's lines beyond the
+    quote included, `around`) agree on its level. Anything less than certain: no patch at all."""
     f_keys = [ln.strip() for ln in find]
     r_keys = [ln.strip() for ln in replace]
     indents: list[str | None] = [None] * len(replace)
+    certain: set[int] = set()
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=f_keys, b=r_keys, autojunk=False).get_opcodes():
+        if tag != "equal" and any(_opens(k) or k.startswith(_CLOSERS)
+                                  for k in f_keys[i1:i2] + r_keys[j1:j2]):
+            raise _Unsure("a block opens or closes in the change: the levels of the lines after it are unknown")
         if tag == "equal":
             for k in range(j2 - j1):
                 indents[j1 + k] = _indent(window[i1 + k])
+                certain.add(j1 + k)
         elif tag == "replace" and i2 - i1 == j2 - j1:  # lines changed one for one: each keeps its place
             for k in range(j2 - j1):
                 if difflib.SequenceMatcher(a=f_keys[i1 + k], b=r_keys[j1 + k]).ratio() >= 0.75:
                     indents[j1 + k] = _indent(window[i1 + k])
     _between(r_keys, indents)
     out = []
-    for key, ind in zip(r_keys, indents, strict=True):
-        if key and ind is None:
+    for j, (key, ind) in enumerate(zip(r_keys, indents, strict=True)):
+        if key and (ind is None or (j not in certain and not _confirmed(j, ind, r_keys, indents, certain, around))):
             raise _Unsure(key)
         out.append((ind or "") + key if key else "")
     return out
 
 
+def _confirmed(j: int, ind: str, keys: list[str], indents: list[str | None], certain: set[int],
+               around: tuple[str | None, str | None]) -> bool:
+    """A line not copied from the quote sits at `ind` for certain only when the nearest certain lines
+    above and below it agree: both at `ind` (the one above opening no block), or the one above opening
+    the block that the one below (and so this line) is inside."""
+    if _opens(keys[j]) or keys[j].startswith(_CLOSERS):
+        return False
+    up_index = next((k for k in range(j - 1, -1, -1) if keys[k]), None)
+    if up_index is not None and up_index in certain and _opens(keys[up_index]):
+        opener = indents[up_index]  # the first line of a block: deeper than its opener is the only level
+        return opener is not None and len(ind) > len(opener)
+    above = next(((indents[k], keys[k]) for k in range(j - 1, -1, -1) if k in certain and keys[k]), None)
+    below = next(((indents[k], keys[k]) for k in range(j + 1, len(keys)) if k in certain and keys[k]), None)
+    above = above or (None if around[0] is None else (_indent(around[0]), around[0].strip()))
+    below = below or (None if around[1] is None else (_indent(around[1]), around[1].strip()))
+    if above is None or below is None:
+        return False
+    (up, up_key), (down, _) = above, below
+    if up is None or down is None:
+        return False
+    if _opens(up_key):
+        return len(down) > len(up) and ind == down
+    return up == down == ind
+
+
 _OPENERS = (":", "{", "(", "[")
+_CLOSERS = ("}", ")", "]")
+_COMMENTS = ("#", "//", "/*", "*", "--")
+
+
+def _opens(key: str) -> bool:
+    """A stripped line that opens a block (a comment ending in a colon opens nothing)."""
+    return key.endswith(_OPENERS) and not key.startswith(_COMMENTS)
 
 
 def _between(keys: list[str], indents: list[str | None]) -> None:
@@ -193,20 +231,66 @@ class Located:
     replace: list[str]
 
 
-def locate(file_lines: list[str], find: str, replace: str = "") -> Located | None:
-    """Every place `find` matches, at the most exact tolerance level that matches at all."""
+def _unquoted_blank_edges(find: list[str], replace: list[str]) -> tuple[int, int]:
+    """(leading, trailing) blank lines of the quote that the replacement does not carry: a fix that only
+    quotes them leaves them in the file. Aligned by content, so a blank line the replacement keeps
+    elsewhere still counts as carried."""
+    ops = difflib.SequenceMatcher(lambda key: not key, [ln.strip() for ln in find],  # blank lines anchor nothing
+                                  [ln.strip() for ln in replace], autojunk=False).get_opcodes()
+    if not ops:
+        return 0, 0
+
+    def edge(tag: str, quoted: list[str], kept: list[str]) -> int:
+        if tag not in ("delete", "replace"):
+            return 0
+        return max(_blank_run(quoted) - sum(not ln.strip() for ln in kept), 0)
+
+    tag, i1, i2, j1, j2 = ops[0]
+    lead = edge(tag, find[i1:i2], replace[j1:j2])
+    tag, i1, i2, j1, j2 = ops[-1]
+    trail = edge(tag, find[i1:i2][::-1], replace[j1:j2][::-1])
+    if lead + trail >= len(find) or not any(ln.strip() for ln in find[lead:len(find) - trail]):
+        return 0, 0
+    return lead, trail
+
+
+def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None = None) -> Located | None:
+    """Every place `find` matches, at the most exact tolerance level that matches at all. At the levels
+    that trim blank edges, with a `hint`, the trimming whose match lies nearest the hint wins."""
     want = split_lines(find.replace("\r\n", "\n"))
     new = split_lines(replace.replace("\r\n", "\n")) if replace else []
     if not any(ln.strip() for ln in want):
         return None
     for name, same, trim in _LEVELS:
+        best: Located | None = None
         for f, r in (_trims(want, new) if trim else [(want, new)]):
             if not any(ln.strip() for ln in f):
                 continue
             hits = _hits(file_lines, f, same)
-            if hits:
-                return Located(hits, len(f), name, f, r)
+            if not hits:
+                continue
+            found = Located(hits, len(f), name, f, r)
+            if hint is None:
+                return found
+            if best is None or min(abs(h - hint) for h in hits) < min(abs(h - hint) for h in best.starts):
+                best = found
+        if best is not None:
+            return best
     return None
+
+
+def _flat(lines: list[str]) -> bool:
+    """No line indented at all: indentation lost, or code at column 0."""
+    return not any(_indent(ln) for ln in lines if ln.strip())
+
+
+def _lost_levels(find: list[str], replace: list[str]) -> bool:
+    """A flat replacement with a new line right after a block opener, at the same column: its
+    indentation was lost (lines quoted from the file keep the file's own layout, whatever it is)."""
+    quoted = {ln.strip() for ln in find}
+    keys = [ln.strip() for ln in replace if ln.strip()]
+    return _flat(replace) and any(_opens(a) and not b.startswith(_CLOSERS) and b not in quoted
+                                  for a, b in zip(keys, keys[1:], strict=False))
 
 
 def place(text: str, find: str, replace: str, hint: int,
@@ -218,27 +302,39 @@ def place(text: str, find: str, replace: str, hint: int,
         return create(text, replace) if not text.strip() else NotPlaced(
             "fix could not be placed: its find text is empty")
     file_lines = split_lines(text)
-    found = locate(file_lines, find, replace)
+    found = locate(file_lines, find, replace, hint)
     if found is None:
         return NotPlaced("fix could not be placed: its find text does not match the reviewed file")
     start = _nearest(found.starts, hint)
     if start is None:
         return NotPlaced(f"fix could not be placed: {len(found.starts)} equally near matches")
+    lead, trail = _unquoted_blank_edges(found.find, found.replace)
+    if lead or trail:  # blank lines only quoted stay where they are
+        start += lead
+        found = Located([start], found.length - lead - trail, found.level,
+                        found.find[lead:found.length - trail], found.replace)
     window = file_lines[start - 1:start - 1 + found.length]
     r = found.replace if found.level == "exact" else [ln.rstrip() for ln in found.replace]
-    if found.level == "indentation":
+    # a flat replacement where a block opens, its body at the same column: its levels were lost too, so
+    # each new line is placed only where its indentation is certain
+    rebuilt = found.level == "no-indentation" or _lost_levels(found.find, r)
+    if found.level == "indentation" and not rebuilt:
         r = _reindent_shift(window, found.find, r)
-    elif found.level == "no-indentation":
+    elif rebuilt:
+        before = next((ln for ln in reversed(file_lines[:start - 1]) if ln.strip()), None)
+        after = next((ln for ln in file_lines[start - 1 + found.length:] if ln.strip()), None)
         try:
-            r = _reindent_lost(window, found.find, r)
+            r = _reindent_lost(window, found.find, r, (before, after))
         except _Unsure:
             return NotPlaced("fix could not be placed: its indentation was lost and the new lines' indentation "
                              "cannot be restored with confidence")
     lines = file_lines[:start - 1] + r + file_lines[start - 1 + found.length:]
     final_newline = text.endswith("\n") or not text
     new_text = join_lines(lines, eol_of(text), final_newline)
-    if found.level == "no-indentation" and syntax_errors is not None and syntax_errors(new_text) > syntax_errors(text):
-        return NotPlaced("fix could not be placed: with its indentation rebuilt it would break the syntax")
+    if (rebuilt or found.level == "indentation") and syntax_errors is not None and \
+            syntax_errors(new_text) > syntax_errors(text):
+        return NotPlaced("fix could not be placed: with its indentation rebuilt it would break the syntax" if rebuilt
+                         else "fix not offered as a patch: it would break the file's syntax")
     return Placed(start, start + found.length - 1, new_text, found.level)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -180,6 +181,7 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
     stats = Stats(requests=len(prepared.requests), redacted=dict(prepared.redactions))
     answers: list[tuple[str, AnswerFinding]] = []
     errors = []
+    unusable: Counter[str] = Counter()
     usage = Usage()
     for req, o in zip(prepared.requests, outcomes, strict=True):
         stats.cached += o.cached
@@ -190,10 +192,11 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
             errors.append(RequestError(req.id, req.paths, o.error))
         elif isinstance(o.answer, ReviewAnswer):
             answers += [(req.id, a) for a in o.answer.findings]
+            unusable.update(f"unusable finding ({why})" for why in o.answer.unusable)
     stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     stats.cost_usd = cost(prepared.config, spec, usage)
     findings, dropped = check(prepared.changeset, answers)
-    stats.dropped = dict(dropped)
+    stats.dropped = dict(dropped + unusable)
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
     planned = write_patches(prepared, findings)
     failed = {p for e in errors for p in e.paths}

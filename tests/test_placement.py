@@ -66,6 +66,7 @@ def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> Non
     text, lines, start, size = draw_window(data, 2, 6)
     assume(unique_window(lines, start, size))
     window = lines[start:start + size]
+    assume(not window[-1].rstrip().endswith((":", "{", "(", "[")))  # no statement goes right after an opener
     replace = edit(window)
     intended = "\n".join(lines[:start] + replace + lines[start + size:]) + "\n"
     kind = data.draw(st.sampled_from(sorted(DISTORTIONS)))
@@ -137,3 +138,22 @@ def test_empty_find_creates_or_fills_an_empty_file(text: str) -> None:
     got = place(text, "", "print('hi')", 1)
     assert isinstance(got, Placed) and got.new_text == "print('hi')\n"
     assert isinstance(place("x = 1\n", "", "y", 1), NotPlaced)
+
+
+def test_blank_lines_only_quoted_stay() -> None:
+    text = "a()\n\n\nfoo()\n\nb()\n"
+    got = place(text, "\n\nfoo()\n\n", "bar()\n", 4)
+    assert isinstance(got, Placed) and got.new_text == "a()\n\n\nbar()\n\nb()\n"
+    got = place(text, "\nfoo()\n", "\nbar()\n", 4)  # carried by the replacement: replaced in kind
+    assert isinstance(got, Placed) and got.new_text == "a()\n\n\nbar()\n\nb()\n"
+
+
+def test_lost_indentation_where_a_block_opens_or_closes_is_refused() -> None:
+    text = textwrap.dedent('''\
+        def f(user, created):
+            if created:
+                user = configure(user)
+            return user
+        ''')
+    got = place(text, "if created:\nuser = configure(user)\nreturn user", "user = configure(user)\nreturn user", 2)
+    assert isinstance(got, NotPlaced)  # was the body dedented with its `if` gone? nobody can tell

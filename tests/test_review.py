@@ -152,6 +152,31 @@ def test_survives_bad_first_answers(change: GitRepo, llm: FakeOpenAI, capsys, mo
         assert "That answer was invalid" in llm.history[-1]["messages"][-1]["content"]
 
 
+def test_one_bad_field_never_costs_the_other_findings(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    docs = finding("billing.py", 5, severity="info", category="docs", title="Docstring missing")
+    bug = finding("billing.py", AVG_LINE, title="Division by zero on an empty invoice")
+    odd = finding("billing.py", AVG_LINE, severity="catastrophic", title="Empty invoices crash")
+    llm.enqueue({"findings": [docs, {"title": "no path or line"}, bug, odd]})
+    code, doc, err = review(change, capsys, monkeypatch)
+    assert code == 1, err
+    assert len(llm.history) == 1 and doc["stats"]["reasks"] == 0  # nothing re-asked, nothing paid twice
+    by_title = {f["title"]: f for f in doc["findings"]}
+    assert by_title["Division by zero on an empty invoice"]["severity"] == "error"
+    assert by_title["Docstring missing"]["category"] == "maintainability"
+    assert "category 'docs'" in by_title["Docstring missing"]["note"]
+    assert by_title["Empty invoices crash"]["severity"] == "warning"
+    assert "severity 'catastrophic'" in by_title["Empty invoices crash"]["note"]
+    assert sum(n for why, n in doc["stats"]["dropped"].items() if why.startswith("unusable finding")) == 1
+
+
+def test_billed_attempts_of_a_failed_request_count(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    llm.default = Raw("I think the code is fine.")
+    code, doc, _ = review(change, capsys, monkeypatch)
+    assert code == 3 and len(llm.history) == 3
+    assert doc["stats"]["prompt_tokens"] > 0 and doc["stats"]["completion_tokens"] > 0
+    assert doc["stats"]["reasks"] == 2
+
+
 def test_invalid_after_retries_is_reported_not_hidden(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     llm.default = Raw("I think the code is fine.")
     code, doc, err = review(change, capsys, monkeypatch)
