@@ -4,6 +4,7 @@ pydantic models that validate what comes back, and the re-ask loop for answers t
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -159,6 +160,25 @@ class AnswerInvalid(Exception):
         self.usage, self.attempts = usage or Usage(), attempts
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# terminal control (C0 but tab and newline, DEL, C1) and bidirectional overrides: never shown as they are
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CODE_KEYS = frozenset({"find", "replace"})  # code keeps its characters (but lone surrogates)
+
+
+def clean(value: Any, key: str = "") -> Any:
+    """The model's text made safe at the boundary: lone surrogates (which no file, terminal or database
+    takes) replaced, and outside code, terminal escapes and bidirectional controls removed."""
+    if isinstance(value, str):
+        value = _SURROGATE.sub("\ufffd", value)
+        return value if key in CODE_KEYS else _CONTROL.sub("", value.replace("\r\n", "\n"))
+    if isinstance(value, list):
+        return [clean(v, key) for v in value]
+    if isinstance(value, dict):
+        return {k: clean(v, str(k)) for k, v in value.items()}
+    return value
+
+
 def _problem(reply: Reply, shape: type[BaseModel]) -> tuple[BaseModel | None, str | None]:
     if reply.data is None:
         return None, reply.problem or "the answer is not JSON"
@@ -169,7 +189,7 @@ def _problem(reply: Reply, shape: type[BaseModel]) -> tuple[BaseModel | None, st
         except ValueError:
             return None, "the answer is not JSON"
     try:
-        answer = shape.model_validate(data)
+        answer = shape.model_validate(clean(data))
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from codepilot.answers import AnswerInvalid, ask
+from codepilot.answers import AnswerInvalid, ask, clean
 from codepilot.cache import Cache
 from codepilot.cache import key as cache_key
 from codepilot.config import Config, Price
@@ -44,7 +44,7 @@ class Caller:
         k = cache_key(self.spec.id, self.version, schema, messages)
         hit = self.cache.get(k)
         if hit is not None:
-            return Outcome(shape.model_validate(hit[0]), cached=True)
+            return Outcome(shape.model_validate(clean(hit[0])), cached=True)
         try:
             answer, usage, attempts = ask(self.model(), messages, shape, schema, self.config.answer_retries)
         except (RequestFailed, AnswerInvalid) as e:  # what was billed before the failure still counts

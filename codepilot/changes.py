@@ -98,7 +98,7 @@ class ChangeSet:
 def _rule_reason(fc: FileChange, cfg: Config, attrs: dict[str, set[str]]) -> str | None:
     """Skips decided by name, mode and attributes, before any content is read."""
     path = fc.path
-    if pattern := globs.matches(path, cfg.deny):
+    if pattern := globs.matches(path, cfg.deny, ignore_case=True):
         return f"denied: matches {pattern}; never sent"
     if fc.untracked and not cfg.untracked:
         return "untracked (untracked = false in the configuration)"

@@ -15,10 +15,14 @@ FailOn = Literal["error", "warning", "info", "never"]
 DEFAULT_GENERATED = [
     "*.lock", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "go.sum",
     "*.min.js", "*.min.css", "*.map", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go", "*.generated.*",
-    "**/vendor/**", "**/node_modules/**", "**/third_party/**", "dist/**", "*.snap", "*.dist-info/RECORD",
+    "**/vendor/**", "**/node_modules/**", "**/third_party/**", "dist/**", "*.snap", "*.dist-info",
+    "*.egg-info", "__pycache__", "*.pyc", "*.pyo",
 ]
-DEFAULT_DENY = [".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa*", "id_ed25519*",
-                "secrets/**", ".secrets/**", "*.kdbx"]
+# credential files, by name (matched ignoring case): never read, never sent
+DEFAULT_DENY = [".env", ".env*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.ppk", "*.jks",
+                "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.kdbx", ".netrc", "_netrc",
+                ".pgpass", ".git-credentials", ".aws/credentials", ".docker/config.json", ".npmrc", ".pypirc",
+                "*.tfstate", "*.tfstate.backup", "*.tfvars", "credentials.json", "secrets/**", ".secrets/**"]
 
 
 class Price(BaseModel):

@@ -107,6 +107,9 @@ def resolve_source(repo: Repo, *, staged: bool = False, base: str | None = None,
 
 
 def _range(repo: Repo, base: str, head: str) -> Source:
+    if base == EMPTY_TREE:  # the whole history up to head (a hand-off report of a project with no tag)
+        head_sha = repo.commit(head)
+        return Source("range", EMPTY_TREE, head_sha, f"everything up to {head}")
     if head == "HEAD" and repo.head() is None:
         raise GitError("HEAD has no commits yet: --base needs a commit to compare with")
     base_sha, head_sha = repo.commit(base), repo.commit(head)
@@ -207,6 +210,21 @@ def whole_file_hunk(text: str) -> list[Hunk]:
     if not lines:
         return []
     return [Hunk(0, 0, 1, len(lines), [Line("+", None, i + 1, t) for i, t in enumerate(lines)])]
+
+
+def check_paths_match(repo: Repo, source: Source, paths: tuple[str, ...], specs: list[str]) -> None:
+    """Every PATH names a file or folder: in the work tree, the index, or either side of the source.
+    One that matches nothing is a usage error (a typo must not read as "nothing to review")."""
+    trees = [t for t in (source.old, source.new) if t and t != EMPTY_TREE]
+    for raw, spec in zip(paths, specs, strict=True):
+        if spec in ("", ".") or os.path.lexists(repo.root / spec):
+            continue
+        if repo.git("--literal-pathspecs", "ls-files", "-z", "--", spec).strip():
+            continue
+        if any(repo.git("--literal-pathspecs", "ls-tree", "-r", "-z", "--name-only", t, "--", spec).strip()
+               for t in trees):
+            continue
+        raise UsageError(f"{raw}: matches no file in the repository or the change")
 
 
 def to_pathspecs(repo: Repo, paths: tuple[str, ...], cwd: Path) -> list[str]:

@@ -38,6 +38,7 @@ class Finding:
     merged: int = 0
     applied: bool = False
     suggestion: list[str] | None = None  # the fix's new lines, when its patch replaces exactly line..end_line
+    replaced: list[str] | None = None  # the file's lines line..end_line that the placed fix replaces
     status: str | None = None  # new / still present, from the history (None when it is off)
 
     def to_json(self) -> dict[str, Any]:
@@ -45,7 +46,9 @@ class Finding:
                 "severity": self.severity, "category": self.category, "title": self.title, "body": self.body,
                 "patch": self.patch, "symbol": self.symbol, "placement": self.placement,
                 "fix": self.fix.model_dump() if self.fix else None, "note": self.note, "applied": self.applied,
-                "status": self.status}
+                "status": self.status, "placed_fix": None if self.suggestion is None or self.patch is None else {
+                    "start_line": self.line, "end_line": self.end_line, "find": "\n".join(self.replaced or []),
+                    "replace": "\n".join(self.suggestion)}}
 
 
 def severity_rank(severity: str) -> int:

@@ -62,6 +62,7 @@ class Prepared:
     messages: list[dict[str, str]]
     prompt_tokens: int
     redactions: Counter[str]
+    patch_dir: Path
 
 
 @dataclass
@@ -147,6 +148,20 @@ def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
     return _by_words(repo, opts.instruction)
 
 
+def denied(cfg: Config, path: str) -> bool:
+    from codepilot import globs
+
+    return globs.matches(path, cfg.deny, ignore_case=True) is not None
+
+
+def allowed_targets(targets: list[Target], cfg: Config, explicit: bool) -> list[Target]:
+    """Credential files (the deny globs) are never read for a prompt; naming one is an error."""
+    for t in targets:
+        if explicit and denied(cfg, t.path):
+            raise UsageError(f"{t.path}: denied by the deny globs (credentials are never sent)")
+    return [t for t in targets if not denied(cfg, t.path)]
+
+
 def _test_file(repo: Repo, path: str, tracked: list[str]) -> str | None:
     stem = Path(path).stem
     names = {f"test_{stem}.py", f"{stem}_test.py", f"{stem}.test.js", f"{stem}.test.ts", f"{stem}.spec.ts",
@@ -213,10 +228,11 @@ def prepare(opts: Options) -> Prepared:
     cwd = (opts.cwd or Path.cwd()).resolve()
     repo = open_repo(cwd)
     cfg = config_mod.load(repo.root, opts.overrides)
-    targets = choose_targets(repo, opts, cwd)
+    folder = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
+    targets = allowed_targets(choose_targets(repo, opts, cwd), cfg, explicit=bool(opts.paths))
     templates = Templates(repo.root)
     wants_tests = bool(re.search(r"\btests?\b|pytest|spec", opts.instruction, re.I))
-    tracked = _tracked(repo) if wants_tests else []
+    tracked = [p for p in _tracked(repo) if not denied(cfg, p)] if wants_tests else []
     budget = max(cfg.max_request_tokens * 3, 8000)  # drafting needs more room than reviewing one hunk
     context = "\n\n".join(_section(t, budget // max(len(targets), 1), repo, tracked, wants_tests) for t in targets)
     names = ", ".join(t.path + (f" ({t.definition.symbol})" if t.definition else "") for t in targets)
@@ -229,7 +245,7 @@ def prepare(opts: Options) -> Prepared:
     user = redactor.text(templates.render(USER_TEMPLATE, **user_values))
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return Prepared(repo, cfg, templates, opts.instruction, targets, messages,
-                    tokens.count(system) + tokens.count(user) + 8, redactor.found)
+                    tokens.count(system) + tokens.count(user) + 8, redactor.found, folder)
 
 
 def run(p: Prepared, spec: ModelSpec, use_cache: bool) -> Result:
@@ -252,7 +268,7 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool) -> Result:
 def write(p: Prepared, edits: list[Edit], result: Result) -> None:
     """Each file's edits placed in order on its current text; one checked patch per file."""
     source = Source("worktree", EMPTY_TREE, None, "work tree")
-    writer = patches.Writer(p.repo, source, patches.patch_dir(p.repo, p.config.patch_dir))
+    writer = patches.Writer(p.repo, source, p.patch_dir, "generate")
     hints = {t.path: t.definition.start_line for t in p.targets if t.definition}
     files: dict[str, tuple[str | None, str]] = {}
     try:

@@ -47,6 +47,13 @@ def run(cwd: Path, env: dict[str, str], *args: str, check: bool = True, stdin: b
     return proc.stdout
 
 
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a blob (what `git hash-object` prints, without filters)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
 @dataclass
 class Repo:
     """A work tree and how to run git in it."""
@@ -80,11 +87,24 @@ class Repo:
         except GitError:
             return None
 
-    def worktree_text(self, path: str) -> str | None:
-        """A work-tree file as text (undecodable bytes replaced), or None when there is no such file."""
-        full = self.root / path
+    def inside(self, path: str) -> Path | None:
+        """The work-tree file `path` resolved (symlinks followed), or None when that leads outside the
+        repository or into .git: nothing outside the repository is ever read or written through it."""
+        root = self.root.resolve()
         try:
-            return full.read_bytes().decode("utf-8", "replace") if full.is_file() else None
+            full = (self.root / path).resolve()
+        except (OSError, RuntimeError):
+            return None
+        if root not in full.parents or ".git" in full.relative_to(root).parts:
+            return None
+        return full
+
+    def worktree_text(self, path: str) -> str | None:
+        """A work-tree file as text (undecodable bytes replaced), or None when there is no such file (or
+        it resolves outside the repository)."""
+        full = self.inside(path)
+        try:
+            return full.read_bytes().decode("utf-8", "replace") if full is not None and full.is_file() else None
         except OSError:
             return None
 
@@ -94,6 +114,8 @@ class Repo:
         return out.decode().strip() if out else None
 
     def commit(self, rev: str) -> str:
+        if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
+            raise GitError(f"{rev!r} is not a revision (refs never start with '-')")
         out = self.try_git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
         if not out:
             raise GitError(f"unknown revision {rev!r}: not a commit in this repository")

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 
 @lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     anchored = "/" in pattern.rstrip("/")
     body = pattern.strip("/")
     out, i = [], 0
@@ -30,12 +30,12 @@ def _compile(pattern: str) -> re.Pattern[str]:
             i += 1
     prefix = "" if anchored else "(?:.*/)?"
     # a pattern naming a folder matches everything under it
-    return re.compile(prefix + "".join(out) + "(?:/.*)?")
+    return re.compile(prefix + "".join(out) + "(?:/.*)?", re.IGNORECASE if ignore_case else 0)
 
 
-def matches(path: str, patterns: Iterable[str]) -> str | None:
+def matches(path: str, patterns: Iterable[str], ignore_case: bool = False) -> str | None:
     """The first pattern that matches `path` (repository-relative, `/`-separated), or None."""
     for pattern in patterns:
-        if _compile(pattern).fullmatch(path):
+        if _compile(pattern, ignore_case).fullmatch(path):
             return pattern
     return None

@@ -4,8 +4,10 @@ reviewed and what was skipped and why, the findings of the reviews of that range
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,58 @@ class FileRow:
     status: str
     added: int
     removed: int
-    reviewed: bool
+    reviewed: bool  # a recorded review covered exactly the content this range delivers
     skipped: str | None = None
+
+    def review_state(self) -> str:
+        return f"skipped: {self.skipped}" if self.skipped else ("reviewed" if self.reviewed else "not reviewed")
+
+
+@dataclass
+class FindingRow:
+    id: str
+    path: str
+    line: int
+    end_line: int
+    severity: str
+    category: str
+    title: str
+    body: str
+    symbol: str | None
+    excerpt: str
+    status: str  # new / still present / resolved
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == history.RESOLVED
+
+    def status_words(self) -> str:
+        return "resolved since" if self.resolved else "still open"
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,
+                "severity": self.severity, "category": self.category, "title": self.title,
+                "status": "resolved" if self.resolved else "open"}
+
+
+@dataclass
+class RunRow:
+    started: float
+    source: str
+    model: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    errors: int
+    files: list[str]  # the range's files whose delivered content this run reviewed
+
+    def when(self) -> str:
+        return datetime.fromtimestamp(self.started, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    def to_json(self, hide_model: bool) -> dict[str, object]:
+        return {"when": datetime.fromtimestamp(self.started, UTC).isoformat(), "source": self.source,
+                "model": None if hide_model else self.model, "files": self.files}
 
 
 @dataclass
@@ -45,11 +97,15 @@ class Handoff:
     generated: float
     commits: list[Commit]
     files: list[FileRow]
-    findings: list[dict[str, Any]]  # history rows: id, path, line, severity, category, title, body, excerpt, status
-    runs: list[dict[str, Any]]
+    findings: list[FindingRow]
+    runs: list[RunRow]
     summary: str | None = None
     summary_note: str | None = None
     notes: list[str] = field(default_factory=list)
+    title: str | None = None
+    client: str | None = None
+    hide_cost: bool = False
+    hide_model: bool = False
 
     @property
     def added(self) -> int:
@@ -60,60 +116,115 @@ class Handoff:
         return sum(f.removed for f in self.files)
 
     @property
-    def open_findings(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f["status"] != history.RESOLVED]
+    def open_findings(self) -> list[FindingRow]:
+        return [f for f in self.findings if not f.resolved]
 
     @property
-    def resolved_findings(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f["status"] == history.RESOLVED]
+    def resolved_findings(self) -> list[FindingRow]:
+        return [f for f in self.findings if f.resolved]
+
+    @property
+    def reviewable(self) -> list[FileRow]:
+        return [f for f in self.files if not f.skipped]
 
     @property
     def reviewed(self) -> bool:
-        return bool(self.runs)
+        return any(f.reviewed for f in self.files)
+
+    def heading(self) -> str:
+        return self.title or f"{self.project}: work report"
+
+    def for_client(self) -> str:
+        return f"Prepared for {self.client}" if self.client else ""
+
+    def change_line(self) -> str:
+        return (f"{len(self.commits)} commit(s) changed {len(self.files)} file(s) "
+                f"(+{self.added} / -{self.removed} lines).")
+
+    def review_line(self) -> str:
+        """What the reviews say, true to what was reviewed."""
+        done = sum(f.reviewed for f in self.reviewable)
+        if not done:
+            return "This range has not been reviewed by codepilot."
+        part = "" if done == len(self.reviewable) else \
+            f" Only {done} of {len(self.reviewable)} reviewable file(s) were reviewed as delivered."
+        return (f"Automated review: {len(self.open_findings)} finding(s) still open, "
+                f"{len(self.resolved_findings)} resolved.{part}")
+
+    def findings_empty_line(self) -> str:
+        return "No findings were recorded for the reviews of this range." if self.reviewed else "Not reviewed."
 
     def cost(self) -> tuple[float, int, int, int]:
         """(USD, prompt tokens, completion tokens, runs without a price)."""
-        usd = sum(r["cost_usd"] or 0.0 for r in self.runs)
-        return (usd, sum(r["prompt_tokens"] for r in self.runs), sum(r["completion_tokens"] for r in self.runs),
-                sum(r["cost_usd"] is None for r in self.runs))
+        usd = sum(r.cost_usd or 0.0 for r in self.runs)
+        return (usd, sum(r.prompt_tokens for r in self.runs), sum(r.completion_tokens for r in self.runs),
+                sum(r.cost_usd is None for r in self.runs))
+
+    def cost_line(self) -> str:
+        usd, prompt, completion, unpriced = self.cost()
+        unpriced_note = f" ({unpriced} run(s) without a price)" if unpriced else ""
+        money = "" if self.hide_cost else f", ${usd:.4f}{unpriced_note}"
+        return f"Reviews: {len(self.runs)} run(s), {prompt} prompt + {completion} completion tokens{money}."
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": 1, "base": self.base_label, "head": self.head_label, "base_sha": self.base_sha,
+                "head_sha": self.head_sha, "title": self.heading(), "client": self.client,
+                "commits": [c.__dict__ for c in self.commits],
+                "files": [{"path": f.path, "status": f.status, "added": f.added, "removed": f.removed,
+                           "reviewed": f.reviewed, **({"skipped": f.skipped} if f.skipped else {})}
+                          for f in self.files],
+                "findings": [f.to_json() for f in self.findings],
+                "reviews": [r.to_json(self.hide_model) for r in self.runs],
+                "summary": self.summary,
+                **({} if self.hide_cost else {"cost_usd": round(self.cost()[0], 6)})}
 
 
 def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tuple[Handoff, Prepared]:
-    from codepilot.git import open_repo
+    from codepilot.git import EMPTY_TREE, open_repo
 
     repo = open_repo(cwd)
     notes = []
     if not base:
-        tag = repo.try_git("describe", "--tags", "--abbrev=0", head or "HEAD")
+        tag = repo.try_git("describe", "--tags", "--abbrev=0", "--end-of-options", head or "HEAD")
         if tag:
             base = tag.decode().strip()
-            notes.append(f"no --base given: since the latest tag, {base}")
+            notes.append(f"Since the latest tag, {base}.")
         else:
-            root = repo.try_git("rev-list", "--max-parents=0", head or "HEAD")
-            if not root:
+            if repo.head() is None:
                 raise UsageError("the repository has no commits to report on")
-            base = root.decode().split()[-1]
-            notes.append("no --base given and no tag: the whole history since the first commit")
+            base = EMPTY_TREE
+            notes.append("The whole history, from the first commit.")
     prepared = prepare(Options(base=base, head=head, cwd=cwd, plan=False))
     src = prepared.changeset.source
     assert src.new is not None
     commits = _commits(prepared, src.old, src.new)
     counts = _numstat(prepared, src.old, src.new)
     key = repo_key(prepared.repo)
-    in_range = {c.sha for c in commits} | {src.new}
+    delivered = {f.path: f.diff.new_sha for f in prepared.changeset.files if f.new_text is not None}
     with history.opened() as db:
-        runs = [dict(r) for r in history.runs(db, key) if r["head"] in in_range]
-        findings = [dict(f) for f in history.findings_of(db, key, [r["id"] for r in runs])]
-    reviewed_paths = {p for r in runs for p in (r["reviewed_paths"] or "").split("\n") if p}
+        matched = history.reviews_of(db, key, delivered)
+        runs = [_run_row(r, matched[r["id"]]) for r in history.runs(db, key) if r["id"] in matched]
+        findings = [_finding_row(f) for f in history.findings_for_paths(db, key, sorted(delivered))]
+    reviewed = {p for paths in matched.values() for p in paths}
     skipped = {s.path: s.reason for s in prepared.changeset.skipped}
-    files = [FileRow(f.path, f.status, *counts.get(f.path, (0, 0)), f.path in reviewed_paths, skipped.get(f.path))
+    files = [FileRow(f.path, f.status, *counts.get(f.path, (0, 0)), f.path in reviewed, skipped.get(f.path))
              for f in prepared.changeset.files]
     files += [FileRow(p, "skipped", *counts.get(p, (0, 0)), False, r) for p, r in skipped.items()
               if p not in {f.path for f in files}]
-    project = prepared.repo.root.name
-    handoff = Handoff(project, base, head or "HEAD", src.old, src.new, time.time(), commits, files, findings, runs,
-                      notes=notes)
+    base_label = "the first commit" if base == EMPTY_TREE else base
+    handoff = Handoff(prepared.repo.root.name, base_label, head or "HEAD", src.old, src.new, time.time(), commits,
+                      files, findings, runs, notes=notes)
     return handoff, prepared
+
+
+def _run_row(r: sqlite3.Row, files: list[str]) -> RunRow:
+    return RunRow(r["started"], r["source"], r["model"], r["requests"], r["prompt_tokens"], r["completion_tokens"],
+                  r["cost_usd"], r["errors"], sorted(files))
+
+
+def _finding_row(f: sqlite3.Row) -> FindingRow:
+    return FindingRow(f["id"], f["path"], f["line"], f["end_line"], f["severity"], f["category"], f["title"],
+                      f["body"], f["symbol"], f["excerpt"], f["status"])
 
 
 def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
@@ -158,7 +269,7 @@ def facts_text(h: Handoff) -> str:
     lines.append("Files changed:")
     lines += [f"- {f.path} (+{f.added} -{f.removed})" for f in h.files[:80]]
     lines.append(f"Review findings still open: {len(h.open_findings)}; resolved: {len(h.resolved_findings)}")
-    lines += [f"- [{f['severity']}] {f['title']} ({f['path']}, {f['status']})" for f in h.findings[:40]]
+    lines += [f"- [{f.severity}] {f.title} ({f.path}, {f.status})" for f in h.findings[:40]]
     return "\n".join(lines)
 
 
@@ -166,7 +277,7 @@ def write_summary(h: Handoff, prepared: Prepared, model: str | None, base_url: s
     """A few plain sentences for the client, through the shared call path (redacted, cached, costed)."""
     from codepilot import models
     from codepilot.cache import open_cache
-    from codepilot.calls import Caller
+    from codepilot.calls import Caller, cost
     from codepilot.redact import Redactor
 
     spec = models.resolve(model or prepared.config.model, base_url or prepared.config.base_url)
@@ -180,6 +291,10 @@ def write_summary(h: Handoff, prepared: Prepared, model: str | None, base_url: s
                           SummaryAnswer, SUMMARY_SCHEMA)
     finally:
         cache.close()
+    usd = cost(prepared.config, spec, out.usage)
+    history.record_usage(history.RunRecord(
+        repo_key(prepared.repo), "report summary", "report", h.base_sha, h.head_sha, spec.id, 1, int(out.cached),
+        out.usage.prompt_tokens, out.usage.completion_tokens, usd, int(bool(out.error)), []))
     if isinstance(out.answer, SummaryAnswer):
         h.summary = out.answer.summary.strip()
     else:

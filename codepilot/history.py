@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot.findings import Finding
@@ -35,6 +35,12 @@ MIGRATIONS = [
     CREATE TABLE run_findings (
       run INTEGER NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (run, id)
     );
+    """,
+    """
+    CREATE TABLE run_files (
+      run INTEGER NOT NULL, path TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run, path)
+    );
+    CREATE INDEX run_files_blob ON run_files (path, blob);
     """,
 ]
 
@@ -77,6 +83,7 @@ class RunRecord:
     cost_usd: float | None
     errors: int
     reviewed_paths: list[str]  # files whose review completed: the only ones where a finding can resolve
+    reviewed_blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of the content reviewed
 
 
 def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding],
@@ -92,6 +99,8 @@ def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding],
              run.prompt_tokens, run.completion_tokens, run.cost_usd, len(findings), run.errors,
              "\n".join(run.reviewed_paths)))
         run_id = int(cur.lastrowid or 0)
+        db.executemany("INSERT OR REPLACE INTO run_files VALUES (?, ?, ?)",
+                       [(run_id, path, blob) for path, blob in run.reviewed_blobs.items()])
         statuses: dict[str, str] = {}
         for f in findings:
             old = db.execute("SELECT status FROM findings WHERE repo = ? AND id = ?", (run.repo, f.id)).fetchone()
@@ -127,3 +136,28 @@ def findings_of(db: sqlite3.Connection, repo: str, run_ids: list[int]) -> list[s
     marks = ",".join("?" * len(run_ids))
     return list(db.execute(f"SELECT * FROM findings WHERE repo = ? AND first_run IN ({marks}) "
                            "ORDER BY path, line", (repo, *run_ids)))
+
+
+def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict[int, list[str]]:
+    """The runs of this repository that reviewed exactly these contents: run id -> the paths whose
+    delivered blob it reviewed (whatever the source: hook, staged, range, commit)."""
+    out: dict[int, list[str]] = {}
+    for path, blob in blobs.items():
+        for row in db.execute("SELECT rf.run FROM run_files rf JOIN runs r ON r.id = rf.run "
+                              "WHERE rf.path = ? AND rf.blob = ? AND r.repo = ?", (path, blob, repo)):
+            out.setdefault(int(row[0]), []).append(path)
+    return out
+
+
+def findings_for_paths(db: sqlite3.Connection, repo: str, paths: list[str]) -> list[sqlite3.Row]:
+    """Every finding recorded in these files of this repository, with its current status."""
+    rows: list[sqlite3.Row] = []
+    for path in paths:
+        rows += db.execute("SELECT * FROM findings WHERE repo = ? AND path = ? ORDER BY line", (repo, path))
+    return rows
+
+
+def record_usage(run: RunRecord) -> None:
+    """A run that reviewed nothing (generate, describe, a report summary): counted for `usage`."""
+    with opened() as db:
+        record(db, run, [], {})

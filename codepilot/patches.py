@@ -44,30 +44,56 @@ def slug(text: str, limit: int = 40) -> str:
     return s[:limit].rstrip("-.") or "fix"
 
 
-def patch_dir(repo: Repo, configured: str) -> Path:
-    d = Path(configured)
-    d = d if d.is_absolute() else repo.root / d
-    d = Path(os.path.normpath(d))
-    if d == repo.git_dir or repo.git_dir in d.parents or ".git" in d.relative_to(d.anchor).parts:
-        raise UsageError(f"--patch-dir {configured}: patches are never written inside .git")
+def patch_dir(repo: Repo, configured: str, trusted: bool = False) -> Path:
+    """The patch folder. Symlinks are followed: it is never inside .git, and a folder that comes from
+    the repository's own configuration (not `trusted`, i.e. not the user's command line) must resolve
+    inside the repository — a client's repository cannot make codepilot write elsewhere."""
+    d = Path(configured).expanduser()
+    d = (d if d.is_absolute() else repo.root / d).resolve()
+    root = repo.root.resolve()
+    gits = {g.resolve() for g in (repo.git_dir, repo.common_dir, root / ".git") if g is not None}
+    if any(d == g or g in d.parents for g in gits) or ".git" in d.relative_to(d.anchor).parts:
+        raise UsageError(f"patch folder {configured}: patches are never written inside .git")
+    if not trusted and d != root and root not in d.parents:
+        raise UsageError(f"patch folder {configured} (from the repository's configuration) resolves outside the "
+                         f"repository to {d}: only --patch-dir may point elsewhere")
     return d
 
 
-class Writer:
-    """Checks and writes the patches of one run; numbering follows the report's order."""
+MANIFEST = ".codepilot-written"
 
-    def __init__(self, repo: Repo, source: Source, folder: Path) -> None:
-        self.repo, self.source, self.folder = repo, source, folder
+
+class Writer:
+    """Checks and writes the patches of one run into `folder/kind` (review and generate keep their own
+    subfolders); numbering follows the report's order. At the start of a run the patches of the run
+    before are removed — only files codepilot wrote (listed in the subfolder's manifest)."""
+
+    def __init__(self, repo: Repo, source: Source, folder: Path, kind: str = "review") -> None:
+        self.repo, self.source, self.root_folder = repo, source, folder
+        self.folder = folder / kind
         self.written: list[PatchFile] = []
         self._index: str | None = None
-        self._cleared = False
+        self._clear()
 
     def _clear(self) -> None:
-        if self.folder.is_dir():
-            for old in self.folder.iterdir():
-                if _OURS.match(old.name):
-                    old.unlink()
-        self._cleared = True
+        """Remove what an earlier run wrote here (and only that)."""
+        manifest = self.folder / MANIFEST
+        if not self.folder.is_dir() or self.folder.is_symlink() or not manifest.is_file():
+            return
+        for name in manifest.read_text(encoding="utf-8", errors="replace").splitlines():
+            old = self.folder / name
+            if _OURS.match(name) and "/" not in name and old.is_file() and not old.is_symlink():
+                old.unlink()
+        manifest.unlink()
+
+    def _prepare_folder(self) -> None:
+        for d in (self.root_folder, self.folder):
+            if d.is_symlink():
+                raise UsageError(f"patch folder {d} is a symbolic link: not followed")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.root_folder / ".gitignore"
+        if not ignore.exists():  # patches are for applying, not for committing by accident
+            ignore.write_text("# written by codepilot\n*\n")
 
     def add(self, path: str, old_text: str | None, placed: Placed | NotPlaced,
             title: str) -> tuple[str | None, str | None]:
@@ -80,14 +106,12 @@ class Writer:
         problem = self.check(text)
         if problem:
             return None, f"patch does not apply to the reviewed tree: {problem}"
-        if not self._cleared:
-            self._clear()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():  # patches are for applying, not for committing by accident
-            ignore.write_text("# written by codepilot\n*\n")
+        if not self.written:
+            self._prepare_folder()
         name = f"{len(self.written) + 1:04d}-{slug(path.replace('/', '-'))}-{slug(title, 30)}.patch"
         target = self.folder / name
+        with (self.folder / MANIFEST).open("a", encoding="utf-8") as manifest:  # listed before it exists
+            manifest.write(name + "\n")
         target.write_text(text, encoding="utf-8", newline="")
         shown = os.path.relpath(target, self.repo.root) if self.repo.root in target.parents else str(target)
         overlap = next((p for p in self.written if p.file == path and p.start <= placed.end and placed.start <= p.end),

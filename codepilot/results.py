@@ -27,6 +27,7 @@ class Prepared:
     templates: Templates
     requests: list[Request]
     redactions: Counter[str]  # what redaction replaced, by kind (distinct secrets)
+    patch_dir: Path  # where this run's patches go (checked: never inside .git)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import collect
 from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
-from codepilot.git import Repo, open_repo
+from codepilot.git import NULL_SHA, Repo, blob_id, open_repo
 from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Placed, place, split_lines
 from codepilot.prompts import Templates
@@ -52,8 +52,10 @@ class Options:
 
 
 def system_prompt(cfg: Config, templates: Templates) -> str:
-    style = "" if "style" in cfg.instructions.lower() else " (unless the project's instructions ask for it)"
-    return templates.render(SYSTEM_TEMPLATE, style_clause=style)
+    """The same system prompt for every request; the project's own instructions travel in the user
+    message, where they apply (and may ask for style findings)."""
+    # $style_clause: kept for repository prompt overrides written for earlier versions; always the same now
+    return templates.render(SYSTEM_TEMPLATE, style_clause=" (unless the project's instructions ask for it)")
 
 
 def instructions_for(cfg: Config, paths: list[str]) -> str:
@@ -73,18 +75,20 @@ def prepare(opts: Options) -> Prepared:
     cwd = (opts.cwd or Path.cwd()).resolve()
     repo = open_repo(cwd)
     cfg = config_mod.load(repo.root, opts.overrides)
-    own = patches.patch_dir(repo, cfg.patch_dir)
+    own = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
     if repo.root in own.parents:  # our own patches are never reviewed
         cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, "/" + own.relative_to(repo.root).as_posix()]})
     source = diff.resolve_source(repo, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit)
-    files = diff.changed_files(repo, source, diff.to_pathspecs(repo, opts.paths, cwd))
+    specs = diff.to_pathspecs(repo, opts.paths, cwd)
+    diff.check_paths_match(repo, source, opts.paths, specs)
+    files = diff.changed_files(repo, source, specs)
     changeset = collect(repo, source, files, cfg)
     templates = Templates(repo.root)
     values = {"source": source.label, "instructions": instructions_for(cfg, [f.path for f in changeset.files])}
     redactor = Redactor()
     requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values,
                             redactor) if opts.plan else []
-    return Prepared(repo, cfg, changeset, templates, requests, redactor.found)
+    return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own)
 
 
 # --- after the plan: model, findings, patches ------------------------------------------------------
@@ -214,12 +218,32 @@ def record_history(prepared: Prepared, report: ReviewResult) -> None:
     run = history.RunRecord(
         repo_key(prepared.repo), src.label, src.kind, src.old, src.new or prepared.repo.head(), report.model,
         report.stats.requests, report.stats.cached, report.stats.prompt_tokens, report.stats.completion_tokens,
-        report.stats.cost_usd, len(report.errors), report.reviewed_paths)
+        report.stats.cost_usd, len(report.errors), report.reviewed_paths, reviewed_blobs(prepared, report))
     excerpts = {f.id: "\n".join(numbered_excerpt(report, f)) for f in report.findings}
     with history.opened() as db:
         statuses = history.record(db, run, report.findings, excerpts)
     for f in report.findings:
         f.status = statuses.get(f.id)
+
+
+def reviewed_blobs(prepared: Prepared, result: ReviewResult) -> dict[str, str]:
+    """The exact content each completely reviewed file had: its blob id (from git for the index and
+    commits; hashed from the reviewed bytes for the work tree)."""
+    out = {}
+    for path in result.reviewed_paths:
+        rf = prepared.changeset.file(path)
+        if rf is None or rf.new_text is None:
+            continue
+        sha = rf.diff.new_sha
+        if sha == NULL_SHA:
+            full = prepared.repo.inside(path)
+            try:
+                sha = blob_id(full.read_bytes()) if full is not None else NULL_SHA
+            except OSError:
+                continue
+        if sha != NULL_SHA:
+            out[path] = sha
+    return out
 
 
 def repo_key(repo: Repo) -> str:
@@ -236,8 +260,7 @@ def _replacement(old: str, placed: Placed) -> list[str]:
 
 def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
     """A patch for each finding whose fix places in the reviewed file; a note on the others."""
-    writer = patches.Writer(prepared.repo, prepared.changeset.source,
-                            patches.patch_dir(prepared.repo, prepared.config.patch_dir))
+    writer = patches.Writer(prepared.repo, prepared.changeset.source, prepared.patch_dir, "review")
     planned = []
     try:
         for f in findings:
@@ -255,6 +278,7 @@ def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
                 planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end))
                 f.line, f.end_line = placed.start, placed.end
                 f.suggestion = _replacement(rf.new_text, placed)
+                f.replaced = split_lines(rf.new_text)[placed.start - 1:placed.end]
     finally:
         writer.close()
     return planned

@@ -104,7 +104,7 @@ def test_review_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> No
     assert [f["applied"] for f in doc["findings"]] == [True, False]
     assert "overlaps" in doc["findings"][1]["note"]
     assert (repo.root / "billing.py").read_text() == BILLING
-    assert "applied .codepilot/patches/0001" in err
+    assert "applied .codepilot/patches/review/0001" in err
 
 
 def test_review_apply_refuses_changed_files_and_foreign_heads(repo: GitRepo, llm: FakeOpenAI, capsys,

@@ -111,8 +111,43 @@ def test_report_of_an_unreviewed_range_says_so(repo: GitRepo, capsys, monkeypatc
     repo.write("a.py", "A = 2\n")
     commit_at(repo, "two", 2)
     code, out, err = run_cli(["report", "--format", "markdown"], repo.root, capsys, monkeypatch)
-    assert code == 0 and "not been reviewed" in out and "since the latest tag, v1" in out
-    assert "no model configured" in err
+    assert code == 0 and "not been reviewed" in out and "Since the latest tag, v1" in out
+    assert "no model configured" in err and "--model" not in out  # no developer hints for the client
+
+
+def test_report_credits_exactly_the_content_reviewed(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo.write("README.md", "# shop\n")
+    commit_at(repo, "start", 1)
+    repo.git("tag", "v1")
+    repo.write("stats.py", SRC)
+    repo.git("add", "stats.py")
+    llm.default = {"findings": []}
+    code, _, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)  # reviewed at commit time
+    assert code == 0, err
+    commit_at(repo, "stats", 2)
+    code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    assert doc["version"] == 1 and doc["base"] == "v1" and doc["head"] == "HEAD" and len(doc["head_sha"]) == 40
+    assert [(f["path"], f["reviewed"]) for f in doc["files"]] == [("stats.py", True)]
+    assert doc["reviews"][0]["source"] == "staged changes" and doc["reviews"][0]["files"] == ["stats.py"]
+    repo.write("stats.py", FIXED)  # changed again after the review: the delivered content is not what was reviewed
+    commit_at(repo, "fix", 3)
+    repo.write("other.py", "X = 1\n")  # someone reviews something else
+    run_cli(["review", "other.py"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    assert [(f["path"], f["reviewed"]) for f in doc["files"]] == [("stats.py", False)] and doc["reviews"] == []
+    code, out, _ = run_cli(["report", "--format", "markdown", "--no-ai", "--title", "Delivery 3", "--client",
+                            "ACME", "--hide-cost", "--hide-model"], repo.root, capsys, monkeypatch)
+    assert "# Delivery 3" in out and "ACME" in out and "$" not in out and "not been reviewed" in out
+
+
+def test_report_without_a_tag_covers_the_first_commit(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("a.py", "A = 1\n")
+    commit_at(repo, "one", 1)
+    code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    assert code == 0 and [f["path"] for f in doc["files"]] == ["a.py"] and len(doc["commits"]) == 1
 
 
 def _chromium() -> str | None:

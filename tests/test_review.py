@@ -64,7 +64,7 @@ def test_finding_on_the_right_line_with_a_patch(change: GitRepo, llm: FakeOpenAI
     [f] = doc["findings"]
     assert (f["path"], f["line"], f["end_line"], f["severity"], f["symbol"]) == (
         "billing.py", AVG_LINE, AVG_LINE, "error", "Invoice.average")
-    assert f["patch"].startswith(".codepilot/patches/0001-billing.py-")
+    assert f["patch"].startswith(".codepilot/patches/review/0001-billing.py-")
     subprocess.run(["git", "apply", "--check", f["patch"]], cwd=change.root, check=True)
     assert set(doc["stats"]) >= {"requests", "cached", "prompt_tokens", "completion_tokens", "cost_usd"}
     assert doc["stats"]["prompt_tokens"] > 0 and doc["stats"]["completion_tokens"] > 0

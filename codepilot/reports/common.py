@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import os
+import re
+import shlex
 from collections import Counter
 
 from codepilot.findings import Finding
@@ -68,3 +72,38 @@ def usage_line(report: ReviewResult) -> str:
     cost = "cost unknown (no price for this model)" if s.cost_usd is None else f"${s.cost_usd:.4f}"
     return (f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + {s.completion_tokens} "
             f"completion tokens; {cost}")
+
+
+def apply_command(report: ReviewResult, f: Finding) -> str:
+    """A `git apply` command for this finding's patch that works from the folder the user ran in (git
+    apply ignores paths outside the current folder, so it runs at the repository's root)."""
+    assert f.patch is not None
+    cwd = (report.cwd or report.repo_root).resolve()
+    root = report.repo_root.resolve()
+    if cwd == root:
+        return f"git apply {shlex.quote(f.patch)}"
+    return f"git -C {shlex.quote(os.path.relpath(root, cwd))} apply {shlex.quote(f.patch)}"
+
+
+def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[str, int | None, str]]:
+    """The placed fix as diff lines (sign, file line number, text): the lines it removes, then the ones
+    it adds; cut after `limit` lines with a line saying how many more the patch holds."""
+    if f.patch is None or f.suggestion is None:
+        return []
+    rf = report.changeset.file(f.path)
+    old = rf.new_lines if rf is not None else []
+    rows: list[tuple[str, int | None, str]] = [("-", n, old[n - 1].rstrip("\r")) for n in range(f.line, f.end_line + 1)
+                                               if 0 < n <= len(old)]
+    rows += [("+", f.line + i, text) for i, text in enumerate(f.suggestion)]
+    if len(rows) > limit:
+        rows = rows[:limit] + [("…", None, f"{len(rows) - limit} more lines (see the patch)")]
+    return rows
+
+
+_FENCE = re.compile(r"`{3,}|~{3,}")
+
+
+def md_text(text: str) -> str:
+    """Model text made safe inside Markdown: raw HTML shown as text, fences that would swallow the rest
+    of the page broken up."""
+    return _FENCE.sub(lambda m: "\\" + "\\".join(m.group()), html.escape(text, quote=False))

@@ -24,7 +24,7 @@ def annotation(f: Finding) -> str:
              f"title={escape_property(f'{f.category}: {f.title}')}"]
     message = f.body or f.title
     if f.patch:
-        message += f"\n\nFix: git apply {f.patch}"
+        message += f"\n\nFix applied: {f.patch}" if f.applied else f"\n\nFix: git apply {f.patch}"
     return f"::{LEVELS.get(f.severity, 'notice')} {','.join(props)}::{escape_data(message)}"
 
 

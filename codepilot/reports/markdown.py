@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from codepilot.reports.common import ICONS, counts, numbered_excerpt, usage_line, verdict
+from codepilot.reports.common import (
+    ICONS,
+    apply_command,
+    counts,
+    fix_diff,
+    md_text,
+    numbered_excerpt,
+    usage_line,
+    verdict,
+)
 from codepilot.results import ReviewResult
 
 
@@ -30,17 +39,22 @@ def render(report: ReviewResult) -> str:
             where = f"line {f.line}" + (f"–{f.end_line}" if f.end_line != f.line else "")
             sym = f" in `{f.symbol}`" if f.symbol else ""
             out.append(f"- {ICONS.get(f.severity, '')} **{f.severity}** · {f.category} · {where}{sym}: "
-                       f"**{f.title}**")
+                       f"**{md_text(f.title)}**")
             if f.body:
-                out += [f"  {line}" for line in f.body.splitlines()]
+                out += [f"  {md_text(line)}" for line in f.body.splitlines()]
             lines = numbered_excerpt(report, f)
             if lines:
                 fence = _fence(lines)
                 out += ["", f"  {fence}", *[f"  {ln}" for ln in lines], f"  {fence}"]
+            diff = [f"{sign}{n if n is not None else '':>5} | {text}" for sign, n, text in fix_diff(report, f)]
+            if diff:
+                fence = _fence(diff)
+                out += ["", "  Proposed fix:", "", f"  {fence}diff", *[f"  {ln}" for ln in diff], f"  {fence}"]
             if f.patch:
-                out.append(f"  Fix: `{f.patch}`")
+                out.append(f"  Fix applied: `{f.patch}`" if f.applied else
+                           f"  Patch: `{f.patch}` (`{apply_command(report, f)}`)")
             if f.note:
-                out.append(f"  _Note: {f.note}_")
+                out.append(f"  _Note: {md_text(f.note)}_")
             out.append("")
     if report.changeset.skipped:
         out += ["<details><summary>Skipped files</summary>", ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from codepilot.reports.common import ICONS, excerpt, usage_line, verdict
+from codepilot.reports.common import ICONS, apply_command, excerpt, fix_diff, usage_line, verdict
 from codepilot.results import ReviewResult
 
 COLORS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -32,8 +32,17 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
         for n, text in excerpt(report, f):
             mark = ">" if f.line <= n <= f.end_line else " "
             con.print(f"    [dim]{mark}{n:>5} |[/dim] {escape(text)}")
-        if f.patch:
-            con.print(f"      [green]fix:[/green] {escape(f.patch)}  (git apply {escape(f.patch)})")
+        diff = fix_diff(report, f)
+        if diff:
+            con.print("      [green]fix:[/green]")
+        for sign, at, text in diff:
+            style = {"-": "red", "+": "green"}.get(sign, "dim")
+            number = f"{at:>5}" if at is not None else "     "
+            con.print(f"    [{style}]{sign}{number} | {escape(text)}[/{style}]")
+        if f.patch and f.applied:
+            con.print(f"      [green]applied[/green] ({escape(f.patch)})")
+        elif f.patch:
+            con.print(f"      [green]patch:[/green] {escape(f.patch)}  ({escape(apply_command(report, f))})")
         if f.note:
             con.print(f"      [dim]note: {escape(f.note)}[/dim]")
     for e in report.errors:

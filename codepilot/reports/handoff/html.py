@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Any
 
-from codepilot.handoff import Handoff
-from codepilot.reports.charts import bars, columns
+from codepilot.handoff import FindingRow, Handoff
+from codepilot.reports.handoff.charts import bars, columns
 
 SEVERITY_COLOR = {"error": "var(--error)", "warning": "var(--warning)", "info": "var(--info)"}
 
@@ -78,31 +78,31 @@ def _activity(h: Handoff) -> list[tuple[str, int]]:
             for i in range(span + 1)]
 
 
-def _finding(f: dict[str, Any]) -> str:
-    status = "resolved" if f["status"] == "resolved" else "open"
-    where = f"{f['path']}:{f['line']}" + (f"-{f['end_line']}" if f["end_line"] != f["line"] else "")
-    parts = [f'<div class="finding"><span class="badge {_esc(f["severity"])}">{_esc(f["severity"])}</span> '
-             f'<span class="badge {status}">{"resolved since" if status == "resolved" else "still open"}</span> '
-             f'<b>{_esc(f["title"])}</b><div class="muted"><code>{_esc(where)}</code> · {_esc(f["category"])}'
-             + (f" · {_esc(f['symbol'])}" if f.get("symbol") else "") + "</div>"]
-    if f.get("body"):
-        parts.append(f"<p>{_esc(f['body'])}</p>")
-    if f.get("excerpt"):
-        parts.append(f"<pre>{_esc(f['excerpt'])}</pre>")
+def _finding(f: FindingRow) -> str:
+    status = "resolved" if f.resolved else "open"
+    where = f"{f.path}:{f.line}" + (f"-{f.end_line}" if f.end_line != f.line else "")
+    parts = [f'<div class="finding"><span class="badge {_esc(f.severity)}">{_esc(f.severity)}</span> '
+             f'<span class="badge {status}">{_esc(f.status_words())}</span> '
+             f'<b>{_esc(f.title)}</b><div class="muted"><code>{_esc(where)}</code> · {_esc(f.category)}'
+             + (f" · {_esc(f.symbol)}" if f.symbol else "") + "</div>"]
+    if f.body:
+        parts.append(f"<p>{_esc(f.body)}</p>")
+    if f.excerpt:
+        parts.append(f"<pre>{_esc(f.excerpt)}</pre>")
     parts.append("</div>")
     return "".join(parts)
 
 
 def render(h: Handoff) -> str:
-    sev = Counter(f["severity"] for f in h.open_findings)
-    by_file = Counter(f["path"] for f in h.findings).most_common(10)
-    usd, prompt, completion, unpriced = h.cost()
+    sev = Counter(f.severity for f in h.open_findings)
+    by_file = Counter(f.path for f in h.findings).most_common(10)
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            '<meta name="color-scheme" content="light dark">',
-           f"<title>{_esc(h.project)} — work report {_esc(h.base_label)}..{_esc(h.head_label)}</title>",
+           f"<title>{_esc(h.heading())} — {_esc(h.base_label)}..{_esc(h.head_label)}</title>",
            f"<style>{CSS}</style></head><body><main>",
-           f"<h1>{_esc(h.project)}: work report</h1>",
+           f"<h1>{_esc(h.heading())}</h1>",
+           *([f'<p class="muted">{_esc(h.for_client())}</p>'] if h.client else []),
            f'<div class="muted">{_esc(h.base_label)} ({_esc(h.base_sha[:10])}) → {_esc(h.head_label)} '
            f"({_esc(h.head_sha[:10])}) · generated {_esc(_date(h.generated))}</div>"]
     out += [f'<p class="muted">{_esc(n)}</p>' for n in h.notes]
@@ -110,11 +110,7 @@ def render(h: Handoff) -> str:
     if h.summary:
         out.append(f'<div class="summary">{_esc(h.summary)}</div>')
     else:
-        out.append(f'<div class="summary">{len(h.commits)} commit(s) changed {len(h.files)} file(s) '
-                   f"(+{h.added} / −{h.removed} lines). "
-                   + (f"Automated review: {len(h.open_findings)} finding(s) still open, "
-                      f"{len(h.resolved_findings)} resolved." if h.reviewed else
-                      "This range has not been reviewed by codepilot.") + "</div>")
+        out.append(f'<div class="summary">{_esc(h.change_line())} {_esc(h.review_line())}</div>')
     if h.summary_note:
         out.append(f'<p class="muted">{_esc(h.summary_note)}</p>')
     if not h.reviewed:
@@ -137,13 +133,12 @@ def render(h: Handoff) -> str:
                f"{columns(activity, label='Commits over the range') or '<p class=muted>no commits</p>'}</div></div>")
     out.append("<h2>Findings</h2>")
     if not h.findings:
-        out.append("<p>No findings were recorded for the reviews of this range.</p>" if h.reviewed else
-                   "<p>Not reviewed.</p>")
+        out.append(f"<p>{_esc(h.findings_empty_line())}</p>")
     for severity in ("error", "warning", "info"):
-        group = [f for f in h.findings if f["severity"] == severity]
+        group = [f for f in h.findings if f.severity == severity]
         if group:
             out.append(f"<h3>{severity.capitalize()} ({len(group)})</h3>")
-            out += [_finding(f) for f in sorted(group, key=lambda f: (f["status"] == "resolved", f["path"]))]
+            out += [_finding(f) for f in sorted(group, key=lambda f: (f.resolved, f.path))]
     out.append("<h2>What changed</h2><h3>Commits</h3><table><tr><th>date</th><th>commit</th><th>author</th>"
                "<th>subject</th></tr>")
     out += [f"<tr><td>{_esc(c.date[:10])}</td><td><code>{_esc(c.sha[:10])}</code></td><td>{_esc(c.author)}</td>"
@@ -151,22 +146,23 @@ def render(h: Handoff) -> str:
     out.append("</table><h3>Files</h3><table><tr><th>file</th><th>status</th><th class=num>+</th>"
                "<th class=num>−</th><th>review</th></tr>")
     for f in h.files:
-        review = f"skipped: {f.skipped}" if f.skipped else ("reviewed" if f.reviewed else "not reviewed")
         out.append(f"<tr><td><code>{_esc(f.path)}</code></td><td>{_esc(f.status)}</td><td class=num>{f.added}</td>"
-                   f"<td class=num>{f.removed}</td><td>{_esc(review)}</td></tr>")
-    out.append("</table><h2>Reviews and cost</h2>")
+                   f"<td class=num>{f.removed}</td><td>{_esc(f.review_state())}</td></tr>")
+    out.append("</table><h2>Reviews" + ("" if h.hide_cost else " and cost") + "</h2>")
     if h.runs:
-        out.append("<table><tr><th>when</th><th>what</th><th>model</th><th class=num>requests</th>"
-                   "<th class=num>tokens</th><th class=num>cost</th></tr>")
+        heads = ["when", "what"] + ([] if h.hide_model else ["model"]) + ["requests", "tokens"] + \
+            ([] if h.hide_cost else ["cost"])
+        out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in heads) + "</tr>")
         for r in h.runs:
-            cost = "unknown" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"
-            out.append(f"<tr><td>{_esc(_date(r['started']))}</td><td>{_esc(r['source'])}</td>"
-                       f"<td>{_esc(r['model'])}</td><td class=num>{r['requests']}</td>"
-                       f"<td class=num>{r['prompt_tokens'] + r['completion_tokens']}</td><td class=num>{cost}</td>"
-                       + ("" if not r["errors"] else f"<td>{r['errors']} request(s) failed</td>") + "</tr>")
-        out.append(f"</table><p class=muted>Total: {prompt} prompt + {completion} completion tokens, ${usd:.4f}"
-                   + (f" ({unpriced} run(s) without a price)" if unpriced else "") + ".</p>")
+            cells = [_esc(r.when()), _esc(r.source)] + ([] if h.hide_model else [_esc(r.model)]) + \
+                [str(r.requests), str(r.prompt_tokens + r.completion_tokens)]
+            if not h.hide_cost:
+                cells.append("unknown" if r.cost_usd is None else f"${r.cost_usd:.4f}")
+            if r.errors:
+                cells.append(f"{r.errors} request(s) failed")
+            out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        out.append(f"</table><p class=muted>{_esc(h.cost_line())}</p>")
     else:
-        out.append("<p>No reviews recorded for this range.</p>")
+        out.append("<p>No review of the content this range delivers is recorded.</p>")
     out.append(f"<footer>Generated by codepilot on {_esc(_date(h.generated))}.</footer></main></body></html>")
     return "\n".join(out) + "\n"
