@@ -166,14 +166,14 @@ def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
     groups = [g for g in fork_map(functools.partial(_file_units, room=room), reviewable) if g]
     batches = _pack(groups, room)
     requests = []
+    values = {k: redactor.text(v) for k, v in user_values.items()}
     for i, units in enumerate(batches, 1):
-        files = "\n\n".join(u.text for u in units)
-        before = redactor.found.total()
-        user = redactor.text(templates.render("review-user.md", files=files, **user_values))
+        files = "\n\n".join(redactor.text(u.text, u.path) for u in units)  # each file by its own language
+        user = templates.render("review-user.md", files=files, **values)
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
         size = overhead + sum(u.tokens + 2 for u in units) + 8
-        if redactor.found.total() != before:
+        if "[REDACTED:" in user:
             size = tokens.count(system) + tokens.count(user) + 8
         requests.append(Request(f"r{i}", body, msgs, size))
     return requests

@@ -21,8 +21,16 @@ def _run(i: int) -> Any:
     return func(items[i])
 
 
+def busy() -> bool:
+    """Another thread of ours is working (the model library loading in the background): then even a
+    small input is better parsed in workers, leaving that thread the interpreter."""
+    import threading
+
+    return any(t.name == "codepilot-preload" and t.is_alive() for t in threading.enumerate())
+
+
 def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    if len(items) < MIN_ITEMS or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+    if len(items) < (2 if busy() else MIN_ITEMS) or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
         return [func(x) for x in items]
     import multiprocessing
 

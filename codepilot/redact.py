@@ -38,7 +38,13 @@ class Redactor:
     def __init__(self) -> None:
         self._plugins: list[Any] | None = None
         self._keyword: list[Any] = []
-        self.found: Counter[str] = Counter()  # what was replaced, by kind (never the values)
+        self.found: Counter[str] = Counter()  # distinct secrets replaced, by kind (never the values)
+        self._seen: set[tuple[str, int]] = set()
+
+    def _count(self, kind: str, value: str) -> None:
+        if (kind, hash(value)) not in self._seen:
+            self._seen.add((kind, hash(value)))
+            self.found[kind] += 1
 
     def _load(self) -> None:
         from detect_secrets.settings import default_settings, get_plugins
@@ -49,7 +55,9 @@ class Redactor:
         self._plugins = [p for p in plugins if type(p).__name__ not in ("KeywordDetector", "IPPublicDetector")]
 
     def text(self, text: str, filename: str = "file") -> str:
-        """`text` with every secret found replaced; same number of lines."""
+        """`text` with every secret found replaced; same number of lines. In source code (`filename`'s
+        language is one we parse), an identifier or attribute chain outside a string literal is code,
+        never a secret: it is never replaced."""
         starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
         def line_of(pos: int) -> int:
@@ -62,19 +70,22 @@ class Redactor:
             in_keys.update(range(first, last + 1))
             for i in range(first, last + 1):
                 lines[i] = _key_line(lines[i], i == first, i == last)
-                self.found["private-key"] += 1
+            self._count("private-key", m.group(0))
         token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
         token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
+        code = _is_code(filename)
         for i in sorted((token_hits | keyword_hits) - in_keys):
-            lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits)
+            lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code)
         return "\n".join(lines)
 
-    def line(self, line: str, filename: str = "file", keyword: bool = True, token: bool = True) -> str:
+    def line(self, line: str, filename: str = "file", keyword: bool = True, token: bool = True,
+             code: bool = False) -> str:
         if self._plugins is None:
             self._load()
         assert self._plugins is not None
         values: dict[str, str] = {}
+        by_keyword: set[str] = set()  # found only after a secret-ish name: may be code, not a secret
         for plugin in self._plugins if token else []:
             for secret in plugin.analyze_line(filename=filename, line=line, line_number=1, context=None):
                 if secret.secret_value:
@@ -87,13 +98,15 @@ class Redactor:
                     value = secret.secret_value
                     if value and (name == "code.py" or _secretish(value)):
                         values.setdefault(value, _kind(secret.type))
+                        by_keyword.add(value)
         if token:
             for m in _EXTRA_TOKENS.finditer(line):
                 values.setdefault(m.group(m.lastindex or 0), "token")
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
-            if value in line:
+            if value in line and not (code and value in by_keyword and kind == "secret-keyword"
+                                      and _code_name(line, value)):
                 line = _replace(line, value, kind)
-                self.found[kind] += 1
+                self._count(kind, value)
         return self._url_passwords(line) if token else line
 
     def _url_passwords(self, line: str) -> str:
@@ -102,10 +115,30 @@ class Redactor:
         def sub(m: re.Match[str]) -> str:
             if m.group(2).startswith("[REDACTED:"):
                 return m.group(0)
-            self.found["basic-auth-credentials"] += 1
+            self._count("basic-auth-credentials", m.group(2))
             return f"://{m.group(1)}:[REDACTED:basic-auth-credentials]@"
 
         return _URL_CREDENTIALS.sub(sub, line)
+
+
+_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)*")
+_STRING = re.compile(r"""(["'`])(?:\\.|(?!\1).)*\1""")
+
+
+def _is_code(filename: str) -> bool:
+    from codepilot.syntax import detect
+
+    return detect(filename).parsed
+
+
+def _code_name(line: str, value: str) -> bool:
+    """`value` is an identifier or attribute chain standing outside every string literal of the line:
+    code (`password2`, `self.sensitive_password`, a class name), not a secret."""
+    value = value.strip().strip("'\"`,;:()")
+    if not _NAME.fullmatch(value):
+        return False
+    strings = [m.span() for m in _STRING.finditer(line)]
+    return not any(a < m.start() < b for m in re.finditer(re.escape(value), line) for a, b in strings)
 
 
 def _keywordish(text: str) -> list[re.Match[str]]:

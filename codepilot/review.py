@@ -4,6 +4,7 @@ findings -> patches -> report. Each stage lives in its own module; this one only
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -49,6 +50,7 @@ class Options:
     hook: bool = False  # a git hook: the config's hook_timeout bounds the model calls
     apply: bool = False  # apply the fixes to the work tree
     history: bool = True  # record the run in the local history (when the config allows)
+    calls_model: bool = False  # a model will be called after the plan: its library is imported meanwhile
 
 
 def system_prompt(cfg: Config, templates: Templates) -> str:
@@ -75,6 +77,11 @@ def prepare(opts: Options) -> Prepared:
     cwd = (opts.cwd or Path.cwd()).resolve()
     repo = open_repo(cwd)
     cfg = config_mod.load(repo.root, opts.overrides)
+    # the hook's sources (--staged) stay light: often answered from the cache, they import no model library
+    if opts.calls_model and not (opts.hook or opts.staged) and (cfg.model or os.environ.get("OPENAI_API_KEY")):
+        from codepilot.models import preload
+
+        preload((cfg.model or "openai:").partition(":")[0].lower())
     own = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
     if repo.root in own.parents:  # our own patches are never reviewed
         cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, "/" + own.relative_to(repo.root).as_posix()]})

@@ -297,6 +297,19 @@ PRIVATE_KEY = ('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAv8QzLm
                'Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"""\n')
 
 
+CODE = """
+def check(password, password2, user):
+    if password != password2:
+        raise ValueError("mismatch")
+    user.secret_token = user.sensitive_password
+    return self.sensitive_password
+
+
+class PasswordResetToken:
+    token = PasswordResetTokenGenerator
+"""
+
+
 def _secret_values() -> list[str]:
     import re
 
@@ -308,8 +321,9 @@ def _secret_values() -> list[str]:
 def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     repo.write("settings.py", "DEBUG = False\n")
     repo.commit("base")
-    body = "\n".join([*SECRETS.values(), *UNQUOTED]) + "\n" + PRIVATE_KEY
+    body = "\n".join(SECRETS.values()) + "\n" + PRIVATE_KEY + CODE
     repo.write("settings.py", "DEBUG = False\n" + body)
+    repo.write("deploy/settings.yaml", "\n".join(UNQUOTED) + "\n")  # config: unquoted values are values
     repo.write(".env", "API_KEY=sk-live-zzzzzzzzzzzzzzzzzzzzzzzz\n")
     repo.git("add", "-A")
     code, out, _ = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
@@ -318,6 +332,8 @@ def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys,
     for value in _secret_values():
         assert value not in sent, value
     assert "[REDACTED:" in sent
+    for name in ("password != password2", "self.sensitive_password", "class PasswordResetToken"):
+        assert name in sent, name  # code is never hidden
     assert ".env" in {s["path"] for s in dry["skipped"]}
     lines = dry["requests"][0]["messages"][1]["content"].count("\n")
     review(repo, capsys, monkeypatch)

@@ -46,7 +46,8 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
         base, head = review_range(Context.from_env(), open_repo(), base, head)
     opts = review.Options(paths=paths, staged=staged, base=base, head=head, commit=commit,
                           overrides=options.overrides(rest), use_cache=not rest["no_cache"],
-                          time_limit=rest["time_limit"], apply=apply_, history=not rest["no_history"])
+                          time_limit=rest["time_limit"], apply=apply_, history=not rest["no_history"],
+                          calls_model=not dry_run)
     prepared = review.prepare(opts)
     if dry_run:
         return _dry_run(prepared, fmt, output)
