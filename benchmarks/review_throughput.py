@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fake_openai import Delay, FakeOpenAI  # noqa: E402
+from tests.support.fake_openai import Delay, FakeOpenAI  # noqa: E402
 
 DEFAULT_PATHS = ["django/db", "django/template"]  # 69 changed files
 

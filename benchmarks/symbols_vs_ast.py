@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import dry_run, range_args  # noqa: E402
-from tests.ast_symbols import ast_symbols  # noqa: E402
+from tests.support.ast_symbols import ast_symbols  # noqa: E402
 
 
 def main() -> int:

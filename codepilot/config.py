@@ -83,15 +83,35 @@ def load(root: Path, overrides: dict[str, Any] | None = None) -> Config:
     if (root / ".codepilot.toml").is_file():
         data, source = _read_toml(root / ".codepilot.toml"), ".codepilot.toml"
     elif (root / "pyproject.toml").is_file():
-        data = _read_toml(root / "pyproject.toml").get("tool", {}).get("codepilot", {})
+        tool = _read_toml(root / "pyproject.toml").get("tool", {})
         source = "pyproject.toml [tool.codepilot]"
+        if not isinstance(tool, dict):
+            raise UsageError(f"pyproject.toml: tool must be a table, not {type(tool).__name__}")
+        data = tool.get("codepilot", {})
+    if not isinstance(data, dict):
+        raise UsageError(f"{source}: must be a table of settings, not {type(data).__name__}")
     data = {k.replace("-", "_"): v for k, v in data.items()}
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    where = ""
     try:
         prices = dict(DEFAULT_PRICES)
-        prices.update({k: Price.model_validate(v) for k, v in data.pop("prices", {}).items()})
+        given = data.pop("prices", {})
+        if not isinstance(given, dict):
+            raise UsageError(f"{source}: prices must be a table such as [prices.\"my-model\"] with input and "
+                             "output (USD per million tokens)")
+        for name, value in given.items():
+            where = f"prices.{_key(name)}."
+            prices[name] = Price.model_validate(value)
+        where = ""
         return Config.model_validate({**data, "prices": prices})
     except ValidationError as e:
         err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise UsageError(f"{source}: {where}: {err['msg']}") from None
+        path = where + ".".join(_key(str(p)) for p in err["loc"])
+        hint = ""
+        if where and err["type"] == "extra_forbidden":  # a key written after [prices."x"] belongs to that table
+            hint = f" (keys after a [{where[:-1]}] header belong to that table: move top-level settings above it)"
+        raise UsageError(f"{source}: {path}: {err['msg']}{hint}") from None
+
+
+def _key(name: str) -> str:
+    return name if name.replace("_", "").replace("-", "").isalnum() else f'"{name}"'

@@ -248,7 +248,7 @@ def prepare(opts: Options) -> Prepared:
                     tokens.count(system) + tokens.count(user) + 8, redactor.found, folder)
 
 
-def run(p: Prepared, spec: ModelSpec, use_cache: bool) -> Result:
+def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> Result:
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, p.config, cache, p.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
@@ -257,6 +257,14 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool) -> Result:
         cache.close()
     result = Result("", [], [], [], spec.id, outcome.usage.prompt_tokens, outcome.usage.completion_tokens,
                     outcome.cached, cost(p.config, spec, outcome.usage))
+    if p.config.history and record:
+        from codepilot import history
+        from codepilot.review import repo_key
+
+        history.record_usage(history.RunRecord(
+            repo_key(p.repo), f"generate: {p.instruction[:80]}", "generate", None, p.repo.head(), spec.id, 1,
+            int(outcome.cached), result.usage_prompt, result.usage_completion, result.cost_usd,
+            int(outcome.error is not None), []))
     if outcome.error is not None or not isinstance(outcome.answer, GenerateAnswer):
         result.errors.append(outcome.error or "no answer")
         return result

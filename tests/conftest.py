@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from codepilot.cli.main import main
+from tests.support.repos import GitRepo
 
 _HERMETIC_VARS = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 
@@ -31,98 +28,15 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     yield home
 
 
-class GitRepo:
-    """A real git repository in a temp folder, with small helpers to write, commit and run codepilot."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q")
-
-    def git(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(["git", *args], cwd=cwd or self.root, capture_output=True,
-                              env={**os.environ, **(env or {})})
-        if proc.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
-        return proc.stdout.decode("utf-8", "replace")
-
-    def write(self, path: str, text: str | bytes) -> Path:
-        full = self.root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            full.write_bytes(text)
-        else:
-            full.write_bytes(text.encode())
-        return full
-
-    def commit(self, message: str = "change", *paths: str) -> str:
-        self.git("add", "-A", *paths)
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.git("rev-parse", "HEAD").strip()
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepo:
     return GitRepo(tmp_path / "repo")
 
 
-def run_cli(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(cwd)
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def dry_json(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]
-    code, out, err = run_cli(["review", "--dry-run", "--format", "json", *args], cwd, capsys, monkeypatch)
-    assert code == 0, err
-    return json.loads(out)  # type: ignore[no-any-return]
-
-
-def expected_lines(repo: GitRepo, *diff_args: str) -> set[tuple[str, str, int]]:
-    """Every changed line as git itself numbers it (`git diff -U0 -M`): (path, '+'/'-', number)."""
-    import re
-
-    out = repo.git("-c", "core.quotepath=off", "diff", "--no-ext-diff", "-U0", "-M", *diff_args)
-    hunk = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-    lines: set[tuple[str, str, int]] = set()
-    old = new = ""
-    for line in out.split("\n"):
-        if line.startswith("--- "):
-            old = line[6:]
-        elif line.startswith("+++ "):
-            new = line[6:]
-        elif m := hunk.match(line):
-            os_, oc, ns, nc = int(m[1]), int(m[2] or 1), int(m[3]), int(m[4] or 1)
-            lines.update((old, "-", os_ + i) for i in range(oc))
-            lines.update((new, "+", ns + i) for i in range(nc))
-    return lines
-
-
-def seen_lines(doc: dict) -> list[tuple[str, str, int]]:  # type: ignore[type-arg]
-    seen = []
-    for f in doc["files"]:
-        for ch in f["changes"]:
-            seen += [(f["path"], "+", n) for n in ch["added_lines"]]
-            seen += [(f["old_path"] or f["path"], "-", n) for n in ch["removed_lines"]]
-    return seen
-
-
-def symbol_of(doc: dict, path: str, sign: str, line: int) -> str | None:  # type: ignore[type-arg]
-    for f in doc["files"]:
-        for ch in f["changes"]:
-            key = "added_lines" if sign == "+" else "removed_lines"
-            if (f["path"] == path or f["old_path"] == path) and line in ch[key]:
-                return ch["symbol"]  # type: ignore[no-any-return]
-    raise AssertionError(f"{path}:{sign}{line} not in any change")
-
-
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """The test model server, configured as the model for codepilot (fast client retries)."""
-    from tests.fake_openai import FakeOpenAI
+    from tests.support.fake_openai import FakeOpenAI
 
     server = FakeOpenAI()
     monkeypatch.setenv("CODEPILOT_MODEL", "openai:test-model")

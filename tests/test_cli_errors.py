@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from codepilot import __version__
-from tests.conftest import GitRepo, run_cli
+from tests.support.repos import GitRepo, run_cli
 
 
 def one_line(err: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codepilot import tokens
-from tests.conftest import GitRepo, dry_json, expected_lines, run_cli, seen_lines
+from tests.support.repos import GitRepo, dry_json, expected_lines, run_cli, seen_lines
 
 SRC = '''import math
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import GitRepo, run_cli
-from tests.fake_openai import FakeOpenAI, finding
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, run_cli
 
 BILLING = '''def parse_invoice(text):
     lines = []

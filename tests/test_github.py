@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import GitRepo, run_cli
-from tests.fake_github import FakeGitHub
-from tests.fake_openai import FakeOpenAI, finding
+from tests.support.fake_github import FakeGitHub
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, run_cli
 
 BASE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12))
 HEAD = BASE.replace("return x + 2\n", "return x / 2\n").replace("return x + 9\n", "return x // 0\n")

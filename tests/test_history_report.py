@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo, run_cli
-from tests.fake_openai import FakeOpenAI, finding
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, run_cli
 
 SRC = '''def average(values):
     return sum(values) / len(values)

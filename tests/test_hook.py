@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import GitRepo, run_cli
-from tests.fake_openai import FakeOpenAI, finding
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, run_cli
 
 
 def commit(repo: GitRepo, message: str) -> subprocess.CompletedProcess[str]:
@@ -74,7 +74,7 @@ def test_a_hook_never_hangs_on_a_slow_model(repo: GitRepo, llm: FakeOpenAI) -> N
     """hook_timeout bounds the run even while a request is still in flight (the server takes 60 s)."""
     import time
 
-    from tests.fake_openai import Delay
+    from tests.support.fake_openai import Delay
 
     repo.write(".codepilot.toml", "hook_timeout = 2\n")
     repo.write("a.py", "A = 1\n")

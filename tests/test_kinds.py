@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.conftest import GitRepo, dry_json, expected_lines, seen_lines
+from tests.support.repos import GitRepo, dry_json, expected_lines, seen_lines
 
 BODY = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(10))
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import GitRepo, dry_json
-from tests.fake_openai import FakeOpenAI, finding
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, dry_json
 
 
 def _imports(repo: Path, *args: str) -> tuple[int, set[str], str]:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo
-from tests.fake_openai import FakeOpenAI, finding
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 # pre-commit's environments and pip's downloads survive between test runs (outside any HOME)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo, run_cli
-from tests.fake_openai import Delay, FakeOpenAI, Raw, Status, finding
+from tests.support.fake_openai import Delay, FakeOpenAI, Raw, Status, finding
+from tests.support.repos import GitRepo, run_cli
 
 BILLING = '''class Invoice:
     def __init__(self, lines):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo, dry_json, expected_lines, run_cli, seen_lines
+from tests.support.repos import GitRepo, dry_json, expected_lines, run_cli, seen_lines
 
 BASE = "def f(x):\n    return x\n\n\ndef g(y):\n    return y\n"
 

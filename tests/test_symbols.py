@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codepilot.syntax import detect, outline
-from tests.ast_symbols import ast_symbols
+from tests.support.ast_symbols import ast_symbols
 
 CASES: dict[str, tuple[str, dict[int, str | None]]] = {
     "a.py": ('''import os

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -16,17 +20,35 @@ def parse_since(text: str) -> float:
     """`30d`, `12h`, `2w` or a date (`2026-11-01`) as a Unix time."""
     m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip())
     if m:
-        return time.time() - int(m.group(1)) * {"h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+        return max(time.time() - int(m.group(1)) * {"h": 3600, "d": 86400, "w": 604800}[m.group(2)], 0.0)
     try:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC).timestamp()
     except ValueError:
         raise UsageError(f"--since {text}: use a duration (30d, 12h, 2w) or a date (2026-11-01)") from None
 
 
+def model_name(model_id: str) -> str:
+    """One name per model whatever port its local server had: `openai:qwen@http://127.0.0.1:8080/v1`
+    is `openai:qwen (local)`; a remote server keeps its host."""
+    from urllib.parse import urlsplit
+
+    name, _, url = model_id.partition("@")
+    if not url:
+        return name
+    host = urlsplit(url).hostname or url
+    return f"{name} (local)" if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") else f"{name} @ {host}"
+
+
+def repo_name(key: str) -> str:
+    """The repository a history key (its git folder) belongs to, by name and place."""
+    path = Path(key)
+    return str(path.parent) if path.name == ".git" else str(path)
+
+
 def totals(rows: list[dict[str, object]], by: str) -> list[dict[str, object]]:
     groups: dict[str, dict[str, object]] = {}
     for r in rows:
-        key = {"model": str(r["model"]), "repo": str(r["repo"]),
+        key = {"model": model_name(str(r["model"])), "repo": repo_name(str(r["repo"])),
                "day": datetime.fromtimestamp(float(r["started"]), UTC).strftime("%Y-%m-%d")}[by]  # type: ignore[arg-type]
         g = groups.setdefault(key, {by: key, "runs": 0, "requests": 0, "cached": 0, "prompt_tokens": 0,
                                     "completion_tokens": 0, "cost_usd": 0.0, "unpriced_runs": 0})
@@ -43,9 +65,11 @@ def totals(rows: list[dict[str, object]], by: str) -> list[dict[str, object]]:
 @click.command("usage")
 @click.option("--since", default="30d", show_default=True, help="A duration (30d, 12h, 2w) or a date.")
 @click.option("--by", type=click.Choice(["model", "repo", "day"]), default="model", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="csv: one row per group, for invoicing.")
 def command(since: str, by: str, fmt: str) -> int:
-    """Tokens and cost of your reviews, from the local history (every repository)."""
+    """Tokens and cost of your runs (review, generate, describe, report summaries), from the local
+    history of every repository."""
     from codepilot import history
 
     start = parse_since(since)
@@ -57,15 +81,29 @@ def command(since: str, by: str, fmt: str) -> int:
         click.echo(json.dumps({"version": 1, "since": start, "by": by, "groups": groups,
                                "total": grand[0] if grand else None}, indent=2))
         return 0
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=[by, "runs", "requests", "cached", "prompt_tokens",
+                                                 "completion_tokens", "cost_usd", "unpriced_runs"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**g, "cost_usd": f"{float(g['cost_usd']):.6f}"} for g in groups)  # type: ignore[arg-type]
+        click.echo(buf.getvalue(), nl=False)
+        return 0
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"codepilot usage since {datetime.fromtimestamp(start, UTC):%Y-%m-%d}")
     for col in (by, "runs", "requests", "cached", "prompt tokens", "completion tokens", "cost (USD)"):
-        table.add_column(col, justify="left" if col == by else "right")
+        table.add_column(col, justify="left" if col == by else "right", overflow="fold", no_wrap=col != by)
     for g in groups + [{**grand[0], by: "total"}] if grand else []:
         cost = f"{float(g['cost_usd']):.4f}" + (f" (+{g['unpriced_runs']} unpriced)" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
         table.add_row(str(g[by]), str(g["runs"]), str(g["requests"]), str(g["cached"]), str(g["prompt_tokens"]),
                       str(g["completion_tokens"]), cost)
-    Console().print(table) if rows else click.echo("codepilot: no reviews recorded in that period")
+    if not rows:
+        click.echo("codepilot: no runs recorded in that period")
+        return 0
+    import shutil
+
+    width = max(shutil.get_terminal_size((100, 24)).columns, 60) if sys.stdout.isatty() else 400
+    Console(width=width, soft_wrap=True).print(table)  # never cut a model or repository name
     return 0
