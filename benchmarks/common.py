@@ -26,7 +26,11 @@ def range_args(description: str, default_repo: Path | None = DEFAULT_REPO) -> ar
 def dry_run(repo: str, base: str, head: str) -> dict[str, Any]:
     """`codepilot review --base BASE --head HEAD --dry-run --format json` in REPO."""
     exe = Path(sys.executable).with_name("codepilot")
-    out = subprocess.run([str(exe), "review", "--base", base, "--head", head, "--dry-run", "--format", "json"],
-                         cwd=repo, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [str(exe), "review", "--base", base, "--head", head, "--dry-run", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
     doc: dict[str, Any] = json.loads(out)
     return doc

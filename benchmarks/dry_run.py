@@ -21,20 +21,41 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
-ENV = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
-       "GIT_COMMITTER_EMAIL": "b@b", "GIT_CONFIG_NOSYSTEM": "1"}
+ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "b",
+    "GIT_AUTHOR_EMAIL": "b@b",
+    "GIT_COMMITTER_NAME": "b",
+    "GIT_COMMITTER_EMAIL": "b@b",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def fetch(package: str, version: str) -> Path:
     """The release's wheel (pure files, no build step), downloaded once into benchmarks/.data."""
     DATA.mkdir(exist_ok=True)
+
     def wheels() -> list[Path]:
         stem = package.replace("-", "_").lower()
         return [p for p in DATA.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}-")]
 
     if not wheels():
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                        "-d", str(DATA), f"{package}=={version}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(DATA),
+                f"{package}=={version}",
+            ],
+            check=True,
+        )
     return wheels()[0]
 
 
@@ -65,8 +86,9 @@ def floor(repo: Path) -> tuple[float, int]:
     from codepilot.syntax.outline import _parser
 
     t0 = time.perf_counter()
-    raw = subprocess.run(["git", "-C", str(repo), "diff", "--raw", "-z", "-M", "--no-abbrev", "A", "B"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["git", "-C", str(repo), "diff", "--raw", "-z", "-M", "--no-abbrev", "A", "B"], capture_output=True, check=True
+    ).stdout
     subprocess.run(["git", "-C", str(repo), "diff", "-M", "A", "B"], capture_output=True, check=True)
     t_git = time.perf_counter() - t0
     fields = raw.split(b"\0")
@@ -91,8 +113,12 @@ def floor(repo: Path) -> tuple[float, int]:
 def dry_run(repo: Path) -> tuple[float, dict]:  # type: ignore[type-arg]
     exe = Path(sys.executable).with_name("codepilot")
     t0 = time.perf_counter()
-    proc = subprocess.run([str(exe), "review", "--base", "A", "--head", "B", "--dry-run", "--format", "json"],
-                          cwd=repo, capture_output=True, check=True)
+    proc = subprocess.run(
+        [str(exe), "review", "--base", "A", "--head", "B", "--dry-run", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    )
     return time.perf_counter() - t0, json.loads(proc.stdout)
 
 
@@ -110,12 +136,18 @@ def main() -> int:
     t_floor, nfiles = min(floors)
     t_dry, doc = min(runs, key=lambda r: r[0])
     lines = sum(len(c["added_lines"]) + len(c["removed_lines"]) for f in doc["files"] for c in f["changes"])
-    print(f"{args.package} {args.old} -> {args.new}: {nfiles} changed files, {len(doc['files'])} in report, "
-          f"{len(doc['skipped'])} skipped, {lines} changed lines, {len(doc['requests'])} requests")
-    print(f"floor   (git diff + parse old/new): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  "
-          f"{lines / t_floor:9.0f} lines/s")
-    print(f"dry run (whole command, JSON out) : {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  "
-          f"{lines / t_dry:9.0f} lines/s")
+    print(
+        f"{args.package} {args.old} -> {args.new}: {nfiles} changed files, {len(doc['files'])} in report, "
+        f"{len(doc['skipped'])} skipped, {lines} changed lines, {len(doc['requests'])} requests"
+    )
+    print(
+        f"floor   (git diff + parse old/new): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  "
+        f"{lines / t_floor:9.0f} lines/s"
+    )
+    print(
+        f"dry run (whole command, JSON out) : {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  "
+        f"{lines / t_dry:9.0f} lines/s"
+    )
     print(f"ratio dry run / floor: {t_dry / t_floor:.2f}  (goal <= 2.0; best of {args.runs})")
     return 0
 

@@ -38,9 +38,17 @@ def main() -> int:
     exe = str(Path(sys.executable).with_name("codepilot"))
     with tempfile.TemporaryDirectory() as tmp:
         repo = os.path.join(tmp, "repo")
-        env = {**os.environ, "XDG_CACHE_HOME": os.path.join(tmp, "cache"), "CODEPILOT_MODEL": "openai:bench",
-               "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "x", "GIT_AUTHOR_NAME": "b",
-               "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
+        env = {
+            **os.environ,
+            "XDG_CACHE_HOME": os.path.join(tmp, "cache"),
+            "CODEPILOT_MODEL": "openai:bench",
+            "OPENAI_BASE_URL": server.url,
+            "OPENAI_API_KEY": "x",
+            "GIT_AUTHOR_NAME": "b",
+            "GIT_AUTHOR_EMAIL": "b@b",
+            "GIT_COMMITTER_NAME": "b",
+            "GIT_COMMITTER_EMAIL": "b@b",
+        }
         os.makedirs(repo)
         (Path(repo) / "app.py").write_text("".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(40)))
         for c in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):

@@ -29,8 +29,9 @@ def hunks(repo: str, base: str, head: str, limit: int) -> list[tuple[str, int, l
     """(old file text, hunk old start, old side lines, new side lines) for Python files' hunks."""
     from unidiff.patch import PatchSet
 
-    diff = subprocess.run(["git", "-C", repo, "diff", "-U3", "--no-renames", base, head, "--", "*.py"],
-                          capture_output=True, check=True).stdout.decode("utf-8", "replace")
+    diff = subprocess.run(
+        ["git", "-C", repo, "diff", "-U3", "--no-renames", base, head, "--", "*.py"], capture_output=True, check=True
+    ).stdout.decode("utf-8", "replace")
     out = []
     for pf in PatchSet(diff):
         if pf.is_added_file or pf.is_removed_file:
@@ -52,7 +53,7 @@ def misspell(lines: list[str]) -> list[str] | None:
         for m in re.finditer(r"[A-Za-z_][A-Za-z_0-9]{3,}", ln):
             w = m.group()
             typo = w[:-1] + ("x" if w[-1] != "x" else "y")
-            return lines[:i] + [ln[:m.start()] + typo + ln[m.end():]] + lines[i + 1:]
+            return lines[:i] + [ln[: m.start()] + typo + ln[m.end() :]] + lines[i + 1 :]
     return None
 
 
@@ -61,12 +62,18 @@ def variants(find: list[str], replace: list[str], start: int) -> dict[str, tuple
     dedent_f, dedent_r = _dedent_pair(find, replace)
     out = {
         "exact": (f, r, start),
-        "trailing blanks": ("\n".join(ln + "  " for ln in find) + "\n", "\n".join(ln + " " for ln in replace) + "\n",
-                            start),
+        "trailing blanks": (
+            "\n".join(ln + "  " for ln in find) + "\n",
+            "\n".join(ln + " " for ln in replace) + "\n",
+            start,
+        ),
         "dedented": (dedent_f, dedent_r, start),
         "dedented apart": (textwrap.dedent(f), textwrap.dedent(r), start),
-        "no indentation": ("\n".join(ln.strip() for ln in find) + "\n", "\n".join(ln.strip() for ln in replace) + "\n",
-                           start),
+        "no indentation": (
+            "\n".join(ln.strip() for ln in find) + "\n",
+            "\n".join(ln.strip() for ln in replace) + "\n",
+            start,
+        ),
         "crlf": (f.replace("\n", "\r\n"), r.replace("\n", "\r\n"), start),
         "blank lines around": ("\n\n" + f + "\n", "\n\n" + r + "\n", start),
         "12 lines off": (f, r, start + 12),
@@ -85,8 +92,9 @@ def _dedent_pair(find: list[str], replace: list[str]) -> tuple[str, str]:
     return ("\n".join(ln[width:] for ln in find) + "\n", "\n".join(ln[width:] for ln in replace) + "\n")
 
 
-def _quoted_blank_edges(lines: list[str], start: int, find: list[str],
-                        replace: list[str]) -> tuple[str, str, int] | None:
+def _quoted_blank_edges(
+    lines: list[str], start: int, find: list[str], replace: list[str]
+) -> tuple[str, str, int] | None:
     """A model quoting blank context lines at the quote's edges that its replacement leaves out: the
     hunk's own blank edge context (or the file's blank lines right around it) stays in the quote and
     is dropped from the replacement; the intended file keeps those blank lines."""
@@ -94,10 +102,11 @@ def _quoted_blank_edges(lines: list[str], start: int, find: list[str],
     while lead < min(len(find), len(replace)) and not find[lead].strip() and not replace[lead].strip():
         lead += 1
     trail = 0
-    while trail < min(len(find), len(replace)) - lead and not find[-1 - trail].strip() \
-            and not replace[-1 - trail].strip():
+    while (
+        trail < min(len(find), len(replace)) - lead and not find[-1 - trail].strip() and not replace[-1 - trail].strip()
+    ):
         trail += 1
-    quote, repl = find, replace[lead:len(replace) - trail]
+    quote, repl = find, replace[lead : len(replace) - trail]
     if not lead and start > 1 and not lines[start - 2].strip():
         quote, start = [""] + quote, start - 1
     end = start - 1 + len(quote)
@@ -129,7 +138,7 @@ def main() -> int:
         lines = split_lines(text)
         s = start if start > 0 else 1
         final = "\n" if text.endswith("\n") else ""
-        intended = "\n".join(lines[:s - 1] + replace + lines[s - 1 + len(find):]) + final
+        intended = "\n".join(lines[: s - 1] + replace + lines[s - 1 + len(find) :]) + final
         offered = variants(find, replace, s)
         quoted = _quoted_blank_edges(lines, s, find, replace)
         if quoted is not None:
@@ -146,15 +155,17 @@ def main() -> int:
                 wrong[kind] += 1
                 examples.setdefault(f"{kind} wrong", f"{got.how} at {got.start}, hunk at {s}")
                 if args.show and kind == args.show and wrong[kind] <= 3:
-                    got_lines = split_lines(got.new_text)[s - 1:s - 1 + len(replace) + 2]
+                    got_lines = split_lines(got.new_text)[s - 1 : s - 1 + len(replace) + 2]
                     print("--- intended\n" + "\n".join(replace) + "\n--- got\n" + "\n".join(got_lines))
     kinds = list(dict.fromkeys([*good, *none, *wrong]))
     total_good = sum(good[k] for k in kinds if k != "misspelt")
     total = sum(good[k] + none[k] + wrong[k] for k in kinds if k != "misspelt")
     for k in kinds:
         n = good[k] + none[k] + wrong[k]
-        print(f"{k:20} {n:6} offered  {100 * good[k] / n:6.2f}% intended  {100 * none[k] / n:6.2f}% no patch  "
-              f"{wrong[k]:4} wrong")
+        print(
+            f"{k:20} {n:6} offered  {100 * good[k] / n:6.2f}% intended  {100 * none[k] / n:6.2f}% no patch  "
+            f"{wrong[k]:4} wrong"
+        )
     print(f"all but misspelt: {100 * total_good / max(total, 1):.2f}% give the intended code")
     for k, v in examples.items():
         print(f"  e.g. {k}: {v}")

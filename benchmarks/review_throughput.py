@@ -40,13 +40,33 @@ def main() -> int:
     server.default = lambda body: Delay(args.delay, {"findings": []})
     exe = str(Path(sys.executable).with_name("codepilot"))
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "XDG_CACHE_HOME": home, "CODEPILOT_MODEL": "openai:bench",
-               "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "x"}
-        base = [exe, "review", "--base", "A", "--head", "B", "--format", "json", "--concurrency",
-                str(args.concurrency), "--", *args.paths]
+        env = {
+            **os.environ,
+            "XDG_CACHE_HOME": home,
+            "CODEPILOT_MODEL": "openai:bench",
+            "OPENAI_BASE_URL": server.url,
+            "OPENAI_API_KEY": "x",
+        }
+        base = [
+            exe,
+            "review",
+            "--base",
+            "A",
+            "--head",
+            "B",
+            "--format",
+            "json",
+            "--concurrency",
+            str(args.concurrency),
+            "--",
+            *args.paths,
+        ]
         t0 = time.perf_counter()
-        dry = json.loads(subprocess.run([*base[:2], "--dry-run", *base[2:]], cwd=args.repo, env=env,
-                                        capture_output=True, check=True).stdout)
+        dry = json.loads(
+            subprocess.run(
+                [*base[:2], "--dry-run", *base[2:]], cwd=args.repo, env=env, capture_output=True, check=True
+            ).stdout
+        )
         t_dry = time.perf_counter() - t0
         t0 = time.perf_counter()
         proc = subprocess.run(base, cwd=args.repo, env=env, capture_output=True)
@@ -59,8 +79,10 @@ def main() -> int:
     n = len(dry["requests"])
     ideal = t_dry + math.ceil(n / args.concurrency) * args.delay
     print(f"{len(dry['files'])} files, {n} requests, concurrency {args.concurrency}, {args.delay:.1f} s per answer")
-    print(f"dry run {t_dry:.2f} s; review {t_review:.2f} s (exit {proc.returncode}, {len(doc['errors'])} errors); "
-          f"ideal {ideal:.2f} s; ratio {t_review / ideal:.2f} (goal <= 1.3)")
+    print(
+        f"dry run {t_dry:.2f} s; review {t_review:.2f} s (exit {proc.returncode}, {len(doc['errors'])} errors); "
+        f"ideal {ideal:.2f} s; ratio {t_review / ideal:.2f} (goal <= 1.3)"
+    )
     print(f"re-run {t_cached:.2f} s: {again['stats']['cached']} cached, {again['stats']['sent']} sent")
     return 0
 

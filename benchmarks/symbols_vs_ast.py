@@ -23,8 +23,10 @@ def main() -> int:
     for f in doc["files"]:
         if f["language"] != "python":
             continue
-        for side, key, rev, path in (("+", "added_lines", args.head, f["path"]),
-                                     ("-", "removed_lines", args.base, f["old_path"] or f["path"])):
+        for side, key, rev, path in (
+            ("+", "added_lines", args.head, f["path"]),
+            ("-", "removed_lines", args.base, f["old_path"] or f["path"]),
+        ):
             lines = [n for c in f["changes"] for n in c[key]]
             if not lines:
                 continue

@@ -29,16 +29,21 @@ def main() -> int:
         for f in doc["files"]:
             if f["language"] not in ("javascript", "typescript", "tsx"):
                 continue
-            for key, rev, path in (("added_lines", args.head, f["path"]), ("removed_lines", args.base,
-                                                                             f["old_path"] or f["path"])):
+            for key, rev, path in (
+                ("added_lines", args.head, f["path"]),
+                ("removed_lines", args.base, f["old_path"] or f["path"]),
+            ):
                 lines = [(n, c["symbol"]) for c in f["changes"] for n in c[key]]
                 if not lines:
                     continue
                 src = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=args.repo, capture_output=True).stdout
                 copy = Path(tmp) / ("x" + Path(path).suffix)
                 copy.write_bytes(src)
-                labels = json.loads(subprocess.run(["node", str(HERE / "ts_symbols.cjs"), str(copy)], env=env,
-                                                   capture_output=True, check=True).stdout)[str(copy)]
+                labels = json.loads(
+                    subprocess.run(
+                        ["node", str(HERE / "ts_symbols.cjs"), str(copy)], env=env, capture_output=True, check=True
+                    ).stdout
+                )[str(copy)]
                 for n, ours in lines:
                     total += 1
                     theirs = labels.get(str(n))
@@ -46,8 +51,10 @@ def main() -> int:
                         agree += 1
                     elif len(misses) < 20:
                         misses.append(f"{path}:{key[0]}{n} codepilot={ours!r} typescript={theirs!r}")
-    print(f"JS/TS changed lines: {total}, agreeing with the TypeScript parser: {agree} "
-          f"({100 * agree / max(total, 1):.2f}%)")
+    print(
+        f"JS/TS changed lines: {total}, agreeing with the TypeScript parser: {agree} "
+        f"({100 * agree / max(total, 1):.2f}%)"
+    )
     print("\n".join(misses))
     return 0
 

@@ -23,17 +23,50 @@ class Fix(BaseModel):
     replace: str
 
 
-_SEVERITY_WORDS = {"critical": "error", "blocker": "error", "high": "error", "major": "error", "medium": "warning",
-                   "moderate": "warning", "low": "info", "minor": "info", "note": "info", "nit": "info",
-                   "suggestion": "info", "information": "info"}
-_CATEGORY_WORDS = {"correctness": "bug", "logic": "bug", "reliability": "bug", "error-handling": "bug",
-                   "error handling": "bug", "concurrency": "bug", "perf": "performance",
-                   "readability": "maintainability", "design": "maintainability", "complexity": "maintainability",
-                   "documentation": "maintainability", "formatting": "style", "nitpick": "style",
-                   "tests": "test", "testing": "test", "vulnerability": "security", "docs": "maintainability",
-                   "doc": "maintainability", "docstring": "maintainability", "naming": "style",
-                   "typo": "style", "type": "bug", "typing": "bug", "types": "bug", "safety": "security",
-                   "efficiency": "performance", "robustness": "bug", "validation": "bug"}
+_SEVERITY_WORDS = {
+    "critical": "error",
+    "blocker": "error",
+    "high": "error",
+    "major": "error",
+    "medium": "warning",
+    "moderate": "warning",
+    "low": "info",
+    "minor": "info",
+    "note": "info",
+    "nit": "info",
+    "suggestion": "info",
+    "information": "info",
+}
+_CATEGORY_WORDS = {
+    "correctness": "bug",
+    "logic": "bug",
+    "reliability": "bug",
+    "error-handling": "bug",
+    "error handling": "bug",
+    "concurrency": "bug",
+    "perf": "performance",
+    "readability": "maintainability",
+    "design": "maintainability",
+    "complexity": "maintainability",
+    "documentation": "maintainability",
+    "formatting": "style",
+    "nitpick": "style",
+    "tests": "test",
+    "testing": "test",
+    "vulnerability": "security",
+    "docs": "maintainability",
+    "doc": "maintainability",
+    "docstring": "maintainability",
+    "naming": "style",
+    "typo": "style",
+    "type": "bug",
+    "typing": "bug",
+    "types": "bug",
+    "safety": "security",
+    "efficiency": "performance",
+    "robustness": "bug",
+    "validation": "bug",
+}
 FALLBACK = {"severity": "warning", "category": "maintainability"}  # for words no table knows
 
 
@@ -58,16 +91,19 @@ class AnswerFinding(BaseModel):
             return data
         data = dict(data)
         notes = []
-        for name, table, listed in (("severity", _SEVERITY_WORDS, SEVERITIES),
-                                    ("category", _CATEGORY_WORDS, CATEGORIES)):
+        for name, table, listed in (
+            ("severity", _SEVERITY_WORDS, SEVERITIES),
+            ("category", _CATEGORY_WORDS, CATEGORIES),
+        ):
             value = data.get(name)
             said = value.strip().lower() if isinstance(value, str) else None
             word = table.get(said, said) if said else None
             if word not in listed:
                 word = FALLBACK[name]
             if word != said:
-                notes.append(f"the model's {name} {str(value)[:40]!r} is not one of {', '.join(listed)}: "
-                             f"shown as {word}")
+                notes.append(
+                    f"the model's {name} {str(value)[:40]!r} is not one of {', '.join(listed)}: shown as {word}"
+                )
             data[name] = word
         if not (isinstance(data.get("title"), str) and data["title"].strip()) and isinstance(data.get("body"), str):
             data["title"] = data["body"].strip().split("\n", 1)[0]
@@ -116,38 +152,65 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-_FIX = {"type": "object", "additionalProperties": False, "required": ["find", "replace"],
-        "properties": {"find": {"type": "string", "description": "exact existing lines of the new file"},
-                       "replace": {"type": "string", "description": "the lines that replace them"}}}
+_FIX = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["find", "replace"],
+    "properties": {
+        "find": {"type": "string", "description": "exact existing lines of the new file"},
+        "replace": {"type": "string", "description": "the lines that replace them"},
+    },
+}
 
 REVIEW_SCHEMA: dict[str, Any] = {
-    "title": "review", "description": "Findings about the change under review.",
-    "type": "object", "additionalProperties": False, "required": ["findings"],
-    "properties": {"findings": {"type": "array", "items": {
-        "type": "object", "additionalProperties": False,
-        "required": ["path", "line", "end_line", "severity", "category", "title", "body", "fix"],
-        "properties": {
-            "path": {"type": "string", "description": "the file's path exactly as shown in its header"},
-            "line": {"type": "integer", "description": "first line of the problem, new-file numbering"},
-            "end_line": _nullable({"type": "integer"}),
-            "severity": {"type": "string", "enum": list(SEVERITIES)},
-            "category": {"type": "string", "enum": list(CATEGORIES)},
-            "title": {"type": "string", "description": "one short line"},
-            "body": {"type": "string", "description": "what is wrong, why it matters, how to fix it"},
-            "fix": _nullable(_FIX),
-        }}}},
+    "title": "review",
+    "description": "Findings about the change under review.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["findings"],
+    "properties": {
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["path", "line", "end_line", "severity", "category", "title", "body", "fix"],
+                "properties": {
+                    "path": {"type": "string", "description": "the file's path exactly as shown in its header"},
+                    "line": {"type": "integer", "description": "first line of the problem, new-file numbering"},
+                    "end_line": _nullable({"type": "integer"}),
+                    "severity": {"type": "string", "enum": list(SEVERITIES)},
+                    "category": {"type": "string", "enum": list(CATEGORIES)},
+                    "title": {"type": "string", "description": "one short line"},
+                    "body": {"type": "string", "description": "what is wrong, why it matters, how to fix it"},
+                    "fix": _nullable(_FIX),
+                },
+            },
+        }
+    },
 }
 
 GENERATE_SCHEMA: dict[str, Any] = {
-    "title": "generate", "description": "Edits that implement the instruction.",
-    "type": "object", "additionalProperties": False, "required": ["summary", "edits"],
+    "title": "generate",
+    "description": "Edits that implement the instruction.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["summary", "edits"],
     "properties": {
         "summary": {"type": "string"},
-        "edits": {"type": "array", "items": {
-            "type": "object", "additionalProperties": False, "required": ["path", "find", "replace"],
-            "properties": {"path": {"type": "string"},
-                           "find": {"type": "string", "description": "exact existing lines; empty creates a file"},
-                           "replace": {"type": "string"}}}},
+        "edits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["path", "find", "replace"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "find": {"type": "string", "description": "exact existing lines; empty creates a file"},
+                    "replace": {"type": "string"},
+                },
+            },
+        },
     },
 }
 
@@ -199,8 +262,9 @@ def _problem(reply: Reply, shape: type[BaseModel]) -> tuple[BaseModel | None, st
     return answer, None
 
 
-def ask(model: Model, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any],
-        retries: int) -> tuple[BaseModel, Usage, int]:
+def ask(
+    model: Model, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any], retries: int
+) -> tuple[BaseModel, Usage, int]:
     """A validated answer, re-asking with the validation error up to `retries` times.
     Returns (answer, usage of every attempt, attempts)."""
     usage = Usage()
@@ -217,7 +281,13 @@ def ask(model: Model, messages: list[dict[str, str]], shape: type[BaseModel], sc
         if answer is not None:
             return answer, usage, attempt
         problem = problem_or_none or "invalid"
-        convo = [*messages, {"role": "assistant", "content": reply.text[:4000] or "(empty)"},
-                 {"role": "user", "content": f"That answer was invalid: {problem}. Answer again with JSON only, "
-                                             "exactly matching the schema."}]
+        convo = [
+            *messages,
+            {"role": "assistant", "content": reply.text[:4000] or "(empty)"},
+            {
+                "role": "user",
+                "content": f"That answer was invalid: {problem}. Answer again with JSON only, "
+                "exactly matching the schema.",
+            },
+        ]
     raise AnswerInvalid(f"invalid answer after {retries + 1} attempt(s): {problem}", usage, retries + 1)

@@ -29,8 +29,10 @@ class Applied:
 def check_head(repo: Repo, source: Source) -> None:
     """--apply with --base/--commit only when that head is what is checked out."""
     if source.new is not None and source.new != repo.head():
-        raise UsageError("--apply needs the reviewed head checked out: the work tree is at "
-                         f"{(repo.head() or 'no commit')[:12]}, the review's head is {source.new[:12]}")
+        raise UsageError(
+            "--apply needs the reviewed head checked out: the work tree is at "
+            f"{(repo.head() or 'no commit')[:12]}, the review's head is {source.new[:12]}"
+        )
 
 
 def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
@@ -46,8 +48,9 @@ def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
             out.append(Applied(p.patch, False, f"not applied: {p.file} changed since it was reviewed"))
             continue
         try:
-            repo.git("apply", "--whitespace=nowarn", str(repo.root / p.patch) if not p.patch.startswith("/")
-                     else p.patch)
+            repo.git(
+                "apply", "--whitespace=nowarn", str(repo.root / p.patch) if not p.patch.startswith("/") else p.patch
+            )
         except GitError as e:
             out.append(Applied(p.patch, False, f"not applied: {e}"))
             continue

@@ -13,11 +13,13 @@ from typing import Any
 
 from codepilot.store import open_db
 
-MIGRATIONS = ["""
+MIGRATIONS = [
+    """
 CREATE TABLE IF NOT EXISTS answers (
   key TEXT PRIMARY KEY, model TEXT NOT NULL, created REAL NOT NULL, answer TEXT NOT NULL,
   prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL
-)"""]
+)"""
+]
 
 
 def cache_dir() -> Path:
@@ -27,8 +29,11 @@ def cache_dir() -> Path:
 
 
 def key(model_id: str, prompt_version: str, schema: dict[str, Any], messages: list[dict[str, str]]) -> str:
-    blob = json.dumps({"model": model_id, "prompt": prompt_version, "schema": schema, "messages": messages},
-                      sort_keys=True, ensure_ascii=False)
+    blob = json.dumps(
+        {"model": model_id, "prompt": prompt_version, "schema": schema, "messages": messages},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -45,16 +50,19 @@ class Cache:
         if self._db is None:
             return None
         with self._lock:
-            row = self._db.execute("SELECT answer, prompt_tokens, completion_tokens FROM answers WHERE key = ?",
-                                   (k,)).fetchone()
+            row = self._db.execute(
+                "SELECT answer, prompt_tokens, completion_tokens FROM answers WHERE key = ?", (k,)
+            ).fetchone()
         return (json.loads(row[0]), int(row[1]), int(row[2])) if row else None
 
     def put(self, k: str, model_id: str, answer: Any, prompt_tokens: int, completion_tokens: int) -> None:
         if self._db is None:
             return
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
-                             (k, model_id, time.time(), json.dumps(answer), prompt_tokens, completion_tokens))
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+                (k, model_id, time.time(), json.dumps(answer), prompt_tokens, completion_tokens),
+            )
             self._db.commit()
 
     def close(self) -> None:

@@ -17,11 +17,14 @@ from codepilot.syntax import Definition, Language, Outline, detect, outline
 
 _GENERATED_MARK = re.compile(
     rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
-    rb" (?:by|from|with)", re.IGNORECASE)
+    rb" (?:by|from|with)",
+    re.IGNORECASE,
+)
 
 
-CONTAINER_KINDS = frozenset({"class", "struct", "interface", "impl", "trait", "enum", "module", "namespace",
-                             "type", "file"})
+CONTAINER_KINDS = frozenset(
+    {"class", "struct", "interface", "impl", "trait", "enum", "module", "namespace", "type", "file"}
+)
 
 
 @dataclass
@@ -38,9 +41,14 @@ class Change:
     side: str = "new"  # which version start_line/end_line refer to
 
     def to_json(self) -> dict[str, object]:
-        return {"symbol": self.symbol, "kind": self.kind, "start_line": self.start_line,
-                "end_line": self.end_line, "added_lines": self.added_lines,
-                "removed_lines": self.removed_lines}
+        return {
+            "symbol": self.symbol,
+            "kind": self.kind,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "added_lines": self.added_lines,
+            "removed_lines": self.removed_lines,
+        }
 
 
 @dataclass
@@ -68,9 +76,13 @@ class ReviewFile:
         return "binary" if self.diff.binary else self.diff.status
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"path": self.path, "old_path": self.diff.old_path, "status": self.status,
-                                  "language": self.language.name,
-                                  "changes": [c.to_json() for c in self.changes]}
+        out: dict[str, object] = {
+            "path": self.path,
+            "old_path": self.diff.old_path,
+            "status": self.status,
+            "language": self.language.name,
+            "changes": [c.to_json() for c in self.changes],
+        }
         if self.diff.old_mode != self.diff.new_mode and "000000" not in (self.diff.old_mode, self.diff.new_mode):
             out["mode"] = {"old": self.diff.old_mode, "new": self.diff.new_mode}
         return out
@@ -138,8 +150,14 @@ def _attributes(repo: Repo, paths: list[str]) -> dict[str, set[str]]:
     """linguist-generated / linguist-vendored from .gitattributes, in one `git check-attr` call."""
     if not paths:
         return {}
-    out = repo.git("check-attr", "-z", "--stdin", "linguist-generated", "linguist-vendored",
-                   stdin="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0")
+    out = repo.git(
+        "check-attr",
+        "-z",
+        "--stdin",
+        "linguist-generated",
+        "linguist-vendored",
+        stdin="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0",
+    )
     fields = out.decode("utf-8", "surrogateescape").split("\0")
     found: dict[str, set[str]] = {}
     for i in range(0, len(fields) - 2, 3):
@@ -167,8 +185,13 @@ def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) ->
     """Read, filter and outline every changed file; map every changed line into one change."""
     attrs = _attributes(repo, [fc.path for fc in files])
     reasons = [_rule_reason(fc, cfg, attrs) for fc in files]
-    wanted = [sha for fc, r in zip(files, reasons, strict=True) if r is None
-              for sha in (fc.old_sha, fc.new_sha) if sha != NULL_SHA]
+    wanted = [
+        sha
+        for fc, r in zip(files, reasons, strict=True)
+        if r is None
+        for sha in (fc.old_sha, fc.new_sha)
+        if sha != NULL_SHA
+    ]
     blobs = repo.blobs(wanted)
     out, skipped = [], []
     todo: list[tuple[ReviewFile, bytes | None, bytes | None]] = []
@@ -245,8 +268,9 @@ def _for_added(line: int, new: Outline | None, hi: int, hunk: Hunk, kind: str) -
     return ("new", d), _from_def(d, "new")
 
 
-def _for_removed(line: int, old: Outline | None, new: Outline | None, hi: int, hunk: Hunk,
-                 kind: str) -> tuple[object, Change]:
+def _for_removed(
+    line: int, old: Outline | None, new: Outline | None, hi: int, hunk: Hunk, kind: str
+) -> tuple[object, Change]:
     d = old.at(line) if old else None
     if d is None:
         return ("hunk", hi), Change(None, kind, hunk.new_start, hunk.new_start)

@@ -13,16 +13,63 @@ from codepilot.errors import UsageError
 FailOn = Literal["error", "warning", "info", "never"]
 
 DEFAULT_GENERATED = [
-    "*.lock", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "go.sum",
-    "*.min.js", "*.min.css", "*.map", "*_pb2.py", "*_pb2_grpc.py", "*.pb.go", "*.generated.*",
-    "**/vendor/**", "**/node_modules/**", "**/third_party/**", "dist/**", "*.snap", "*.dist-info",
-    "*.egg-info", "__pycache__", "*.pyc", "*.pyo",
+    "*.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "go.sum",
+    "*.min.js",
+    "*.min.css",
+    "*.map",
+    "*_pb2.py",
+    "*_pb2_grpc.py",
+    "*.pb.go",
+    "*.generated.*",
+    "**/vendor/**",
+    "**/node_modules/**",
+    "**/third_party/**",
+    "dist/**",
+    "*.snap",
+    "*.dist-info",
+    "*.egg-info",
+    "__pycache__",
+    "*.pyc",
+    "*.pyo",
 ]
 # credential files, by name (matched ignoring case): never read, never sent
-DEFAULT_DENY = [".env", ".env*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.ppk", "*.jks",
-                "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "*.kdbx", ".netrc", "_netrc",
-                ".pgpass", ".git-credentials", ".aws/credentials", ".docker/config.json", ".npmrc", ".pypirc",
-                "*.tfstate", "*.tfstate.backup", "*.tfvars", "credentials.json", "secrets/**", ".secrets/**"]
+DEFAULT_DENY = [
+    ".env",
+    ".env*",
+    "*.env",
+    ".envrc",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.ppk",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "*.kdbx",
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".git-credentials",
+    ".aws/credentials",
+    ".docker/config.json",
+    ".npmrc",
+    ".pypirc",
+    "*.tfstate",
+    "*.tfstate.backup",
+    "*.tfvars",
+    "credentials.json",
+    "secrets/**",
+    ".secrets/**",
+]
 
 
 class Price(BaseModel):
@@ -97,8 +144,10 @@ def load(root: Path, overrides: dict[str, Any] | None = None) -> Config:
         prices = dict(DEFAULT_PRICES)
         given = data.pop("prices", {})
         if not isinstance(given, dict):
-            raise UsageError(f"{source}: prices must be a table such as [prices.\"my-model\"] with input and "
-                             "output (USD per million tokens)")
+            raise UsageError(
+                f'{source}: prices must be a table such as [prices."my-model"] with input and '
+                "output (USD per million tokens)"
+            )
         for name, value in given.items():
             where = f"prices.{_key(name)}."
             prices[name] = Price.model_validate(value)

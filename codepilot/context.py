@@ -47,16 +47,21 @@ class Request:
         return list(dict.fromkeys(u.path for u in self.units))
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "paths": self.paths, "prompt_tokens": self.prompt_tokens,
-                "messages": self.messages,
-                "units": [{"path": u.path, "symbol": u.symbol, "part": u.part} for u in self.units]}
+        return {
+            "id": self.id,
+            "paths": self.paths,
+            "prompt_tokens": self.prompt_tokens,
+            "messages": self.messages,
+            "units": [{"path": u.path, "symbol": u.symbol, "part": u.part} for u in self.units],
+        }
 
 
 def numbered(lines: list[str], start: int, end: int, marked: set[int]) -> str:
     """Lines start..end (1-based, inclusive) with their numbers; added lines marked `+`."""
     end = min(end, len(lines))
-    return "\n".join(f"{n:>5}{'+' if n in marked else ' '}| {_shown(lines[n - 1])}"
-                     for n in range(max(start, 1), end + 1))
+    return "\n".join(
+        f"{n:>5}{'+' if n in marked else ' '}| {_shown(lines[n - 1])}" for n in range(max(start, 1), end + 1)
+    )
 
 
 def diff_text(hunks: list[Hunk]) -> str:
@@ -83,8 +88,11 @@ def _title(c: Change, part: str | None = None) -> str:
 def _unit(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None) -> Unit:
     parts = [_title(c, part)]
     if span is not None and f.new_text is not None:
-        parts += [f"Code (new file, line numbers; + marks added lines):\n{FENCE}{f.language.name}",
-                  numbered(f.new_lines, span[0], span[1], set(c.added_lines)), FENCE]
+        parts += [
+            f"Code (new file, line numbers; + marks added lines):\n{FENCE}{f.language.name}",
+            numbered(f.new_lines, span[0], span[1], set(c.added_lines)),
+            FENCE,
+        ]
     parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
     text = "\n".join(parts)
     return Unit(f.path, c.symbol, text, tokens.count(text), part)
@@ -93,8 +101,11 @@ def _unit(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | N
 def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> list[Hunk]:
     """The parts of `hunk` within `context` lines of this change's own lines, as smaller hunks: a
     definition inside a large rewritten hunk brings its own slice of the diff, not the whole hunk."""
-    own = [i for i, ln in enumerate(hunk.lines)
-           if (ln.kind == "+" and ln.new in added) or (ln.kind == "-" and ln.old in removed)]
+    own = [
+        i
+        for i, ln in enumerate(hunk.lines)
+        if (ln.kind == "+" and ln.new in added) or (ln.kind == "-" and ln.old in removed)
+    ]
     keep = sorted({j for i in own for j in range(max(0, i - context), min(len(hunk.lines), i + context + 1))})
     runs: list[list[int]] = []
     for j in keep:
@@ -112,8 +123,13 @@ def _sub_hunk(hunk: Hunk, lo: int, hi: int) -> Hunk:
     chunk = hunk.lines[lo:hi]
     old_len = sum(1 for ln in chunk if ln.kind != "+")
     new_len = sum(1 for ln in chunk if ln.kind != "-")
-    return Hunk(old_start if old_len or hunk.old_len else hunk.old_start, old_len,
-                new_start if new_len or hunk.new_len else hunk.new_start, new_len, chunk)
+    return Hunk(
+        old_start if old_len or hunk.old_len else hunk.old_start,
+        old_len,
+        new_start if new_len or hunk.new_len else hunk.new_start,
+        new_len,
+        chunk,
+    )
 
 
 def _code_span(c: Change, hunks: list[Hunk]) -> tuple[int, int] | None:
@@ -156,8 +172,14 @@ def _fit(f: ReviewFile, c: Change, h: Hunk, budget: int) -> list[Hunk]:
     return _fit(f, c, _sub_hunk(h, 0, mid), budget) + _fit(f, c, _sub_hunk(h, mid, len(h.lines)), budget)
 
 
-def plan(changeset: ChangeSet, templates: Templates, budget: int, system: str,
-         user_values: dict[str, str], redactor: Redactor) -> list[Request]:
+def plan(
+    changeset: ChangeSet,
+    templates: Templates,
+    budget: int,
+    system: str,
+    user_values: dict[str, str],
+    redactor: Redactor,
+) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated);
     what would leave the machine is redacted here, before anyone sees it."""
     overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
@@ -90,8 +90,9 @@ def nothing_staged(repo: Repo, pathspecs: list[str]) -> bool:
     return repo.try_git(*args, "--", *pathspecs) is not None
 
 
-def resolve_source(repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None,
-                   commit: str | None = None) -> Source:
+def resolve_source(
+    repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None, commit: str | None = None
+) -> Source:
     """The change source the options name (the contract's table); errors are one clear line."""
     check_source_options(staged=staged, base=base, head=head, commit=commit)
     if base is not None:
@@ -116,8 +117,10 @@ def _range(repo: Repo, base: str, head: str) -> Source:
     out = repo.try_git("merge-base", base_sha, head_sha)
     if not out:
         if repo.shallow:
-            raise GitError(f"no merge base of {base} and {head} in this shallow clone: fetch more history "
-                           "(git fetch --unshallow, or fetch-depth: 0 in actions/checkout)")
+            raise GitError(
+                f"no merge base of {base} and {head} in this shallow clone: fetch more history "
+                "(git fetch --unshallow, or fetch-depth: 0 in actions/checkout)"
+            )
         raise GitError(f"{base} and {head} have no common history")
     mb = out.decode().split()[0]
     return Source("range", mb, head_sha, f"{base}...{head} (merge base {mb[:12]})")
@@ -131,25 +134,29 @@ def _parse_raw(data: bytes) -> list[FileChange]:
         meta = fields[i].decode().lstrip(":").split()
         old_mode, new_mode, old_sha, new_sha, status = meta[:5]
         if status[0] in "RC":
-            old_path, path = fields[i + 1].decode(errors="surrogateescape"), fields[i + 2].decode(
-                errors="surrogateescape")
+            old_path, path = (
+                fields[i + 1].decode(errors="surrogateescape"),
+                fields[i + 2].decode(errors="surrogateescape"),
+            )
             i += 3
         else:
             old_path = path = fields[i + 1].decode(errors="surrogateescape")
             i += 2
         kind = {"A": "added", "D": "deleted", "R": "renamed", "C": "added"}.get(status[0], "modified")
-        out.append(FileChange(path, None if kind == "added" else old_path, kind, old_mode, new_mode,
-                              old_sha, new_sha))
+        out.append(FileChange(path, None if kind == "added" else old_path, kind, old_mode, new_mode, old_sha, new_sha))
     return out
 
 
-def _hunks(patched: list[object]) -> list[Hunk]:
+def _hunks(patched: list[Any]) -> list[Hunk]:
+    """unidiff's hunks (untyped) as ours."""
     hunks = []
     for h in patched:
-        lines = [Line(ln.line_type, ln.source_line_no, ln.target_line_no, ln.value.rstrip("\n"))
-                 for ln in h if ln.line_type in " +-"]  # type: ignore[attr-defined]
-        hunks.append(Hunk(h.source_start, h.source_length, h.target_start,  # type: ignore[attr-defined]
-                          h.target_length, lines))  # type: ignore[attr-defined]
+        lines = [
+            Line(ln.line_type, ln.source_line_no, ln.target_line_no, ln.value.rstrip("\n"))
+            for ln in h
+            if ln.line_type in " +-"
+        ]
+        hunks.append(Hunk(h.source_start, h.source_length, h.target_start, h.target_length, lines))
     return hunks
 
 
@@ -175,13 +182,30 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[File
     later, by rule, so they are listed as skipped and never silently left out)."""
     common = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
     tail = ["--", *pathspecs]
-    patch = repo.start("--literal-pathspecs", "diff", "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/",
-                       *common, *source.diff_args(), *tail)  # in parallel with the raw diff
+    patch = repo.start(
+        "--literal-pathspecs",
+        "diff",
+        "-p",
+        "-U3",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        *common,
+        *source.diff_args(),
+        *tail,
+    )  # in parallel with the raw diff
     try:
-        files = _parse_raw(repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common,
-                                    *source.diff_args(), *tail))
-        repo.prefetch([sha for fc in files if SUBMODULE not in (fc.old_mode, fc.new_mode)
-                       for sha in (fc.old_sha, fc.new_sha) if sha != NULL_SHA])
+        files = _parse_raw(
+            repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common, *source.diff_args(), *tail)
+        )
+        repo.prefetch(
+            [
+                sha
+                for fc in files
+                if SUBMODULE not in (fc.old_mode, fc.new_mode)
+                for sha in (fc.old_sha, fc.new_sha)
+                if sha != NULL_SHA
+            ]
+        )
     finally:
         text = repo.finish(patch)
     if files:
@@ -192,8 +216,9 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[File
 
 
 def _untracked(repo: Repo, pathspecs: list[str]) -> list[FileChange]:
-    out = repo.git("--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard", "--full-name",
-                   "--", *pathspecs)
+    out = repo.git(
+        "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", *pathspecs
+    )
     files = []
     for name in filter(None, out.decode(errors="surrogateescape").split("\0")):
         full = repo.root / name
@@ -221,8 +246,9 @@ def check_paths_match(repo: Repo, source: Source, paths: tuple[str, ...], specs:
             continue
         if repo.git("--literal-pathspecs", "ls-files", "-z", "--", spec).strip():
             continue
-        if any(repo.git("--literal-pathspecs", "ls-tree", "-r", "-z", "--name-only", t, "--", spec).strip()
-               for t in trees):
+        if any(
+            repo.git("--literal-pathspecs", "ls-tree", "-r", "-z", "--name-only", t, "--", spec).strip() for t in trees
+        ):
             continue
         raise UsageError(f"{raw}: matches no file in the repository or the change")
 

@@ -42,13 +42,31 @@ class Finding:
     status: str | None = None  # new / still present, from the history (None when it is off)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,
-                "severity": self.severity, "category": self.category, "title": self.title, "body": self.body,
-                "patch": self.patch, "symbol": self.symbol, "placement": self.placement,
-                "fix": self.fix.model_dump() if self.fix else None, "note": self.note, "applied": self.applied,
-                "status": self.status, "placed_fix": None if self.suggestion is None or self.patch is None else {
-                    "start_line": self.line, "end_line": self.end_line, "find": "\n".join(self.replaced or []),
-                    "replace": "\n".join(self.suggestion)}}
+        return {
+            "id": self.id,
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "severity": self.severity,
+            "category": self.category,
+            "title": self.title,
+            "body": self.body,
+            "patch": self.patch,
+            "symbol": self.symbol,
+            "placement": self.placement,
+            "fix": self.fix.model_dump() if self.fix else None,
+            "note": self.note,
+            "applied": self.applied,
+            "status": self.status,
+            "placed_fix": None
+            if self.suggestion is None or self.patch is None
+            else {
+                "start_line": self.line,
+                "end_line": self.end_line,
+                "find": "\n".join(self.replaced or []),
+                "replace": "\n".join(self.suggestion),
+            },
+        }
 
 
 def severity_rank(severity: str) -> int:
@@ -77,8 +95,8 @@ def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None,
     if p in reviewed:
         return p, None
     for prefix in ("a/", "b/"):
-        if p.startswith(prefix) and p[len(prefix):] in reviewed:
-            return p[len(prefix):], None
+        if p.startswith(prefix) and p[len(prefix) :] in reviewed:
+            return p[len(prefix) :], None
     return None, "not a file of this change"
 
 
@@ -156,12 +174,25 @@ def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tup
         view = views.setdefault(path, _FileView(reviewed[path]))
         line, end, note = _anchor(view, a)
         line, end, placement = _place(view, line, end)
-        code = "\n".join(view.lines[line - 1:end])
+        code = "\n".join(view.lines[line - 1 : end])
         d = view.outline.at(line)
         title = _short(a.title, 200)
-        finding = Finding(stable_id(path, a.category, title, code), path, line, end, a.severity, a.category, title,
-                          a.body.strip()[:8000], a.fix, d.symbol if d else None, placement, request_id, a.line,
-                          note="; ".join(n for n in (a.note, note) if n) or None)
+        finding = Finding(
+            stable_id(path, a.category, title, code),
+            path,
+            line,
+            end,
+            a.severity,
+            a.category,
+            title,
+            a.body.strip()[:8000],
+            a.fix,
+            d.symbol if d else None,
+            placement,
+            request_id,
+            a.line,
+            note="; ".join(n for n in (a.note, note) if n) or None,
+        )
         if placement == "definition":
             owner = d.symbol if d else "its definition"
             moved = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
@@ -173,9 +204,21 @@ def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tup
 def _merge(findings: list[Finding]) -> list[Finding]:
     kept: list[Finding] = []
     for f in findings:
-        twin = next((k for k in kept if k.id == f.id or (
-            k.path == f.path and k.category == f.category and k.line <= f.end_line and f.line <= k.end_line
-            and _similar(k.title, f.title))), None)
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.id == f.id
+                or (
+                    k.path == f.path
+                    and k.category == f.category
+                    and k.line <= f.end_line
+                    and f.line <= k.end_line
+                    and _similar(k.title, f.title)
+                )
+            ),
+            None,
+        )
         if twin is None:
             kept.append(f)
             continue

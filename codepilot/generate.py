@@ -31,9 +31,39 @@ from codepilot.syntax import Definition, Outline, detect, outline, syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
-_STOP = {"the", "and", "for", "add", "with", "write", "tests", "test", "pytest", "implement", "public", "functions",
-         "function", "method", "class", "docstrings", "flag", "command", "make", "into", "from", "that", "this",
-         "todo", "should", "when", "all", "new", "use", "code", "file"}
+_STOP = {
+    "the",
+    "and",
+    "for",
+    "add",
+    "with",
+    "write",
+    "tests",
+    "test",
+    "pytest",
+    "implement",
+    "public",
+    "functions",
+    "function",
+    "method",
+    "class",
+    "docstrings",
+    "flag",
+    "command",
+    "make",
+    "into",
+    "from",
+    "that",
+    "this",
+    "todo",
+    "should",
+    "when",
+    "all",
+    "new",
+    "use",
+    "code",
+    "file",
+}
 
 
 @dataclass
@@ -88,12 +118,22 @@ class Result:
     planned: list[Planned] = field(default_factory=list)  # what --apply would apply
 
     def to_json(self) -> dict[str, object]:
-        return {"version": 1, "summary": self.summary, "model": self.model,
-                "edits": [e.__dict__ for e in self.edits], "patches": self.patches, "applied": self.applied,
-                "errors": self.errors,
-                "stats": {"requests": 1, "cached": int(self.cached), "prompt_tokens": self.usage_prompt,
-                          "completion_tokens": self.usage_completion,
-                          "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6)}}
+        return {
+            "version": 1,
+            "summary": self.summary,
+            "model": self.model,
+            "edits": [e.__dict__ for e in self.edits],
+            "patches": self.patches,
+            "applied": self.applied,
+            "errors": self.errors,
+            "stats": {
+                "requests": 1,
+                "cached": int(self.cached),
+                "prompt_tokens": self.usage_prompt,
+                "completion_tokens": self.usage_completion,
+                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            },
+        }
 
 
 def _tracked(repo: Repo) -> list[str]:
@@ -164,9 +204,19 @@ def allowed_targets(targets: list[Target], cfg: Config, explicit: bool) -> list[
 
 def _test_file(repo: Repo, path: str, tracked: list[str]) -> str | None:
     stem = Path(path).stem
-    names = {f"test_{stem}.py", f"{stem}_test.py", f"{stem}.test.js", f"{stem}.test.ts", f"{stem}.spec.ts",
-             f"{stem}.spec.js", f"{stem}_test.go", f"{stem}_spec.rb", f"{stem}Test.java", f"{stem}Tests.cs",
-             f"{stem}.test.tsx"}
+    names = {
+        f"test_{stem}.py",
+        f"{stem}_test.py",
+        f"{stem}.test.js",
+        f"{stem}.test.ts",
+        f"{stem}.spec.ts",
+        f"{stem}.spec.js",
+        f"{stem}_test.go",
+        f"{stem}_spec.rb",
+        f"{stem}Test.java",
+        f"{stem}Tests.cs",
+        f"{stem}.test.tsx",
+    }
     return next((p for p in tracked if Path(p).name in names), None)
 
 
@@ -202,21 +252,31 @@ def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests
             parts.append(numbered(lines, a, b, set()))
         d = t.definition
         if d is not None:
-            parts += [f"### {d.symbol} ({d.kind}, lines {d.start_line}-{d.end_line})", f"{FENCE}{lang.name}",
-                      numbered(lines, d.start_line, d.end_line, set()), FENCE]
-            sigs = _signatures(repo, "\n".join(lines[d.start_line - 1:d.end_line]), o, d.symbol.split(".")[-1])
+            parts += [
+                f"### {d.symbol} ({d.kind}, lines {d.start_line}-{d.end_line})",
+                f"{FENCE}{lang.name}",
+                numbered(lines, d.start_line, d.end_line, set()),
+                FENCE,
+            ]
+            sigs = _signatures(repo, "\n".join(lines[d.start_line - 1 : d.end_line]), o, d.symbol.split(".")[-1])
             if sigs:
                 parts += ["What it calls:", *[f"- {s}" for s in sigs]]
         else:
-            parts += ["Definitions in this file:",
-                      *[f"- line {x.start_line}-{x.end_line}: {x.symbol} ({x.kind})" for x in o.definitions[:200]]]
+            parts += [
+                "Definitions in this file:",
+                *[f"- line {x.start_line}-{x.end_line}: {x.symbol} ({x.kind})" for x in o.definitions[:200]],
+            ]
     if wants_tests:
         test = _test_file(repo, t.path, tracked)
         if test:
             text = repo.worktree_text(test) or ""
             shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
-            parts += [f"## {test} (existing tests for {t.path}: add to this file, in its style)",
-                      f"{FENCE}", numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()), FENCE]
+            parts += [
+                f"## {test} (existing tests for {t.path}: add to this file, in its style)",
+                f"{FENCE}",
+                numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()),
+                FENCE,
+            ]
         else:
             parts.append(f"(no test file for {t.path} yet: create one where this project keeps its tests)")
     return "\n".join(parts)
@@ -238,14 +298,27 @@ def prepare(opts: Options) -> Prepared:
     names = ", ".join(t.path + (f" ({t.definition.symbol})" if t.definition else "") for t in targets)
     from codepilot.review import instructions_for
 
-    user_values = {"instruction": opts.instruction.strip(), "targets": f"Target: {names}" if names else "",
-                   "instructions": instructions_for(cfg, [t.path for t in targets]), "context": context}
+    user_values = {
+        "instruction": opts.instruction.strip(),
+        "targets": f"Target: {names}" if names else "",
+        "instructions": instructions_for(cfg, [t.path for t in targets]),
+        "context": context,
+    }
     redactor = Redactor()
     system = templates.render(SYSTEM_TEMPLATE)
     user = redactor.text(templates.render(USER_TEMPLATE, **user_values))
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    return Prepared(repo, cfg, templates, opts.instruction, targets, messages,
-                    tokens.count(system) + tokens.count(user) + 8, redactor.found, folder)
+    return Prepared(
+        repo,
+        cfg,
+        templates,
+        opts.instruction,
+        targets,
+        messages,
+        tokens.count(system) + tokens.count(user) + 8,
+        redactor.found,
+        folder,
+    )
 
 
 def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> Result:
@@ -255,16 +328,38 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> R
         outcome = caller.call(p.messages, GenerateAnswer, GENERATE_SCHEMA)
     finally:
         cache.close()
-    result = Result("", [], [], [], spec.id, outcome.usage.prompt_tokens, outcome.usage.completion_tokens,
-                    outcome.cached, cost(p.config, spec, outcome.usage))
+    result = Result(
+        "",
+        [],
+        [],
+        [],
+        spec.id,
+        outcome.usage.prompt_tokens,
+        outcome.usage.completion_tokens,
+        outcome.cached,
+        cost(p.config, spec, outcome.usage),
+    )
     if p.config.history and record:
         from codepilot import history
         from codepilot.review import repo_key
 
-        history.record_usage(history.RunRecord(
-            repo_key(p.repo), f"generate: {p.instruction[:80]}", "generate", None, p.repo.head(), spec.id, 1,
-            int(outcome.cached), result.usage_prompt, result.usage_completion, result.cost_usd,
-            int(outcome.error is not None), []))
+        history.record_usage(
+            history.RunRecord(
+                repo_key(p.repo),
+                f"generate: {p.instruction[:80]}",
+                "generate",
+                None,
+                p.repo.head(),
+                spec.id,
+                1,
+                int(outcome.cached),
+                result.usage_prompt,
+                result.usage_completion,
+                result.cost_usd,
+                int(outcome.error is not None),
+                [],
+            )
+        )
     if outcome.error is not None or not isinstance(outcome.answer, GenerateAnswer):
         result.errors.append(outcome.error or "no answer")
         return result
@@ -308,4 +403,3 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
         writer.close()
     if any(not e.placed for e in result.edits):
         result.errors.append(f"{sum(not e.placed for e in result.edits)} edit(s) could not be placed")
-

@@ -17,8 +17,20 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 NULL_SHA = "0" * 40
 _PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
 # Options that make git's output independent of the user's settings where we parse it.
-_STABLE = ("-c", "core.quotepath=off", "-c", "color.ui=never", "-c", "diff.noprefix=false",
-           "-c", "diff.mnemonicPrefix=false", "-c", "diff.external=", "-c", "core.pager=cat")
+_STABLE = (
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "color.ui=never",
+    "-c",
+    "diff.noprefix=false",
+    "-c",
+    "diff.mnemonicPrefix=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+)
 
 
 def git_env(cwd: Path) -> dict[str, str]:
@@ -40,8 +52,7 @@ def first_line(stderr: bytes) -> str:
 
 
 def run(cwd: Path, env: dict[str, str], *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
-    proc = subprocess.run(["git", *_STABLE, *args], cwd=cwd, env=env, input=stdin,
-                          capture_output=True, check=False)
+    proc = subprocess.run(["git", *_STABLE, *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False)
     if check and proc.returncode != 0:
         raise GitError(first_line(proc.stderr))
     return proc.stdout
@@ -70,8 +81,9 @@ class Repo:
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         """A git command running in the background (read it with `finish`)."""
-        return subprocess.Popen(["git", *_STABLE, *args], cwd=self.root, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            ["git", *_STABLE, *args], cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
 
     @staticmethod
     def finish(proc: subprocess.Popen[bytes]) -> bytes:
@@ -158,7 +170,7 @@ class Repo:
             if len(header) < 3 or header[1] == b"missing":
                 raise GitError(f"object {sha} is missing from the repository")
             size = int(header[2])
-            found[sha] = out[eol + 1:eol + 1 + size]
+            found[sha] = out[eol + 1 : eol + 1 + size]
             pos = eol + 2 + size
         return found
 
@@ -169,7 +181,9 @@ def open_repo(cwd: Path | None = None) -> Repo:
     env = git_env(cwd)
     proc = subprocess.run(
         ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--is-shallow-repository", "--git-common-dir"],
-        cwd=cwd, env=env, capture_output=True,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
     )
     if proc.returncode != 0:
         msg = first_line(proc.stderr)
@@ -181,5 +195,4 @@ def open_repo(cwd: Path | None = None) -> Repo:
         raise GitError(f"no work tree here (a bare repository?): {cwd}")
     common = Path(lines[3]) if len(lines) > 3 else Path(lines[1])
     common = common if common.is_absolute() else (cwd / common).resolve()
-    return Repo(root=Path(lines[0]), git_dir=Path(lines[1]), env=env, shallow=lines[2] == "true",
-                common_dir=common)
+    return Repo(root=Path(lines[0]), git_dir=Path(lines[1]), env=env, shallow=lines[2] == "true", common_dir=common)

@@ -62,9 +62,16 @@ class FindingRow:
         return "resolved since" if self.resolved else "still open"
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "path": self.path, "line": self.line, "end_line": self.end_line,
-                "severity": self.severity, "category": self.category, "title": self.title,
-                "status": "resolved" if self.resolved else "open"}
+        return {
+            "id": self.id,
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "severity": self.severity,
+            "category": self.category,
+            "title": self.title,
+            "status": "resolved" if self.resolved else "open",
+        }
 
 
 @dataclass
@@ -83,8 +90,12 @@ class RunRow:
         return datetime.fromtimestamp(self.started, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     def to_json(self, hide_model: bool) -> dict[str, object]:
-        return {"when": datetime.fromtimestamp(self.started, UTC).isoformat(), "source": self.source,
-                "model": None if hide_model else self.model, "files": self.files}
+        return {
+            "when": datetime.fromtimestamp(self.started, UTC).isoformat(),
+            "source": self.source,
+            "model": None if hide_model else self.model,
+            "files": self.files,
+        }
 
 
 @dataclass
@@ -138,18 +149,24 @@ class Handoff:
         return f"Prepared for {self.client}" if self.client else ""
 
     def change_line(self) -> str:
-        return (f"{len(self.commits)} commit(s) changed {len(self.files)} file(s) "
-                f"(+{self.added} / -{self.removed} lines).")
+        return (
+            f"{len(self.commits)} commit(s) changed {len(self.files)} file(s) (+{self.added} / -{self.removed} lines)."
+        )
 
     def review_line(self) -> str:
         """What the reviews say, true to what was reviewed."""
         done = sum(f.reviewed for f in self.reviewable)
         if not done:
             return "This range has not been reviewed by codepilot."
-        part = "" if done == len(self.reviewable) else \
-            f" Only {done} of {len(self.reviewable)} reviewable file(s) were reviewed as delivered."
-        return (f"Automated review: {len(self.open_findings)} finding(s) still open, "
-                f"{len(self.resolved_findings)} resolved.{part}")
+        part = (
+            ""
+            if done == len(self.reviewable)
+            else f" Only {done} of {len(self.reviewable)} reviewable file(s) were reviewed as delivered."
+        )
+        return (
+            f"Automated review: {len(self.open_findings)} finding(s) still open, "
+            f"{len(self.resolved_findings)} resolved.{part}"
+        )
 
     def findings_empty_line(self) -> str:
         return "No findings were recorded for the reviews of this range." if self.reviewed else "Not reviewed."
@@ -157,8 +174,12 @@ class Handoff:
     def cost(self) -> tuple[float, int, int, int]:
         """(USD, prompt tokens, completion tokens, runs without a price)."""
         usd = sum(r.cost_usd or 0.0 for r in self.runs)
-        return (usd, sum(r.prompt_tokens for r in self.runs), sum(r.completion_tokens for r in self.runs),
-                sum(r.cost_usd is None for r in self.runs))
+        return (
+            usd,
+            sum(r.prompt_tokens for r in self.runs),
+            sum(r.completion_tokens for r in self.runs),
+            sum(r.cost_usd is None for r in self.runs),
+        )
 
     def cost_line(self) -> str:
         usd, prompt, completion, unpriced = self.cost()
@@ -167,16 +188,31 @@ class Handoff:
         return f"Reviews: {len(self.runs)} run(s), {prompt} prompt + {completion} completion tokens{money}."
 
     def to_json(self) -> dict[str, object]:
-        return {"version": 1, "base": self.base_label, "head": self.head_label, "base_sha": self.base_sha,
-                "head_sha": self.head_sha, "title": self.heading(), "client": self.client,
-                "commits": [c.__dict__ for c in self.commits],
-                "files": [{"path": f.path, "status": f.status, "added": f.added, "removed": f.removed,
-                           "reviewed": f.reviewed, **({"skipped": f.skipped} if f.skipped else {})}
-                          for f in self.files],
-                "findings": [f.to_json() for f in self.findings],
-                "reviews": [r.to_json(self.hide_model) for r in self.runs],
-                "summary": self.summary,
-                **({} if self.hide_cost else {"cost_usd": round(self.cost()[0], 6)})}
+        return {
+            "version": 1,
+            "base": self.base_label,
+            "head": self.head_label,
+            "base_sha": self.base_sha,
+            "head_sha": self.head_sha,
+            "title": self.heading(),
+            "client": self.client,
+            "commits": [c.__dict__ for c in self.commits],
+            "files": [
+                {
+                    "path": f.path,
+                    "status": f.status,
+                    "added": f.added,
+                    "removed": f.removed,
+                    "reviewed": f.reviewed,
+                    **({"skipped": f.skipped} if f.skipped else {}),
+                }
+                for f in self.files
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "reviews": [r.to_json(self.hide_model) for r in self.runs],
+            "summary": self.summary,
+            **({} if self.hide_cost else {"cost_usd": round(self.cost()[0], 6)}),
+        }
 
 
 def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tuple[Handoff, Prepared]:
@@ -207,24 +243,60 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
         findings = [_finding_row(f) for f in history.findings_for_paths(db, key, sorted(delivered))]
     reviewed = {p for paths in matched.values() for p in paths}
     skipped = {s.path: s.reason for s in prepared.changeset.skipped}
-    files = [FileRow(f.path, f.status, *counts.get(f.path, (0, 0)), f.path in reviewed, skipped.get(f.path))
-             for f in prepared.changeset.files]
-    files += [FileRow(p, "skipped", *counts.get(p, (0, 0)), False, r) for p, r in skipped.items()
-              if p not in {f.path for f in files}]
+    files = [
+        FileRow(f.path, f.status, *counts.get(f.path, (0, 0)), f.path in reviewed, skipped.get(f.path))
+        for f in prepared.changeset.files
+    ]
+    files += [
+        FileRow(p, "skipped", *counts.get(p, (0, 0)), False, r)
+        for p, r in skipped.items()
+        if p not in {f.path for f in files}
+    ]
     base_label = "the first commit" if base == EMPTY_TREE else base
-    handoff = Handoff(prepared.repo.root.name, base_label, head or "HEAD", src.old, src.new, time.time(), commits,
-                      files, findings, runs, notes=notes)
+    handoff = Handoff(
+        prepared.repo.root.name,
+        base_label,
+        head or "HEAD",
+        src.old,
+        src.new,
+        time.time(),
+        commits,
+        files,
+        findings,
+        runs,
+        notes=notes,
+    )
     return handoff, prepared
 
 
 def _run_row(r: sqlite3.Row, files: list[str]) -> RunRow:
-    return RunRow(r["started"], r["source"], r["model"], r["requests"], r["prompt_tokens"], r["completion_tokens"],
-                  r["cost_usd"], r["errors"], sorted(files))
+    return RunRow(
+        r["started"],
+        r["source"],
+        r["model"],
+        r["requests"],
+        r["prompt_tokens"],
+        r["completion_tokens"],
+        r["cost_usd"],
+        r["errors"],
+        sorted(files),
+    )
 
 
 def _finding_row(f: sqlite3.Row) -> FindingRow:
-    return FindingRow(f["id"], f["path"], f["line"], f["end_line"], f["severity"], f["category"], f["title"],
-                      f["body"], f["symbol"], f["excerpt"], f["status"])
+    return FindingRow(
+        f["id"],
+        f["path"],
+        f["line"],
+        f["end_line"],
+        f["severity"],
+        f["category"],
+        f["title"],
+        f["body"],
+        f["symbol"],
+        f["excerpt"],
+        f["status"],
+    )
 
 
 def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
@@ -233,8 +305,10 @@ def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
 
     repo = gitpython.Repo(p.repo.root)
     repo.git.update_environment(**{k: v for k, v in p.repo.env.items() if k.startswith("GIT_")})
-    return [Commit(c.hexsha, c.author.name or "", c.authored_datetime.isoformat(),
-                   str(c.summary)) for c in repo.iter_commits(f"{old}..{new}")]
+    return [
+        Commit(c.hexsha, c.author.name or "", c.authored_datetime.isoformat(), str(c.summary))
+        for c in repo.iter_commits(f"{old}..{new}")
+    ]
 
 
 def _numstat(p: Prepared, old: str, new: str) -> dict[str, tuple[int, int]]:
@@ -257,14 +331,21 @@ class SummaryAnswer(BaseModel):
 
 
 SUMMARY_SCHEMA: dict[str, Any] = {
-    "title": "handoff", "type": "object", "additionalProperties": False, "required": ["summary"],
+    "title": "handoff",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["summary"],
     "properties": {"summary": {"type": "string", "description": "a short plain-language summary for the client"}},
 }
 
 
 def facts_text(h: Handoff) -> str:
-    lines = [f"Project: {h.project}", f"Range: {h.base_label}..{h.head_label} ({len(h.commits)} commits, "
-             f"{len(h.files)} files, +{h.added} -{h.removed} lines)", "Commits:"]
+    lines = [
+        f"Project: {h.project}",
+        f"Range: {h.base_label}..{h.head_label} ({len(h.commits)} commits, "
+        f"{len(h.files)} files, +{h.added} -{h.removed} lines)",
+        "Commits:",
+    ]
     lines += [f"- {c.date[:10]} {c.subject}" for c in h.commits[:60]]
     lines.append("Files changed:")
     lines += [f"- {f.path} (+{f.added} -{f.removed})" for f in h.files[:80]]
@@ -287,14 +368,29 @@ def write_summary(h: Handoff, prepared: Prepared, model: str | None, base_url: s
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, prepared.config, cache, t.version("report-system.md", "report-user.md"))
-        out = caller.call([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                          SummaryAnswer, SUMMARY_SCHEMA)
+        out = caller.call(
+            [{"role": "system", "content": system}, {"role": "user", "content": user}], SummaryAnswer, SUMMARY_SCHEMA
+        )
     finally:
         cache.close()
     usd = cost(prepared.config, spec, out.usage)
-    history.record_usage(history.RunRecord(
-        repo_key(prepared.repo), "report summary", "report", h.base_sha, h.head_sha, spec.id, 1, int(out.cached),
-        out.usage.prompt_tokens, out.usage.completion_tokens, usd, int(bool(out.error)), []))
+    history.record_usage(
+        history.RunRecord(
+            repo_key(prepared.repo),
+            "report summary",
+            "report",
+            h.base_sha,
+            h.head_sha,
+            spec.id,
+            1,
+            int(out.cached),
+            out.usage.prompt_tokens,
+            out.usage.completion_tokens,
+            usd,
+            int(bool(out.error)),
+            [],
+        )
+    )
     if isinstance(out.answer, SummaryAnswer):
         h.summary = out.answer.summary.strip()
     else:

@@ -86,8 +86,7 @@ class RunRecord:
     reviewed_blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of the content reviewed
 
 
-def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding],
-           excerpts: dict[str, str]) -> dict[str, str]:
+def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding], excerpts: dict[str, str]) -> dict[str, str]:
     """Store one run (each finding with its code excerpt); returns each finding's status (new / still
     present). Open findings of this repository in files this run reviewed completely, and which it no
     longer reports, become resolved."""
@@ -95,12 +94,29 @@ def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding],
         cur = db.execute(
             "INSERT INTO runs (repo, started, source, kind, base, head, model, requests, cached, prompt_tokens, "
             "completion_tokens, cost_usd, findings, errors, reviewed_paths) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run.repo, time.time(), run.source, run.kind, run.base, run.head, run.model, run.requests, run.cached,
-             run.prompt_tokens, run.completion_tokens, run.cost_usd, len(findings), run.errors,
-             "\n".join(run.reviewed_paths)))
+            (
+                run.repo,
+                time.time(),
+                run.source,
+                run.kind,
+                run.base,
+                run.head,
+                run.model,
+                run.requests,
+                run.cached,
+                run.prompt_tokens,
+                run.completion_tokens,
+                run.cost_usd,
+                len(findings),
+                run.errors,
+                "\n".join(run.reviewed_paths),
+            ),
+        )
         run_id = int(cur.lastrowid or 0)
-        db.executemany("INSERT OR REPLACE INTO run_files VALUES (?, ?, ?)",
-                       [(run_id, path, blob) for path, blob in run.reviewed_blobs.items()])
+        db.executemany(
+            "INSERT OR REPLACE INTO run_files VALUES (?, ?, ?)",
+            [(run_id, path, blob) for path, blob in run.reviewed_blobs.items()],
+        )
         statuses: dict[str, str] = {}
         for f in findings:
             old = db.execute("SELECT status FROM findings WHERE repo = ? AND id = ?", (run.repo, f.id)).fetchone()
@@ -111,14 +127,31 @@ def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding],
                 "path=excluded.path, line=excluded.line, end_line=excluded.end_line, severity=excluded.severity, "
                 "title=excluded.title, body=excluded.body, symbol=excluded.symbol, excerpt=excluded.excerpt, "
                 "status=excluded.status, last_run=excluded.last_run, resolved_run=NULL",
-                (run.repo, f.id, f.path, f.line, f.end_line, f.severity, f.category, f.title, f.body, f.symbol,
-                 excerpts.get(f.id, ""), status, run_id, run_id))
+                (
+                    run.repo,
+                    f.id,
+                    f.path,
+                    f.line,
+                    f.end_line,
+                    f.severity,
+                    f.category,
+                    f.title,
+                    f.body,
+                    f.symbol,
+                    excerpts.get(f.id, ""),
+                    status,
+                    run_id,
+                    run_id,
+                ),
+            )
             db.execute("INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, f.id, status))
         reviewed = set(run.reviewed_paths)
         for row in db.execute("SELECT id, path FROM findings WHERE repo = ? AND status != ?", (run.repo, RESOLVED)):
             if row["id"] not in statuses and row["path"] in reviewed:
-                db.execute("UPDATE findings SET status = ?, resolved_run = ? WHERE repo = ? AND id = ?",
-                           (RESOLVED, run_id, run.repo, row["id"]))
+                db.execute(
+                    "UPDATE findings SET status = ?, resolved_run = ? WHERE repo = ? AND id = ?",
+                    (RESOLVED, run_id, run.repo, row["id"]),
+                )
                 db.execute("INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, row["id"], RESOLVED))
     return statuses
 
@@ -134,8 +167,11 @@ def findings_of(db: sqlite3.Connection, repo: str, run_ids: list[int]) -> list[s
     if not run_ids:
         return []
     marks = ",".join("?" * len(run_ids))
-    return list(db.execute(f"SELECT * FROM findings WHERE repo = ? AND first_run IN ({marks}) "
-                           "ORDER BY path, line", (repo, *run_ids)))
+    return list(
+        db.execute(
+            f"SELECT * FROM findings WHERE repo = ? AND first_run IN ({marks}) ORDER BY path, line", (repo, *run_ids)
+        )
+    )
 
 
 def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict[int, list[str]]:
@@ -143,8 +179,11 @@ def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict
     delivered blob it reviewed (whatever the source: hook, staged, range, commit)."""
     out: dict[int, list[str]] = {}
     for path, blob in blobs.items():
-        for row in db.execute("SELECT rf.run FROM run_files rf JOIN runs r ON r.id = rf.run "
-                              "WHERE rf.path = ? AND rf.blob = ? AND r.repo = ?", (path, blob, repo)):
+        for row in db.execute(
+            "SELECT rf.run FROM run_files rf JOIN runs r ON r.id = rf.run "
+            "WHERE rf.path = ? AND rf.blob = ? AND r.repo = ?",
+            (path, blob, repo),
+        ):
             out.setdefault(int(row[0]), []).append(path)
     return out
 

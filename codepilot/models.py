@@ -21,11 +21,13 @@ DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 OLLAMA_URL = "http://localhost:11434/v1"
 STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
 # provider -> (package to install, module, chat class): each imported directly, no `langchain` needed
-PROVIDERS = {"anthropic": ("codepilot[anthropic]", "langchain_anthropic", "ChatAnthropic"),
-             "google_genai": ("langchain-google-genai", "langchain_google_genai", "ChatGoogleGenerativeAI"),
-             "mistralai": ("langchain-mistralai", "langchain_mistralai", "ChatMistralAI"),
-             "groq": ("langchain-groq", "langchain_groq", "ChatGroq"),
-             "bedrock": ("langchain-aws", "langchain_aws", "ChatBedrockConverse")}
+PROVIDERS = {
+    "anthropic": ("codepilot[anthropic]", "langchain_anthropic", "ChatAnthropic"),
+    "google_genai": ("langchain-google-genai", "langchain_google_genai", "ChatGoogleGenerativeAI"),
+    "mistralai": ("langchain-mistralai", "langchain_mistralai", "ChatMistralAI"),
+    "groq": ("langchain-groq", "langchain_groq", "ChatGroq"),
+    "bedrock": ("langchain-aws", "langchain_aws", "ChatBedrockConverse"),
+}
 KNOWN_PROVIDERS = ("openai", "ollama", *PROVIDERS)
 
 
@@ -78,9 +80,11 @@ class ModelSpec:
         return f"{self.provider}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
 
 
-NO_MODEL = ("no model configured: pass --model (e.g. openai:gpt-4.1-mini or ollama:qwen2.5-coder:7b), set "
-            "CODEPILOT_MODEL, set model in [tool.codepilot] or .codepilot.toml, or set OPENAI_API_KEY; "
-            "--dry-run works without one")
+NO_MODEL = (
+    "no model configured: pass --model (e.g. openai:gpt-4.1-mini or ollama:qwen2.5-coder:7b), set "
+    "CODEPILOT_MODEL, set model in [tool.codepilot] or .codepilot.toml, or set OPENAI_API_KEY; "
+    "--dry-run works without one"
+)
 
 
 def resolve(model: str | None, base_url: str | None) -> ModelSpec:
@@ -97,11 +101,12 @@ def resolve(model: str | None, base_url: str | None) -> ModelSpec:
     if provider == "ollama":
         return ModelSpec("ollama", name, base_url or OLLAMA_URL)
     if provider not in KNOWN_PROVIDERS:
-        raise UsageError(f"unknown provider {provider!r} in {model!r}: use one of {', '.join(KNOWN_PROVIDERS)} "
-                         "(e.g. openai:gpt-4.1-mini)")
+        raise UsageError(
+            f"unknown provider {provider!r} in {model!r}: use one of {', '.join(KNOWN_PROVIDERS)} "
+            "(e.g. openai:gpt-4.1-mini)"
+        )
     if provider == "openai" and not base_url and not os.environ.get("OPENAI_API_KEY"):
-        raise UsageError(f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible "
-                         "server)")
+        raise UsageError(f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible server)")
     return ModelSpec(provider, name, base_url)
 
 
@@ -134,13 +139,19 @@ class LangChainModel:
 
         runnable = self._runnable(method, schema)
         if method == "json_mode":
-            messages = [*messages, {"role": "user", "content": "Answer with one JSON object matching this "
-                                    "schema:\n" + json.dumps(schema)}]
+            messages = [
+                *messages,
+                {"role": "user", "content": "Answer with one JSON object matching this schema:\n" + json.dumps(schema)},
+            ]
         try:
             out = runnable.invoke(messages)
         except openai.LengthFinishReasonError as e:
-            return Reply(None, "", _usage_of(getattr(e, "completion", None)), "the answer was cut off "
-                         "(max tokens reached); answer shorter")
+            return Reply(
+                None,
+                "",
+                _usage_of(getattr(e, "completion", None)),
+                "the answer was cut off (max tokens reached); answer shorter",
+            )
         except openai.BadRequestError as e:
             # A server that refuses this way of asking for structure (whatever its wording) gets the next
             # way; the request itself is refused only when no way is left.
@@ -166,14 +177,14 @@ class LangChainModel:
             return Reply(None, text, usage, why)
         return Reply(out["parsed"], text, usage)
 
-
     def _runnable(self, method: str, schema: dict[str, Any]) -> Any:
         """One structured-output runnable per method and schema for the whole run (building one is slow)."""
         key = (method, id(schema))
         with self._lock:
             if key not in self._runnables:
                 self._runnables[key] = self._chat.with_structured_output(
-                    schema, method=method, include_raw=True, **({"strict": True} if method == "json_schema" else {}))
+                    schema, method=method, include_raw=True, **({"strict": True} if method == "json_schema" else {})
+                )
             return self._runnables[key]
 
 
@@ -186,8 +197,15 @@ def _chat_model(spec: ModelSpec, timeout: float, retries: int) -> Any:
         from langchain_openai import ChatOpenAI
 
         key = os.environ.get("OPENAI_API_KEY") if spec.provider == "openai" else None
-        return ChatOpenAI(model=spec.name, base_url=spec.base_url, api_key=key or "not-needed",  # type: ignore[arg-type]
-                          timeout=timeout, max_retries=retries, temperature=0, use_responses_api=False)
+        return ChatOpenAI(
+            model=spec.name,
+            base_url=spec.base_url,
+            api_key=key or "not-needed",  # type: ignore[arg-type]
+            timeout=timeout,
+            max_retries=retries,
+            temperature=0,
+            use_responses_api=False,
+        )
     package, module_name, class_name = PROVIDERS[spec.provider]
     try:
         module = importlib.import_module(module_name)
@@ -227,8 +245,11 @@ def open_model(spec: ModelSpec, timeout: float, network_retries: int) -> Model:
 
 def _is_unsupported(e: Exception, method: str) -> bool:
     text = _message(e).lower()
-    words = {"json_schema": ("response_format", "json_schema", "structured"),
-             "function_calling": ("tool", "function"), "json_mode": ("response_format", "json_object")}[method]
+    words = {
+        "json_schema": ("response_format", "json_schema", "structured"),
+        "function_calling": ("tool", "function"),
+        "json_mode": ("response_format", "json_object"),
+    }[method]
     return any(w in text for w in words)
 
 

@@ -55,8 +55,10 @@ def patch_dir(repo: Repo, configured: str, trusted: bool = False) -> Path:
     if any(d == g or g in d.parents for g in gits) or ".git" in d.relative_to(d.anchor).parts:
         raise UsageError(f"patch folder {configured}: patches are never written inside .git")
     if not trusted and d != root and root not in d.parents:
-        raise UsageError(f"patch folder {configured} (from the repository's configuration) resolves outside the "
-                         f"repository to {d}: only --patch-dir may point elsewhere")
+        raise UsageError(
+            f"patch folder {configured} (from the repository's configuration) resolves outside the "
+            f"repository to {d}: only --patch-dir may point elsewhere"
+        )
     return d
 
 
@@ -95,8 +97,9 @@ class Writer:
         if not ignore.exists():  # patches are for applying, not for committing by accident
             ignore.write_text("# written by codepilot\n*\n")
 
-    def add(self, path: str, old_text: str | None, placed: Placed | NotPlaced,
-            title: str) -> tuple[str | None, str | None]:
+    def add(
+        self, path: str, old_text: str | None, placed: Placed | NotPlaced, title: str
+    ) -> tuple[str | None, str | None]:
         """(patch path, None) when written; (None, why) when not."""
         if isinstance(placed, NotPlaced):
             return None, placed.reason
@@ -114,8 +117,9 @@ class Writer:
             manifest.write(name + "\n")
         target.write_text(text, encoding="utf-8", newline="")
         shown = os.path.relpath(target, self.repo.root) if self.repo.root in target.parents else str(target)
-        overlap = next((p for p in self.written if p.file == path and p.start <= placed.end and placed.start <= p.end),
-                       None)
+        overlap = next(
+            (p for p in self.written if p.file == path and p.start <= placed.end and placed.start <= p.end), None
+        )
         self.written.append(PatchFile(shown, path, placed.start, placed.end))
         return shown, (f"overlaps {overlap.path}: apply one of them" if overlap else None)
 
@@ -126,8 +130,10 @@ class Writer:
             if self.source.new is None:
                 args, env = ["apply", "--check", tmp.name], self.repo.env
             else:
-                args, env = ["apply", "--cached", "--check", tmp.name], {**self.repo.env,
-                                                                         "GIT_INDEX_FILE": self._head_index()}
+                args, env = (
+                    ["apply", "--cached", "--check", tmp.name],
+                    {**self.repo.env, "GIT_INDEX_FILE": self._head_index()},
+                )
             try:
                 run(self.repo.root, env, *args)
             except GitError as e:

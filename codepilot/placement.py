@@ -62,7 +62,7 @@ def _trims(find: list[str], replace: list[str]) -> list[tuple[list[str], list[st
     out = []
     for a, b in combos:
         ra, rb = min(a, r_lead), min(b, r_trail)
-        out.append((find[a:len(find) - b], replace[ra:len(replace) - rb]))
+        out.append((find[a : len(find) - b], replace[ra : len(replace) - rb]))
     return out
 
 
@@ -100,8 +100,11 @@ def _eq_stripped(window: list[str], find: list[str]) -> bool:
 def _hits(lines: list[str], find: list[str], same: Matcher) -> list[int]:
     n = len(find)
     first = find[0].strip()
-    return [i + 1 for i in range(len(lines) - n + 1)
-            if (not first or lines[i].strip() == first) and same(lines[i:i + n], find)]
+    return [
+        i + 1
+        for i in range(len(lines) - n + 1)
+        if (not first or lines[i].strip() == first) and same(lines[i : i + n], find)
+    ]
 
 
 def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> list[str]:
@@ -123,11 +126,12 @@ def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> l
     unit_char = "\t" if any(_indent(a).startswith("\t") for a in window) else " "
     if offset >= 0:
         return [unit_char * offset + ln if ln.strip() else ln for ln in replace]
-    return [ln[min(-offset, len(_indent(ln))):] if ln.strip() else ln for ln in replace]
+    return [ln[min(-offset, len(_indent(ln))) :] if ln.strip() else ln for ln in replace]
 
 
-def _reindent_lost(window: list[str], find: list[str], replace: list[str],
-                   around: tuple[str | None, str | None] = (None, None)) -> list[str]:
+def _reindent_lost(
+    window: list[str], find: list[str], replace: list[str], around: tuple[str | None, str | None] = (None, None)
+) -> list[str]:
     """Indentation lost in quote and replacement alike. Each replacement line takes the indentation of
     the file line it stands for: the same line (aligned by content) is certain; a line changed one for
     one, or a new line, is placed only when the certain lines around it (the file's lines beyond the
@@ -137,8 +141,7 @@ def _reindent_lost(window: list[str], find: list[str], replace: list[str],
     indents: list[str | None] = [None] * len(replace)
     certain: set[int] = set()
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=f_keys, b=r_keys, autojunk=False).get_opcodes():
-        if tag != "equal" and any(_opens(k) or k.startswith(_CLOSERS)
-                                  for k in f_keys[i1:i2] + r_keys[j1:j2]):
+        if tag != "equal" and any(_opens(k) or k.startswith(_CLOSERS) for k in f_keys[i1:i2] + r_keys[j1:j2]):
             raise _Unsure("a block opens or closes in the change: the levels of the lines after it are unknown")
         if tag == "equal":
             for k in range(j2 - j1):
@@ -157,8 +160,14 @@ def _reindent_lost(window: list[str], find: list[str], replace: list[str],
     return out
 
 
-def _confirmed(j: int, ind: str, keys: list[str], indents: list[str | None], certain: set[int],
-               around: tuple[str | None, str | None]) -> bool:
+def _confirmed(
+    j: int,
+    ind: str,
+    keys: list[str],
+    indents: list[str | None],
+    certain: set[int],
+    around: tuple[str | None, str | None],
+) -> bool:
     """A line not copied from the quote sits at `ind` for certain only when the nearest certain lines
     above and below it agree: both at `ind` (the one above opening no block), or the one above opening
     the block that the one below (and so this line) is inside."""
@@ -235,8 +244,12 @@ def _unquoted_blank_edges(find: list[str], replace: list[str]) -> tuple[int, int
     """(leading, trailing) blank lines of the quote that the replacement does not carry: a fix that only
     quotes them leaves them in the file. Aligned by content, so a blank line the replacement keeps
     elsewhere still counts as carried."""
-    ops = difflib.SequenceMatcher(lambda key: not key, [ln.strip() for ln in find],  # blank lines anchor nothing
-                                  [ln.strip() for ln in replace], autojunk=False).get_opcodes()
+    ops = difflib.SequenceMatcher(
+        lambda key: not key,
+        [ln.strip() for ln in find],  # blank lines anchor nothing
+        [ln.strip() for ln in replace],
+        autojunk=False,
+    ).get_opcodes()
     if not ops:
         return 0, 0
 
@@ -249,7 +262,7 @@ def _unquoted_blank_edges(find: list[str], replace: list[str]) -> tuple[int, int
     lead = edge(tag, find[i1:i2], replace[j1:j2])
     tag, i1, i2, j1, j2 = ops[-1]
     trail = edge(tag, find[i1:i2][::-1], replace[j1:j2][::-1])
-    if lead + trail >= len(find) or not any(ln.strip() for ln in find[lead:len(find) - trail]):
+    if lead + trail >= len(find) or not any(ln.strip() for ln in find[lead : len(find) - trail]):
         return 0, 0
     return lead, trail
 
@@ -263,7 +276,7 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
         return None
     for name, same, trim in _LEVELS:
         best: Located | None = None
-        for f, r in (_trims(want, new) if trim else [(want, new)]):
+        for f, r in _trims(want, new) if trim else [(want, new)]:
             if not any(ln.strip() for ln in f):
                 continue
             hits = _hits(file_lines, f, same)
@@ -289,18 +302,21 @@ def _lost_levels(find: list[str], replace: list[str]) -> bool:
     indentation was lost (lines quoted from the file keep the file's own layout, whatever it is)."""
     quoted = {ln.strip() for ln in find}
     keys = [ln.strip() for ln in replace if ln.strip()]
-    return _flat(replace) and any(_opens(a) and not b.startswith(_CLOSERS) and b not in quoted
-                                  for a, b in zip(keys, keys[1:], strict=False))
+    return _flat(replace) and any(
+        _opens(a) and not b.startswith(_CLOSERS) and b not in quoted for a, b in zip(keys, keys[1:], strict=False)
+    )
 
 
-def place(text: str, find: str, replace: str, hint: int,
-          syntax_errors: Callable[[str], int] | None = None) -> Placed | NotPlaced:
+def place(
+    text: str, find: str, replace: str, hint: int, syntax_errors: Callable[[str], int] | None = None
+) -> Placed | NotPlaced:
     """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where the
     indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a text) must
     not rise, or there is no patch."""
     if not find.strip():
-        return create(text, replace) if not text.strip() else NotPlaced(
-            "fix could not be placed: its find text is empty")
+        return (
+            create(text, replace) if not text.strip() else NotPlaced("fix could not be placed: its find text is empty")
+        )
     file_lines = split_lines(text)
     found = locate(file_lines, find, replace, hint)
     if found is None:
@@ -311,9 +327,10 @@ def place(text: str, find: str, replace: str, hint: int,
     lead, trail = _unquoted_blank_edges(found.find, found.replace)
     if lead or trail:  # blank lines only quoted stay where they are
         start += lead
-        found = Located([start], found.length - lead - trail, found.level,
-                        found.find[lead:found.length - trail], found.replace)
-    window = file_lines[start - 1:start - 1 + found.length]
+        found = Located(
+            [start], found.length - lead - trail, found.level, found.find[lead : found.length - trail], found.replace
+        )
+    window = file_lines[start - 1 : start - 1 + found.length]
     r = found.replace if found.level == "exact" else [ln.rstrip() for ln in found.replace]
     # a flat replacement where a block opens, its body at the same column: its levels were lost too, so
     # each new line is placed only where its indentation is certain
@@ -321,20 +338,28 @@ def place(text: str, find: str, replace: str, hint: int,
     if found.level == "indentation" and not rebuilt:
         r = _reindent_shift(window, found.find, r)
     elif rebuilt:
-        before = next((ln for ln in reversed(file_lines[:start - 1]) if ln.strip()), None)
-        after = next((ln for ln in file_lines[start - 1 + found.length:] if ln.strip()), None)
+        before = next((ln for ln in reversed(file_lines[: start - 1]) if ln.strip()), None)
+        after = next((ln for ln in file_lines[start - 1 + found.length :] if ln.strip()), None)
         try:
             r = _reindent_lost(window, found.find, r, (before, after))
         except _Unsure:
-            return NotPlaced("fix could not be placed: its indentation was lost and the new lines' indentation "
-                             "cannot be restored with confidence")
-    lines = file_lines[:start - 1] + r + file_lines[start - 1 + found.length:]
+            return NotPlaced(
+                "fix could not be placed: its indentation was lost and the new lines' indentation "
+                "cannot be restored with confidence"
+            )
+    lines = file_lines[: start - 1] + r + file_lines[start - 1 + found.length :]
     final_newline = text.endswith("\n") or not text
     new_text = join_lines(lines, eol_of(text), final_newline)
-    if (rebuilt or found.level == "indentation") and syntax_errors is not None and \
-            syntax_errors(new_text) > syntax_errors(text):
-        return NotPlaced("fix could not be placed: with its indentation rebuilt it would break the syntax" if rebuilt
-                         else "fix not offered as a patch: it would break the file's syntax")
+    if (
+        (rebuilt or found.level == "indentation")
+        and syntax_errors is not None
+        and syntax_errors(new_text) > syntax_errors(text)
+    ):
+        return NotPlaced(
+            "fix could not be placed: with its indentation rebuilt it would break the syntax"
+            if rebuilt
+            else "fix not offered as a patch: it would break the file's syntax"
+        )
     return Placed(start, start + found.length - 1, new_text, found.level)
 
 

@@ -27,7 +27,8 @@ _EXTRA_TOKENS = re.compile(
     r"(?i:\bbearer\s+)([A-Za-z0-9\-._~+/]{16,}=*)"
     r"|\b(sk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z\-_]{35}|hf_[A-Za-z0-9]{30,}"
     r"|glpat-[A-Za-z0-9\-_]{20,}|npm_[A-Za-z0-9]{36}|SG\.[\w\-]{16,}\.[\w\-]{16,})"
-    r"|AccountKey=([A-Za-z0-9+/=]{20,})")
+    r"|AccountKey=([A-Za-z0-9+/=]{20,})"
+)
 _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
@@ -79,8 +80,9 @@ class Redactor:
             lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code)
         return "\n".join(lines)
 
-    def line(self, line: str, filename: str = "file", keyword: bool = True, token: bool = True,
-             code: bool = False) -> str:
+    def line(
+        self, line: str, filename: str = "file", keyword: bool = True, token: bool = True, code: bool = False
+    ) -> str:
         if self._plugins is None:
             self._load()
         assert self._plugins is not None
@@ -103,8 +105,9 @@ class Redactor:
             for m in _EXTRA_TOKENS.finditer(line):
                 values.setdefault(m.group(m.lastindex or 0), "token")
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
-            if value in line and not (code and value in by_keyword and kind == "secret-keyword"
-                                      and _code_name(line, value)):
+            if value in line and not (
+                code and value in by_keyword and kind == "secret-keyword" and _code_name(line, value)
+            ):
                 line = _replace(line, value, kind)
                 self._count(kind, value)
         return self._url_passwords(line) if token else line
@@ -112,6 +115,7 @@ class Redactor:
     def _url_passwords(self, line: str) -> str:
         """Passwords in URLs that detect-secrets' BasicAuthDetector leaves alone (it skips any with RFC 3986
         sub-delimiters such as `!` or `$`, which real URLs do contain)."""
+
         def sub(m: re.Match[str]) -> str:
             if m.group(2).startswith("[REDACTED:"):
                 return m.group(0)
@@ -170,7 +174,7 @@ def _key_line(line: str, first: bool, last: bool) -> str:
         return placeholder + line[end:]
     keep = _LINE_PREFIX.match(line)
     prefix = keep.group(0) if keep else ""
-    return prefix + placeholder if line[len(prefix):].strip() else line
+    return prefix + placeholder if line[len(prefix) :].strip() else line
 
 
 def _kind(plugin_type: str) -> str:

@@ -53,10 +53,17 @@ class Stats:
     redacted: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        return {"requests": self.requests, "sent": self.sent, "cached": self.cached,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6), "reasks": self.reasks,
-                "dropped": self.dropped, "redacted": self.redacted}
+        return {
+            "requests": self.requests,
+            "sent": self.sent,
+            "cached": self.cached,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "reasks": self.reasks,
+            "dropped": self.dropped,
+            "redacted": self.redacted,
+        }
 
 
 @dataclass
@@ -86,7 +93,13 @@ class ReviewResult:
         return self.stats.requests == 0 and not self.errors
 
     def to_json(self) -> dict[str, object]:
-        return {"version": 1, "source": self.source, "model": self.model,
-                "findings": [f.to_json() for f in self.findings], "errors": [e.to_json() for e in self.errors],
-                "stats": self.stats.to_json(), "skipped": [s.to_json() for s in self.changeset.skipped],
-                "nothing_to_review": self.nothing_to_review}
+        return {
+            "version": 1,
+            "source": self.source,
+            "model": self.model,
+            "findings": [f.to_json() for f in self.findings],
+            "errors": [e.to_json() for e in self.errors],
+            "stats": self.stats.to_json(),
+            "skipped": [s.to_json() for s in self.changeset.skipped],
+            "nothing_to_review": self.nothing_to_review,
+        }

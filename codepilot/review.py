@@ -93,8 +93,11 @@ def prepare(opts: Options) -> Prepared:
     templates = Templates(repo.root)
     values = {"source": source.label, "instructions": instructions_for(cfg, [f.path for f in changeset.files])}
     redactor = Redactor()
-    requests = context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values,
-                            redactor) if opts.plan else []
+    requests = (
+        context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values, redactor)
+        if opts.plan
+        else []
+    )
     return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own)
 
 
@@ -106,21 +109,28 @@ def review(opts: Options, progress: Callable[[int], Callable[[], None]] | None =
     return execute(prepare(opts), opts, progress)
 
 
-def execute(prepared: Prepared, opts: Options,
-            progress: Callable[[int], Callable[[], None]] | None = None) -> ReviewResult:
+def execute(
+    prepared: Prepared, opts: Options, progress: Callable[[int], Callable[[], None]] | None = None
+) -> ReviewResult:
     """Everything after the plan. `progress(total)` gives the tick called as each request ends."""
     from codepilot import apply, models
 
     if opts.apply:
         apply.check_head(prepared.repo, prepared.changeset.source)
-    spec = models.resolve(prepared.config.model, prepared.config.base_url) if prepared.requests else \
-        models.ModelSpec("none", "none", None)
+    spec = (
+        models.resolve(prepared.config.model, prepared.config.base_url)
+        if prepared.requests
+        else models.ModelSpec("none", "none", None)
+    )
     time_limit = opts.time_limit
     if opts.hook and time_limit is None:
         time_limit = prepared.config.hook_timeout
-        prepared.config = prepared.config.model_copy(update={
-            "timeout": min(prepared.config.timeout, time_limit),
-            "network_retries": min(prepared.config.network_retries, 1)})
+        prepared.config = prepared.config.model_copy(
+            update={
+                "timeout": min(prepared.config.timeout, time_limit),
+                "network_retries": min(prepared.config.network_retries, 1),
+            }
+        )
     tick = progress(len(prepared.requests)) if progress else (lambda: None)
     result = run(prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit)
     result.cwd = (opts.cwd or Path.cwd()).resolve()
@@ -156,8 +166,9 @@ def exit_code(result: ReviewResult, fail_on: str) -> int:
     return 1 if any(severity_rank(f.severity) >= bar and not f.applied for f in result.findings) else 0
 
 
-def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None],
-              time_limit: float | None) -> list[Outcome]:
+def _send_all(
+    prepared: Prepared, caller: Caller, progress: Callable[[], None], time_limit: float | None
+) -> list[Outcome]:
     """Every planned request through the shared call path, `concurrency` at a time, in plan order;
     requests not done within `time_limit` seconds are reported as not reviewed."""
     requests = prepared.requests
@@ -180,8 +191,13 @@ def _send_all(prepared: Prepared, caller: Caller, progress: Callable[[], None],
         pool.shutdown(wait=deadline is None, cancel_futures=True)
 
 
-def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable[[], None] = lambda: None,
-        time_limit: float | None = None) -> ReviewResult:
+def run(
+    prepared: Prepared,
+    spec: ModelSpec,
+    use_cache: bool,
+    progress: Callable[[], None] = lambda: None,
+    time_limit: float | None = None,
+) -> ReviewResult:
     """Send the plan, check the answers, write the patches: the whole review after the dry run."""
     cache = open_cache(use_cache)
     try:
@@ -212,8 +228,17 @@ def run(prepared: Prepared, spec: ModelSpec, use_cache: bool, progress: Callable
     planned = write_patches(prepared, findings)
     failed = {p for e in errors for p in e.paths}
     reviewed = sorted({p for r in prepared.requests for p in r.paths} - failed)
-    return ReviewResult(prepared.changeset.source.label, spec.id, findings, errors, stats, prepared.changeset,
-                  prepared.repo.root, planned, reviewed)
+    return ReviewResult(
+        prepared.changeset.source.label,
+        spec.id,
+        findings,
+        errors,
+        stats,
+        prepared.changeset,
+        prepared.repo.root,
+        planned,
+        reviewed,
+    )
 
 
 def record_history(prepared: Prepared, report: ReviewResult) -> None:
@@ -223,9 +248,21 @@ def record_history(prepared: Prepared, report: ReviewResult) -> None:
 
     src = prepared.changeset.source
     run = history.RunRecord(
-        repo_key(prepared.repo), src.label, src.kind, src.old, src.new or prepared.repo.head(), report.model,
-        report.stats.requests, report.stats.cached, report.stats.prompt_tokens, report.stats.completion_tokens,
-        report.stats.cost_usd, len(report.errors), report.reviewed_paths, reviewed_blobs(prepared, report))
+        repo_key(prepared.repo),
+        src.label,
+        src.kind,
+        src.old,
+        src.new or prepared.repo.head(),
+        report.model,
+        report.stats.requests,
+        report.stats.cached,
+        report.stats.prompt_tokens,
+        report.stats.completion_tokens,
+        report.stats.cost_usd,
+        len(report.errors),
+        report.reviewed_paths,
+        reviewed_blobs(prepared, report),
+    )
     excerpts = {f.id: "\n".join(numbered_excerpt(report, f)) for f in report.findings}
     with history.opened() as db:
         statuses = history.record(db, run, report.findings, excerpts)
@@ -262,7 +299,7 @@ def _replacement(old: str, placed: Placed) -> list[str]:
     """The lines that took the place of placed.start..placed.end."""
     old_n, new_lines = len(split_lines(old)), split_lines(placed.new_text)
     count = len(new_lines) - old_n + (placed.end - placed.start + 1)
-    return new_lines[placed.start - 1:placed.start - 1 + count]
+    return new_lines[placed.start - 1 : placed.start - 1 + count]
 
 
 def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
@@ -285,7 +322,7 @@ def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
                 planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end))
                 f.line, f.end_line = placed.start, placed.end
                 f.suggestion = _replacement(rf.new_text, placed)
-                f.replaced = split_lines(rf.new_text)[placed.start - 1:placed.end]
+                f.replaced = split_lines(rf.new_text)[placed.start - 1 : placed.end]
     finally:
         writer.close()
     return planned

@@ -79,10 +79,13 @@ def _replace(path: Path, migrations: list[str], what: str, wal: bool, why: str) 
             if extra.exists():
                 extra.rename(aside.with_name(aside.name + suffix))
     except OSError as e:
-        raise EnvironmentProblem(f"the {what} {path} is damaged ({why}) and cannot be moved aside: "
-                                 f"{e.strerror or e}") from None
-    print(f"codepilot: the {what} {path} was damaged ({why}); moved aside to {aside.name}, starting a new one",
-          file=sys.stderr)
+        raise EnvironmentProblem(
+            f"the {what} {path} is damaged ({why}) and cannot be moved aside: {e.strerror or e}"
+        ) from None
+    print(
+        f"codepilot: the {what} {path} was damaged ({why}); moved aside to {aside.name}, starting a new one",
+        file=sys.stderr,
+    )
     try:
         return _connect(path, migrations, wal)
     except sqlite3.DatabaseError as e:

@@ -18,12 +18,24 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     for var in _HERMETIC_VARS:
         monkeypatch.setenv(var, str(home / var.lower()) if var != "HOME" else str(home))
     gitconfig = home / ".gitconfig"
-    gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
-                         "[commit]\n\tgpgsign = false\n[protocol \"file\"]\n\tallow = always\n")
+    gitconfig.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+        '[commit]\n\tgpgsign = false\n[protocol "file"]\n\tallow = always\n'
+    )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-                "CODEPILOT_MODEL", "GITHUB_ACTIONS", "GITHUB_TOKEN", "GITHUB_EVENT_PATH", "CODEPILOT_SKIP"):
+    for var in (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "CODEPILOT_MODEL",
+        "GITHUB_ACTIONS",
+        "GITHUB_TOKEN",
+        "GITHUB_EVENT_PATH",
+        "CODEPILOT_SKIP",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield home
 

@@ -30,8 +30,10 @@ def test_unknown_ref(repo: GitRepo, args: list[str], capsys, monkeypatch) -> Non
     one_line(err)
 
 
-@pytest.mark.parametrize("args", [["--bogus"], ["--format", "pdf"], ["--staged", "--commit", "HEAD"],
-                                  ["--head", "HEAD"], ["--concurrency", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--bogus"], ["--format", "pdf"], ["--staged", "--commit", "HEAD"], ["--head", "HEAD"], ["--concurrency", "0"]],
+)
 def test_bad_options(repo: GitRepo, args: list[str], capsys, monkeypatch) -> None:
     repo.write("a.py", "A = 1\n")
     repo.commit("base")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from codepilot import tokens
 from tests.support.repos import GitRepo, dry_json, expected_lines, run_cli, seen_lines
 
-SRC = '''import math
+SRC = """import math
 
 
 class Cart:
@@ -18,7 +18,7 @@ class Cart:
 
 def helper(x):
     return x
-'''
+"""
 
 
 def test_json_shape(repo: GitRepo, capsys, monkeypatch) -> None:

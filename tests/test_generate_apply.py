@@ -8,7 +8,7 @@ import subprocess
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
 
-BILLING = '''def parse_invoice(text):
+BILLING = """def parse_invoice(text):
     lines = []
     for row in text.strip().splitlines():
         description, quantity, price = row.split(";")
@@ -20,13 +20,13 @@ class Cart:
     def total(self):
         # TODO: sum the prices
         return 0
-'''
-TEST_FILE = '''from billing import parse_invoice
+"""
+TEST_FILE = """from billing import parse_invoice
 
 
 def test_parse_invoice():
     assert parse_invoice("a;1;2.5") == [("a", 1, 2.5)]
-'''
+"""
 
 
 def setup(repo: GitRepo) -> GitRepo:
@@ -42,8 +42,9 @@ def gen(repo: GitRepo, capsys, monkeypatch, *args: str) -> tuple[int, dict, str]
 
 def test_generate_tests_creates_a_new_file(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     setup(repo)
-    llm.enqueue({"summary": "Added tests.", "edits": [{"path": "tests/test_billing.py", "find": "",
-                                                        "replace": TEST_FILE}]})
+    llm.enqueue(
+        {"summary": "Added tests.", "edits": [{"path": "tests/test_billing.py", "find": "", "replace": TEST_FILE}]}
+    )
     code, doc, err = gen(repo, capsys, monkeypatch, "write pytest tests for parse_invoice")
     assert code == 0, err
     assert doc["summary"] == "Added tests." and doc["edits"][0]["placed"]
@@ -56,9 +57,18 @@ def test_generate_tests_creates_a_new_file(repo: GitRepo, llm: FakeOpenAI, capsy
 
 def test_generate_symbol_and_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     setup(repo)
-    llm.enqueue({"summary": "Implemented total.", "edits": [{
-        "path": "billing.py", "find": "# TODO: sum the prices\nreturn 0",  # indentation lost, as models do
-        "replace": "return sum(item.price for item in self.items)"}]})
+    llm.enqueue(
+        {
+            "summary": "Implemented total.",
+            "edits": [
+                {
+                    "path": "billing.py",
+                    "find": "# TODO: sum the prices\nreturn 0",  # indentation lost, as models do
+                    "replace": "return sum(item.price for item in self.items)",
+                }
+            ],
+        }
+    )
     code, doc, err = gen(repo, capsys, monkeypatch, "implement the TODO", "--symbol", "Cart.total", "--apply")
     assert code == 0, err
     assert doc["applied"] == doc["patches"] and len(doc["patches"]) == 1
@@ -69,11 +79,16 @@ def test_generate_symbol_and_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monke
 
 def test_generate_unplaceable_and_hostile_edits(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     setup(repo)
-    llm.enqueue({"summary": "x", "edits": [
-        {"path": "billing.py", "find": "def parse_invoise(text):", "replace": "def parse(text):"},
-        {"path": "../evil.py", "find": "", "replace": "import os\n"},
-        {"path": ".git/hooks/pre-commit", "find": "", "replace": "rm -rf /\n"},
-    ]})
+    llm.enqueue(
+        {
+            "summary": "x",
+            "edits": [
+                {"path": "billing.py", "find": "def parse_invoise(text):", "replace": "def parse(text):"},
+                {"path": "../evil.py", "find": "", "replace": "import os\n"},
+                {"path": ".git/hooks/pre-commit", "find": "", "replace": "rm -rf /\n"},
+            ],
+        }
+    )
     code, doc, err = gen(repo, capsys, monkeypatch, "rename parse_invoice", "--path", "billing.py")
     assert code == 3
     assert [e["placed"] for e in doc["edits"]] == [False, False, False]
@@ -83,8 +98,12 @@ def test_generate_unplaceable_and_hostile_edits(repo: GitRepo, llm: FakeOpenAI, 
 
 def test_generate_dry_run_sends_nothing(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     setup(repo)
-    code, out, _ = run_cli(["generate", "add docstrings to the public functions", "--path", "billing.py",
-                            "--dry-run"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["generate", "add docstrings to the public functions", "--path", "billing.py", "--dry-run"],
+        repo.root,
+        capsys,
+        monkeypatch,
+    )
     assert code == 0 and "parse_invoice" in out and llm.history == []
 
 
@@ -94,11 +113,19 @@ CHANGED = BILLING.replace("float(price)", "float(price) / int(quantity)")
 def test_review_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     setup(repo)
     repo.write("billing.py", CHANGED)
-    fix = {"find": "        lines.append((description, int(quantity), float(price) / int(quantity)))",
-           "replace": "        lines.append((description, int(quantity), float(price)))"}
+    fix = {
+        "find": "        lines.append((description, int(quantity), float(price) / int(quantity)))",
+        "replace": "        lines.append((description, int(quantity), float(price)))",
+    }
     overlapping = {"find": fix["find"], "replace": fix["replace"] + "  # again"}
-    llm.enqueue({"findings": [finding("billing.py", 5, title="Division by zero", fix=fix),
-                              finding("billing.py", 5, title="Unit price wrong", category="bug", fix=overlapping)]})
+    llm.enqueue(
+        {
+            "findings": [
+                finding("billing.py", 5, title="Division by zero", fix=fix),
+                finding("billing.py", 5, title="Unit price wrong", category="bug", fix=overlapping),
+            ]
+        }
+    )
     code, out, err = run_cli(["review", "--apply", "--format", "json"], repo.root, capsys, monkeypatch)
     doc = json.loads(out)
     assert [f["applied"] for f in doc["findings"]] == [True, False]
@@ -107,14 +134,17 @@ def test_review_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> No
     assert "applied .codepilot/patches/review/0001" in err
 
 
-def test_review_apply_refuses_changed_files_and_foreign_heads(repo: GitRepo, llm: FakeOpenAI, capsys,
-                                                              monkeypatch) -> None:
+def test_review_apply_refuses_changed_files_and_foreign_heads(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     setup(repo)
     repo.write("billing.py", CHANGED)
     repo.git("add", "billing.py")
     repo.write("billing.py", CHANGED + "\n# edited after staging\n")
-    fix = {"find": "        lines.append((description, int(quantity), float(price) / int(quantity)))",
-           "replace": "        lines.append((description, int(quantity), float(price)))"}
+    fix = {
+        "find": "        lines.append((description, int(quantity), float(price) / int(quantity)))",
+        "replace": "        lines.append((description, int(quantity), float(price)))",
+    }
     llm.default = {"findings": [finding("billing.py", 5, fix=fix)]}
     code, out, err = run_cli(["review", "--staged", "--apply", "--format", "json"], repo.root, capsys, monkeypatch)
     doc = json.loads(out)
@@ -122,6 +152,5 @@ def test_review_apply_refuses_changed_files_and_foreign_heads(repo: GitRepo, llm
     assert (repo.root / "billing.py").read_text().endswith("# edited after staging\n")
     repo.commit("two")
     repo.git("checkout", "-q", "HEAD~1")
-    code, _, err = run_cli(["review", "--base", "HEAD", "--head", "main", "--apply"], repo.root, capsys,
-                           monkeypatch)
+    code, _, err = run_cli(["review", "--base", "HEAD", "--head", "main", "--apply"], repo.root, capsys, monkeypatch)
     assert code == 2 and "checked out" in err

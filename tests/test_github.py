@@ -33,21 +33,27 @@ def pr(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
     hunks = {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
     gh = FakeGitHub("acme/shop", 7, hunks)
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": head_sha},
-                                                  "base": {"sha": base_sha}}}))
-    for k, v in {"GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "acme/shop", "GITHUB_TOKEN": "t0ken",
-                 "GITHUB_API_URL": gh.url, "GITHUB_ACTIONS": "true"}.items():
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": head_sha}, "base": {"sha": base_sha}}}))
+    for k, v in {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_TOKEN": "t0ken",
+        "GITHUB_API_URL": gh.url,
+        "GITHUB_ACTIONS": "true",
+    }.items():
         monkeypatch.setenv(k, v)
     yield repo, gh
     gh.close()
 
 
 def answers() -> dict:  # type: ignore[type-arg]
-    return {"findings": [
-        finding("calc.py", 34, title="Division by zero", fix=FIX),
-        finding("calc.py", 10, title="Integer division expected", severity="warning", category="bug"),
-        finding("calc.py", 22, title="f5 shadows a builtin", severity="info", category="maintainability"),
-    ]}
+    return {
+        "findings": [
+            finding("calc.py", 34, title="Division by zero", fix=FIX),
+            finding("calc.py", 10, title="Integer division expected", severity="warning", category="bug"),
+            finding("calc.py", 22, title="f5 shadows a builtin", severity="info", category="maintainability"),
+        ]
+    }
 
 
 def test_publish_inline_suggestion_summary_and_no_duplicates(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
@@ -114,16 +120,20 @@ def test_sarif_is_valid(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     assert results[38]["level"] == "error" and results[38]["ruleId"] == "bug"
     assert results[38]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "calc.py"
     assert results[38]["partialFingerprints"]["codepilotFindingId/v1"]
-    assert results[38]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == \
-        "    return x // 1\n"
+    assert (
+        results[38]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
+        == "    return x // 1\n"
+    )
     assert results[22]["level"] == "note" and "fixes" not in results[22]
 
 
 def test_github_annotations_escaped_and_limited(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     repo, _ = pr
     monkeypatch.delenv("GITHUB_EVENT_PATH")
-    many = [finding("calc.py", 2 + 4 * (i % 12), title=f"Problem {i}: a, b", body="line one\nline two 100%")
-            for i in range(14)]
+    many = [
+        finding("calc.py", 2 + 4 * (i % 12), title=f"Problem {i}: a, b", body="line one\nline two 100%")
+        for i in range(14)
+    ]
     llm.default = {"findings": many}
     code, out, _ = run_cli(["review", "--base", "main", "--format", "github"], repo.root, capsys, monkeypatch)
     lines = out.splitlines()

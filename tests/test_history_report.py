@@ -15,16 +15,20 @@ import pytest
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
 
-SRC = '''def average(values):
+SRC = """def average(values):
     return sum(values) / len(values)
 
 
 def discount(total, percent):
     return total - total * percent / 10
-'''
+"""
 FIXED = SRC.replace("return sum(values) / len(values)", "return sum(values) / len(values) if values else 0.0")
-DIV = finding("stats.py", 2, title="Division by zero on an empty list",
-              fix={"find": "    return sum(values) / len(values)", "replace": "    return 0.0"})
+DIV = finding(
+    "stats.py",
+    2,
+    title="Division by zero on an empty list",
+    fix={"find": "    return sum(values) / len(values)", "replace": "    return 0.0"},
+)
 DISC = finding("stats.py", 6, severity="warning", title="Discount divides by 10, not 100")
 
 
@@ -63,8 +67,10 @@ def test_history_marks_fixed_findings_resolved(worked: GitRepo) -> None:
 
     with history.opened() as db:
         rows = {r["title"]: r["status"] for r in db.execute("SELECT title, status FROM findings")}
-        assert rows == {"Division by zero on an empty list": "resolved", "Discount divides by 10, not 100":
-                        "still present"}
+        assert rows == {
+            "Division by zero on an empty list": "resolved",
+            "Discount divides by 10, not 100": "still present",
+        }
         assert len(history.runs(db)) == 2
 
 
@@ -86,8 +92,9 @@ def _normalise(text: str, repo: GitRepo) -> str:
 
 
 def test_markdown_report_snapshot(worked: GitRepo, capsys, monkeypatch) -> None:
-    code, out, err = run_cli(["report", "--base", "v1.0", "--format", "markdown", "--no-ai"], worked.root, capsys,
-                             monkeypatch)
+    code, out, err = run_cli(
+        ["report", "--base", "v1.0", "--format", "markdown", "--no-ai"], worked.root, capsys, monkeypatch
+    )
     assert code == 0, err
     snapshot = Path(__file__).parent / "data" / "report.md"
     got = _normalise(out, worked)
@@ -137,8 +144,23 @@ def test_report_credits_exactly_the_content_reviewed(repo: GitRepo, llm: FakeOpe
     code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
     doc = json.loads(out)
     assert [(f["path"], f["reviewed"]) for f in doc["files"]] == [("stats.py", False)] and doc["reviews"] == []
-    code, out, _ = run_cli(["report", "--format", "markdown", "--no-ai", "--title", "Delivery 3", "--client",
-                            "ACME", "--hide-cost", "--hide-model"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        [
+            "report",
+            "--format",
+            "markdown",
+            "--no-ai",
+            "--title",
+            "Delivery 3",
+            "--client",
+            "ACME",
+            "--hide-cost",
+            "--hide-model",
+        ],
+        repo.root,
+        capsys,
+        monkeypatch,
+    )
     assert "# Delivery 3" in out and "ACME" in out and "$" not in out and "not been reviewed" in out
 
 
@@ -159,28 +181,59 @@ def _chromium() -> str | None:
     pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
 
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def test_html_report_in_headless_chromium(worked: GitRepo, capsys, monkeypatch, tmp_path: Path) -> None:
     browser = _chromium()
     out_file = tmp_path / "delivery.html"
-    code, _, err = run_cli(["report", "--base", "v1.0", "--no-ai", "-o", str(out_file)], worked.root, capsys,
-                           monkeypatch)
+    code, _, err = run_cli(
+        ["report", "--base", "v1.0", "--no-ai", "-o", str(out_file)], worked.root, capsys, monkeypatch
+    )
     assert code == 0, err
     html = out_file.read_text()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # self-contained
     assert "<script" not in html
-    dom = subprocess.run([browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
-                          "--v=0", "--dump-dom", out_file.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [
+            browser,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            out_file.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     console = [ln for ln in dom.stderr.splitlines() if ":CONSOLE" in ln]
     assert console == []
     assert dom.stdout.count("<svg") == 3 and "Division by zero on an empty list" in dom.stdout
     assert "resolved since" in dom.stdout and "still open" in dom.stdout
     pdf = tmp_path / "delivery.pdf"
-    subprocess.run([browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", f"--print-to-pdf={pdf}",
-                    "--no-pdf-header-footer", out_file.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            browser,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / 'profile2'}",
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+            out_file.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert 1 <= pages <= 6
 

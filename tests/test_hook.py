@@ -12,8 +12,14 @@ from tests.support.repos import GitRepo, run_cli
 
 
 def commit(repo: GitRepo, message: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "commit", "-m", message], cwd=repo.root, capture_output=True, text=True,
-                          env=os.environ.copy(), timeout=300)
+    return subprocess.run(
+        ["git", "commit", "-m", message],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=300,
+    )
 
 
 def test_install_blocks_a_commit_and_uninstall_restores(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
@@ -83,7 +89,13 @@ def test_a_hook_never_hangs_on_a_slow_model(repo: GitRepo, llm: FakeOpenAI) -> N
     repo.git("add", "a.py")
     llm.default = Delay(60, {"findings": []})
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "codepilot", "hook", "run"], cwd=repo.root, capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codepilot", "hook", "run"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
     assert proc.returncode == 3 and "CODEPILOT_SKIP=1" in proc.stderr
     assert time.monotonic() - started < 30  # far below the server's 60 s

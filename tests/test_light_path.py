@@ -14,8 +14,13 @@ from tests.support.repos import GitRepo, dry_json
 
 
 def _imports(repo: Path, *args: str) -> tuple[int, set[str], str]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "codepilot", *args], cwd=repo,
-                          capture_output=True, text=True, env=os.environ.copy())
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "codepilot", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     mods = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     return proc.returncode, mods, proc.stdout
 
@@ -45,8 +50,11 @@ def test_repository_prompt_override(repo: GitRepo, capsys, monkeypatch) -> None:
 
 
 def test_project_instructions_reach_the_prompt(repo: GitRepo, capsys, monkeypatch) -> None:
-    repo.write("pyproject.toml", '[tool.codepilot]\ninstructions = "Money is in cents."\n'
-                                 '[tool.codepilot.path_instructions]\n"tests/**" = "Asserts are fine."\n')
+    repo.write(
+        "pyproject.toml",
+        '[tool.codepilot]\ninstructions = "Money is in cents."\n'
+        '[tool.codepilot.path_instructions]\n"tests/**" = "Asserts are fine."\n',
+    )
     repo.write("src/a.py", "A = 1\n")
     repo.write("tests/t.py", "T = 1\n")
     repo.commit("base")

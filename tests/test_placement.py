@@ -17,18 +17,24 @@ from hypothesis import strategies as st
 from codepilot.placement import NotPlaced, Placed, place, split_lines
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = sorted([*ROOT.joinpath("codepilot").rglob("*.py"), *Path(click.__file__).parent.glob("*.py"),
-                 *Path(rich.__file__).parent.glob("[a-m]*.py"), *Path(unidiff.__file__).parent.glob("*.py")])
+CORPUS = sorted(
+    [
+        *ROOT.joinpath("codepilot").rglob("*.py"),
+        *Path(click.__file__).parent.glob("*.py"),
+        *Path(rich.__file__).parent.glob("[a-m]*.py"),
+        *Path(unidiff.__file__).parent.glob("*.py"),
+    ]
+)
 TEXTS = [t for t in (p.read_text(encoding="utf-8") for p in CORPUS) if t.count("\n") > 30]
 
 
 def unique_window(lines: list[str], start: int, size: int) -> bool:
     """The window (whitespace-insensitive) occurs once: a fix quoting it means exactly this place."""
-    key = [ln.strip() for ln in lines[start:start + size]]
+    key = [ln.strip() for ln in lines[start : start + size]]
     if not any(key) or not key[0]:
         return False
     stripped = [ln.strip() for ln in lines]
-    return sum(stripped[i:i + size] == key for i in range(len(lines) - size + 1)) == 1
+    return sum(stripped[i : i + size] == key for i in range(len(lines) - size + 1)) == 1
 
 
 def edit(window: list[str]) -> list[str]:
@@ -65,10 +71,10 @@ def draw_window(data: st.DataObject, smallest: int, largest: int) -> tuple[str, 
 def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> None:
     text, lines, start, size = draw_window(data, 2, 6)
     assume(unique_window(lines, start, size))
-    window = lines[start:start + size]
+    window = lines[start : start + size]
     assume(not window[-1].rstrip().endswith((":", "{", "(", "[")))  # no statement goes right after an opener
     replace = edit(window)
-    intended = "\n".join(lines[:start] + replace + lines[start + size:]) + "\n"
+    intended = "\n".join(lines[:start] + replace + lines[start + size :]) + "\n"
     kind = data.draw(st.sampled_from(sorted(DISTORTIONS)))
     f, r = DISTORTIONS[kind](window, replace)
     hint = start + 1 + data.draw(st.integers(-12, 12))
@@ -83,12 +89,12 @@ def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> Non
 @given(st.data())
 def test_a_misspelt_name_never_changes_anything(data: st.DataObject) -> None:
     text, lines, start, size = draw_window(data, 1, 5)
-    window = lines[start:start + size]
+    window = lines[start : start + size]
     names = [(i, m) for i, ln in enumerate(window) for m in re.finditer(r"[A-Za-z_]\w{3,}", ln)]
     assume(names)
     i, m = data.draw(st.sampled_from(names))
     typo = m.group()[:-1] + ("q" if m.group()[-1] != "q" else "z")
-    bad = window[:i] + [window[i][:m.start()] + typo + window[i][m.end():]] + window[i + 1:]
+    bad = window[:i] + [window[i][: m.start()] + typo + window[i][m.end() :]] + window[i + 1 :]
     got = place(text, "\n".join(bad), "\n".join(edit(window)), start + 1)
     if isinstance(got, Placed):  # only possible if the misspelt text exists verbatim elsewhere
         assert "\n".join(bad).strip() in text
@@ -118,13 +124,13 @@ def test_ambiguity_is_refused_and_the_hint_breaks_ties() -> None:
 
 
 def test_lost_indentation_placed_only_with_confidence() -> None:
-    text = textwrap.dedent('''\
+    text = textwrap.dedent("""\
         def f(items):
             total = 0
             for item in items:
                 total += item.price
             return total
-        ''')
+        """)
     got = place(text, "for item in items:\ntotal += item.price", "for item in items:\ntotal += item.price * 2", 3)
     assert isinstance(got, Placed) and "        total += item.price * 2\n" in got.new_text
     got = place(text, "return total", "log(total)\nreturn total", 5)  # one line: a constant shift
@@ -149,11 +155,11 @@ def test_blank_lines_only_quoted_stay() -> None:
 
 
 def test_lost_indentation_where_a_block_opens_or_closes_is_refused() -> None:
-    text = textwrap.dedent('''\
+    text = textwrap.dedent("""\
         def f(user, created):
             if created:
                 user = configure(user)
             return user
-        ''')
+        """)
     got = place(text, "if created:\nuser = configure(user)\nreturn user", "user = configure(user)\nreturn user", 2)
     assert isinstance(got, NotPlaced)  # was the body dedented with its `if` gone? nobody can tell

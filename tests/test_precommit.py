@@ -25,29 +25,46 @@ SHARED = Path(os.environ.get("CODEPILOT_TEST_CACHE", Path(tempfile.gettempdir())
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """This checkout's files (committed or not) as a repository with a tag, like a released version."""
     src = tmp_path_factory.mktemp("hook-src") / "codepilot"
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         if (ROOT / name).is_file():
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"], ["tag", "v0.0.0-test"]):
         subprocess.run(["git", *args], cwd=src, check=True, env=env, capture_output=True)
     return src, "v0.0.0-test"
 
 
 def _pre_commit(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=repo, env=env, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900
+    )
 
 
-def test_pre_commit_blocks_an_error_and_passes_a_clean_change(repo: GitRepo, llm: FakeOpenAI,
-                                                              hook_repo: tuple[Path, str]) -> None:
+def test_pre_commit_blocks_an_error_and_passes_a_clean_change(
+    repo: GitRepo, llm: FakeOpenAI, hook_repo: tuple[Path, str]
+) -> None:
     src, tag = hook_repo
-    repo.write(".pre-commit-config.yaml", f"repos:\n  - repo: {src}\n    rev: {tag}\n    hooks:\n"
-                                          "      - id: codepilot-review\n")
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {src}\n    rev: {tag}\n    hooks:\n      - id: codepilot-review\n",
+    )
     repo.write("calc.py", "def ratio(a, b):\n    return a\n")
     repo.commit("base")
     env = {**os.environ, "PRE_COMMIT_HOME": str(SHARED / "pre-commit"), "PIP_CACHE_DIR": str(SHARED / "pip")}
@@ -56,17 +73,20 @@ def test_pre_commit_blocks_an_error_and_passes_a_clean_change(repo: GitRepo, llm
     repo.write("calc.py", "def ratio(a, b):\n    return a / b\n")
     repo.git("add", "calc.py")
     llm.enqueue({"findings": [finding("calc.py", 2, title="Division by zero when b is 0")]})
-    blocked = subprocess.run(["git", "commit", "-m", "ratio"], cwd=repo.root, env=env, capture_output=True,
-                             text=True, timeout=900)
+    blocked = subprocess.run(
+        ["git", "commit", "-m", "ratio"], cwd=repo.root, env=env, capture_output=True, text=True, timeout=900
+    )
     assert blocked.returncode != 0, blocked.stdout + blocked.stderr
     assert "Division by zero when b is 0" in blocked.stdout + blocked.stderr
     assert "calc.py:2" in blocked.stdout + blocked.stderr
     repo.write("calc.py", "def ratio(a, b):\n    return a / b if b else 0.0\n")
     repo.git("add", "calc.py")
     llm.enqueue({"findings": []})
-    passed = subprocess.run(["git", "commit", "-m", "ratio"], cwd=repo.root, env=env, capture_output=True,
-                            text=True, timeout=900)
+    passed = subprocess.run(
+        ["git", "commit", "-m", "ratio"], cwd=repo.root, env=env, capture_output=True, text=True, timeout=900
+    )
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    skipped = _pre_commit(repo.root, "try-repo", str(src), "codepilot-review", "--all-files",
-                          env={**env, "CODEPILOT_SKIP": "1"})
+    skipped = _pre_commit(
+        repo.root, "try-repo", str(src), "codepilot-review", "--all-files", env={**env, "CODEPILOT_SKIP": "1"}
+    )
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr

@@ -11,7 +11,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("tool", [["ruff", "check", "codepilot", "tests", "benchmarks"], ["mypy", "codepilot"]])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        ["ruff", "check", "codepilot", "tests", "benchmarks"],
+        ["ruff", "format", "--check", "codepilot", "tests", "benchmarks"],
+        ["mypy", "codepilot"],
+    ],
+)
 def test_clean(tool: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", *tool], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -12,7 +12,7 @@ import pytest
 from tests.support.fake_openai import Delay, FakeOpenAI, Raw, Status, finding
 from tests.support.repos import GitRepo, run_cli
 
-BILLING = '''class Invoice:
+BILLING = """class Invoice:
     def __init__(self, lines):
         self.lines = lines
 
@@ -29,16 +29,21 @@ def far_away(y):
     b = a
     c = b
     return c
-'''
-CHANGED = BILLING.replace('''        return sum(line.price for line in self.lines)
-''', '''        return sum(line.price for line in self.lines)
+"""
+CHANGED = BILLING.replace(
+    """        return sum(line.price for line in self.lines)
+""",
+    """        return sum(line.price for line in self.lines)
 
     def average(self):
         return self.total() / len(self.lines)
-''')
+""",
+)
 AVG_LINE = 9  # "return self.total() / len(self.lines)" in CHANGED
-FIX = {"find": "        return self.total() / len(self.lines)",
-       "replace": "        return self.total() / len(self.lines) if self.lines else 0.0"}
+FIX = {
+    "find": "        return self.total() / len(self.lines)",
+    "replace": "        return self.total() / len(self.lines) if self.lines else 0.0",
+}
 
 
 @pytest.fixture
@@ -56,14 +61,18 @@ def review(repo: GitRepo, capsys, monkeypatch, *args: str) -> tuple[int, dict, s
 
 
 def test_finding_on_the_right_line_with_a_patch(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
-    llm.enqueue({"findings": [finding("billing.py", AVG_LINE, title="Division by zero on an empty invoice",
-                                      fix=FIX)]})
+    llm.enqueue({"findings": [finding("billing.py", AVG_LINE, title="Division by zero on an empty invoice", fix=FIX)]})
     code, doc, err = review(change, capsys, monkeypatch)
     assert code == 1, err
     assert doc["version"] == 1 and doc["errors"] == []
     [f] = doc["findings"]
     assert (f["path"], f["line"], f["end_line"], f["severity"], f["symbol"]) == (
-        "billing.py", AVG_LINE, AVG_LINE, "error", "Invoice.average")
+        "billing.py",
+        AVG_LINE,
+        AVG_LINE,
+        "error",
+        "Invoice.average",
+    )
     assert f["patch"].startswith(".codepilot/patches/review/0001-billing.py-")
     subprocess.run(["git", "apply", "--check", f["patch"]], cwd=change.root, check=True)
     assert set(doc["stats"]) >= {"requests", "cached", "prompt_tokens", "completion_tokens", "cost_usd"}
@@ -102,11 +111,19 @@ def test_line_off_by_a_few_is_reanchored_by_the_fix(change: GitRepo, llm: FakeOp
 
 
 def test_hostile_paths_are_dropped(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
-    llm.enqueue({"findings": [
-        finding("../outside.py", 1), finding("/etc/passwd", 1), finding(".git/config", 1),
-        finding("other.py", 1), finding("nope.py", 1), finding("billing.py", AVG_LINE, title="real"),
-        finding("b/billing.py", AVG_LINE, title="division by zero", category="bug"),
-    ]})
+    llm.enqueue(
+        {
+            "findings": [
+                finding("../outside.py", 1),
+                finding("/etc/passwd", 1),
+                finding(".git/config", 1),
+                finding("other.py", 1),
+                finding("nope.py", 1),
+                finding("billing.py", AVG_LINE, title="real"),
+                finding("b/billing.py", AVG_LINE, title="division by zero", category="bug"),
+            ]
+        }
+    )
     code, doc, _ = review(change, capsys, monkeypatch)
     assert [f["path"] for f in doc["findings"]] == ["billing.py", "billing.py"]
     assert sum(doc["stats"]["dropped"].values()) == 5
@@ -115,8 +132,9 @@ def test_hostile_paths_are_dropped(change: GitRepo, llm: FakeOpenAI, capsys, mon
 
 
 def test_fix_that_does_not_match_gives_no_patch(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
-    llm.enqueue({"findings": [finding("billing.py", AVG_LINE, fix={"find": "return nothing_like_this()",
-                                                                   "replace": "x"})]})
+    llm.enqueue(
+        {"findings": [finding("billing.py", AVG_LINE, fix={"find": "return nothing_like_this()", "replace": "x"})]}
+    )
     _, doc, _ = review(change, capsys, monkeypatch)
     f = doc["findings"][0]
     assert f["patch"] is None and "could not be placed" in f["note"]
@@ -124,8 +142,14 @@ def test_fix_that_does_not_match_gives_no_patch(change: GitRepo, llm: FakeOpenAI
 
 
 def test_finding_off_the_change(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
-    llm.enqueue({"findings": [finding("billing.py", 2, title="init ignores None", severity="warning"),
-                              finding("billing.py", 20, title="far_away is odd", severity="info")]})
+    llm.enqueue(
+        {
+            "findings": [
+                finding("billing.py", 2, title="init ignores None", severity="warning"),
+                finding("billing.py", 20, title="far_away is odd", severity="info"),
+            ]
+        }
+    )
     code, doc, _ = review(change, capsys, monkeypatch)
     assert code == 0  # warnings and infos don't fail at the default --fail-on error
     placements = {f["title"]: (f["line"], f["placement"]) for f in doc["findings"]}
@@ -135,13 +159,16 @@ def test_finding_off_the_change(change: GitRepo, llm: FakeOpenAI, capsys, monkey
     assert code == 1
 
 
-@pytest.mark.parametrize("first", [
-    Status(429, "slow down", {"Retry-After": "0"}),
-    Status(500, "boom"),
-    Raw("Sure! Here are my findings: the code looks fine."),
-    Raw('{"findings": [{"path": "billing.py", "line": 9, "sev', finish="length"),
-    {"findings": [{"path": "billing.py", "line": "nine"}]},
-])
+@pytest.mark.parametrize(
+    "first",
+    [
+        Status(429, "slow down", {"Retry-After": "0"}),
+        Status(500, "boom"),
+        Raw("Sure! Here are my findings: the code looks fine."),
+        Raw('{"findings": [{"path": "billing.py", "line": 9, "sev', finish="length"),
+        {"findings": [{"path": "billing.py", "line": "nine"}]},
+    ],
+)
 def test_survives_bad_first_answers(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, first: object) -> None:
     llm.enqueue(first, {"findings": [finding("billing.py", AVG_LINE)]})
     code, doc, err = review(change, capsys, monkeypatch)
@@ -225,8 +252,9 @@ def test_nothing_to_review_needs_no_model(repo: GitRepo, capsys, monkeypatch) ->
 
 
 @pytest.mark.parametrize("refusal", ["response_format json_schema is not supported", "Invalid request"])
-def test_fallback_when_json_schema_is_unsupported(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch,
-                                                  refusal: str) -> None:
+def test_fallback_when_json_schema_is_unsupported(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, refusal: str
+) -> None:
     llm.json_schema_supported = False
     llm.refusal = refusal
     llm.enqueue({"findings": [finding("billing.py", AVG_LINE)]})
@@ -262,8 +290,7 @@ def test_text_and_markdown_reports(change: GitRepo, llm: FakeOpenAI, capsys, mon
     assert "## codepilot review" in out and "### `billing.py`" in out and "| error | 1 |" in out
 
 
-def test_base_patch_checked_against_head_not_worktree(change: GitRepo, llm: FakeOpenAI, capsys,
-                                                      monkeypatch) -> None:
+def test_base_patch_checked_against_head_not_worktree(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     change.commit("average")
     change.write("billing.py", "totally different now\n")  # the work tree no longer matches head
     llm.default = {"findings": [finding("billing.py", AVG_LINE, fix=FIX)]}
@@ -283,18 +310,21 @@ SECRETS = {
     "url": 'DB = "postgres://admin:Pr0dPassw0rd!@db.internal:5432/app"',
     "password": 'password = "correct-horse-battery"',
     "jwt": 'TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.'
-           'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"',
+    'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"',
     "entropy": 'signing_salt = "q8Zr3vN1xP0wLk5Tf2Yh7Ue4Jm9Sa6DcWb"',
 }
 UNQUOTED = {  # config-style lines: (line, the secret in it)
     "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY",
     "api_key: AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY": "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
-    'HEADERS = {"Authorization": "Bearer sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq"}':
-        "sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq",
+    'HEADERS = {"Authorization": "Bearer sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq"}': (
+        "sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq"
+    ),
     "password: changeme123": "changeme123",
 }
-PRIVATE_KEY = ('KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAv8QzLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl\n'
-               'Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"""\n')
+PRIVATE_KEY = (
+    'KEY = """-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAv8QzLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl\n'
+    'Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"""\n'
+)
 
 
 CODE = """

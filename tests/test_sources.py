@@ -172,10 +172,12 @@ def test_shallow_clone_without_merge_base(committed: GitRepo, tmp_path: Path, ca
     committed.write("b.py", BASE + "\nY = 1\n")
     committed.commit("main moves")
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch",
-                    f"file://{committed.root}", str(clone)], check=True)
-    code, out, err = run_cli(["review", "--dry-run", "--base", "origin/main", "--head", "origin/feature"],
-                             clone, capsys, monkeypatch)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{committed.root}", str(clone)], check=True
+    )
+    code, out, err = run_cli(
+        ["review", "--dry-run", "--base", "origin/main", "--head", "origin/feature"], clone, capsys, monkeypatch
+    )
     assert code == 2
     assert "fetch-depth: 0" in err and len(err.strip().splitlines()) == 1
 

@@ -9,7 +9,8 @@ from codepilot.syntax import detect, outline
 from tests.support.ast_symbols import ast_symbols
 
 CASES: dict[str, tuple[str, dict[int, str | None]]] = {
-    "a.py": ('''import os
+    "a.py": (
+        """import os
 
 class Cart:
     @property
@@ -21,8 +22,11 @@ class Cart:
 @cached
 def helper(x):
     pass
-''', {1: None, 3: "Cart", 4: "Cart.total", 7: "Cart.total.inner", 8: "Cart.total", 10: "helper"}),
-    "a.js": ('''import x from "y";
+""",
+        {1: None, 3: "Cart", 4: "Cart.total", 7: "Cart.total.inner", 8: "Cart.total", 10: "helper"},
+    ),
+    "a.js": (
+        """import x from "y";
 class Greeter {
   greet(name) {
     function nested() {
@@ -38,8 +42,11 @@ function* gen() {
   yield 1;
 }
 const api = { get: function () { return 1; } };
-''', {1: None, 3: "Greeter.greet", 5: "Greeter.greet.nested", 11: "shout", 14: "gen", 16: "get"}),
-    "a.ts": ('''@Component({})
+""",
+        {1: None, 3: "Greeter.greet", 5: "Greeter.greet.nested", 11: "shout", 14: "gen", 16: "get"},
+    ),
+    "a.ts": (
+        """@Component({})
 export class X {
   @HostListener("x")
   onClick(): void {
@@ -54,8 +61,11 @@ export function over(a: any) {
   return a;
 }
 const z = 1;
-''', {1: "X", 3: "X.onClick", 5: "X.onClick", 8: "X.handle", 11: "over", 13: "over", 15: None}),
-    "a.tsx": ('''export const App = () => {
+""",
+        {1: "X", 3: "X.onClick", 5: "X.onClick", 8: "X.handle", 11: "over", 13: "over", 15: None},
+    ),
+    "a.tsx": (
+        """export const App = () => {
   return <div>hi</div>;
 };
 export default function Page() {
@@ -64,8 +74,11 @@ export default function Page() {
   };
   return <App />;
 }
-''', {2: "App", 6: "Page.cb", 8: "Page"}),
-    "a.go": ('''package main
+""",
+        {2: "App", 6: "Page.cb", 8: "Page"},
+    ),
+    "a.go": (
+        """package main
 
 type Stack struct {
 	items []int
@@ -79,8 +92,11 @@ func main() {
 	f := func() {}
 	f()
 }
-''', {1: None, 4: "Stack", 8: "Stack.Push", 12: "main"}),
-    "a.rs": ('''use std::fmt;
+""",
+        {1: None, 4: "Stack", 8: "Stack.Push", 12: "main"},
+    ),
+    "a.rs": (
+        """use std::fmt;
 
 #[derive(Debug)]
 struct P { x: i32 }
@@ -97,8 +113,11 @@ mod tests {
     #[test]
     fn works() {}
 }
-''', {1: None, 3: "P", 7: "P.get", 8: "P.get.helper", 13: "tests", 15: "tests.works"}),
-    "A.java": ('''package x;
+""",
+        {1: None, 3: "P", 7: "P.get", 8: "P.get.helper", 13: "tests", 15: "tests.works"},
+    ),
+    "A.java": (
+        """package x;
 
 public class A {
   @Override
@@ -111,16 +130,22 @@ public class A {
     }
   }
 }
-''', {1: None, 4: "A.toString", 6: "A.toString", 10: "A.B.m"}),
-    "a.c": ('''#include <stdio.h>
+""",
+        {1: None, 4: "A.toString", 6: "A.toString", 10: "A.B.m"},
+    ),
+    "a.c": (
+        """#include <stdio.h>
 
 struct point { int x; };
 
 static char **names(int n) {
   return 0;
 }
-''', {1: None, 3: "point", 6: "names"}),
-    "a.cpp": ('''#include <vector>
+""",
+        {1: None, 3: "point", 6: "names"},
+    ),
+    "a.cpp": (
+        """#include <vector>
 namespace ns {
 class Foo {
  public:
@@ -133,8 +158,11 @@ T Foo::baz(T x) {
   return x;
 }
 }
-''', {1: None, 6: "Foo.bar", 9: "Foo.baz", 11: "Foo.baz"}),
-    "a.rb": ('''require "x"
+""",
+        {1: None, 6: "Foo.bar", 9: "Foo.baz", 11: "Foo.baz"},
+    ),
+    "a.rb": (
+        """require "x"
 module Shop
   class Cart
     def total
@@ -145,8 +173,11 @@ module Shop
     end
   end
 end
-''', {1: None, 5: "Shop.Cart.total", 8: "Shop.Cart.build", 3: "Shop.Cart"}),
-    "a.php": ('''<?php
+""",
+        {1: None, 5: "Shop.Cart.total", 8: "Shop.Cart.build", 3: "Shop.Cart"},
+    ),
+    "a.php": (
+        """<?php
 namespace App;
 class Cart {
   #[Pure]
@@ -157,8 +188,11 @@ class Cart {
 function helper() {
   return 2;
 }
-''', {2: None, 4: "Cart.total", 6: "Cart.total", 10: "helper"}),
-    "a.cs": ('''using System;
+""",
+        {2: None, 4: "Cart.total", 6: "Cart.total", 10: "helper"},
+    ),
+    "a.cs": (
+        """using System;
 namespace Shop {
   public class Cart {
     [Obsolete]
@@ -168,7 +202,9 @@ namespace Shop {
     }
   }
 }
-''', {1: None, 4: "Cart.Total", 6: "Cart.Total.Local", 7: "Cart.Total"}),
+""",
+        {1: None, 4: "Cart.Total", 6: "Cart.Total.Local", 7: "Cart.Total"},
+    ),
 }
 
 

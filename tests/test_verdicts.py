@@ -14,8 +14,10 @@ from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
 
 SRC = "def average(values):\n    return sum(values) / len(values)\n"
-FIX = {"find": "    return sum(values) / len(values)",
-       "replace": "    return sum(values) / len(values) if values else 0"}
+FIX = {
+    "find": "    return sum(values) / len(values)",
+    "replace": "    return sum(values) / len(values) if values else 0",
+}
 
 
 @pytest.fixture
@@ -88,19 +90,39 @@ def test_applied_fixes_say_so_and_do_not_fail(changed: GitRepo, llm: FakeOpenAI,
     assert "if values else 0" in (changed.root / "stats.py").read_text()
     changed.write("stats.py", SRC)
     for fmt, word in (("text", "applied"), ("markdown", "Fix applied"), ("github", "Fix applied")):
-        code, out, _ = run_cli(["review", "--apply", "--no-cache", "--format", fmt], changed.root, capsys,
-                               monkeypatch)
+        code, out, _ = run_cli(["review", "--apply", "--no-cache", "--format", fmt], changed.root, capsys, monkeypatch)
         assert code == 0 and word in out, fmt
         changed.write("stats.py", SRC)
 
 
-def test_hook_takes_review_options_and_says_what_blocked(changed: GitRepo, llm: FakeOpenAI, capsys,
-                                                         monkeypatch) -> None:
+def test_hook_takes_review_options_and_says_what_blocked(
+    changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     changed.git("add", "stats.py")
     llm.default = {"findings": [finding("stats.py", 2, title="Empty list")]}
-    code, _, err = run_cli(["hook", "run", "--no-cache", "--model", "openai:test-model", "--time-limit", "30",
-                            "--concurrency", "2", "--max-request-tokens", "4000", "--no-history", "--fail-on",
-                            "error", "--", "stats.py"], changed.root, capsys, monkeypatch)
+    code, _, err = run_cli(
+        [
+            "hook",
+            "run",
+            "--no-cache",
+            "--model",
+            "openai:test-model",
+            "--time-limit",
+            "30",
+            "--concurrency",
+            "2",
+            "--max-request-tokens",
+            "4000",
+            "--no-history",
+            "--fail-on",
+            "error",
+            "--",
+            "stats.py",
+        ],
+        changed.root,
+        capsys,
+        monkeypatch,
+    )
     assert code == 1
     assert "commit blocked by findings at or above error" in err and "CODEPILOT_SKIP=1" in err
 
@@ -120,8 +142,9 @@ def test_progress_lines_for_logs() -> None:
     assert lines[-1].startswith("codepilot: reviewing: 20/20 requests (100%)")
 
 
-def test_broken_machine_is_one_line_and_exit_3(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch,
-                                               hermetic) -> None:
+def test_broken_machine_is_one_line_and_exit_3(
+    changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, hermetic
+) -> None:
     cache = hermetic / "xdg_cache_home"
     cache.mkdir(parents=True, exist_ok=True)
     (cache / "codepilot").write_text("a file where the cache folder should be\n")
@@ -144,11 +167,14 @@ def test_unexpected_errors_exit_3_with_a_log(changed: GitRepo, capsys, monkeypat
     assert "Traceback" in Path(log).read_text(encoding="utf-8") and "Traceback" not in err
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ('[prices."gpt-4.1-mini"]\ninput = 1\noutput = 2\nfail_on = "never"\n', 'prices."gpt-4.1-mini".fail_on'),
-    ('prices = "cheap"\n', "prices must be a table"),
-    ("fail_on = 3\n", "fail_on"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('[prices."gpt-4.1-mini"]\ninput = 1\noutput = 2\nfail_on = "never"\n', 'prices."gpt-4.1-mini".fail_on'),
+        ('prices = "cheap"\n', "prices must be a table"),
+        ("fail_on = 3\n", "fail_on"),
+    ],
+)
 def test_configuration_errors_name_the_key(changed: GitRepo, capsys, monkeypatch, text: str, words: str) -> None:
     changed.write(".codepilot.toml", text)
     code, _, err = run_cli(["review", "--dry-run"], changed.root, capsys, monkeypatch)

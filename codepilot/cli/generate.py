@@ -11,32 +11,51 @@ from codepilot.cli.output import write_output
 
 @click.command("generate")
 @click.argument("instruction")
-@click.option("--path", "paths", multiple=True, metavar="FILE",
-              help="Aim at this file (repeatable; may not exist yet).")
+@click.option(
+    "--path", "paths", multiple=True, metavar="FILE", help="Aim at this file (repeatable; may not exist yet)."
+)
 @click.option("--symbol", metavar="NAME", help="Aim at this definition, e.g. Cart.total.")
 @click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="provider:model [env CODEPILOT_MODEL].")
-@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL",
-              help="OpenAI-compatible server [env OPENAI_BASE_URL].")
+@click.option(
+    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server [env OPENAI_BASE_URL]."
+)
 @click.option("--dry-run", is_flag=True, help="Build the request, call no model: print what would be sent.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--patch-dir", metavar="DIR", help="Where patches are written [default .codepilot/patches].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--apply", "apply_", is_flag=True, help="Apply the patches to the work tree (all of a patch or none).")
-def command(instruction: str, paths: tuple[str, ...], symbol: str | None, model: str | None, base_url: str | None,
-            dry_run: bool, fmt: str, output: str | None, patch_dir: str | None, no_cache: bool, apply_: bool) -> int:
+def command(
+    instruction: str,
+    paths: tuple[str, ...],
+    symbol: str | None,
+    model: str | None,
+    base_url: str | None,
+    dry_run: bool,
+    fmt: str,
+    output: str | None,
+    patch_dir: str | None,
+    no_cache: bool,
+    apply_: bool,
+) -> int:
     """Draft code for INSTRUCTION; the edits become patch files.
 
     Examples: "write pytest tests for parse_invoice", "add docstrings to the public functions in
     billing.py" --path billing.py, "implement the TODO" --symbol Cart.total."""
     from codepilot import generate, models
 
-    opts = generate.Options(instruction, paths, symbol,
-                            overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir})
+    opts = generate.Options(
+        instruction, paths, symbol, overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir}
+    )
     prepared = generate.prepare(opts)
     if dry_run:
-        doc = {"version": 1, "targets": [t.path for t in prepared.targets], "prompt_tokens": prepared.prompt_tokens,
-               "messages": prepared.messages, "redacted": dict(prepared.redactions)}
+        doc = {
+            "version": 1,
+            "targets": [t.path for t in prepared.targets],
+            "prompt_tokens": prepared.prompt_tokens,
+            "messages": prepared.messages,
+            "redacted": dict(prepared.redactions),
+        }
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else _dry_text(prepared)
         write_output(text, output)
         return 0
@@ -44,8 +63,9 @@ def command(instruction: str, paths: tuple[str, ...], symbol: str | None, model:
     result = generate.run(prepared, spec, use_cache=not no_cache)
     if apply_ and result.patches:
         _apply(prepared, result)
-    write_output(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json"
-                 else _text(result), output)
+    write_output(
+        json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _text(result), output
+    )
     if result.errors:
         click.echo(f"codepilot: {result.errors[0]}", err=True)
         return 3
@@ -68,8 +88,10 @@ def _dry_text(p: object) -> str:
 
     assert isinstance(p, generate.Prepared)
     targets = ", ".join(t.path for t in p.targets) or "(none found: the model sees only the instruction)"
-    return (f"codepilot generate dry run — nothing is sent\ntargets: {targets}\n~{p.prompt_tokens} prompt tokens "
-            f"(estimated)\n\n{p.messages[1]['content']}\n")
+    return (
+        f"codepilot generate dry run — nothing is sent\ntargets: {targets}\n~{p.prompt_tokens} prompt tokens "
+        f"(estimated)\n\n{p.messages[1]['content']}\n"
+    )
 
 
 def _text(result: object) -> str:
@@ -78,11 +100,16 @@ def _text(result: object) -> str:
     assert isinstance(result, generate.Result)
     lines = [result.summary or "(no summary)", ""]
     for e in result.edits:
-        lines.append(f"  {'placed' if e.placed else 'NOT placed'}: {e.path}" + (f" ({e.how})" if e.how else "")
-                     + (f" — {e.note}" if e.note else ""))
+        lines.append(
+            f"  {'placed' if e.placed else 'NOT placed'}: {e.path}"
+            + (f" ({e.how})" if e.how else "")
+            + (f" — {e.note}" if e.note else "")
+        )
     lines += [f"patch: {p}" + (" (applied)" if p in result.applied else "") for p in result.patches]
     lines += [f"error: {e}" for e in result.errors]
     cost = "cost unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
-    lines.append(f"{'cached' if result.cached else 'sent'}; {result.usage_prompt} prompt + "
-                 f"{result.usage_completion} completion tokens; {cost}")
+    lines.append(
+        f"{'cached' if result.cached else 'sent'}; {result.usage_prompt} prompt + "
+        f"{result.usage_completion} completion tokens; {cost}"
+    )
     return "\n".join(lines) + "\n"

@@ -48,11 +48,18 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     from codepilot.cli.output import progress, render
     from codepilot.cli.review import finish, say_applied
 
-    base, head = (rng if isinstance(rng, tuple) else (None, None))
-    opts = review.Options(paths=() if rng else paths,  # a push: the range already says which files
-                          staged=rng is None, base=base, head=head, overrides=options.overrides(rest),
-                          use_cache=not rest["no_cache"], time_limit=rest["time_limit"], hook=True,
-                          history=not rest["no_history"])
+    base, head = rng if isinstance(rng, tuple) else (None, None)
+    opts = review.Options(
+        paths=() if rng else paths,  # a push: the range already says which files
+        staged=rng is None,
+        base=base,
+        head=head,
+        overrides=options.overrides(rest),
+        use_cache=not rest["no_cache"],
+        time_limit=rest["time_limit"],
+        hook=True,
+        history=not rest["no_history"],
+    )
     prepared = review.prepare(opts)
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
@@ -61,12 +68,18 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     code = finish(result, prepared.config.fail_on)
     what = "push" if rng else "commit"
     if code == 1:
-        click.echo(f"codepilot: {what} blocked by findings at or above {prepared.config.fail_on} (fail_on); "
-                   f"fix them, or skip once: CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with "
-                   "pre-commit)", err=True)
+        click.echo(
+            f"codepilot: {what} blocked by findings at or above {prepared.config.fail_on} (fail_on); "
+            f"fix them, or skip once: CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with "
+            "pre-commit)",
+            err=True,
+        )
     elif code == 3:
-        click.echo(f"codepilot: {what} blocked: the review is incomplete; to {what} anyway: "
-                   f"CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with pre-commit)", err=True)
+        click.echo(
+            f"codepilot: {what} blocked: the review is incomplete; to {what} anyway: "
+            f"CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with pre-commit)",
+            err=True,
+        )
     return code
 
 
@@ -105,13 +118,16 @@ def install(pre_push: bool, force: bool) -> int:
     target = hooks / name
     if target.exists() and MARKER not in target.read_text(errors="replace"):
         if not force:
-            raise UsageError(f"{target} exists and was not installed by codepilot: use --force to replace it "
-                             "(it is kept as .backup)")
+            raise UsageError(
+                f"{target} exists and was not installed by codepilot: use --force to replace it (it is kept as .backup)"
+            )
         target.replace(target.with_name(name + ".backup"))
     hooks.mkdir(parents=True, exist_ok=True)
     flag = " --pre-push" if pre_push else ""
-    target.write_text(f'#!/bin/sh\n{MARKER}\n[ "${{CODEPILOT_SKIP:-0}}" != 0 ] && exit 0\n'
-                      f'exec "{sys.executable}" -m codepilot hook run{flag}\n')
+    target.write_text(
+        f'#!/bin/sh\n{MARKER}\n[ "${{CODEPILOT_SKIP:-0}}" != 0 ] && exit 0\n'
+        f'exec "{sys.executable}" -m codepilot hook run{flag}\n'
+    )
     target.chmod(0o755)
     click.echo(f"codepilot: installed {target}")
     return 0

@@ -13,21 +13,41 @@ SEVERITIES = ["error", "warning", "info", "never"]
 
 def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options that decide how the model is called and what the run costs."""
-    for option in reversed([
-        click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL",
-                     help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env CODEPILOT_MODEL]."),
-        click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL",
-                     help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env OPENAI_BASE_URL]."),
-        click.option("--fail-on", type=click.Choice(SEVERITIES),
-                     help="Exit 1 when a finding at or above this severity is reported [default error]."),
-        click.option("--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default 4]."),
-        click.option("--max-request-tokens", type=click.IntRange(500),
-                     help="Prompt budget per request [default 6000]."),
-        click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
-        click.option("--time-limit", type=click.FloatRange(min=1), metavar="SECONDS",
-                     help="Stop waiting for the model after this long; what is not done is reported as not done."),
-        click.option("--no-history", is_flag=True, help="Do not record this run in the local history."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--model",
+                metavar="NAME",
+                envvar="CODEPILOT_MODEL",
+                help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env CODEPILOT_MODEL].",
+            ),
+            click.option(
+                "--base-url",
+                metavar="URL",
+                envvar="OPENAI_BASE_URL",
+                help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env OPENAI_BASE_URL].",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(SEVERITIES),
+                help="Exit 1 when a finding at or above this severity is reported [default error].",
+            ),
+            click.option(
+                "--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default 4]."
+            ),
+            click.option(
+                "--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default 6000]."
+            ),
+            click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
+            click.option(
+                "--time-limit",
+                type=click.FloatRange(min=1),
+                metavar="SECONDS",
+                help="Stop waiting for the model after this long; what is not done is reported as not done.",
+            ),
+            click.option("--no-history", is_flag=True, help="Do not record this run in the local history."),
+        ]
+    ):
         f = option(f)
     return f
 

@@ -20,9 +20,20 @@ from codepilot.cli.output import write_output
 @click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="Model for the summary [env CODEPILOT_MODEL].")
 @click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
-def command(base: str | None, head: str | None, fmt: str, output: str | None, title: str | None,
-            client: str | None, hide_cost: bool, hide_model: bool, no_ai: bool, model: str | None,
-            base_url: str | None, no_cache: bool) -> int:
+def command(
+    base: str | None,
+    head: str | None,
+    fmt: str,
+    output: str | None,
+    title: str | None,
+    client: str | None,
+    hide_cost: bool,
+    hide_model: bool,
+    no_ai: bool,
+    model: str | None,
+    base_url: str | None,
+    no_cache: bool,
+) -> int:
     """A report of a range of work for the client: what changed, what was reviewed (exactly the content
     delivered) and skipped, the findings with their status (still open, resolved since), charts, usage
     and cost."""

@@ -22,14 +22,31 @@ FORMATS = ["text", "json", "markdown", "sarif", "github"]
 @click.option("--commit", metavar="REV", help="Review one commit against its first parent.")
 @options.model_options
 @click.option("--dry-run", is_flag=True, help="Build everything, call no model: print what would be sent.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format; github = GitHub Actions workflow annotations.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format; github = GitHub Actions workflow annotations.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
 @click.option("--publish", type=click.Choice(["github"]), help="Post the review on the pull request.")
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
-def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | None, commit: str | None,
-            dry_run: bool, fmt: str, output: str | None, publish: str | None, apply_: bool, **rest: Any) -> int:
+def command(
+    paths: tuple[str, ...],
+    staged: bool,
+    base: str | None,
+    head: str | None,
+    commit: str | None,
+    dry_run: bool,
+    fmt: str,
+    output: str | None,
+    publish: str | None,
+    apply_: bool,
+    **rest: Any,
+) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
 
     By default every uncommitted change against HEAD: the index, the work tree and untracked files
@@ -44,10 +61,19 @@ def command(paths: tuple[str, ...], staged: bool, base: str | None, head: str | 
         from codepilot.publish.github import Context, review_range
 
         base, head = review_range(Context.from_env(), open_repo(), base, head)
-    opts = review.Options(paths=paths, staged=staged, base=base, head=head, commit=commit,
-                          overrides=options.overrides(rest), use_cache=not rest["no_cache"],
-                          time_limit=rest["time_limit"], apply=apply_, history=not rest["no_history"],
-                          calls_model=not dry_run)
+    opts = review.Options(
+        paths=paths,
+        staged=staged,
+        base=base,
+        head=head,
+        commit=commit,
+        overrides=options.overrides(rest),
+        use_cache=not rest["no_cache"],
+        time_limit=rest["time_limit"],
+        apply=apply_,
+        history=not rest["no_history"],
+        calls_model=not dry_run,
+    )
     prepared = review.prepare(opts)
     if dry_run:
         return _dry_run(prepared, fmt, output)
@@ -73,8 +99,11 @@ def finish(result: ReviewResult, fail_on: str) -> int:
 
 def say_applied(result: ReviewResult) -> None:
     for a in result.applied:
-        click.echo(f"codepilot: {'applied' if a.ok else 'NOT applied'} {a.patch}"
-                   + (f" ({a.note.removeprefix('not applied: ')})" if a.note else ""), err=True)
+        click.echo(
+            f"codepilot: {'applied' if a.ok else 'NOT applied'} {a.patch}"
+            + (f" ({a.note.removeprefix('not applied: ')})" if a.note else ""),
+            err=True,
+        )
 
 
 def _publish(result: ReviewResult) -> None:
@@ -86,8 +115,11 @@ def _publish(result: ReviewResult) -> None:
         click.echo(annotations.render(result), nl=False)
         click.echo(f"codepilot: {done.fallback}", err=True)
         return
-    click.echo(f"codepilot: posted {done.inline} inline comment(s) ({done.already} already there), "
-               f"{done.in_summary} in the summary" + (f": {done.summary_url}" if done.summary_url else ""), err=True)
+    click.echo(
+        f"codepilot: posted {done.inline} inline comment(s) ({done.already} already there), "
+        f"{done.in_summary} in the summary" + (f": {done.summary_url}" if done.summary_url else ""),
+        err=True,
+    )
 
 
 def _dry_run(prepared: Any, fmt: str, output: str | None) -> int:

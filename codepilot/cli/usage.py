@@ -48,10 +48,24 @@ def repo_name(key: str) -> str:
 def totals(rows: list[dict[str, object]], by: str) -> list[dict[str, object]]:
     groups: dict[str, dict[str, object]] = {}
     for r in rows:
-        key = {"model": model_name(str(r["model"])), "repo": repo_name(str(r["repo"])),
-               "day": datetime.fromtimestamp(float(r["started"]), UTC).strftime("%Y-%m-%d")}[by]  # type: ignore[arg-type]
-        g = groups.setdefault(key, {by: key, "runs": 0, "requests": 0, "cached": 0, "prompt_tokens": 0,
-                                    "completion_tokens": 0, "cost_usd": 0.0, "unpriced_runs": 0})
+        key = {
+            "model": model_name(str(r["model"])),
+            "repo": repo_name(str(r["repo"])),
+            "day": datetime.fromtimestamp(float(str(r["started"])), UTC).strftime("%Y-%m-%d"),
+        }[by]
+        g = groups.setdefault(
+            key,
+            {
+                by: key,
+                "runs": 0,
+                "requests": 0,
+                "cached": 0,
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "cost_usd": 0.0,
+                "unpriced_runs": 0,
+            },
+        )
         for k in ("requests", "cached", "prompt_tokens", "completion_tokens"):
             g[k] = int(g[k]) + int(r[k])  # type: ignore[call-overload]
         g["runs"] = int(g["runs"]) + 1  # type: ignore[call-overload]
@@ -65,8 +79,14 @@ def totals(rows: list[dict[str, object]], by: str) -> list[dict[str, object]]:
 @click.command("usage")
 @click.option("--since", default="30d", show_default=True, help="A duration (30d, 12h, 2w) or a date.")
 @click.option("--by", type=click.Choice(["model", "repo", "day"]), default="model", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="csv: one row per group, for invoicing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="csv: one row per group, for invoicing.",
+)
 def command(since: str, by: str, fmt: str) -> int:
     """Tokens and cost of your runs (review, generate, describe, report summaries), from the local
     history of every repository."""
@@ -78,13 +98,29 @@ def command(since: str, by: str, fmt: str) -> int:
     groups = totals(rows, by)
     grand = totals([{**r, "model": "total"} for r in rows], "model")
     if fmt == "json":
-        click.echo(json.dumps({"version": 1, "since": start, "by": by, "groups": groups,
-                               "total": grand[0] if grand else None}, indent=2))
+        click.echo(
+            json.dumps(
+                {"version": 1, "since": start, "by": by, "groups": groups, "total": grand[0] if grand else None},
+                indent=2,
+            )
+        )
         return 0
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=[by, "runs", "requests", "cached", "prompt_tokens",
-                                                 "completion_tokens", "cost_usd", "unpriced_runs"], lineterminator="\n")
+        writer = csv.DictWriter(
+            buf,
+            fieldnames=[
+                by,
+                "runs",
+                "requests",
+                "cached",
+                "prompt_tokens",
+                "completion_tokens",
+                "cost_usd",
+                "unpriced_runs",
+            ],
+            lineterminator="\n",
+        )
         writer.writeheader()
         writer.writerows({**g, "cost_usd": f"{float(g['cost_usd']):.6f}"} for g in groups)  # type: ignore[arg-type]
         click.echo(buf.getvalue(), nl=False)
@@ -97,8 +133,15 @@ def command(since: str, by: str, fmt: str) -> int:
         table.add_column(col, justify="left" if col == by else "right", overflow="fold", no_wrap=col != by)
     for g in groups + [{**grand[0], by: "total"}] if grand else []:
         cost = f"{float(g['cost_usd']):.4f}" + (f" (+{g['unpriced_runs']} unpriced)" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
-        table.add_row(str(g[by]), str(g["runs"]), str(g["requests"]), str(g["cached"]), str(g["prompt_tokens"]),
-                      str(g["completion_tokens"]), cost)
+        table.add_row(
+            str(g[by]),
+            str(g["runs"]),
+            str(g["requests"]),
+            str(g["cached"]),
+            str(g["prompt_tokens"]),
+            str(g["completion_tokens"]),
+            cost,
+        )
     if not rows:
         click.echo("codepilot: no runs recorded in that period")
         return 0

@@ -37,8 +37,9 @@ class Context:
     @classmethod
     def from_env(cls) -> Context:
         path, repo, token = (os.environ.get(k) for k in ("GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_TOKEN"))
-        missing = [k for k, v in (("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", repo),
-                                  ("GITHUB_TOKEN", token)) if not v]
+        missing = [
+            k for k, v in (("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", repo), ("GITHUB_TOKEN", token)) if not v
+        ]
         if missing:
             raise UsageError(f"--publish github runs in GitHub Actions: {', '.join(missing)} not set")
         try:
@@ -49,8 +50,14 @@ class Context:
         pr = event.get("pull_request")
         if not isinstance(pr, dict):
             raise UsageError("--publish github needs a pull_request event (this event has no pull_request)")
-        return cls(os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"), repo or "", token or "",
-                   int(pr["number"]), pr["head"]["sha"], pr["base"]["sha"])
+        return cls(
+            os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+            repo or "",
+            token or "",
+            int(pr["number"]),
+            pr["head"]["sha"],
+            pr["base"]["sha"],
+        )
 
 
 class ApiError(Exception):
@@ -68,10 +75,18 @@ class Api:
     def call(self, method: str, path: str, body: Any = None) -> tuple[Any, dict[str, str]]:
         url = path if path.startswith("http") else f"{self.ctx.api}{path}"
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method, headers={
-            "Authorization": f"Bearer {self.ctx.token}", "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28", "Content-Type": "application/json",
-            "User-Agent": "codepilot"})
+        req = urllib.request.Request(
+            url,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.ctx.token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "Content-Type": "application/json",
+                "User-Agent": "codepilot",
+            },
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 raw = resp.read()
@@ -106,8 +121,11 @@ class Published:
 
 def commentable(report: ReviewResult) -> dict[str, set[int]]:
     """New-file lines of the pull request's diff (added and context lines of each hunk), per file."""
-    return {f.path: {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
-            for f in report.changeset.files if not f.diff.binary}
+    return {
+        f.path: {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
+        for f in report.changeset.files
+        if not f.diff.binary
+    }
 
 
 def _same_hunk(report: ReviewResult, f: Finding) -> bool:
@@ -141,16 +159,28 @@ def _comment(f: Finding) -> dict[str, Any]:
 
 def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Finding], inline: int) -> str:
     c = counts(report.findings)
-    out = [SUMMARY_MARKER, "## codepilot review", "", f"**{verdict(report)}** — {report.source}, "
-           f"model `{report.model}`", "", "| severity | findings |", "|---|---|",
-           *[f"| {ICONS[s]} {s} | {n} |" for s, n in c.items()], "", f"{inline} finding(s) commented inline."]
+    out = [
+        SUMMARY_MARKER,
+        "## codepilot review",
+        "",
+        f"**{verdict(report)}** — {report.source}, model `{report.model}`",
+        "",
+        "| severity | findings |",
+        "|---|---|",
+        *[f"| {ICONS[s]} {s} | {n} |" for s, n in c.items()],
+        "",
+        f"{inline} finding(s) commented inline.",
+    ]
     if report.errors:
         out += ["", "### Not reviewed", *[f"- `{e.request}` ({', '.join(e.paths)}): {e.error}" for e in report.errors]]
     rest = off_diff + refused
     if rest:
         out += ["", "### Findings outside the diff", ""]
-        out += [f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{f.title}** ({f.severity}, {f.category})"
-                + (f": {f.body.splitlines()[0]}" if f.body else "") for f in rest]
+        out += [
+            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{f.title}** ({f.severity}, {f.category})"
+            + (f": {f.body.splitlines()[0]}" if f.body else "")
+            for f in rest
+        ]
     if report.changeset.skipped:
         out += ["", "<details><summary>Skipped files</summary>", ""]
         out += [f"- `{s.path}`: {s.reason}" for s in report.changeset.skipped]
@@ -181,8 +211,13 @@ def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
         posted, refused = _post_review(api, ctx, inline)
     except ApiError as e:
         if e.status in (403, 404):
-            return Published(0, already, len(report.findings), None,
-                             f"the token cannot write to this pull request ({e}); printed annotations instead")
+            return Published(
+                0,
+                already,
+                len(report.findings),
+                None,
+                f"the token cannot write to this pull request ({e}); printed annotations instead",
+            )
         raise ServiceError(f"cannot post the review: {e}") from None
     url = _upsert_summary(api, ctx, summary_body(report, off_diff, refused, posted + already))
     return Published(posted, already, len(off_diff) + len(refused), url)
@@ -193,9 +228,12 @@ def _post_review(api: Api, ctx: Context, findings: list[Finding]) -> tuple[int, 
     found, which then go to the summary."""
     if not findings:
         return 0, []
-    body = {"commit_id": ctx.head_sha, "event": "COMMENT",
-            "body": f"codepilot: {len(findings)} finding(s) on this diff; summary in the conversation.",
-            "comments": [_comment(f) for f in findings]}
+    body = {
+        "commit_id": ctx.head_sha,
+        "event": "COMMENT",
+        "body": f"codepilot: {len(findings)} finding(s) on this diff; summary in the conversation.",
+        "comments": [_comment(f) for f in findings],
+    }
     try:
         api.call("POST", f"/repos/{ctx.repository}/pulls/{ctx.number}/reviews", body)
         return len(findings), []
@@ -232,6 +270,8 @@ def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -
 
     base, head = base or known(ctx.base_sha), head or known(ctx.head_sha)
     if base is None:
-        raise UsageError(f"the pull request's base {ctx.base_sha[:12]} is not in this clone: pass --base, or "
-                         "fetch more history (actions/checkout with fetch-depth: 0)")
+        raise UsageError(
+            f"the pull request's base {ctx.base_sha[:12]} is not in this clone: pass --base, or "
+            "fetch more history (actions/checkout with fetch-depth: 0)"
+        )
     return base, head

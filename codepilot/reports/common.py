@@ -39,8 +39,10 @@ def failure_line(report: ReviewResult) -> str:
     """Why work is missing, in one line."""
     reasons = sorted({e.error for e in report.errors})
     more = f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""
-    return (f"{len(report.errors)} of {report.stats.requests} request(s) could not be reviewed: "
-            f"{reasons[0] if reasons else 'unknown'}{more}")
+    return (
+        f"{len(report.errors)} of {report.stats.requests} request(s) could not be reviewed: "
+        f"{reasons[0] if reasons else 'unknown'}{more}"
+    )
 
 
 def nothing_line(report: ReviewResult) -> str:
@@ -60,8 +62,10 @@ def verdict(report: ReviewResult) -> str:
     c = counts(report.findings)
     found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in c.items() if n) or "no findings"
     if report.errors:
-        return (f"INCOMPLETE: {len(report.errors)} of {report.stats.requests} request(s) failed; "
-                f"{found} in the part that was reviewed")
+        return (
+            f"INCOMPLETE: {len(report.errors)} of {report.stats.requests} request(s) failed; "
+            f"{found} in the part that was reviewed"
+        )
     return found
 
 
@@ -70,8 +74,10 @@ def usage_line(report: ReviewResult) -> str:
     if report.nothing_to_review:
         return "nothing sent to a model; $0"
     cost = "cost unknown (no price for this model)" if s.cost_usd is None else f"${s.cost_usd:.4f}"
-    return (f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + {s.completion_tokens} "
-            f"completion tokens; {cost}")
+    return (
+        f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + {s.completion_tokens} "
+        f"completion tokens; {cost}"
+    )
 
 
 def apply_command(report: ReviewResult, f: Finding) -> str:
@@ -92,8 +98,9 @@ def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[st
         return []
     rf = report.changeset.file(f.path)
     old = rf.new_lines if rf is not None else []
-    rows: list[tuple[str, int | None, str]] = [("-", n, old[n - 1].rstrip("\r")) for n in range(f.line, f.end_line + 1)
-                                               if 0 < n <= len(old)]
+    rows: list[tuple[str, int | None, str]] = [
+        ("-", n, old[n - 1].rstrip("\r")) for n in range(f.line, f.end_line + 1) if 0 < n <= len(old)
+    ]
     rows += [("+", f.line + i, text) for i, text in enumerate(f.suggestion)]
     if len(rows) > limit:
         rows = rows[:limit] + [("…", None, f"{len(rows) - limit} more lines (see the patch)")]

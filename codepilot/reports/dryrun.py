@@ -14,8 +14,11 @@ def to_json(p: Prepared) -> str:
         "files": [f.to_json() for f in p.changeset.files],
         "requests": [r.to_json() for r in p.requests],
         "skipped": [s.to_json() for s in p.changeset.skipped],
-        "stats": {"requests": len(p.requests), "prompt_tokens": sum(r.prompt_tokens for r in p.requests),
-                  "redacted": dict(p.redactions)},
+        "stats": {
+            "requests": len(p.requests),
+            "prompt_tokens": sum(r.prompt_tokens for r in p.requests),
+            "redacted": dict(p.redactions),
+        },
     }
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
@@ -24,16 +27,20 @@ def to_text(p: Prepared) -> str:
     cs = p.changeset
     out = [f"codepilot dry run: {cs.source.label} — nothing is sent"]
     lines = sum(len(c.added_lines) + len(c.removed_lines) for f in cs.files for c in f.changes)
-    out.append(f"{len(cs.files)} file(s), {lines} changed line(s), {len(p.requests)} request(s), "
-               f"~{sum(r.prompt_tokens for r in p.requests)} prompt tokens (estimated)")
+    out.append(
+        f"{len(cs.files)} file(s), {lines} changed line(s), {len(p.requests)} request(s), "
+        f"~{sum(r.prompt_tokens for r in p.requests)} prompt tokens (estimated)"
+    )
     for f in cs.files:
         extra = f" (from {f.diff.old_path})" if f.diff.status == "renamed" else ""
         out.append(f"\n{f.path}{extra}  [{f.status}, {f.language.name}]")
         for c in f.changes:
             name = c.symbol or ("module level" if c.kind == "module" else "file level")
             side = " (old file)" if c.side == "old" else ""
-            out.append(f"  {name:<40} {c.kind:<9} lines {c.start_line}-{c.end_line}{side}  "
-                       f"+{len(c.added_lines)} -{len(c.removed_lines)}")
+            out.append(
+                f"  {name:<40} {c.kind:<9} lines {c.start_line}-{c.end_line}{side}  "
+                f"+{len(c.added_lines)} -{len(c.removed_lines)}"
+            )
     if p.redactions.total():
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(p.redactions.items()))
         out.append(f"\nredacted before sending: {kinds}")

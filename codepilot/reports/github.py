@@ -20,8 +20,12 @@ def escape_property(text: str) -> str:
 
 
 def annotation(f: Finding) -> str:
-    props = [f"file={escape_property(f.path)}", f"line={f.line}", f"endLine={f.end_line}",
-             f"title={escape_property(f'{f.category}: {f.title}')}"]
+    props = [
+        f"file={escape_property(f.path)}",
+        f"line={f.line}",
+        f"endLine={f.end_line}",
+        f"title={escape_property(f'{f.category}: {f.title}')}",
+    ]
     message = f.body or f.title
     if f.patch:
         message += f"\n\nFix applied: {f.patch}" if f.applied else f"\n\nFix: git apply {f.patch}"

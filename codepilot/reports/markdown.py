@@ -38,8 +38,9 @@ def render(report: ReviewResult) -> str:
         for f in items:
             where = f"line {f.line}" + (f"–{f.end_line}" if f.end_line != f.line else "")
             sym = f" in `{f.symbol}`" if f.symbol else ""
-            out.append(f"- {ICONS.get(f.severity, '')} **{f.severity}** · {f.category} · {where}{sym}: "
-                       f"**{md_text(f.title)}**")
+            out.append(
+                f"- {ICONS.get(f.severity, '')} **{f.severity}** · {f.category} · {where}{sym}: **{md_text(f.title)}**"
+            )
             if f.body:
                 out += [f"  {md_text(line)}" for line in f.body.splitlines()]
             lines = numbered_excerpt(report, f)
@@ -51,8 +52,11 @@ def render(report: ReviewResult) -> str:
                 fence = _fence(diff)
                 out += ["", "  Proposed fix:", "", f"  {fence}diff", *[f"  {ln}" for ln in diff], f"  {fence}"]
             if f.patch:
-                out.append(f"  Fix applied: `{f.patch}`" if f.applied else
-                           f"  Patch: `{f.patch}` (`{apply_command(report, f)}`)")
+                out.append(
+                    f"  Fix applied: `{f.patch}`"
+                    if f.applied
+                    else f"  Patch: `{f.patch}` (`{apply_command(report, f)}`)"
+                )
             if f.note:
                 out.append(f"  _Note: {md_text(f.note)}_")
             out.append("")

@@ -14,8 +14,14 @@ from codepilot.results import ReviewResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-RULE_TEXT = {"bug": "Likely bug", "security": "Security problem", "performance": "Performance problem",
-             "maintainability": "Maintainability risk", "style": "Style", "test": "Test problem"}
+RULE_TEXT = {
+    "bug": "Likely bug",
+    "security": "Security problem",
+    "performance": "Performance problem",
+    "maintainability": "Maintainability risk",
+    "style": "Style",
+    "test": "Test problem",
+}
 
 
 def _region(f: Finding) -> dict[str, int]:
@@ -23,17 +29,24 @@ def _region(f: Finding) -> dict[str, int]:
 
 
 def _location(f: Finding) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
-                                 "region": _region(f)}}
+    return {"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"}, "region": _region(f)}}
 
 
 def _fix(f: Finding) -> list[dict[str, Any]]:
     if not f.patch or f.suggestion is None:
         return []
     text = "\n".join(f.suggestion) + ("\n" if f.suggestion else "")
-    return [{"description": {"text": f"Apply {f.patch}"}, "artifactChanges": [{
-        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
-        "replacements": [{"deletedRegion": _deleted(f), "insertedContent": {"text": text}}]}]}]
+    return [
+        {
+            "description": {"text": f"Apply {f.patch}"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                    "replacements": [{"deletedRegion": _deleted(f), "insertedContent": {"text": text}}],
+                }
+            ],
+        }
+    ]
 
 
 def _deleted(f: Finding) -> dict[str, int]:
@@ -43,7 +56,8 @@ def _deleted(f: Finding) -> dict[str, int]:
 
 def _result(f: Finding) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "ruleId": f.category, "ruleIndex": CATEGORIES.index(f.category) if f.category in CATEGORIES else 0,
+        "ruleId": f.category,
+        "ruleIndex": CATEGORIES.index(f.category) if f.category in CATEGORIES else 0,
         "level": LEVELS.get(f.severity, "note"),
         "message": {"text": f.title + (f"\n\n{f.body}" if f.body else "")},
         "locations": [_location(f)],
@@ -57,22 +71,35 @@ def _result(f: Finding) -> dict[str, Any]:
 
 
 def to_sarif(report: ReviewResult) -> dict[str, Any]:
-    rules = [{"id": c, "name": c, "shortDescription": {"text": RULE_TEXT[c]},
-              "defaultConfiguration": {"level": "warning"}} for c in CATEGORIES]
+    rules = [
+        {"id": c, "name": c, "shortDescription": {"text": RULE_TEXT[c]}, "defaultConfiguration": {"level": "warning"}}
+        for c in CATEGORIES
+    ]
     invocation: dict[str, Any] = {"executionSuccessful": report.complete}
     if report.errors:
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": f"{e.request} ({', '.join(e.paths)}): {e.error}"}}
-            for e in report.errors]
+            for e in report.errors
+        ]
     return {
-        "$schema": SCHEMA, "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "codepilot", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": "https://github.com/codepilot/codepilot", "rules": rules}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": report.repo_root.as_uri() + "/"}},
-            "invocations": [invocation],
-            "results": [_result(f) for f in report.findings],
-        }],
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "codepilot",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": "https://github.com/codepilot/codepilot",
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": report.repo_root.as_uri() + "/"}},
+                "invocations": [invocation],
+                "results": [_result(f) for f in report.findings],
+            }
+        ],
     }
 
 

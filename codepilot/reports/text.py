@@ -16,8 +16,7 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
     from rich.markup import escape
 
     buf = io.StringIO()
-    con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False,
-                  soft_wrap=True)
+    con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True)
     current = None
     for f in report.findings:
         if f.path != current:
@@ -25,8 +24,10 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
             con.print(f"\n[bold]{escape(f.path)}[/bold]")
         where = f"{f.line}" + (f"-{f.end_line}" if f.end_line != f.line else "")
         sym = f" in {f.symbol}" if f.symbol else ""
-        con.print(f"  [{COLORS.get(f.severity, '')}]{ICONS.get(f.severity, '')} {f.severity}[/] "
-                  f"{escape(f.path)}:{where} [dim]{f.category}{escape(sym)}[/dim]  [bold]{escape(f.title)}[/bold]")
+        con.print(
+            f"  [{COLORS.get(f.severity, '')}]{ICONS.get(f.severity, '')} {f.severity}[/] "
+            f"{escape(f.path)}:{where} [dim]{f.category}{escape(sym)}[/dim]  [bold]{escape(f.title)}[/bold]"
+        )
         for line in f.body.splitlines():
             con.print(f"      {escape(line)}")
         for n, text in excerpt(report, f):

@@ -11,8 +11,15 @@ from typing import Any
 from codepilot.syntax.languages import Language, grammar
 
 _CONTAINERS = {"class", "struct", "interface", "impl", "trait", "enum"}
-_DECLARATOR_NAMES = {"identifier", "field_identifier", "qualified_identifier", "destructor_name",
-                     "operator_name", "template_function", "type_identifier"}
+_DECLARATOR_NAMES = {
+    "identifier",
+    "field_identifier",
+    "qualified_identifier",
+    "destructor_name",
+    "operator_name",
+    "template_function",
+    "type_identifier",
+}
 # a named function expression takes the name of what it is assigned to, when it is assigned
 _NAMED_BY_PARENT = {"variable_declarator", "pair", "public_field_definition", "field_definition"}
 _GENERICS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
@@ -125,8 +132,9 @@ def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> 
         name = _clean(name)
         if "receiver" in caps:
             name = _clean(_text(caps["receiver"][0])) + "." + name
-        found.setdefault((node.start_byte, node.end_byte), _Raw(
-            node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:]))
+        found.setdefault(
+            (node.start_byte, node.end_byte), _Raw(node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:])
+        )
     return sorted(found.values(), key=lambda r: (r.start_byte, -r.end_byte))
 
 
@@ -169,7 +177,6 @@ def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None)
     defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1)))
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
-
 
 
 def syntax_errors(lang: Language, text: str) -> int:

@@ -81,8 +81,9 @@ class FakeGitHub:
                     if body.get("event") != "COMMENT" or not re.fullmatch(r"[0-9a-f]{40}", body.get("commit_id", "")):
                         return self._send(422, {"message": "Unprocessable Entity"})
                     if not all(gh._valid(c) for c in body.get("comments", [])):
-                        return self._send(422, {"message": "Unprocessable Entity",
-                                                "errors": ["Line could not be resolved"]})
+                        return self._send(
+                            422, {"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]}
+                        )
                     gh.reviews.append(body)
                     for c in body.get("comments", []):
                         gh.review_comments.append({**c, "id": gh._id()})

@@ -93,8 +93,9 @@ class FakeOpenAI:
                     else:
                         break
                 if isinstance(item, Status):
-                    return self._send(item.code, {"error": {"message": item.message, "type": "server_error"}},
-                                      item.headers)
+                    return self._send(
+                        item.code, {"error": {"message": item.message, "type": "server_error"}}, item.headers
+                    )
                 if isinstance(item, Raw):
                     return self._send(200, _completion(body, item.text, item.finish))
                 text = json.dumps(item)
@@ -118,20 +119,47 @@ def _completion(body: dict[str, Any], text: str, finish: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": text}
     if body.get("tools") and finish == "stop":
         name = body["tools"][0]["function"]["name"]
-        message = {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": name, "arguments": text}}]}
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": text}}],
+        }
         finish = "tool_calls"
-    return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "test"),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": max(1, len(text) // 4),
-                      "total_tokens": prompt + max(1, len(text) // 4)}}
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "test"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": max(1, len(text) // 4),
+            "total_tokens": prompt + max(1, len(text) // 4),
+        },
+    }
 
 
-def finding(path: str, line: int, *, severity: str = "error", category: str = "bug", title: str = "Bug",
-            body: str = "Explained.", end_line: int | None = None, fix: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"path": path, "line": line, "end_line": end_line, "severity": severity, "category": category,
-            "title": title, "body": body, "fix": fix}
+def finding(
+    path: str,
+    line: int,
+    *,
+    severity: str = "error",
+    category: str = "bug",
+    title: str = "Bug",
+    body: str = "Explained.",
+    end_line: int | None = None,
+    fix: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "path": path,
+        "line": line,
+        "end_line": end_line,
+        "severity": severity,
+        "category": category,
+        "title": title,
+        "body": body,
+        "fix": fix,
+    }
 
 
 Responder = Callable[[dict[str, Any]], Any]

@@ -21,8 +21,9 @@ class GitRepo:
         self.git("init", "-q")
 
     def git(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(["git", *args], cwd=cwd or self.root, capture_output=True,
-                              env={**os.environ, **(env or {})})
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd or self.root, capture_output=True, env={**os.environ, **(env or {})}
+        )
         if proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
         return proc.stdout.decode("utf-8", "replace")
@@ -42,16 +43,16 @@ class GitRepo:
         return self.git("rev-parse", "HEAD").strip()
 
 
-def run_cli(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+def run_cli(
+    args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
     monkeypatch.chdir(cwd)
     code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def dry_json(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]
+def dry_json(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]
     code, out, err = run_cli(["review", "--dry-run", "--format", "json", *args], cwd, capsys, monkeypatch)
     assert code == 0, err
     return json.loads(out)  # type: ignore[no-any-return]

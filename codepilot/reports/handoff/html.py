@@ -74,17 +74,22 @@ def _activity(h: Handoff) -> list[tuple[str, int]]:
             day = date.fromisoformat(d)
             weeks[(day - timedelta(days=day.weekday())).isoformat()] += n
         return sorted(weeks.items())
-    return [((first + timedelta(days=i)).isoformat(), days.get((first + timedelta(days=i)).isoformat(), 0))
-            for i in range(span + 1)]
+    return [
+        ((first + timedelta(days=i)).isoformat(), days.get((first + timedelta(days=i)).isoformat(), 0))
+        for i in range(span + 1)
+    ]
 
 
 def _finding(f: FindingRow) -> str:
     status = "resolved" if f.resolved else "open"
     where = f"{f.path}:{f.line}" + (f"-{f.end_line}" if f.end_line != f.line else "")
-    parts = [f'<div class="finding"><span class="badge {_esc(f.severity)}">{_esc(f.severity)}</span> '
-             f'<span class="badge {status}">{_esc(f.status_words())}</span> '
-             f'<b>{_esc(f.title)}</b><div class="muted"><code>{_esc(where)}</code> · {_esc(f.category)}'
-             + (f" · {_esc(f.symbol)}" if f.symbol else "") + "</div>"]
+    parts = [
+        f'<div class="finding"><span class="badge {_esc(f.severity)}">{_esc(f.severity)}</span> '
+        f'<span class="badge {status}">{_esc(f.status_words())}</span> '
+        f'<b>{_esc(f.title)}</b><div class="muted"><code>{_esc(where)}</code> · {_esc(f.category)}'
+        + (f" · {_esc(f.symbol)}" if f.symbol else "")
+        + "</div>"
+    ]
     if f.body:
         parts.append(f"<p>{_esc(f.body)}</p>")
     if f.excerpt:
@@ -96,15 +101,17 @@ def _finding(f: FindingRow) -> str:
 def render(h: Handoff) -> str:
     sev = Counter(f.severity for f in h.open_findings)
     by_file = Counter(f.path for f in h.findings).most_common(10)
-    out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           '<meta name="color-scheme" content="light dark">',
-           f"<title>{_esc(h.heading())} — {_esc(h.base_label)}..{_esc(h.head_label)}</title>",
-           f"<style>{CSS}</style></head><body><main>",
-           f"<h1>{_esc(h.heading())}</h1>",
-           *([f'<p class="muted">{_esc(h.for_client())}</p>'] if h.client else []),
-           f'<div class="muted">{_esc(h.base_label)} ({_esc(h.base_sha[:10])}) → {_esc(h.head_label)} '
-           f"({_esc(h.head_sha[:10])}) · generated {_esc(_date(h.generated))}</div>"]
+    out = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="color-scheme" content="light dark">',
+        f"<title>{_esc(h.heading())} — {_esc(h.base_label)}..{_esc(h.head_label)}</title>",
+        f"<style>{CSS}</style></head><body><main>",
+        f"<h1>{_esc(h.heading())}</h1>",
+        *([f'<p class="muted">{_esc(h.for_client())}</p>'] if h.client else []),
+        f'<div class="muted">{_esc(h.base_label)} ({_esc(h.base_sha[:10])}) → {_esc(h.head_label)} '
+        f"({_esc(h.head_sha[:10])}) · generated {_esc(_date(h.generated))}</div>",
+    ]
     out += [f'<p class="muted">{_esc(n)}</p>' for n in h.notes]
     out.append("<h2>Summary</h2>")
     if h.summary:
@@ -114,23 +121,32 @@ def render(h: Handoff) -> str:
     if h.summary_note:
         out.append(f'<p class="muted">{_esc(h.summary_note)}</p>')
     if not h.reviewed:
-        out.append('<p class="warn">No codepilot review of this range is recorded: the findings below are '
-                   "empty because nothing was reviewed, not because nothing was found.</p>")
+        out.append(
+            '<p class="warn">No codepilot review of this range is recorded: the findings below are '
+            "empty because nothing was reviewed, not because nothing was found.</p>"
+        )
     out.append('<div class="numbers">')
-    for value, label in ((len(h.commits), "commits"), (len(h.files), "files changed"), (f"+{h.added}", "lines added"),
-                         (f"−{h.removed}", "lines removed"), (len(h.open_findings), "open findings"),
-                         (len(h.resolved_findings), "resolved findings")):
+    for value, label in (
+        (len(h.commits), "commits"),
+        (len(h.files), "files changed"),
+        (f"+{h.added}", "lines added"),
+        (f"−{h.removed}", "lines removed"),
+        (len(h.open_findings), "open findings"),
+        (len(h.resolved_findings), "resolved findings"),
+    ):
         out.append(f'<div class="number"><b>{_esc(value)}</b><span>{_esc(label)}</span></div>')
-    out.append("</div><h2>Charts</h2><div class=\"charts\">")
+    out.append('</div><h2>Charts</h2><div class="charts">')
     sev_items = [(s, sev.get(s, 0), SEVERITY_COLOR[s]) for s in ("error", "warning", "info")]
     sev_chart = bars(sev_items, label="Open findings by severity")
     out.append(f'<div class="chart-box"><h3>Open findings by severity</h3>{sev_chart}</div>')
     file_items = [(p, n, "var(--accent)") for p, n in by_file] or [("(no findings)", 0, "var(--accent)")]
     out.append(f'<div class="chart-box"><h3>Findings by file</h3>{bars(file_items, label="Findings by file")}</div>')
     activity = _activity(h)
-    out.append(f'<div class="chart-box" style="grid-column:1/-1"><h3>Activity (commits per '
-               f'{"week" if activity and len(activity) < len({c.date[:10] for c in h.commits}) else "day"})</h3>'
-               f"{columns(activity, label='Commits over the range') or '<p class=muted>no commits</p>'}</div></div>")
+    out.append(
+        f'<div class="chart-box" style="grid-column:1/-1"><h3>Activity (commits per '
+        f"{'week' if activity and len(activity) < len({c.date[:10] for c in h.commits}) else 'day'})</h3>"
+        f"{columns(activity, label='Commits over the range') or '<p class=muted>no commits</p>'}</div></div>"
+    )
     out.append("<h2>Findings</h2>")
     if not h.findings:
         out.append(f"<p>{_esc(h.findings_empty_line())}</p>")
@@ -139,23 +155,39 @@ def render(h: Handoff) -> str:
         if group:
             out.append(f"<h3>{severity.capitalize()} ({len(group)})</h3>")
             out += [_finding(f) for f in sorted(group, key=lambda f: (f.resolved, f.path))]
-    out.append("<h2>What changed</h2><h3>Commits</h3><table><tr><th>date</th><th>commit</th><th>author</th>"
-               "<th>subject</th></tr>")
-    out += [f"<tr><td>{_esc(c.date[:10])}</td><td><code>{_esc(c.sha[:10])}</code></td><td>{_esc(c.author)}</td>"
-            f"<td>{_esc(c.subject)}</td></tr>" for c in h.commits]
-    out.append("</table><h3>Files</h3><table><tr><th>file</th><th>status</th><th class=num>+</th>"
-               "<th class=num>−</th><th>review</th></tr>")
+    out.append(
+        "<h2>What changed</h2><h3>Commits</h3><table><tr><th>date</th><th>commit</th><th>author</th>"
+        "<th>subject</th></tr>"
+    )
+    out += [
+        f"<tr><td>{_esc(c.date[:10])}</td><td><code>{_esc(c.sha[:10])}</code></td><td>{_esc(c.author)}</td>"
+        f"<td>{_esc(c.subject)}</td></tr>"
+        for c in h.commits
+    ]
+    out.append(
+        "</table><h3>Files</h3><table><tr><th>file</th><th>status</th><th class=num>+</th>"
+        "<th class=num>−</th><th>review</th></tr>"
+    )
     for f in h.files:
-        out.append(f"<tr><td><code>{_esc(f.path)}</code></td><td>{_esc(f.status)}</td><td class=num>{f.added}</td>"
-                   f"<td class=num>{f.removed}</td><td>{_esc(f.review_state())}</td></tr>")
+        out.append(
+            f"<tr><td><code>{_esc(f.path)}</code></td><td>{_esc(f.status)}</td><td class=num>{f.added}</td>"
+            f"<td class=num>{f.removed}</td><td>{_esc(f.review_state())}</td></tr>"
+        )
     out.append("</table><h2>Reviews" + ("" if h.hide_cost else " and cost") + "</h2>")
     if h.runs:
-        heads = ["when", "what"] + ([] if h.hide_model else ["model"]) + ["requests", "tokens"] + \
-            ([] if h.hide_cost else ["cost"])
+        heads = (
+            ["when", "what"]
+            + ([] if h.hide_model else ["model"])
+            + ["requests", "tokens"]
+            + ([] if h.hide_cost else ["cost"])
+        )
         out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in heads) + "</tr>")
         for r in h.runs:
-            cells = [_esc(r.when()), _esc(r.source)] + ([] if h.hide_model else [_esc(r.model)]) + \
-                [str(r.requests), str(r.prompt_tokens + r.completion_tokens)]
+            cells = (
+                [_esc(r.when()), _esc(r.source)]
+                + ([] if h.hide_model else [_esc(r.model)])
+                + [str(r.requests), str(r.prompt_tokens + r.completion_tokens)]
+            )
             if not h.hide_cost:
                 cells.append("unknown" if r.cost_usd is None else f"${r.cost_usd:.4f}")
             if r.errors:

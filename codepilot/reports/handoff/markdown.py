@@ -17,9 +17,19 @@ def render(h: Handoff) -> str:
     out.append(md_text(h.summary) if h.summary else f"{h.change_line()} {h.review_line()}")
     if h.summary_note:
         out += ["", f"_{md_text(h.summary_note)}_"]
-    out += ["", "| | |", "|---|---|", f"| commits | {len(h.commits)} |", f"| files changed | {len(h.files)} |",
-            f"| lines | +{h.added} / -{h.removed} |", f"| open findings | {len(h.open_findings)} |",
-            f"| resolved findings | {len(h.resolved_findings)} |", "", "## Findings", ""]
+    out += [
+        "",
+        "| | |",
+        "|---|---|",
+        f"| commits | {len(h.commits)} |",
+        f"| files changed | {len(h.files)} |",
+        f"| lines | +{h.added} / -{h.removed} |",
+        f"| open findings | {len(h.open_findings)} |",
+        f"| resolved findings | {len(h.resolved_findings)} |",
+        "",
+        "## Findings",
+        "",
+    ]
     if not h.findings:
         out += [h.findings_empty_line(), ""]
     for severity in ("error", "warning", "info"):
