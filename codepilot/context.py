@@ -185,12 +185,16 @@ def plan(
     overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))
     room = max(budget - overhead - 24, 200)  # 24: message framing and joins
     reviewable = [f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes]
-    groups = [g for g in fork_map(functools.partial(_file_units, room=room), reviewable) if g]
+    groups = []
+    for units, seen in fork_map(functools.partial(_file_units, room=room), reviewable):
+        redactor.merge(seen)
+        if units:
+            groups.append(units)
     batches = _pack(groups, room)
     requests = []
     values = {k: redactor.text(v) for k, v in user_values.items()}
     for i, units in enumerate(batches, 1):
-        files = "\n\n".join(redactor.text(u.text, u.path) for u in units)  # each file by its own language
+        files = "\n\n".join(u.text for u in units)
         user = templates.render("review-user.md", files=files, **values)
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
@@ -201,11 +205,24 @@ def plan(
     return requests
 
 
-def _file_units(f: ReviewFile, room: int) -> list[Unit]:
-    """A file's header and its changes' units (none when only blank lines changed)."""
+def _file_units(f: ReviewFile, room: int) -> tuple[list[Unit], set[tuple[str, str]]]:
+    """A file's header and its changes' units (none when only blank lines changed), redacted here, in
+    one pass by the file's own language (in the worker that built them); and what redaction found."""
     header = file_header(f)
     units = [u for c in f.changes if not _blank_only(f, c) for u in units_for(f, c, room - tokens.count(header) - 10)]
-    return [Unit(f.path, None, header, tokens.count(header), header=True), *units] if units else []
+    redactor = Redactor()
+    if units:
+        texts = [u.text for u in units]
+        lines = redactor.text("\n".join(texts), f.path).split("\n")
+        at = 0
+        for u, text in zip(units, texts, strict=True):  # redaction keeps every line in place
+            n = text.count("\n") + 1
+            redacted = "\n".join(lines[at : at + n])
+            at += n
+            if redacted != text:
+                u.text, u.tokens = redacted, tokens.count(redacted)
+        units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
+    return units, redactor.seen
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:

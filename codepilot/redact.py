@@ -7,6 +7,8 @@ worth giving to those plugins; a private key's whole block (BEGIN .. END) is rep
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -16,11 +18,11 @@ from typing import Any
 # every high-entropy string is one), a hex string, a keyword before an assignment, credentials in a URL,
 # a key block. Only those lines go through the (slower) plugins.
 _TOKENISH = re.compile(r"""[A-Za-z0-9+/=_\-~]{20,}""")
-_SHAPED = re.compile(r"""["'][0-9a-fA-F]{8,}["']|://[^\s/@:]+:[^\s/@]+@""")
+_SHAPED = re.compile(r"""["'][0-9a-fA-F]{8,}["']|://[^\s/@:]*:[^\s/@]+@""")
 _KEYWORDISH = re.compile(r"(?:pass|pwd|secret|token|api.?key|credential|auth.?key)[\w\-.]*[\"'\]]?\s*(?:=|:|=>)")
 _KEY_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S)
 _LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")  # numbered code or diff marker, indentation
-_URL_CREDENTIALS = re.compile(r"://([^\s/@:'\"]+):([^\s/@'\"]+)@")
+_URL_CREDENTIALS = re.compile(r"://([^\s/@:'\"]*):([^\s/@'\"]+)@")  # redis://:pw@ has no user
 # Formats detect-secrets has no detector for (bearer tokens, newer API key prefixes, connection strings);
 # the group is the secret.
 _EXTRA_TOKENS = re.compile(
@@ -29,6 +31,93 @@ _EXTRA_TOKENS = re.compile(
     r"|glpat-[A-Za-z0-9\-_]{20,}|npm_[A-Za-z0-9]{36}|SG\.[\w\-]{16,}\.[\w\-]{16,})"
     r"|AccountKey=([A-Za-z0-9+/=]{20,})"
 )
+# Formats found by their shape wherever they stand (no digit needed, so never behind the token prefilter):
+# vendor prefixes, and credentials in headers, URLs, markup and command lines. The group is the secret.
+_FORMATS = re.compile(
+    r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"
+    r"|\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})"
+    r"|\b(do[opr]_v1_[a-f0-9]{64})"
+    r"|\b(dapi[a-f0-9]{32}(?:-\d+)?)"
+    r"|\b(hv[sbr]\.[A-Za-z0-9_\-]{24,})"
+    r"|\b(key-[a-f0-9]{32})\b"
+    r"|\b(GOCSPX-[A-Za-z0-9_\-]{24,})"
+    r"|\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"
+    r"|\b(xox[abprs]-[A-Za-z0-9\-]{10,})"
+    r"|\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"
+    r"|[?&]sig=([A-Za-z0-9%+/=]{16,})"
+    r"|(?i:authorization[\"']?\s*[:=]\s*[\"']?basic\s+)([A-Za-z0-9+/=]{8,})"
+    r"|\b_(?:auth|authToken|password)\s*=\s*[\"']?([^\s\"']{6,})"
+    r"|\"auth\"\s*:\s*\"([A-Za-z0-9+/=]{8,})\""
+    r"|(?i:<(?:password|passwd|pwd|secret|token|api_?key|passphrase)>)([^<\s][^<]{2,})</"
+    r"|\bcurl\b[^\n]*?\s(?:-u|--user)\s*[\"']?[^\s:\"']*:([^\s\"']+)"
+    r"|\bsshpass\s+-p\s*[\"']?([^\s\"']+)"
+    r"|\bmysql(?:dump|admin)?\b[^\n]*?\s-p[\"']?([^\s\"'-][^\s\"']*)"
+    r"|\bPGPASSWORD=[\"']?([^\s\"']+)"
+)
+# `KEY: value` / `KEY=value` lines of configuration whose key names a credential (including the short
+# forms detect-secrets' keyword list lacks: `_pw`, `passphrase`, `credentials`)
+_CONFIG_LINE = re.compile(
+    r"^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:export\s+|-\s+)?[\"']?[\w.\-]*(?:passw(?:or)?d|passphrase|pass|_pw|pwd|secret|token|credentials?"
+    r"|api_?key|private_?key|auth)[\w.\-]*[\"']?\s*[:=]\s*[\"']?([^\s\"'#][^\"'#]*?)[\"']?\s*(?:#.*)?$",
+    re.IGNORECASE,
+)
+# a string literal that goes on in the next line's literal (a key split over two lines)
+_SPLIT_HEAD = re.compile(r"""(["'])([A-Za-z0-9_\-+/=.]{6,})\1\s*(?:\+|\\)?\s*$""")
+_SPLIT_ANY = re.compile(r"""["'][ \t]*[+\\]?[ \t]*\n[^\n]*?["'][A-Za-z0-9_\-+/=.]{6,}["']""")
+_SPLIT_TAIL = re.compile(r"""^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:\+\s*)?(["'])([A-Za-z0-9_\-+/=.]{6,})\1""")
+# literal pieces one of _FORMATS' shapes starts with or contains: found with str.find (C speed), so the
+# (slow) alternation only ever runs on the few lines that hold one
+_TRIGGERS = (
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "shp",
+    "_v1_",
+    "dapi",
+    "hvs.",
+    "hvb.",
+    "hvr.",
+    "key-",
+    "GOCSPX-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "_live_",
+    "sig=",
+    "asic",
+    "ASIC",
+    "_auth",
+    "_password",
+    '"auth"',
+    "<pass",
+    "<pwd",
+    "<secret",
+    "<token",
+    "<api",
+    "<PASS",
+    "curl",
+    "sshpass",
+    "mysql",
+    "PGPASSWORD",
+)
+
+
+def _triggers(text: str) -> list[int]:
+    hits = []
+    for piece in _TRIGGERS:
+        pos = text.find(piece)
+        while pos >= 0:
+            hits.append(pos)
+            pos = text.find(piece, pos + 1)
+    return hits
+
+
+_REFERENCES = ("$", "%(", "%{", "{{", "<%", "${", "ENV[", "process.env", "os.environ")
 _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
@@ -40,12 +129,16 @@ class Redactor:
         self._plugins: list[Any] | None = None
         self._keyword: list[Any] = []
         self.found: Counter[str] = Counter()  # distinct secrets replaced, by kind (never the values)
-        self._seen: set[tuple[str, int]] = set()
+        self.seen: set[tuple[str, str]] = set()  # (kind, digest of the value): distinct across files
 
     def _count(self, kind: str, value: str) -> None:
-        if (kind, hash(value)) not in self._seen:
-            self._seen.add((kind, hash(value)))
-            self.found[kind] += 1
+        self.merge({(kind, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16])})
+
+    def merge(self, seen: set[tuple[str, str]]) -> None:
+        """What another redactor (a worker's) found, counted once."""
+        for item in seen - self.seen:
+            self.seen.add(item)
+            self.found[item[0]] += 1
 
     def _load(self) -> None:
         from detect_secrets.settings import default_settings, get_plugins
@@ -74,14 +167,51 @@ class Redactor:
             self._count("private-key", m.group(0))
         token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
         token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
+        token_hits |= {i for i in {line_of(pos) for pos in _triggers(text)} if _FORMATS.search(lines[i])}
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
         code = _is_code(filename)
+        known = self._engine(text)
+        token_hits |= {i for i, ln in enumerate(lines) if any(v in ln for v in known)}
+        self._split_keys(lines, code)  # first: a part redacted alone would hide the whole from the check
         for i in sorted((token_hits | keyword_hits) - in_keys):
-            lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code)
+            lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code, known)
         return "\n".join(lines)
 
+    def _engine(self, text: str) -> dict[str, str]:
+        """Secrets found by the maintained gitleaks-style rule set (Betterleaks), where it is installed:
+        value -> rule id. Our own rules and detect-secrets run as well."""
+        if _betterleaks() is None or not text.strip():
+            return {}
+        try:
+            found = _betterleaks().scan_string(text)
+        except Exception:  # noqa: BLE001 - a failing optional engine leaves our own rules in charge
+            return {}
+        return {f.secret: f.rule_id for f in found if f.secret and len(f.secret) >= 6 and "\n" not in f.secret}
+
+    def _split_keys(self, lines: list[str], code: bool) -> None:
+        """A key split over two string literals (`'sk-proj-abc'` then `'def...'` on the next line)."""
+        text = "\n".join(lines)
+        if not _SPLIT_ANY.search(text):
+            return
+        for i in range(len(lines) - 1):
+            head, tail = _SPLIT_HEAD.search(lines[i]), _SPLIT_TAIL.match(lines[i + 1])
+            if head is None or tail is None:
+                continue
+            joined = head.group(2) + tail.group(2)
+            probe = self.line(f'x = "{joined}"', "joined.py", True, True, code)
+            if "[REDACTED:" in probe:
+                kind = probe.split("[REDACTED:", 1)[1].split("]", 1)[0]
+                lines[i] = lines[i][: head.start(2)] + f"[REDACTED:{kind}]" + lines[i][head.end(2) :]
+                lines[i + 1] = lines[i + 1][: tail.start(2)] + f"[REDACTED:{kind}]" + lines[i + 1][tail.end(2) :]
+
     def line(
-        self, line: str, filename: str = "file", keyword: bool = True, token: bool = True, code: bool = False
+        self,
+        line: str,
+        filename: str = "file",
+        keyword: bool = True,
+        token: bool = True,
+        code: bool = False,
+        known: dict[str, str] | None = None,
     ) -> str:
         if self._plugins is None:
             self._load()
@@ -104,10 +234,20 @@ class Redactor:
         if token:
             for m in _EXTRA_TOKENS.finditer(line):
                 values.setdefault(m.group(m.lastindex or 0), "token")
+            for m in _FORMATS.finditer(line):
+                values.setdefault(m.group(m.lastindex or 0), "credential")
+        for value, rule in (known or {}).items():
+            if value in line:
+                values.setdefault(value, rule)
+                if rule.startswith("generic"):
+                    by_keyword.add(value)
+        config = _CONFIG_LINE.match(line) if keyword or not code else None
+        if config is not None and _secretish(config.group(1)) and not (code and _code_name(line, config.group(1))):
+            values.setdefault(config.group(1).strip(), "secret-keyword")
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
-            if value in line and not (
-                code and value in by_keyword and kind == "secret-keyword" and _code_name(line, value)
-            ):
+            if value.startswith(_REFERENCES):  # `$PASSWORD`, `${TOKEN}`, `{{ secret }}`: a name, not a value
+                continue
+            if value in line and not (code and value in by_keyword and _code_name(line, value)):
                 line = _replace(line, value, kind)
                 self._count(kind, value)
         return self._url_passwords(line) if token else line
@@ -127,6 +267,16 @@ class Redactor:
 
 _NAME = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)*")
 _STRING = re.compile(r"""(["'`])(?:\\.|(?!\1).)*\1""")
+
+
+@functools.cache
+def _betterleaks() -> Any:
+    """The Betterleaks engine, or None where its wheel is not installed (it is optional per platform)."""
+    try:
+        import betterleaks
+    except (ImportError, OSError):
+        return None
+    return betterleaks
 
 
 def _is_code(filename: str) -> bool:
