@@ -57,8 +57,8 @@ _FORMATS = re.compile(
 # `KEY: value` / `KEY=value` lines of configuration whose key names a credential (including the short
 # forms detect-secrets' keyword list lacks: `_pw`, `passphrase`, `credentials`)
 _CONFIG_LINE = re.compile(
-    r"^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:export\s+|-\s+)?[\"']?[\w.\-]*(?:passw(?:or)?d|passphrase|pass|_pw|pwd|secret|token|credentials?"
-    r"|api_?key|private_?key|auth)[\w.\-]*[\"']?\s*[:=]\s*[\"']?([^\s\"'#][^\"'#]*?)[\"']?\s*(?:#.*)?$",
+    r"^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:export\s+|-\s+)?[\"']?[\w.\-]*"
+    r"(?:passw(?:or)?d|passphrase|pass|_pw|pwd|secret|token|credentials?|api_?key|private_?key|auth)[\w.\-]*[\"']?\s*[:=]\s*[\"']?([^\s\"'#][^\"'#]*?)[\"']?\s*(?:#.*)?$",
     re.IGNORECASE,
 )
 # a string literal that goes on in the next line's literal (a key split over two lines)
