@@ -104,7 +104,11 @@ class ChangeSet:
     skipped: list[Skipped]
 
     def file(self, path: str) -> ReviewFile | None:
-        return next((f for f in self.files if f.path == path), None)
+        return self._by_path.get(path)
+
+    @cached_property
+    def _by_path(self) -> dict[str, ReviewFile]:
+        return {f.path: f for f in self.files}
 
 
 def _rule_reason(fc: FileChange, cfg: Config, attrs: dict[str, set[str]]) -> str | None:

@@ -101,11 +101,8 @@ def _unit(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | N
 def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> list[Hunk]:
     """The parts of `hunk` within `context` lines of this change's own lines, as smaller hunks: a
     definition inside a large rewritten hunk brings its own slice of the diff, not the whole hunk."""
-    own = [
-        i
-        for i, ln in enumerate(hunk.lines)
-        if (ln.kind == "+" and ln.new in added) or (ln.kind == "-" and ln.old in removed)
-    ]
+    where = hunk.where
+    own = [where[k] for k in [*(("+", n) for n in added), *(("-", n) for n in removed)] if k in where]
     keep = sorted({j for i in own for j in range(max(0, i - context), min(len(hunk.lines), i + context + 1))})
     runs: list[list[int]] = []
     for j in keep:
@@ -117,12 +114,10 @@ def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> li
 
 
 def _sub_hunk(hunk: Hunk, lo: int, hi: int) -> Hunk:
-    before = hunk.lines[:lo]
-    old_start = hunk.old_start + sum(1 for ln in before if ln.kind != "+")
-    new_start = hunk.new_start + sum(1 for ln in before if ln.kind != "-")
+    old_count, new_count = hunk.counts
+    old_start, new_start = hunk.old_start + old_count[lo], hunk.new_start + new_count[lo]
     chunk = hunk.lines[lo:hi]
-    old_len = sum(1 for ln in chunk if ln.kind != "+")
-    new_len = sum(1 for ln in chunk if ln.kind != "-")
+    old_len, new_len = old_count[hi] - old_count[lo], new_count[hi] - new_count[lo]
     return Hunk(
         old_start if old_len or hunk.old_len else hunk.old_start,
         old_len,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +57,24 @@ class Hunk:
 
     def header(self) -> str:
         return f"@@ -{self.old_start},{self.old_len} +{self.new_start},{self.new_len} @@"
+
+    @cached_property
+    def where(self) -> dict[tuple[str, int], int]:
+        """(kind, number) of each added or removed line -> its index in `lines`."""
+        return {
+            (ln.kind, (ln.new if ln.kind == "+" else ln.old) or 0): i
+            for i, ln in enumerate(self.lines)
+            if ln.kind != " "
+        }
+
+    @cached_property
+    def counts(self) -> tuple[list[int], list[int]]:
+        """Old-side and new-side lines before each index (prefix sums), for slicing in constant time."""
+        old, new = [0], [0]
+        for ln in self.lines:
+            old.append(old[-1] + (ln.kind != "+"))
+            new.append(new[-1] + (ln.kind != "-"))
+        return old, new
 
 
 @dataclass
@@ -160,6 +179,21 @@ def _hunks(patched: list[Any]) -> list[Hunk]:
     return hunks
 
 
+def _plain_header(chunk: str) -> str:
+    """The chunk with neutral file names in its header: the names come from the raw diff, and names git
+    quotes or pads (spaces, tabs, newlines, backslashes) must not confuse the hunk parser."""
+    head, sep, body = chunk.partition("\n@@")
+    lines = head.split("\n")
+    for i, line in enumerate(lines):
+        if i == 0:
+            lines[i] = "diff --git a/f b/f"
+        elif line.startswith("--- ") and line != "--- /dev/null":
+            lines[i] = "--- a/f"
+        elif line.startswith("+++ ") and line != "+++ /dev/null":
+            lines[i] = "+++ b/f"
+    return "\n".join(lines) + sep + body
+
+
 def _attach_patch(files: list[FileChange], patch: str) -> None:
     """Give each raw entry its hunks. git writes the patch in the raw order, one `diff --git` each."""
     chunks = ["diff --git " + c for c in ("\n" + patch).split("\ndiff --git ")[1:]]
@@ -167,7 +201,7 @@ def _attach_patch(files: list[FileChange], patch: str) -> None:
         raise GitError(f"git diff gave {len(chunks)} patches for {len(files)} files")
     for fc, chunk in zip(files, chunks, strict=True):
         try:
-            parsed = PatchSet(chunk)
+            parsed = PatchSet(_plain_header(chunk))
         except UnidiffParseError as e:
             raise GitError(f"cannot parse the diff of {fc.path}: {e}") from None
         if parsed:

@@ -5,16 +5,18 @@ merged, and a stable id that does not depend on line numbers."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from codepilot.answers import SEVERITIES, AnswerFinding, Fix
 from codepilot.changes import ChangeSet, ReviewFile
-from codepilot.placement import locate, split_lines
+from codepilot.placement import Lines, locate, split_lines
 from codepilot.syntax import Outline, outline
 
 
@@ -117,7 +119,7 @@ class _FileView:
 
     def __init__(self, f: ReviewFile) -> None:
         self.file = f
-        self.lines = split_lines(f.new_text or "")
+        self.lines = Lines(split_lines(f.new_text or ""))
         self.added = {n for c in f.changes for n in c.added_lines}
         self.context = {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
         self._outline: Outline | None = None
@@ -160,18 +162,27 @@ def _place(view: _FileView, line: int, end: int) -> tuple[int, int, str]:
     return line, end, "file"
 
 
-def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tuple[list[Finding], Counter[str]]:
-    """Every finding checked against the repository and the change; in answer order, duplicates merged."""
+def check(
+    changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]], deadline: float | None = None
+) -> tuple[list[Finding], Counter[str], set[str]]:
+    """Every finding checked against the repository and the change; in answer order, duplicates merged.
+    Past `deadline` (time.monotonic()) the rest is not checked, so not reported: the paths it named are
+    returned as work not done."""
     reviewed = {f.path: f for f in changeset.files if f.new_text is not None and not f.diff.binary}
     views: dict[str, _FileView] = {}
     dropped: Counter[str] = Counter()  # refused findings by reason: a hostile answer is never reported
     out: list[Finding] = []
-    for request_id, a in answers:
+    unchecked: set[str] = set()
+    for index, (request_id, a) in enumerate(answers):
+        if deadline is not None and index % 64 == 0 and time.monotonic() > deadline:
+            unchecked = {p for _, rest in answers[index:] if (p := resolve_path(rest.path, reviewed)[0])}
+            dropped["not checked: the time limit ran out"] += len(answers) - index
+            break
         path, reason = resolve_path(a.path, reviewed)
         if path is None:
             dropped[reason or "invalid path"] += 1
             continue
-        view = views.setdefault(path, _FileView(reviewed[path]))
+        view = views.get(path) or views.setdefault(path, _FileView(reviewed[path]))
         line, end, note = _anchor(view, a)
         line, end, placement = _place(view, line, end)
         code = "\n".join(view.lines[line - 1 : end])
@@ -198,29 +209,28 @@ def check(changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]]) -> tup
             moved = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
             finding.note = f"{finding.note}; {moved}" if finding.note else moved
         out.append(finding)
-    return _merge(out), dropped
+    return _merge(out), dropped, unchecked
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
+    """Duplicates merged (same id, or same place, category and meaning): about linear, each finding
+    compared only with the kept ones of its file and category."""
     kept: list[Finding] = []
+    by_id: dict[str, Finding] = {}
+    by_place: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
-        twin = next(
+        twin = by_id.get(f.id) or next(
             (
                 k
-                for k in kept
-                if k.id == f.id
-                or (
-                    k.path == f.path
-                    and k.category == f.category
-                    and k.line <= f.end_line
-                    and f.line <= k.end_line
-                    and _similar(k.title, f.title)
-                )
+                for k in by_place.get((f.path, f.category), [])
+                if k.line <= f.end_line and f.line <= k.end_line and _similar(k.title, f.title)
             ),
             None,
         )
         if twin is None:
             kept.append(f)
+            by_id[f.id] = f
+            by_place.setdefault((f.path, f.category), []).append(f)
             continue
         twin.merged += 1
         if severity_rank(f.severity) > severity_rank(twin.severity):
@@ -230,6 +240,14 @@ def _merge(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
+_SPAN = 40  # lines a finding is indexed under for merging (wider findings: their first 40)
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(title: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", title.lower()))
+
+
 def _similar(a: str, b: str) -> bool:
-    wa, wb = set(re.findall(r"[a-z0-9]+", a.lower())), set(re.findall(r"[a-z0-9]+", b.lower()))
+    wa, wb = _words(a), _words(b)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5

@@ -27,16 +27,53 @@ class PatchFile:
     end: int
 
 
-def unified(path: str, old: str | None, new: str) -> str:
+def git_quote(prefix: str, path: str) -> str:
+    """A file name as git writes it in a patch header: C-quoted when it holds a quote, a backslash or a
+    control character (tab, newline, ...), so that `git apply` reads every name git accepts."""
+    name = prefix + path
+    if not any(c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        return name
+    special = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    out = "".join(special.get(c, f"\\{ord(c):03o}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in name)
+    return f'"{out}"'
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at \\n only (form feeds, U+2028, NEL and lone CRs are characters inside a line, as
+    for git), each with its ending."""
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    return out + ([parts[-1]] if parts[-1] else [])
+
+
+def unified(path: str, old: str | None, new: str, window: tuple[int, int, int] | None = None) -> str:
     """A git-style unified diff of one file (a new file when `old` is None), with "No newline at end
-    of file" markers."""
-    a, b = (old or "").splitlines(keepends=True), new.splitlines(keepends=True)
-    out = [f"diff --git a/{path} b/{path}\n"]
+    of file" markers; names quoted as git quotes them. `window` (first line, lines replaced, lines put
+    in their place) limits the comparison to that stretch and its context: one fix in a large file."""
+    a, b = _lines(old or ""), _lines(new)
+    offset = 0
+    if window is not None and old is not None:
+        start, old_len, new_len = window
+        lo = max(start - 1 - 3, 0)
+        a, b, offset = a[lo : start - 1 + old_len + 3], b[lo : start - 1 + new_len + 3], lo
+    pad = "\t" if " " in path else ""  # as git: a name with a space ends with a tab in ---/+++
+    old_name = "/dev/null" if old is None else git_quote("a/", path) + pad
+    out = [f"diff --git {git_quote('a/', path)} {git_quote('b/', path)}\n"]
     if old is None:
         out.append("new file mode 100644\n")
-    for line in difflib.unified_diff(a, b, "/dev/null" if old is None else f"a/{path}", f"b/{path}", n=3):
+    for line in difflib.unified_diff(a, b, old_name, git_quote("b/", path) + pad, n=3, lineterm="\n"):
+        if offset and line.startswith("@@"):
+            line = _HUNK.sub(lambda m: _shifted(m, offset), line)
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+_HUNK = re.compile(r"^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@")
+
+
+def _shifted(m: re.Match[str], offset: int) -> str:
+    old, new = int(m.group(1)), int(m.group(3))
+    return f"@@ -{old + offset if old else old}{m.group(2)} +{new + offset if new else new}{m.group(4)} @@"
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -74,6 +111,7 @@ class Writer:
         self.repo, self.source, self.root_folder = repo, source, folder
         self.folder = folder / kind
         self.written: list[PatchFile] = []
+        self._proven: set[tuple[str, str | None]] = set()
         self._index: str | None = None
         self._clear()
 
@@ -105,10 +143,19 @@ class Writer:
             return None, placed.reason
         if placed.new_text == old_text:
             return None, "fix changes nothing"
-        text = unified(path, old_text, placed.new_text)
-        problem = self.check(text)
-        if problem:
-            return None, f"patch does not apply to the reviewed tree: {problem}"
+        new_len = len(placed.lines)
+        window = (
+            (placed.start, placed.end - placed.start + 1, new_len) if placed.how not in ("create", "combined") else None
+        )
+        text = unified(path, old_text, placed.new_text, window)
+        # `git apply --check` proves that this file's reviewed text is what the tree holds and that its
+        # name and diff are read right; every later patch of the file is made the same way from the same
+        # text, so one check per file holds for all of them (thousands of fixes stay fast)
+        if (path, old_text) not in self._proven:
+            problem = self.check(text)
+            if problem:
+                return None, f"patch does not apply to the reviewed tree: {problem}"
+            self._proven.add((path, old_text))
         if not self.written:
             self._prepare_folder()
         name = f"{len(self.written) + 1:04d}-{slug(path.replace('/', '-'))}-{slug(title, 30)}.patch"

@@ -12,7 +12,9 @@ final newline (or its lack of one). Pure functions, no I/O."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import functools
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -22,6 +24,7 @@ class Placed:
     end: int  # 1-based last line replaced
     new_text: str  # the whole file after the replacement
     how: str  # which tolerance matched: exact, trailing-whitespace, edges, indentation, no-indentation
+    lines: tuple[str, ...] = ()  # the lines that took the place of start..end
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,33 @@ def split_lines(text: str) -> list[str]:
 
 def join_lines(lines: list[str], eol: str, final_newline: bool) -> str:
     return eol.join(lines) + (eol if final_newline and lines else "")
+
+
+def replace_lines(text: str, start: int, length: int, new: list[str]) -> str:
+    """`text` with its lines start..start+length-1 (1-based) replaced by `new`. Every other line keeps
+    its own ending (a file with mixed endings is not rewritten); new lines take the ending of the first
+    line they replace (else of the line before, else the file's); a missing final newline stays missing."""
+    parts = text.split("\n")
+    final_newline = parts[-1] == ""
+    body = parts[:-1] if final_newline else parts
+    if body == [""] and not text:
+        body = []
+    lines = [p[:-1] if p.endswith("\r") else p for p in body]
+    ends = ["\r\n" if p.endswith("\r") else "\n" for p in body]
+    if ends and not final_newline:
+        ends[-1] = ""
+    i, j = start - 1, start - 1 + length
+    eol = next((e for e in ends[i:j] if e), "") or (ends[i - 1] if 0 < i <= len(ends) and ends[i - 1] else "")
+    eol = eol or eol_of(text)
+    new_ends = [eol] * len(new)
+    if new and j >= len(lines) and ends and not ends[-1]:  # the replaced stretch ended the file, unterminated
+        new_ends[-1] = ""
+    if not new and j >= len(lines) and i > 0 and ends and not ends[-1]:
+        ends[i - 1] = ""  # the last lines removed: the new last line ends the file as the old one did
+    out_lines, out_ends = lines[:i] + new + lines[j:], ends[:i] + new_ends + ends[j:]
+    if not text and new:  # a new file gets a final newline
+        out_ends[-1] = "\n"
+    return "".join(ln + e for ln, e in zip(out_lines, out_ends, strict=True))
 
 
 def _indent(line: str) -> str:
@@ -97,14 +127,26 @@ def _eq_stripped(window: list[str], find: list[str]) -> bool:
     return all(a.strip() == b.strip() for a, b in zip(window, find, strict=True)) and any(a.strip() for a in window)
 
 
+class Lines(list[str]):
+    """A file's lines with an index of where each stripped line stands: searching for a quote costs the
+    places its first line occurs, not the whole file (many fixes in one file stay about linear)."""
+
+    @functools.cached_property
+    def starts(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
+        for i, line in enumerate(self):
+            index.setdefault(line.strip(), []).append(i)
+        return index
+
+
 def _hits(lines: list[str], find: list[str], same: Matcher) -> list[int]:
     n = len(find)
     first = find[0].strip()
-    return [
-        i + 1
-        for i in range(len(lines) - n + 1)
-        if (not first or lines[i].strip() == first) and same(lines[i : i + n], find)
-    ]
+    if first and isinstance(lines, Lines):
+        candidates: Iterable[int] = (i for i in lines.starts.get(first, []) if i <= len(lines) - n)
+    else:
+        candidates = (i for i in range(len(lines) - n + 1) if not first or lines[i].strip() == first)
+    return [i + 1 for i in candidates if same(lines[i : i + n], find)]
 
 
 def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> list[str]:
@@ -303,21 +345,42 @@ def _lost_levels(find: list[str], replace: list[str]) -> bool:
     quoted = {ln.strip() for ln in find}
     keys = [ln.strip() for ln in replace if ln.strip()]
     return _flat(replace) and any(
-        _opens(a) and not b.startswith(_CLOSERS) and b not in quoted for a, b in zip(keys, keys[1:], strict=False)
+        _opens_block(a) and not b.startswith(_CLOSERS) and b not in quoted for a, b in zip(keys, keys[1:], strict=False)
     )
 
 
+_BLOCK_WORDS = re.compile(r"(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b")
+
+
+def _opens_block(key: str) -> bool:
+    """A line of code that opens a block for certain: a bracket, or a colon after a block keyword (a
+    docstring's `.. note::` opens nothing)."""
+    if key.endswith(("{", "(", "[")):
+        return not key.startswith(_COMMENTS)
+    return key.endswith(":") and bool(_BLOCK_WORDS.match(key))
+
+
 def place(
-    text: str, find: str, replace: str, hint: int, syntax_errors: Callable[[str], int] | None = None
+    text: str,
+    find: str,
+    replace: str,
+    hint: int,
+    syntax_errors: Callable[[str], int] | None = None,
+    lines: list[str] | None = None,
 ) -> Placed | NotPlaced:
     """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where the
     indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a text) must
     not rise, or there is no patch."""
+    if text.startswith("\ufeff"):  # a byte order mark is no part of the first line's code
+        placed = place(text[1:], find, replace, hint, syntax_errors)
+        if isinstance(placed, Placed):
+            return Placed(placed.start, placed.end, "\ufeff" + placed.new_text, placed.how, placed.lines)
+        return placed
     if not find.strip():
         return (
             create(text, replace) if not text.strip() else NotPlaced("fix could not be placed: its find text is empty")
         )
-    file_lines = split_lines(text)
+    file_lines = lines if lines is not None else split_lines(text)
     found = locate(file_lines, find, replace, hint)
     if found is None:
         return NotPlaced("fix could not be placed: its find text does not match the reviewed file")
@@ -347,9 +410,7 @@ def place(
                 "fix could not be placed: its indentation was lost and the new lines' indentation "
                 "cannot be restored with confidence"
             )
-    lines = file_lines[: start - 1] + r + file_lines[start - 1 + found.length :]
-    final_newline = text.endswith("\n") or not text
-    new_text = join_lines(lines, eol_of(text), final_newline)
+    new_text = replace_lines(text, start, found.length, r)
     if (
         (rebuilt or found.level == "indentation")
         and syntax_errors is not None
@@ -360,7 +421,7 @@ def place(
             if rebuilt
             else "fix not offered as a patch: it would break the file's syntax"
         )
-    return Placed(start, start + found.length - 1, new_text, found.level)
+    return Placed(start, start + found.length - 1, new_text, found.level, tuple(r))
 
 
 def _nearest(hits: list[int], hint: int) -> int | None:
@@ -375,4 +436,4 @@ def create(text: str, replace: str) -> Placed | NotPlaced:
     if text.strip():
         return NotPlaced("an empty find text only creates a file or fills an empty one")
     body = replace if replace.endswith("\n") or not replace else replace + "\n"
-    return Placed(1, 0, body, "create")
+    return Placed(1, 0, body, "create", tuple(split_lines(body)))

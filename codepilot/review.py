@@ -24,7 +24,7 @@ from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import NULL_SHA, Repo, blob_id, open_repo
 from codepilot.models import ModelSpec, Usage
-from codepilot.placement import Placed, place, split_lines
+from codepilot.placement import Lines, Placed, place, split_lines
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
 from codepilot.results import Prepared, RequestError, ReviewResult, Stats
@@ -198,7 +198,9 @@ def run(
     progress: Callable[[], None] = lambda: None,
     time_limit: float | None = None,
 ) -> ReviewResult:
-    """Send the plan, check the answers, write the patches: the whole review after the dry run."""
+    """Send the plan, check the answers, write the patches: the whole review after the dry run, all of
+    it within `time_limit` seconds (what is not done by then is reported as not done)."""
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
@@ -222,10 +224,16 @@ def run(
             unusable.update(f"unusable finding ({why})" for why in o.answer.unusable)
     stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     stats.cost_usd = cost(prepared.config, spec, usage)
-    findings, dropped = check(prepared.changeset, answers)
+    findings, dropped, unchecked = check(prepared.changeset, answers, deadline)
     stats.dropped = dict(dropped + unusable)
+    if unchecked:
+        errors.append(
+            RequestError(
+                "check", sorted(unchecked), f"findings not checked: the time limit of {time_limit:g} s ran out"
+            )
+        )
     findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
-    planned = write_patches(prepared, findings)
+    planned = write_patches(prepared, findings, deadline)
     failed = {p for e in errors for p in e.paths}
     reviewed = sorted({p for r in prepared.requests for p in r.paths} - failed)
     return ReviewResult(
@@ -295,34 +303,35 @@ def repo_key(repo: Repo) -> str:
     return str(repo.common_dir or repo.git_dir)
 
 
-def _replacement(old: str, placed: Placed) -> list[str]:
-    """The lines that took the place of placed.start..placed.end."""
-    old_n, new_lines = len(split_lines(old)), split_lines(placed.new_text)
-    count = len(new_lines) - old_n + (placed.end - placed.start + 1)
-    return new_lines[placed.start - 1 : placed.start - 1 + count]
-
-
-def write_patches(prepared: Prepared, findings: list[Finding]) -> list[Planned]:
+def write_patches(prepared: Prepared, findings: list[Finding], deadline: float | None = None) -> list[Planned]:
     """A patch for each finding whose fix places in the reviewed file; a note on the others."""
     writer = patches.Writer(prepared.repo, prepared.changeset.source, prepared.patch_dir, "review")
     planned = []
+    split: dict[str, Lines] = {}
     try:
         for f in findings:
             if f.fix is None:
                 continue
+            if deadline is not None and time.monotonic() > deadline:
+                f.note = f"{f.note}; no patch: the time limit ran out" if f.note else "no patch: the time limit ran out"
+                continue
             rf = prepared.changeset.file(f.path)
             if rf is None or rf.new_text is None:
                 continue
-            lang = rf.language
-            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, functools.partial(syntax_errors, lang))
+            lines = split.get(f.path)
+            if lines is None:  # split once per file, however many fixes it has
+                lines = split[f.path] = Lines(split_lines(rf.new_text))
+            check = functools.partial(syntax_errors, rf.language)
+            bom = rf.new_text.startswith("\ufeff")
+            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines)
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
                 f.note = f"{f.note}; {why}" if f.note else why
             if f.patch and isinstance(placed, Placed):
                 planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end))
                 f.line, f.end_line = placed.start, placed.end
-                f.suggestion = _replacement(rf.new_text, placed)
-                f.replaced = split_lines(rf.new_text)[placed.start - 1 : placed.end]
+                f.suggestion = list(placed.lines)
+                f.replaced = lines[placed.start - 1 : placed.end]
     finally:
         writer.close()
     return planned
