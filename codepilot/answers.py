@@ -226,7 +226,7 @@ class AnswerInvalid(Exception):
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # terminal control (C0 but tab and newline, DEL, C1) and bidirectional overrides: never shown as they are
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CODE_KEYS = frozenset({"find", "replace"})  # code keeps its characters (but lone surrogates)
+CODE_KEYS = frozenset({"find", "replace", "path"})  # kept as given (but lone surrogates): checked later
 
 
 def clean(value: Any, key: str = "") -> Any:

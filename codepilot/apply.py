@@ -1,13 +1,22 @@
-"""`--apply`: patches applied to the work tree, each all or nothing (`git apply`), only to files that
-still hold exactly what was reviewed, never for a head that is not checked out."""
+"""`--apply`: fixes applied to the work tree, each all or nothing, only to files that still hold exactly
+what was reviewed, never for a head that is not checked out. Each file is written beside itself and
+renamed into place, with SIGINT/SIGTERM held back meanwhile: an interrupted run leaves every file
+either as reviewed or fully patched, never missing or half written."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from codepilot.diff import Source
-from codepilot.errors import GitError, UsageError
+from codepilot.errors import UsageError
 from codepilot.git import Repo
+from codepilot.placement import replace_lines
 
 
 @dataclass
@@ -17,6 +26,8 @@ class Planned:
     expected: str | None  # what the file held when it was reviewed (None: it did not exist)
     start: int = 0
     end: int = 0
+    lines: tuple[str, ...] = ()  # the lines that replace start..end
+    whole: str | None = None  # or the file's whole new text (generate's one patch per file)
 
 
 @dataclass
@@ -36,24 +47,90 @@ def check_head(repo: Repo, source: Source) -> None:
 
 
 def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
-    """Apply in order; skip a patch overlapping one already applied, or whose file changed since."""
-    done: list[Planned] = []
-    out = []
+    """Apply in order; skip a patch overlapping one already taken, or whose file changed since."""
+    taken: dict[str, list[Planned]] = {}
+    results: dict[str, Applied] = {}
     for p in planned:
-        clash = next((d for d in done if d.file == p.file and d.start <= p.end and p.start <= d.end), None)
+        mine = taken.setdefault(p.file, [])
+        clash = next((d for d in mine if d.start <= p.end and p.start <= d.end), None)
         if clash is not None:
-            out.append(Applied(p.patch, False, f"not applied: overlaps {clash.patch}"))
-            continue
-        if not any(d.file == p.file for d in done) and repo.worktree_text(p.file) != p.expected:
-            out.append(Applied(p.patch, False, f"not applied: {p.file} changed since it was reviewed"))
-            continue
-        try:
-            repo.git(
-                "apply", "--whitespace=nowarn", str(repo.root / p.patch) if not p.patch.startswith("/") else p.patch
+            results[p.patch] = Applied(p.patch, False, f"not applied: overlaps {clash.patch}")
+        elif repo.inside(p.file) is None or (repo.root / p.file).is_symlink():
+            results[p.patch] = Applied(p.patch, False, f"not applied: {p.file} is not a plain file of this repository")
+        elif not mine and repo.worktree_text(p.file) != p.expected:
+            results[p.patch] = Applied(p.patch, False, f"not applied: {p.file} changed since it was reviewed")
+        elif not mine and not _utf8(repo, p.file):
+            results[p.patch] = Applied(
+                p.patch, False, f"not applied: {p.file} is not UTF-8 text (apply the patch by hand)"
             )
-        except GitError as e:
-            out.append(Applied(p.patch, False, f"not applied: {e}"))
-            continue
-        done.append(p)
-        out.append(Applied(p.patch, True))
-    return out
+        else:
+            mine.append(p)
+    with _signals_held():
+        for file, patches in taken.items():
+            if not patches:
+                continue
+            try:
+                _write(repo.root / file, _patched(patches))
+            except OSError as e:
+                for p in patches:
+                    results[p.patch] = Applied(p.patch, False, f"not applied: cannot write {file}: {e.strerror}")
+                continue
+            for p in patches:
+                results[p.patch] = Applied(p.patch, True)
+    return [results[p.patch] for p in planned]
+
+
+def _utf8(repo: Repo, file: str) -> bool:
+    """The file is absent or valid UTF-8: rewriting it from its decoded text loses no byte."""
+    full = repo.inside(file)
+    if full is None or not full.exists():
+        return True
+    try:
+        full.read_bytes().decode("utf-8")
+    except (UnicodeDecodeError, OSError):
+        return False
+    return True
+
+
+def _patched(patches: list[Planned]) -> str:
+    """The file's text with these non-overlapping fixes, each placed against the reviewed text, applied
+    from the bottom up (so earlier line numbers hold)."""
+    if patches[0].whole is not None:
+        return patches[0].whole
+    text = patches[0].expected or ""
+    for p in sorted(patches, key=lambda p: p.start, reverse=True):
+        text = replace_lines(text, p.start, p.end - p.start + 1, list(p.lines))
+    return text
+
+
+def _write(target: Path, text: str) -> None:
+    """Write beside, flush to disk, rename over: the file is whole before and after, never between."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".codepilot", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the files are written (then they act as usual)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)

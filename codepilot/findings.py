@@ -78,6 +78,8 @@ def severity_rank(severity: str) -> int:
 def confine(raw: str) -> tuple[str | None, str | None]:
     """A model-given path made repository-relative, or (None, reason) when it points outside the
     repository or into .git."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw.strip()):
+        return None, "control character in path"
     p = raw.strip().strip("`'\"").replace("\\", "/")
     if p.startswith("/") or re.match(r"^[A-Za-z]:", p):
         return None, "absolute path"
@@ -91,6 +93,8 @@ def confine(raw: str) -> tuple[str | None, str | None]:
 
 def resolve_path(raw: str, reviewed: dict[str, ReviewFile]) -> tuple[str | None, str | None]:
     """(path, None) for a reviewed file of this change; (None, reason) otherwise."""
+    if raw in reviewed:  # exactly a name git gave us (it may hold a backslash or a space)
+        return raw, None
     p, reason = confine(raw)
     if p is None:
         return None, reason

@@ -73,6 +73,28 @@ class Options:
     symbol: str | None = None
     overrides: dict[str, object] = field(default_factory=dict)
     cwd: Path | None = None
+    allow: tuple[str, ...] = ()  # --allow-path globs: edits the answer may make beyond the targets
+
+
+# files that change how code is built, checked or run, and codepilot's own configuration: an answer
+# may touch them only when the user allows it by name (--allow-path)
+GUARDED = [
+    ".github/**",
+    ".gitlab-ci.yml",
+    ".gitlab/**",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+    ".husky/**",
+    ".githooks/**",
+    ".codepilot.toml",
+    ".codepilot/**",
+    ".gitattributes",
+    ".gitmodules",
+    ".circleci/**",
+    "Jenkinsfile",
+    ".travis.yml",
+    "azure-pipelines.yml",
+]
 
 
 @dataclass
@@ -93,6 +115,7 @@ class Prepared:
     prompt_tokens: int
     redactions: Counter[str]
     patch_dir: Path
+    allow: tuple[str, ...] = ()
 
 
 @dataclass
@@ -318,6 +341,7 @@ def prepare(opts: Options) -> Prepared:
         tokens.count(system) + tokens.count(user) + 8,
         redactor.found,
         folder,
+        opts.allow,
     )
 
 
@@ -368,6 +392,24 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> R
     return result
 
 
+def _refused(p: Prepared, path: str) -> str | None:
+    """Why the answer may not edit `path` (None: it may). New files are fine; an existing file must be
+    one the user aimed at; build, CI, hook and codepilot's own files need --allow-path; credential files
+    never."""
+    from codepilot import globs
+
+    if globs.matches(path, p.allow):
+        return None
+    if denied(p.config, path):
+        return "refused: a credential file (deny globs)"
+    if globs.matches(path, GUARDED):
+        return f"refused: {path} controls builds, hooks or codepilot itself; allow it with --allow-path {path}"
+    exists = p.repo.inside(path) is not None and (p.repo.root / path).exists()
+    if exists and path not in {t.path for t in p.targets}:
+        return f"refused: {path} exists and was not aimed at; allow it with --allow-path {path} (or --path)"
+    return None
+
+
 def write(p: Prepared, edits: list[Edit], result: Result) -> None:
     """Each file's edits placed in order on its current text; one checked patch per file."""
     source = Source("worktree", EMPTY_TREE, None, "work tree")
@@ -376,9 +418,13 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
     files: dict[str, tuple[str | None, str]] = {}
     try:
         for e in edits:
-            path, _ = confine(e.path)
+            path, why = confine(e.path)
             if path is None:
-                result.edits.append(EditResult(e.path, False, note="path outside the repository or inside .git"))
+                result.edits.append(EditResult(e.path, False, note=f"refused: {why}"))
+                continue
+            refusal = _refused(p, path)
+            if refusal:
+                result.edits.append(EditResult(path, False, note=refusal))
                 continue
             if path not in files:
                 text = p.repo.worktree_text(path)
@@ -396,7 +442,7 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
             patch, why = writer.add(path, original, final, p.instruction)
             if patch:
                 result.patches.append(patch)
-                result.planned.append(Planned(patch, path, original, 1, 10**9))
+                result.planned.append(Planned(patch, path, original, 1, 10**9, whole=new_text))
             if why and not patch:
                 result.errors.append(f"{path}: {why}")
     finally:

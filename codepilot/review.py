@@ -328,7 +328,7 @@ def write_patches(prepared: Prepared, findings: list[Finding], deadline: float |
             if why:
                 f.note = f"{f.note}; {why}" if f.note else why
             if f.patch and isinstance(placed, Placed):
-                planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end))
+                planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end, placed.lines))
                 f.line, f.end_line = placed.start, placed.end
                 f.suggestion = list(placed.lines)
                 f.replaced = lines[placed.start - 1 : placed.end]

@@ -25,6 +25,14 @@ from codepilot.cli.output import write_output
 @click.option("--patch-dir", metavar="DIR", help="Where patches are written [default .codepilot/patches].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--apply", "apply_", is_flag=True, help="Apply the patches to the work tree (all of a patch or none).")
+@click.option(
+    "--allow-path",
+    "allow",
+    multiple=True,
+    metavar="GLOB",
+    help="Let the answer also change these files (existing files not aimed at; CI, hook and "
+    "codepilot configuration). Repeatable.",
+)
 def command(
     instruction: str,
     paths: tuple[str, ...],
@@ -37,6 +45,7 @@ def command(
     patch_dir: str | None,
     no_cache: bool,
     apply_: bool,
+    allow: tuple[str, ...],
 ) -> int:
     """Draft code for INSTRUCTION; the edits become patch files.
 
@@ -45,7 +54,11 @@ def command(
     from codepilot import generate, models
 
     opts = generate.Options(
-        instruction, paths, symbol, overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir}
+        instruction,
+        paths,
+        symbol,
+        overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir},
+        allow=allow,
     )
     prepared = generate.prepare(opts)
     if dry_run:
