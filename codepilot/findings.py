@@ -16,6 +16,7 @@ from typing import Any
 
 from codepilot.answers import SEVERITIES, AnswerFinding, Fix
 from codepilot.changes import ChangeSet, ReviewFile
+from codepilot.dismissals import Dismissal, ignored, matches
 from codepilot.placement import Lines, locate, split_lines
 from codepilot.syntax import Outline, outline
 
@@ -167,7 +168,10 @@ def _place(view: _FileView, line: int, end: int) -> tuple[int, int, str]:
 
 
 def check(
-    changeset: ChangeSet, answers: list[tuple[str, AnswerFinding]], deadline: float | None = None
+    changeset: ChangeSet,
+    answers: list[tuple[str, AnswerFinding]],
+    deadline: float | None = None,
+    dismissed: list[Dismissal] | None = None,
 ) -> tuple[list[Finding], Counter[str], set[str]]:
     """Every finding checked against the repository and the change; in answer order, duplicates merged.
     Past `deadline` (time.monotonic()) the rest is not checked, so not reported: the paths it named are
@@ -189,11 +193,18 @@ def check(
         view = views.get(path) or views.setdefault(path, _FileView(reviewed[path]))
         line, end, note = _anchor(view, a)
         line, end, placement = _place(view, line, end)
+        if ignored(view.lines, line):
+            dropped["kept off by a `codepilot: ignore` comment"] += 1
+            continue
         code = "\n".join(view.lines[line - 1 : end])
         d = view.outline.at(line)
         title = _short(a.title, 200)
+        fid = stable_id(path, a.category, title, code)
+        if any(matches(d, fid, path, a.category, title) for d in dismissed or []):
+            dropped["dismissed (codepilot dismiss)"] += 1
+            continue
         finding = Finding(
-            stable_id(path, a.category, title, code),
+            fid,
             path,
             line,
             end,

@@ -319,6 +319,8 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
     for name, same, trim in _LEVELS:
         best: Located | None = None
         for f, r in _trims(want, new) if trim else [(want, new)]:
+            if best is not None and len(f) < best.length:
+                return best  # a quote trimmed further is less specific: the longer match stands
             if not any(ln.strip() for ln in f):
                 continue
             hits = _hits(file_lines, f, same)
@@ -327,6 +329,7 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
             found = Located(hits, len(f), name, f, r)
             if hint is None:
                 return found
+            # trimmed as much, at another edge: the one matching nearer the hint wins
             if best is None or min(abs(h - hint) for h in hits) < min(abs(h - hint) for h in best.starts):
                 best = found
         if best is not None:

@@ -12,6 +12,7 @@ from codepilot.apply import Applied, Planned
 from codepilot.changes import ChangeSet
 from codepilot.config import Config
 from codepilot.context import Request
+from codepilot.dismissals import Dismissal
 from codepilot.findings import Finding
 from codepilot.git import Repo
 from codepilot.prompts import Templates
@@ -28,6 +29,7 @@ class Prepared:
     requests: list[Request]
     redactions: Counter[str]  # what redaction replaced, by kind (distinct secrets)
     patch_dir: Path  # where this run's patches go (checked: never inside .git)
+    dismissed: list[Dismissal] = field(default_factory=list)  # the team's dismissals (.codepilot/)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot import config as config_mod
-from codepilot import context, diff, patches
+from codepilot import context, diff, dismissals, patches
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
 from codepilot.cache import open_cache
@@ -60,11 +60,14 @@ def system_prompt(cfg: Config, templates: Templates) -> str:
     return templates.render(SYSTEM_TEMPLATE, style_clause=" (unless the project's instructions ask for it)")
 
 
-def instructions_for(cfg: Config, paths: list[str]) -> str:
-    """The project's own instructions, and those for the globs that match these paths."""
+def instructions_for(cfg: Config, paths: list[str], extra: str = "") -> str:
+    """The project's own instructions, those for the globs that match these paths, and `extra`
+    guidance (the team's recent dismissals)."""
     from codepilot import globs
 
     parts = [cfg.instructions.strip()] if cfg.instructions.strip() else []
+    if extra:
+        parts.append(extra)
     for pattern, text in cfg.path_instructions.items():
         hit = [p for p in paths if globs.matches(p, [pattern])]
         if hit:
@@ -83,22 +86,28 @@ def prepare(opts: Options) -> Prepared:
 
         preload((cfg.model or "openai:").partition(":")[0].lower())
     own = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
-    if repo.root in own.parents:  # our own patches are never reviewed
-        cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, "/" + own.relative_to(repo.root).as_posix()]})
+    ours = ["/" + dismissals.FILE]  # our own files are never reviewed: the dismissals, and the patches
+    if repo.root.resolve() in own.parents:
+        ours.append("/" + own.relative_to(repo.root.resolve()).as_posix())
+    cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, *ours]})
+    dismissed = dismissals.load(repo.root)
     source = diff.resolve_source(repo, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit)
     specs = diff.to_pathspecs(repo, opts.paths, cwd)
     diff.check_paths_match(repo, source, opts.paths, specs)
     files = diff.changed_files(repo, source, specs)
     changeset = collect(repo, source, files, cfg)
     templates = Templates(repo.root)
-    values = {"source": source.label, "instructions": instructions_for(cfg, [f.path for f in changeset.files])}
+    values = {
+        "source": source.label,
+        "instructions": instructions_for(cfg, [f.path for f in changeset.files], dismissals.guidance(dismissed)),
+    }
     redactor = Redactor()
     requests = (
         context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values, redactor)
         if opts.plan
         else []
     )
-    return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own)
+    return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own, dismissed)
 
 
 # --- after the plan: model, findings, patches ------------------------------------------------------
@@ -224,7 +233,7 @@ def run(
             unusable.update(f"unusable finding ({why})" for why in o.answer.unusable)
     stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     stats.cost_usd = cost(prepared.config, spec, usage)
-    findings, dropped, unchecked = check(prepared.changeset, answers, deadline)
+    findings, dropped, unchecked = check(prepared.changeset, answers, deadline, prepared.dismissed)
     stats.dropped = dict(dropped + unusable)
     if unchecked:
         errors.append(

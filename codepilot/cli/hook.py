@@ -13,7 +13,6 @@ import click
 from codepilot.cli import options
 from codepilot.errors import UsageError
 
-MARKER = "# codepilot-hook: installed by `codepilot hook install`"
 ZERO = "0" * 40
 
 
@@ -99,51 +98,37 @@ def _push_range(pre_push: bool) -> tuple[str, str] | str | None:
     return "nothing"
 
 
-def _hooks_dir() -> Path:
-    from codepilot.git import open_repo
-
-    repo = open_repo()
-    out = repo.git("rev-parse", "--git-path", "hooks").decode().strip()
-    path = Path(out)
-    return path if path.is_absolute() else repo.root / path
-
-
 @group.command("install")
 @click.option("--pre-push", "pre_push", is_flag=True, help="Install the pre-push hook instead of pre-commit.")
+@click.option(
+    "--commit-msg",
+    "commit_msg",
+    is_flag=True,
+    help="Install prepare-commit-msg: an empty commit message is drafted from the staged change.",
+)
 @click.option("--force", is_flag=True, help="Replace a hook that codepilot did not install (kept as .backup).")
-def install(pre_push: bool, force: bool) -> int:
+def install(pre_push: bool, commit_msg: bool, force: bool) -> int:
     """Install codepilot as this repository's git hook (honours core.hooksPath)."""
-    name = "pre-push" if pre_push else "pre-commit"
-    hooks = _hooks_dir()
-    target = hooks / name
-    if target.exists() and MARKER not in target.read_text(errors="replace"):
-        if not force:
-            raise UsageError(
-                f"{target} exists and was not installed by codepilot: use --force to replace it (it is kept as .backup)"
-            )
-        target.replace(target.with_name(name + ".backup"))
-    hooks.mkdir(parents=True, exist_ok=True)
-    flag = " --pre-push" if pre_push else ""
-    target.write_text(
-        f'#!/bin/sh\n{MARKER}\n[ "${{CODEPILOT_SKIP:-0}}" != 0 ] && exit 0\n'
-        f'exec "{sys.executable}" -m codepilot hook run{flag}\n'
-    )
-    target.chmod(0o755)
-    click.echo(f"codepilot: installed {target}")
+    from codepilot import hooks
+    from codepilot.git import open_repo
+
+    click.echo(f"codepilot: {hooks.install(open_repo(), _name(pre_push, commit_msg), force)}")
     return 0
 
 
 @group.command("uninstall")
 @click.option("--pre-push", "pre_push", is_flag=True, help="Remove the pre-push hook instead of pre-commit.")
-def uninstall(pre_push: bool) -> int:
+@click.option("--commit-msg", "commit_msg", is_flag=True, help="Remove the prepare-commit-msg hook.")
+def uninstall(pre_push: bool, commit_msg: bool) -> int:
     """Remove the hook codepilot installed (and put back the one it replaced)."""
-    name = "pre-push" if pre_push else "pre-commit"
-    target = _hooks_dir() / name
-    if not target.exists() or MARKER not in target.read_text(errors="replace"):
-        raise UsageError(f"{target} was not installed by codepilot: left alone")
-    target.unlink()
-    backup = target.with_name(name + ".backup")
-    if backup.exists():
-        backup.replace(target)
-    click.echo(f"codepilot: removed {target}")
+    from codepilot import hooks
+    from codepilot.git import open_repo
+
+    click.echo(f"codepilot: {hooks.uninstall(open_repo(), _name(pre_push, commit_msg))}")
     return 0
+
+
+def _name(pre_push: bool, commit_msg: bool) -> str:
+    if pre_push and commit_msg:
+        raise UsageError("choose one of --pre-push and --commit-msg")
+    return "pre-push" if pre_push else "prepare-commit-msg" if commit_msg else "pre-commit"

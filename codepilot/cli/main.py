@@ -26,9 +26,17 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codepilot.cli import generate, hook, report, review, usage
+    from codepilot.cli import dismiss, generate, hook, init, report, review, usage
 
-    for command in (review.command, generate.command, report.command, usage.command, hook.group):
+    for command in (
+        review.command,
+        generate.command,
+        report.command,
+        usage.command,
+        dismiss.command,
+        init.command,
+        hook.group,
+    ):
         cli.add_command(command)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -11,7 +15,7 @@ from codepilot.cli.output import progress, render, write_output
 from codepilot.errors import UsageError
 from codepilot.results import ReviewResult
 
-FORMATS = ["text", "json", "markdown", "sarif", "github"]
+FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 
 
 @click.command("review")
@@ -28,12 +32,18 @@ FORMATS = ["text", "json", "markdown", "sarif", "github"]
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Report format; github = GitHub Actions workflow annotations.",
+    help="Report format; github = GitHub Actions workflow annotations; gitlab = a GitLab Code Quality report.",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
 @click.option("--publish", type=click.Choice(["github"]), help="Post the review on the pull request.")
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
+@click.option(
+    "--interactive",
+    "-i",
+    is_flag=True,
+    help="In a terminal, walk the findings: a apply the fix, s skip, d dismiss, e edit, q quit.",
+)
 def command(
     paths: tuple[str, ...],
     staged: bool,
@@ -45,6 +55,7 @@ def command(
     output: str | None,
     publish: str | None,
     apply_: bool,
+    interactive: bool,
     **rest: Any,
 ) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
@@ -56,6 +67,10 @@ def command(
     from codepilot.diff import check_source_options
 
     check_source_options(staged=staged, base=base, head=head, commit=commit)
+    if interactive and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("--interactive needs a terminal (stdin and stdout); use --format or --apply instead")
+    if interactive and (apply_ or dry_run or publish):
+        raise UsageError("--interactive applies fixes one by one: leave out --apply, --dry-run and --publish")
     if publish == "github":
         from codepilot.git import open_repo
         from codepilot.publish.github import Context, review_range
@@ -79,11 +94,68 @@ def command(
         return _dry_run(prepared, fmt, output)
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
+    if interactive:
+        return _walk(prepared, result)
     say_applied(result)
     write_output(render(result, fmt, output), output)
     if publish == "github":
         _publish(result)
     return finish(result, prepared.config.fail_on)
+
+
+def _walk(prepared: Any, result: ReviewResult) -> int:
+    """The interactive walk in this terminal; the exit code is as without -i for what is left."""
+    import shutil
+
+    from codepilot import interactive
+    from codepilot.reports.common import usage_line, verdict
+    from codepilot.reports.text import render_finding
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    click.echo(f"codepilot: {verdict(result)} — {result.source}")
+    with _keys() as (key, line):
+        term = interactive.Terminal(
+            key=key,
+            line=line,
+            say=lambda text: click.echo(text, nl=not text.endswith("? ")),
+            show=lambda f: render_finding(result, f, color=True, width=width),
+        )
+        walked = interactive.walk(prepared, result, term) if result.findings else interactive.Walked()
+    result.findings = [f for f in result.findings if f.id not in set(walked.dismissed)]
+    click.echo(f"\ncodepilot: {walked.summary()}; {usage_line(result)}")
+    return finish(result, prepared.config.fail_on)
+
+
+@contextlib.contextmanager
+def _keys() -> Iterator[tuple[Callable[[], str], Callable[[str], str]]]:
+    """Single keys from the terminal for the whole walk (cbreak mode: a key typed early is kept, never
+    flushed), a plain line for a reason; the terminal is put back as it was, whatever happens."""
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+
+    def key() -> str:
+        data = os.read(fd, 4)
+        if data in (b"\x03", b"\x04"):  # Ctrl-C, Ctrl-D: quit
+            return "q"
+        return data[:1].decode("ascii", "replace")
+
+    def line(prompt: str) -> str:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        try:
+            return input(prompt)
+        except EOFError:
+            return ""
+        finally:
+            tty.setcbreak(fd, termios.TCSANOW)
+
+    tty.setcbreak(fd, termios.TCSANOW)
+    try:
+        yield key, line
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def finish(result: ReviewResult, fail_on: str) -> int:

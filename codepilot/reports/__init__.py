@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from codepilot.results import ReviewResult
 
-MODULES = {"json": "json_report", "markdown": "markdown", "text": "text", "sarif": "sarif", "github": "github"}
+MODULES = {
+    "json": "json_report",
+    "markdown": "markdown",
+    "text": "text",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+}
 
 
 def render_review(report: ReviewResult, fmt: str, color: bool = False, width: int = 100) -> str:
