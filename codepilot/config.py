@@ -113,6 +113,8 @@ class Config(BaseModel):
     hook_timeout: float = Field(120.0, gt=0, description="a hook's model calls end within this many seconds")
     network_retries: int = Field(4, ge=0, le=10)
     answer_retries: int = Field(2, ge=0, le=5)
+    verify: bool = Field(False, description="double-check each finding in a second, focused request")
+    max_cost: float | None = Field(None, ge=0, description="refuse a run whose estimated cost (USD) is higher")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
 

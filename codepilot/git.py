@@ -51,8 +51,12 @@ def first_line(stderr: bytes) -> str:
     return (fatal or lines or ["git failed"])[0].removeprefix("fatal: ").removeprefix("error: ")
 
 
-def run(cwd: Path, env: dict[str, str], *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
-    proc = subprocess.run(["git", *_STABLE, *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False)
+def run(
+    cwd: Path, env: dict[str, str], *args: str, check: bool = True, stdin: bytes | None = None, plain: bool = False
+) -> bytes:
+    """git with our stable output settings (`plain`: without them, for commands that write commits)."""
+    settings = () if plain else _STABLE
+    proc = subprocess.run(["git", *settings, *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False)
     if check and proc.returncode != 0:
         raise GitError(first_line(proc.stderr))
     return proc.stdout

@@ -33,6 +33,18 @@ class Prepared:
 
 
 @dataclass
+class Refuted:
+    id: str
+    path: str
+    line: int
+    title: str
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "path": self.path, "line": self.line, "title": self.title, "reason": self.reason}
+
+
+@dataclass
 class RequestError:
     request: str
     paths: list[str]
@@ -51,6 +63,7 @@ class Stats:
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
     reasks: int = 0
+    verify_requests: int = 0  # --verify: the second, focused requests (their tokens are in the totals)
     dropped: dict[str, int] = field(default_factory=dict)
     redacted: dict[str, int] = field(default_factory=dict)
 
@@ -63,6 +76,7 @@ class Stats:
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "reasks": self.reasks,
+            "verify_requests": self.verify_requests,
             "dropped": self.dropped,
             "redacted": self.redacted,
         }
@@ -83,6 +97,7 @@ class ReviewResult:
     reviewed_paths: list[str] = field(default_factory=list)  # files whose every request was answered
     cwd: Path | None = None  # where the user stands: printed `git apply` commands work from there
     applied: list[Applied] = field(default_factory=list)  # what --apply did, patch by patch
+    refuted: list[Refuted] = field(default_factory=list)  # --verify: findings the second reading refuted
 
     @property
     def complete(self) -> bool:
@@ -104,4 +119,5 @@ class ReviewResult:
             "stats": self.stats.to_json(),
             "skipped": [s.to_json() for s in self.changeset.skipped],
             "nothing_to_review": self.nothing_to_review,
+            "refuted": [r.to_json() for r in self.refuted],
         }

@@ -17,7 +17,7 @@ from codepilot import config as config_mod
 from codepilot import context, diff, dismissals, patches
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
-from codepilot.cache import open_cache
+from codepilot.cache import Cache, open_cache
 from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import collect
 from codepilot.config import Config
@@ -214,8 +214,39 @@ def run(
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
         outcomes = _send_all(prepared, caller, progress, time_limit)
+        result = _result(prepared, spec, outcomes, deadline, time_limit)
+        if prepared.config.verify and result.findings:
+            _verify(prepared, spec, cache, result)
     finally:
         cache.close()
+    result.findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
+    result.planned = write_patches(prepared, result.findings, deadline)
+    return result
+
+
+def _verify(prepared: Prepared, spec: ModelSpec, cache: Cache, result: ReviewResult) -> None:
+    """The second, focused reading of every finding (--verify); refuted ones are dropped and listed."""
+    from codepilot import verify
+
+    caller = Caller(spec, prepared.config, cache, prepared.templates.version(verify.SYSTEM, verify.USER))
+    checked = verify.verify(prepared, caller, result.findings)
+    result.findings, result.refuted = checked.kept, checked.refuted
+    s = result.stats
+    s.verify_requests, s.cached = checked.requests, s.cached + checked.cached
+    s.prompt_tokens += checked.usage.prompt_tokens
+    s.completion_tokens += checked.usage.completion_tokens
+    usage = Usage(s.prompt_tokens, s.completion_tokens)
+    s.cost_usd = cost(prepared.config, spec, usage)
+    if checked.refuted:
+        s.dropped["refuted by verification"] = len(checked.refuted)
+    for error in checked.errors:
+        result.errors.append(RequestError("verify", [], f"not double-checked (findings kept): {error}"))
+
+
+def _result(
+    prepared: Prepared, spec: ModelSpec, outcomes: list[Outcome], deadline: float | None, time_limit: float | None
+) -> ReviewResult:
+    """The answers checked against the repository: findings, errors and counts (no patches yet)."""
     stats = Stats(requests=len(prepared.requests), redacted=dict(prepared.redactions))
     answers: list[tuple[str, AnswerFinding]] = []
     errors = []
@@ -241,8 +272,6 @@ def run(
                 "check", sorted(unchecked), f"findings not checked: the time limit of {time_limit:g} s ran out"
             )
         )
-    findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
-    planned = write_patches(prepared, findings, deadline)
     failed = {p for e in errors for p in e.paths}
     reviewed = sorted({p for r in prepared.requests for p in r.paths} - failed)
     return ReviewResult(
@@ -253,7 +282,7 @@ def run(
         stats,
         prepared.changeset,
         prepared.repo.root,
-        planned,
+        [],
         reviewed,
     )
 

@@ -27,12 +27,14 @@ def cli() -> None:
 
 def _register() -> None:
     from codepilot.cli import dismiss, generate, hook, init, report, review, usage
+    from codepilot.cli import eval as evaluate
 
     for command in (
         review.command,
         generate.command,
         report.command,
         usage.command,
+        evaluate.group,
         dismiss.command,
         init.command,
         hook.group,

@@ -46,6 +46,19 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Stop waiting for the model after this long; what is not done is reported as not done.",
             ),
             click.option("--no-history", is_flag=True, help="Do not record this run in the local history."),
+            click.option(
+                "--verify/--no-verify",
+                default=None,
+                help="Double-check each finding in a second, focused request; refuted ones are dropped "
+                "[config verify, default off].",
+            ),
+            click.option(
+                "--max-cost",
+                type=click.FloatRange(min=0),
+                metavar="USD",
+                help="Refuse before sending when the estimated cost exceeds USD; stop sending when the spend "
+                "would [config max_cost].",
+            ),
         ]
     ):
         f = option(f)
@@ -54,5 +67,5 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def overrides(values: dict[str, Any]) -> dict[str, Any]:
     """The configuration keys the command line may override (None: not given, the config decides)."""
-    keys = ("model", "base_url", "fail_on", "concurrency", "max_request_tokens", "patch_dir")
+    keys = ("model", "base_url", "fail_on", "concurrency", "max_request_tokens", "patch_dir", "verify", "max_cost")
     return {k: values.get(k) for k in keys}

@@ -85,6 +85,11 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
     if report.stats.dropped:
         dropped = ", ".join(f"{n} {r}" for r, n in report.stats.dropped.items())
         con.print(f"[dim]dropped from the model's answer: {escape(dropped)}[/dim]")
+    for r in report.refuted:
+        con.print(
+            f"[dim]refuted by verification: {escape(shown(r.path))}:{r.line} {escape(r.title)} — "
+            f"{escape(r.reason)}[/dim]"
+        )
     con.print(f"\n[bold]codepilot:[/bold] {escape(verdict(report))} — {escape(report.source)}")
     con.print(f"[dim]{escape(usage_line(report))}[/dim]")
     return buf.getvalue()

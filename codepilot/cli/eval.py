@@ -1,0 +1,125 @@
+"""`codepilot eval SUITE`: score models on a suite of changes with known bugs; `codepilot eval build`:
+make a suite from a repository's bug-fix commits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from codepilot.cli.output import write_output
+
+
+class _EvalGroup(click.Group):
+    """`eval SUITE ...` runs a suite; `eval build ...` builds one (any other first word is a suite)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "run", self.commands["run"], args
+        return super().resolve_command(ctx, args)
+
+
+@click.group("eval", cls=_EvalGroup)
+def group() -> None:
+    """Score a model (and settings) on cases with known bugs: `codepilot eval SUITE [--model M ...]`,
+    or build a suite from history: `codepilot eval build REPO --out DIR`."""
+
+
+@group.command("run", hidden=True)
+@click.argument("suite", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "models", multiple=True, metavar="NAME", help="A model to score (repeat to compare).")
+@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
+@click.option("--verify/--no-verify", default=None, help="Double-check findings in a second request.")
+@click.option("--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request.")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+def run(
+    suite: Path,
+    models: tuple[str, ...],
+    base_url: str | None,
+    verify: bool | None,
+    max_request_tokens: int | None,
+    concurrency: int | None,
+    no_cache: bool,
+    fmt: str,
+    output: str | None,
+) -> int:
+    """Run the review on each case of SUITE and score it."""
+    from codepilot import evaluate
+
+    loaded = evaluate.load(suite)
+    overrides: dict[str, Any] = {
+        "base_url": base_url,
+        "verify": verify,
+        "max_request_tokens": max_request_tokens,
+        "concurrency": concurrency,
+    }
+    runs = evaluate.run(
+        loaded, list(models) or [None], overrides, not no_cache, lambda line: click.echo(f"codepilot: {line}", err=True)
+    )
+    doc = {"version": 1, "suite": str(suite), "runs": [r.to_json() for r in runs]}
+    text = json.dumps(doc, indent=2) + "\n" if fmt == "json" else _table(doc, fmt == "markdown")
+    write_output(text, output)
+    failed = sum(int(r.to_json()["failed_cases"]) for r in runs)
+    if failed:
+        click.echo(f"codepilot: {failed} case run(s) failed: their scores are missing, not zero", err=True)
+    return 3 if failed else 0
+
+
+def _table(doc: dict[str, Any], markdown: bool) -> str:
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{100 * v:.0f}%"
+
+    head = ["model", "caught", "catch rate", "precision", "F1", "tokens", "cost", "seconds"]
+    rows = [
+        [
+            r["model"],
+            f"{r['caught']}/{r['bugs']}",
+            pct(r["catch_rate"]),
+            pct(r["precision"]),
+            "n/a" if r["f1"] is None else f"{r['f1']:.2f}",
+            str(r["prompt_tokens"] + r["completion_tokens"]),
+            "unknown" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}",
+            f"{r['seconds']:.0f}",
+        ]
+        for r in doc["runs"]
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+    else:
+        widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=False)]
+        lines = ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)) for row in [head, *rows]]
+    for r in doc["runs"]:
+        lines.append("")
+        lines.append(f"{r['model']}: per case" if not markdown else f"**{r['model']}** per case:")
+        for c in r["per_case"]:
+            what = c["error"] or (f"caught {c['caught']}/{c['bugs']}, {c['findings']} finding(s)")
+            lines.append(f"- {c['case']}: {what}")
+    return "\n".join(lines) + "\n"
+
+
+@group.command("build")
+@click.argument("repo", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the suite (suite.toml) and its repositories.",
+)
+@click.option("--fixes", type=click.IntRange(1), default=20, show_default=True, help="Bug-fix cases to make.")
+@click.option("--clean", type=click.IntRange(0), default=10, show_default=True, help="Clean cases to make.")
+def build(repo: Path, out: Path, fixes: int, clean: int) -> int:
+    """Make a suite from REPO's history: each small bug-fix commit reversed (the change re-introduces the
+    bug; the lines it adds are the answer key), ordinary commits as clean cases."""
+    from codepilot import evaluate
+
+    built = evaluate.build(repo, out, fixes, clean)
+    click.echo(f"codepilot: wrote {built.suite}: {built.fixes} bug case(s), {built.clean} clean case(s)")
+    return 0
