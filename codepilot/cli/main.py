@@ -26,12 +26,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codepilot.cli import dismiss, generate, hook, init, report, review, usage
+    from codepilot.cli import describe, dismiss, generate, hook, init, report, review, usage
     from codepilot.cli import eval as evaluate
 
     for command in (
         review.command,
         generate.command,
+        describe.command,
         report.command,
         usage.command,
         evaluate.group,

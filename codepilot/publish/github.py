@@ -275,3 +275,18 @@ def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -
             "fetch more history (actions/checkout with fetch-depth: 0)"
         )
     return base, head
+
+
+def set_description(text: str, ctx: Context | None = None) -> str:
+    """The pull request's description with codepilot's block set to `text` (the author's text kept)."""
+    from codepilot.describe import merged_description
+
+    ctx = ctx or Context.from_env()
+    api = Api(ctx)
+    path = f"/repos/{ctx.repository}/pulls/{ctx.number}"
+    try:
+        pr, _ = api.call("GET", path)
+        api.call("PATCH", path, {"body": merged_description((pr or {}).get("body"), text)})
+    except ApiError as e:
+        raise ServiceError(f"cannot set the pull request description: {e}") from None
+    return f"https://github.com/{ctx.repository}/pull/{ctx.number}"

@@ -19,6 +19,7 @@ class FakeGitHub:
         self.reviews: list[dict[str, Any]] = []
         self.issue_comments: list[dict[str, Any]] = []
         self.refuse: set[tuple[str, int]] = set()  # (path, line) refused even on the diff
+        self.pr_body: str | None = "Notes by the author."
         self.requests: list[tuple[str, str]] = []
         self.read_only_token = "read-only"
         self._next_id = 100
@@ -70,6 +71,8 @@ class FakeGitHub:
                     return self._send(200, gh.review_comments)
                 if path == f"{base}/issues/{gh.number}/comments":
                     return self._send(200, gh.issue_comments)
+                if path == f"{base}/pulls/{gh.number}":
+                    return self._send(200, {"number": gh.number, "body": gh.pr_body})
                 return self._send(404, {"message": "Not Found"})
 
             def do_POST(self) -> None:  # noqa: N802
@@ -97,6 +100,9 @@ class FakeGitHub:
             def do_PATCH(self) -> None:  # noqa: N802
                 path, body = self.path.split("?")[0], self._body()
                 gh.requests.append(("PATCH", path))
+                if path == f"{base}/pulls/{gh.number}":
+                    gh.pr_body = body["body"]
+                    return self._send(200, {"number": gh.number, "body": gh.pr_body})
                 m = re.fullmatch(rf"{re.escape(base)}/issues/comments/(\d+)", path)
                 for c in gh.issue_comments if m else []:
                     if c["id"] == int(m.group(1)):  # type: ignore[union-attr]

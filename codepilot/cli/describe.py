@@ -1,0 +1,100 @@
+"""`codepilot describe`: the title and description of a change; a commit message; the pull/merge
+request description."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from codepilot.cli.output import write_output
+
+
+@click.command("describe")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Describe the index against HEAD (the commit being made).")
+@click.option("--base", metavar="REF", help="Describe merge-base(REF, head)..head.")
+@click.option("--head", metavar="REF", help="The head for --base (default HEAD).")
+@click.option("--commit", metavar="REV", help="Describe one commit against its first parent.")
+@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="provider:model [env CODEPILOT_MODEL].")
+@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write it here instead of stdout.")
+@click.option("--commit-message", is_flag=True, help="Print a git commit message (subject <= 72, blank, body).")
+@click.option("--publish", type=click.Choice(["github", "gitlab"]), help="Set the pull / merge request description.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
+@click.option("--fill-message", metavar="FILE", hidden=True)
+@click.option("--message-source", default="", hidden=True)
+def command(
+    paths: tuple[str, ...],
+    staged: bool,
+    base: str | None,
+    head: str | None,
+    commit: str | None,
+    model: str | None,
+    base_url: str | None,
+    fmt: str,
+    output: str | None,
+    commit_message: bool,
+    publish: str | None,
+    no_cache: bool,
+    fill_message: str | None,
+    message_source: str,
+) -> int:
+    """Title and description of a change (what and why, risks, how to test), for a pull or merge request
+    or a commit. The same sources as review: default every uncommitted change; --staged, --base, --commit."""
+    from codepilot import describe, review
+    from codepilot.diff import check_source_options
+
+    if fill_message is not None:
+        return _fill(fill_message, message_source, model, base_url)
+    check_source_options(staged=staged, base=base, head=head, commit=commit)
+    if publish:  # a missing token is said before anything is paid for
+        from codepilot.publish import github, gitlab
+
+        (github if publish == "github" else gitlab).Context.from_env()
+    opts = review.Options(
+        paths=paths,
+        staged=staged,
+        base=base,
+        head=head,
+        commit=commit,
+        overrides={"model": model, "base_url": base_url},
+        use_cache=not no_cache,
+    )
+    d = describe.describe(opts, use_cache=not no_cache)
+    if commit_message:
+        text = d.commit_message()
+    elif fmt == "json":
+        text = json.dumps(d.to_json(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "markdown":
+        text = d.markdown()
+    else:
+        text = f"{d.title}\n\n{d.body}\n"
+    write_output(text, output)
+    if publish == "github":
+        from codepilot.publish import github
+
+        click.echo(f"codepilot: description set: {github.set_description(d.markdown())}", err=True)
+    elif publish == "gitlab":
+        from codepilot.publish import gitlab
+
+        click.echo(f"codepilot: description set: {gitlab.set_description(d.markdown())}", err=True)
+    return 0
+
+
+def _fill(path: str, source: str, model: str | None, base_url: str | None) -> int:
+    """The prepare-commit-msg hook: never blocks a commit, never replaces a message the user gave."""
+    from codepilot import describe, review
+    from codepilot.errors import FatalError
+
+    if source in ("message", "merge", "squash", "commit"):
+        return 0
+    try:
+        d = describe.describe(review.Options(staged=True, overrides={"model": model, "base_url": base_url}))
+    except FatalError as e:
+        click.echo(f"codepilot: no drafted message ({e})", err=True)
+        return 0
+    if describe.fill_message(path, source, d.commit_message()):
+        click.echo("codepilot: drafted the commit message (edit it as you like)", err=True)
+    return 0
