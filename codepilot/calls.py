@@ -33,6 +33,8 @@ class Caller:
         self.spec, self.config, self.cache, self.version = spec, config, cache, prompt_version
         self._model: Model | None = None
         self._lock = threading.Lock()
+        self.spent = 0.0  # USD of the answers so far (max_cost stops sending before it would pass)
+        self._price = price(config, spec)
 
     def model(self) -> Model:
         with self._lock:
@@ -45,12 +47,42 @@ class Caller:
         hit = self.cache.get(k)
         if hit is not None:
             return Outcome(shape.model_validate(clean(hit[0])), cached=True)
+        refusal = self._over_budget(messages)
+        if refusal:
+            return Outcome(error=refusal)
         try:
             answer, usage, attempts = ask(self.model(), messages, shape, schema, self.config.answer_retries)
         except (RequestFailed, AnswerInvalid) as e:  # what was billed before the failure still counts
+            self._spend(e.usage or Usage())
             return Outcome(error=str(e), usage=e.usage or Usage(), attempts=e.attempts)
+        self._spend(usage)
         self.cache.put(k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens)
         return Outcome(answer, usage, attempts=attempts)
+
+    def _over_budget(self, messages: list[dict[str, str]]) -> str | None:
+        """Why this request is not sent: the spend would pass max_cost (estimated before it is sent)."""
+        limit = self.config.max_cost
+        if limit is None or self._price is None:
+            return None
+        from codepilot import tokens
+
+        expected = Usage(sum(tokens.count(m["content"]) for m in messages), ESTIMATED_COMPLETION)
+        with self._lock:
+            if self.spent + _usd(self._price, expected) > limit:
+                return f"not sent: the spend would pass max_cost ${limit:g} (spent ${self.spent:.4f})"
+            return None
+
+    def _spend(self, usage: Usage) -> None:
+        if self._price is not None:
+            with self._lock:
+                self.spent += _usd(self._price, usage)
+
+
+ESTIMATED_COMPLETION = 300  # tokens an answer is assumed to take, for estimates made before sending
+
+
+def _usd(p: Price, usage: Usage) -> float:
+    return (usage.prompt_tokens * p.input + usage.completion_tokens * p.output) / 1e6
 
 
 def price(cfg: Config, spec: ModelSpec) -> Price | None:
@@ -63,4 +95,4 @@ def price(cfg: Config, spec: ModelSpec) -> Price | None:
 
 def cost(cfg: Config, spec: ModelSpec, usage: Usage) -> float | None:
     p = price(cfg, spec)
-    return None if p is None else (usage.prompt_tokens * p.input + usage.completion_tokens * p.output) / 1e6
+    return None if p is None else _usd(p, usage)

@@ -106,6 +106,17 @@ class Config(BaseModel):
     history: bool = True
     instructions: str = ""
     path_instructions: dict[str, str] = {}
+    instruction_files: list[str] = Field(
+        default_factory=lambda: [
+            "AGENTS.md",
+            "CLAUDE.md",
+            ".github/copilot-instructions.md",
+            ".github/instructions/*.instructions.md",
+            ".cursorrules",
+            ".cursor/rules/*.mdc",
+        ],
+        description="the instruction files teams keep for AI tools that reach the model ([] for none)",
+    )
     fail_on: FailOn = "error"
     concurrency: int = Field(4, ge=1, le=64)
     patch_dir: str = ".codepilot/patches"

@@ -5,6 +5,7 @@ a definition too large for one request split by hunks (and saying so)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codepilot import tokens
@@ -41,6 +42,7 @@ class Request:
     units: list[Unit]
     messages: list[dict[str, str]] = field(default_factory=list)
     prompt_tokens: int = 0
+    context: list[dict[str, object]] = field(default_factory=list)  # what else it carries: path, lines, kind
 
     @property
     def paths(self) -> list[str]:
@@ -52,6 +54,7 @@ class Request:
             "paths": self.paths,
             "prompt_tokens": self.prompt_tokens,
             "messages": self.messages,
+            "context": self.context,
             "units": [{"path": u.path, "symbol": u.symbol, "part": u.part} for u in self.units],
         }
 
@@ -174,6 +177,7 @@ def plan(
     system: str,
     user_values: dict[str, str],
     redactor: Redactor,
+    guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None,
 ) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated);
     what would leave the machine is redacted here, before anyone sees it."""
@@ -188,15 +192,26 @@ def plan(
     batches = _pack(groups, room)
     requests = []
     values = {k: redactor.text(v) for k, v in user_values.items()}
+    said: dict[str, str] = {}
     for i, units in enumerate(batches, 1):
         files = "\n\n".join(u.text for u in units)
-        user = templates.render("review-user.md", files=files, **values)
+        paths = list(dict.fromkeys(u.path for u in units))
+        extra, items = guidance(paths) if guidance else ("", [])
+        if extra and extra not in said:
+            said[extra] = redactor.text(extra)
+        user = templates.render(
+            "review-user.md",
+            files=files,
+            **{**values, "instructions": values.get("instructions", "") + (said[extra] if extra else "")},
+        )
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
-        size = overhead + sum(u.tokens + 2 for u in units) + 8
-        if "[REDACTED:" in user:
-            size = tokens.count(system) + tokens.count(user) + 8
-        requests.append(Request(f"r{i}", body, msgs, size))
+        size = (
+            tokens.count(system) + tokens.count(user) + 8
+            if extra or "[REDACTED:" in user
+            else overhead + sum(u.tokens + 2 for u in units) + 8
+        )
+        requests.append(Request(f"r{i}", body, msgs, size, items))
     return requests
 
 

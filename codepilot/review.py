@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot import config as config_mod
-from codepilot import context, diff, dismissals, patches
+from codepilot import context, diff, dismissals, instructions, patches
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
 from codepilot.cache import Cache, open_cache
@@ -27,7 +27,7 @@ from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Lines, Placed, place, split_lines
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
-from codepilot.results import Prepared, RequestError, ReviewResult, Stats
+from codepilot.results import Estimate, Prepared, RequestError, ReviewResult, Stats
 from codepilot.syntax import syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
@@ -102,8 +102,21 @@ def prepare(opts: Options) -> Prepared:
         "instructions": instructions_for(cfg, [f.path for f in changeset.files], dismissals.guidance(dismissed)),
     }
     redactor = Redactor()
+    found = instructions.load(repo, source.new, cfg.instruction_files) if opts.plan and cfg.instruction_files else []
+
+    def guidance(paths: list[str]) -> tuple[str, list[dict[str, object]]]:
+        """The repository's instruction files that apply to these paths (each reaches only its files)."""
+        hits = instructions.for_paths(found, paths)
+        text = instructions.render(hits)
+        items: list[dict[str, object]] = [
+            {"path": i.path, "start_line": 1, "end_line": i.lines, "kind": "instructions", "symbol": None} for i in hits
+        ]
+        return (f"\nThe repository's instruction files for these files:\n{text}\n" if text else "", items)
+
     requests = (
-        context.plan(changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values, redactor)
+        context.plan(
+            changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values, redactor, guidance
+        )
         if opts.plan
         else []
     )
@@ -131,6 +144,7 @@ def execute(
         if prepared.requests
         else models.ModelSpec("none", "none", None)
     )
+    check_budget(prepared)
     time_limit = opts.time_limit
     if opts.hook and time_limit is None:
         time_limit = prepared.config.hook_timeout
@@ -148,6 +162,43 @@ def execute(
     if prepared.config.history and opts.history and prepared.requests:
         record_history(prepared, result)
     return result
+
+
+def estimate(prepared: Prepared) -> Estimate:
+    """What the run would cost before anything is sent: the planned prompts (estimated offline) and an
+    assumed answer size per request, at the configured model's price (None: unknown model or price)."""
+    from codepilot import models
+    from codepilot.calls import ESTIMATED_COMPLETION
+    from codepilot.errors import UsageError
+
+    usage = Usage(sum(r.prompt_tokens for r in prepared.requests), ESTIMATED_COMPLETION * len(prepared.requests))
+    try:
+        spec: ModelSpec | None = models.resolve(prepared.config.model, prepared.config.base_url)
+    except UsageError:
+        spec = None
+    usd = cost(prepared.config, spec, usage) if spec is not None else None
+    return Estimate(usage.prompt_tokens, usage.completion_tokens, usd, spec.id if spec else None)
+
+
+def check_budget(prepared: Prepared) -> None:
+    """max_cost: refuse before sending when the estimate is higher, or when it cannot be estimated."""
+    from codepilot.errors import UsageError
+
+    limit = prepared.config.max_cost
+    if limit is None or not prepared.requests:
+        return
+    est = estimate(prepared)
+    if est.cost_usd is None:
+        raise UsageError(
+            f"--max-cost ${limit:g}: the cost of {est.model or 'this model'} cannot be estimated (no "
+            "price): add it under [prices] in the configuration, or leave out --max-cost"
+        )
+    if est.cost_usd > limit:
+        raise UsageError(
+            f"the estimated cost ${est.cost_usd:.4f} ({len(prepared.requests)} requests, "
+            f"~{est.prompt_tokens} prompt tokens) exceeds --max-cost ${limit:g}: review fewer files "
+            "(PATHS, --staged, a shorter --base range) or raise the limit"
+        )
 
 
 def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:

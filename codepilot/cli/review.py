@@ -199,5 +199,8 @@ def _dry_run(prepared: Any, fmt: str, output: str | None) -> int:
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--dry-run prints text or json, not {fmt}")
-    write_output(dryrun.to_json(prepared) if fmt == "json" else dryrun.to_text(prepared), output)
+    from codepilot.review import estimate
+
+    est = estimate(prepared)
+    write_output(dryrun.to_json(prepared, est) if fmt == "json" else dryrun.to_text(prepared, est), output)
     return 0

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 
-from codepilot.results import Prepared
+from codepilot.results import Estimate, Prepared
 
 
-def to_json(p: Prepared) -> str:
+def to_json(p: Prepared, est: Estimate) -> str:
     doc = {
         "version": 1,
         "source": p.changeset.source.label,
         "files": [f.to_json() for f in p.changeset.files],
         "requests": [r.to_json() for r in p.requests],
         "skipped": [s.to_json() for s in p.changeset.skipped],
+        "estimate": est.to_json(),
         "stats": {
             "requests": len(p.requests),
             "prompt_tokens": sum(r.prompt_tokens for r in p.requests),
@@ -23,7 +24,7 @@ def to_json(p: Prepared) -> str:
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
-def to_text(p: Prepared) -> str:
+def to_text(p: Prepared, est: Estimate) -> str:
     cs = p.changeset
     out = [f"codepilot dry run: {cs.source.label} — nothing is sent"]
     lines = sum(len(c.added_lines) + len(c.removed_lines) for f in cs.files for c in f.changes)
@@ -48,6 +49,13 @@ def to_text(p: Prepared) -> str:
         out.append("\nrequests:")
         for r in p.requests:
             out.append(f"  {r.id}: ~{r.prompt_tokens} tokens, {len(r.units)} change(s) in {', '.join(r.paths)}")
+            for item in r.context:
+                out.append(f"      + {item['kind']}: {item['path']}:{item['start_line']}-{item['end_line']}")
+        money = "cost unknown (no model or no price)" if est.cost_usd is None else f"~${est.cost_usd:.4f}"
+        out.append(
+            f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion tokens, {money}"
+            + (f" with {est.model}" if est.model else "")
+        )
     if cs.skipped:
         out.append("\nskipped:")
         out.extend(f"  {s.path}: {s.reason}" for s in cs.skipped)

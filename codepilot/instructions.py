@@ -1,0 +1,117 @@
+"""What a repository tells the model: the instruction files teams already keep for AI tools, each sent
+only with the files it applies to — `AGENTS.md` and `CLAUDE.md` in any folder (files under it; the
+nearest and its ancestors apply), `.github/copilot-instructions.md` and `.cursorrules` (every file),
+`.github/instructions/*.instructions.md` (front matter `applyTo` globs; `excludeAgent: "code-review"`
+honoured), `.cursor/rules/*.mdc` (`globs`, or `alwaysApply`) — plus the configuration's own
+`instructions` and `path_instructions`. Read from the reviewed tree, size-capped (said when cut)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from codepilot import globs
+from codepilot.git import Repo
+
+PER_FILE_CHARS, TOTAL_CHARS = 4000, 8000
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+@dataclass
+class Instruction:
+    path: str  # the instruction file
+    text: str
+    applies: list[str]  # globs of the files it applies to ("**" for every file)
+    lines: int = 0
+
+    def covers(self, path: str) -> bool:
+        return any(globs.matches(path, [g]) for g in self.applies)
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    keys = {}
+    for line in m.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            keys[key.strip()] = value.strip().strip("'\"")
+    return keys, text[m.end() :]
+
+
+def _cap(path: str, text: str) -> str:
+    text = text.strip()
+    if len(text) <= PER_FILE_CHARS:
+        return text
+    return text[:PER_FILE_CHARS].rsplit("\n", 1)[0] + f"\n[... {path} cut at {PER_FILE_CHARS} characters]"
+
+
+def load(repo: Repo, tree: str | None, patterns: list[str]) -> list[Instruction]:
+    """The instruction files of the reviewed tree (`tree`: a commit; None: the work tree)."""
+    listed = (
+        repo.git("ls-tree", "-r", "-z", "--name-only", tree)
+        if tree
+        else repo.git("ls-files", "-z", "-co", "--exclude-standard")
+    )
+    names = [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]
+    wanted = [n for n in names if any(_matches_file(n, p) for p in patterns)]
+    out = []
+    for name in sorted(wanted):
+        text = _read(repo, tree, name)
+        if text is None or not text.strip():
+            continue
+        keys, body = _front_matter(text)
+        base = posixpath.basename(name)
+        if base.endswith(".instructions.md"):
+            if "code-review" in keys.get("excludeAgent", ""):
+                continue
+            applies = [g.strip() for g in keys.get("applyTo", "**").split(",") if g.strip()]
+        elif base.endswith(".mdc"):
+            applies = (
+                ["**"]
+                if keys.get("alwaysApply", "").lower() == "true"
+                else [g.strip() for g in keys.get("globs", "").split(",") if g.strip()]
+            )
+            if not applies:
+                continue  # a rule applied only on request: not for reviews
+        elif base in ("AGENTS.md", "CLAUDE.md"):
+            folder = posixpath.dirname(name)
+            applies = [f"/{folder}/**" if folder else "**"]
+        else:
+            applies = ["**"]
+        body = _cap(name, body)
+        out.append(Instruction(name, body, applies, body.count("\n") + 1))
+    return out
+
+
+def _matches_file(name: str, pattern: str) -> bool:
+    if "/" not in pattern:  # AGENTS.md, CLAUDE.md, .cursorrules: in any folder (the rules say so for AGENTS.md)
+        return posixpath.basename(name) == pattern and (pattern in ("AGENTS.md", "CLAUDE.md") or "/" not in name)
+    return globs.matches(name, ["/" + pattern]) is not None
+
+
+def _read(repo: Repo, tree: str | None, name: str) -> str | None:
+    if tree is None:
+        return repo.worktree_text(name)
+    data = repo.try_git("show", f"{tree}:{name}")
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def for_paths(items: list[Instruction], paths: list[str]) -> list[Instruction]:
+    """The instructions that apply to any of these files, ancestors before the nearest folder's."""
+    hits = [i for i in items if any(i.covers(p) for p in paths)]
+    return sorted(hits, key=lambda i: (posixpath.dirname(i.path).count("/") if i.path.endswith(".md") else -1, i.path))
+
+
+def render(items: list[Instruction]) -> str:
+    parts, size = [], 0
+    for i in items:
+        block = f"From {i.path}:\n{i.text}"
+        if size + len(block) > TOTAL_CHARS:
+            parts.append(f"[... further instruction files left out: over {TOTAL_CHARS} characters]")
+            break
+        parts.append(block)
+        size += len(block)
+    return "\n\n".join(parts)
