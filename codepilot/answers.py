@@ -1,4 +1,4 @@
-"""The answers the model is asked for (the contract's shapes): JSON schemas sent with the request,
+"""The answers the model is asked for (docs/reference.md): JSON schemas sent with the request,
 pydantic models that validate what comes back, and the re-ask loop for answers that fail validation."""
 
 from __future__ import annotations

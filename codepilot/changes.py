@@ -29,7 +29,7 @@ CONTAINER_KINDS = frozenset(
 
 @dataclass
 class Change:
-    """Changed lines under one definition (or one hunk at module level): the contract's `change`."""
+    """Changed lines under one definition (or one hunk at module level): a `change` of docs/reference.md."""
 
     symbol: str | None
     kind: str

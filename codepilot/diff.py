@@ -112,7 +112,7 @@ def nothing_staged(repo: Repo, pathspecs: list[str]) -> bool:
 def resolve_source(
     repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None, commit: str | None = None
 ) -> Source:
-    """The change source the options name (the contract's table); errors are one clear line."""
+    """The change source the options name (docs/reference.md); errors are one clear line."""
     check_source_options(staged=staged, base=base, head=head, commit=commit)
     if base is not None:
         return _range(repo, base, head or "HEAD")

@@ -1,4 +1,4 @@
-"""What a dry run prints: the contract's dry-run JSON, or a readable summary."""
+"""What a dry run prints: the dry-run JSON of docs/reference.md, or a readable summary."""
 
 from __future__ import annotations
 

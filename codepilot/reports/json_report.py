@@ -1,4 +1,4 @@
-"""`--format json`: the contract's review JSON."""
+"""`--format json`: the review JSON of docs/reference.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The hand-off report as the contract's JSON (`report --format json`)."""
+"""The hand-off report as JSON (`report --format json`, docs/reference.md)."""
 
 from __future__ import annotations
 
