@@ -56,3 +56,14 @@ def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     yield server
     server.close()
+
+
+@pytest.fixture
+def changed(repo: GitRepo) -> GitRepo:
+    """A repository whose stats.py now divides by the length of a possibly empty list (uncommitted)."""
+    from tests.support.samples import OLD, SRC
+
+    repo.write("stats.py", OLD)
+    repo.commit("base")
+    repo.write("stats.py", SRC)
+    return repo

@@ -12,20 +12,7 @@ import pytest
 
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
-
-SRC = "def average(values):\n    return sum(values) / len(values)\n"
-FIX = {
-    "find": "    return sum(values) / len(values)",
-    "replace": "    return sum(values) / len(values) if values else 0",
-}
-
-
-@pytest.fixture
-def changed(repo: GitRepo) -> GitRepo:
-    repo.write("stats.py", "def average(values):\n    return 0\n")
-    repo.commit("base")
-    repo.write("stats.py", SRC)
-    return repo
+from tests.support.samples import FIX, SRC
 
 
 def test_nothing_to_review_is_said_as_such(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:

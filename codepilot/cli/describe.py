@@ -7,15 +7,12 @@ import json
 
 import click
 
+from codepilot.cli import options
 from codepilot.cli.output import write_output
 
 
 @click.command("describe")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--staged", is_flag=True, help="Describe the index against HEAD (the commit being made).")
-@click.option("--base", metavar="REF", help="Describe merge-base(REF, head)..head.")
-@click.option("--head", metavar="REF", help="The head for --base (default HEAD).")
-@click.option("--commit", metavar="REV", help="Describe one commit against its first parent.")
+@options.source_options("Describe")
 @click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="provider:model [env CODEPILOT_MODEL].")
 @click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)

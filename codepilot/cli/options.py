@@ -11,6 +11,27 @@ import click
 SEVERITIES = ["error", "warning", "info", "never"]
 
 
+def source_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """PATHS and the change source (`review`, `describe`): --staged, --base/--head, --commit."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(
+            [
+                click.argument("paths", nargs=-1, type=click.Path()),
+                click.option(
+                    "--staged", is_flag=True, help=f"{verb} the index against HEAD (what `git commit` records)."
+                ),
+                click.option("--base", metavar="REF", help=f"{verb} merge-base(REF, head)..head."),
+                click.option("--head", metavar="REF", help="The head for --base (default HEAD)."),
+                click.option("--commit", metavar="REV", help=f"{verb} one commit against its first parent."),
+            ]
+        ):
+            f = option(f)
+        return f
+
+    return decorate
+
+
 def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options that decide how the model is called and what the run costs."""
     for option in reversed(

@@ -19,11 +19,7 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 
 
 @click.command("review")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--staged", is_flag=True, help="Review the index against HEAD (what `git commit` would record).")
-@click.option("--base", metavar="REF", help="Review merge-base(REF, head)..head.")
-@click.option("--head", metavar="REF", help="The head for --base (default HEAD).")
-@click.option("--commit", metavar="REV", help="Review one commit against its first parent.")
+@options.source_options("Review")
 @options.model_options
 @click.option("--dry-run", is_flag=True, help="Build everything, call no model: print what would be sent.")
 @click.option(

@@ -4,11 +4,12 @@ with 422, as GitHub does; issue comments can be listed, created and edited; a re
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.http import JsonHandler
 
 
 class FakeGitHub:
@@ -48,22 +49,7 @@ class FakeGitHub:
         gh = self
         base = f"/repos/{self.repository}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, code: int, payload: Any) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _body(self) -> Any:
-                n = int(self.headers.get("Content-Length", 0))
-                return json.loads(self.rfile.read(n)) if n else None
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?")[0]
                 gh.requests.append(("GET", path))

@@ -3,10 +3,10 @@ updates, with the token checked as GitLab checks `PRIVATE-TOKEN`."""
 
 from __future__ import annotations
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from tests.support.http import JsonHandler
 
 
 class FakeGitLab:
@@ -37,18 +37,7 @@ class FakeGitLab:
         gl = self
         mr_path = f"/api/v4/projects/{self.project}/merge_requests/{self.iid}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, code: int, payload: Any) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def _authorized(self) -> bool:
                 if self.headers.get("PRIVATE-TOKEN") != gl.token:
                     self._send(401, {"message": "401 Unauthorized"})
@@ -74,8 +63,7 @@ class FakeGitLab:
                 gl.requests.append(("PUT", self.path))
                 if not self._authorized():
                     return
-                n = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(n)) if n else {}
+                body = self._body() or {}
                 if self.path.split("?")[0] == mr_path and isinstance(body.get("description"), str):
                     gl.description = body["description"]
                     return self._send(200, {"iid": gl.iid, "description": gl.description})
