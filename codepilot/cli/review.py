@@ -32,7 +32,11 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
-@click.option("--publish", type=click.Choice(["github"]), help="Post the review on the pull request.")
+@click.option(
+    "--publish",
+    type=click.Choice(["github", "gitlab"]),
+    help="Post the review on the pull request (GitHub Actions) or merge request (GitLab CI).",
+)
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
 @click.option(
     "--interactive",
@@ -72,6 +76,12 @@ def command(
         from codepilot.publish.github import Context, review_range
 
         base, head = review_range(Context.from_env(), open_repo(), base, head)
+    elif publish == "gitlab":
+        from codepilot.git import open_repo
+        from codepilot.publish import gitlab
+
+        gitlab.Context.from_env()  # a missing token is said before anything is paid for
+        base, head = gitlab.review_range(open_repo(), base, head)
     opts = review.Options(
         paths=paths,
         staged=staged,
@@ -96,6 +106,15 @@ def command(
     write_output(render(result, fmt, output), output)
     if publish == "github":
         _publish(result)
+    elif publish == "gitlab":
+        from codepilot.publish import gitlab
+
+        done = gitlab.publish(result)
+        click.echo(
+            f"codepilot: posted {done.inline} discussion(s) ({done.already} already there), "
+            f"{done.in_summary} in the summary" + (f": {done.summary_url}" if done.summary_url else ""),
+            err=True,
+        )
     return finish(result, prepared.config.fail_on)
 
 

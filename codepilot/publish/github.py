@@ -18,7 +18,7 @@ from typing import Any
 from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
 from codepilot.git import Repo
-from codepilot.reports.common import ICONS, counts, usage_line, verdict
+from codepilot.reports.common import ICONS, counts, md_text, usage_line, verdict
 from codepilot.results import ReviewResult
 
 SUMMARY_MARKER = "<!-- codepilot:summary -->"
@@ -135,15 +135,17 @@ def _same_hunk(report: ReviewResult, f: Finding) -> bool:
     return any(h.new_start <= f.line and f.end_line <= h.new_start + h.new_len - 1 for h in rf.diff.hunks)
 
 
-def comment_body(f: Finding) -> str:
-    parts = [f"**{ICONS.get(f.severity, '')} {f.severity}** · {f.category}: **{f.title}**"]
+def comment_body(f: Finding, suggestion_tag: str = "suggestion") -> str:
+    """A finding as a review comment (model text escaped), with a suggestion block when the fix replaces
+    exactly the commented lines (GitHub: ```suggestion; GitLab: ```suggestion:-0+N)."""
+    parts = [f"**{ICONS.get(f.severity, '')} {f.severity}** · {f.category}: **{md_text(f.title)}**"]
     if f.body:
-        parts += ["", f.body]
+        parts += ["", md_text(f.body)]
     if f.suggestion is not None:
         fence = "```"
         while any(fence in ln for ln in f.suggestion):
             fence += "`"
-        parts += ["", f"{fence}suggestion", *f.suggestion, fence]
+        parts += ["", f"{fence}{suggestion_tag}", *f.suggestion, fence]
     elif f.patch:
         parts += ["", f"Fix: `{f.patch}` (in the workflow's artifacts, if uploaded)"]
     parts += ["", f"<!-- codepilot:id={f.id} -->"]
@@ -177,8 +179,8 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
     if rest:
         out += ["", "### Findings outside the diff", ""]
         out += [
-            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{f.title}** ({f.severity}, {f.category})"
-            + (f": {f.body.splitlines()[0]}" if f.body else "")
+            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{md_text(f.title)}** ({f.severity}, {f.category})"
+            + (f": {md_text(f.body.splitlines()[0])}" if f.body else "")
             for f in rest
         ]
     if report.changeset.skipped:

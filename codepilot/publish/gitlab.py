@@ -1,11 +1,13 @@
 """GitLab merge requests (GitLab CI merge-request pipelines): the REST calls codepilot needs, on the
 standard library, with the token as `PRIVATE-TOKEN`. Today: setting the merge request description
-(`describe --publish gitlab`); the Code Quality report is `review --format gitlab`."""
+(`describe --publish gitlab`), and the review (`review --publish gitlab`); the Code Quality report is
+`review --format gitlab`."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -13,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from codepilot.errors import ServiceError, UsageError
+from codepilot.findings import Finding
+from codepilot.git import Repo
+from codepilot.results import ReviewResult
 
 ENV = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
 
@@ -78,3 +83,111 @@ def set_description(text: str, ctx: Context | None = None) -> str:
     mr = api.call("GET", path) or {}
     api.call("PUT", path, {"description": merged_description(mr.get("description"), text)})
     return str(mr.get("web_url") or f"merge request !{ctx.iid}")
+
+
+SUMMARY_MARKER = "<!-- codepilot:summary -->"
+_ID = re.compile(r"<!-- codepilot:id=([0-9a-f]+) -->")
+
+
+@dataclass
+class Published:
+    inline: int
+    already: int
+    in_summary: int
+    summary_url: str | None
+
+
+def _pages(api: Api, path: str) -> list[Any]:
+    out: list[Any] = []
+    for page in range(1, 51):
+        data = api.call("GET", f"{path}{'&' if '?' in path else '?'}per_page=100&page={page}") or []
+        out.extend(data)
+        if len(data) < 100:
+            break
+    return out
+
+
+def _position(result: ReviewResult, f: Finding, refs: dict[str, str]) -> dict[str, Any] | None:
+    """Where GitLab wants a diff note: the `diff_refs` shas, an added line by `new_line`, a context line
+    by `new_line` and `old_line`; None for a line that is not on the merge request's diff."""
+    rf = result.changeset.file(f.path)
+    if rf is None:
+        return None
+    for h in rf.diff.hunks:
+        for ln in h.lines:
+            if ln.new == f.line and ln.kind in "+ ":
+                pos: dict[str, Any] = {
+                    "position_type": "text",
+                    "base_sha": refs["base_sha"],
+                    "start_sha": refs["start_sha"],
+                    "head_sha": refs["head_sha"],
+                    "old_path": rf.diff.old_path or f.path,
+                    "new_path": f.path,
+                    "new_line": f.line,
+                }
+                if ln.kind == " ":
+                    pos["old_line"] = ln.old
+                return pos
+    return None
+
+
+def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
+    """One diff discussion per finding on the merge request's diff (a suggestion when the fix replaces
+    exactly its lines), the rest in one summary note updated in place; nothing posted twice (hidden id
+    markers), resolved discussions left alone; a position GitLab refuses (400) moves to the summary."""
+    from codepilot.publish.github import comment_body, summary_body
+
+    ctx = ctx or Context.from_env()
+    api = Api(ctx)
+    mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
+    mr = api.call("GET", mr_path) or {}
+    refs = mr.get("diff_refs") or {}
+    if not all(refs.get(k) for k in ("base_sha", "start_sha", "head_sha")):
+        raise ServiceError("GitLab gave no diff_refs for the merge request: is its diff ready?")
+    notes = [n for d in _pages(api, f"{mr_path}/discussions") for n in d.get("notes", [])]
+    seen = {m for n in notes for m in _ID.findall(n.get("body") or "")}
+    inline = already = 0
+    off_diff: list[Finding] = []
+    refused: list[Finding] = []
+    for f in result.findings:
+        if f.id in seen:
+            already += 1
+            continue
+        position = _position(result, f, refs)
+        if position is None:
+            off_diff.append(f)
+            continue
+        tag = f"suggestion:-0+{f.end_line - f.line}"
+        try:
+            api.call("POST", f"{mr_path}/discussions", {"body": comment_body(f, tag), "position": position})
+            inline += 1
+        except ServiceError as e:
+            if "HTTP 400" not in str(e):
+                raise
+            refused.append(f)
+    body = summary_body(result, off_diff, refused, inline + already)
+    summary = next((n for n in notes if SUMMARY_MARKER in (n.get("body") or "")), None)
+    if summary is None:
+        summary = next((n for n in _pages(api, f"{mr_path}/notes") if SUMMARY_MARKER in (n.get("body") or "")), None)
+    if summary is not None:
+        api.call("PUT", f"{mr_path}/notes/{summary['id']}", {"body": body})
+    else:
+        api.call("POST", f"{mr_path}/notes", {"body": body})
+    return Published(inline, already, len(off_diff) + len(refused), mr.get("web_url"))
+
+
+def review_range(repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+    """The merge request's range in a GitLab CI pipeline: CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA
+    (the head only when this clone has it; a missing base is a clear error)."""
+
+    def known(sha: str) -> str | None:
+        return sha if sha and repo.try_git("cat-file", "-e", f"{sha}^{{commit}}") is not None else None
+
+    base_sha = os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
+    base = base or known(base_sha)
+    if base is None:
+        raise UsageError(
+            f"the merge request's base {base_sha[:12] or '(CI_MERGE_REQUEST_DIFF_BASE_SHA unset)'} is not "
+            "in this clone: pass --base, or set GIT_DEPTH: 0 in the job"
+        )
+    return base, head or known(os.environ.get("CI_COMMIT_SHA", ""))

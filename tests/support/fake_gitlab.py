@@ -5,14 +5,28 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from tests.support.http import JsonHandler
 
 
 class FakeGitLab:
-    def __init__(self, project: str = "42", iid: int = 7, token: str = "glpat-test") -> None:
+    def __init__(
+        self,
+        project: str = "42",
+        iid: int = 7,
+        token: str = "glpat-test",
+        hunks: dict[str, list[tuple[int, int]]] | None = None,
+        refs: dict[str, str] | None = None,
+    ) -> None:
         self.project, self.iid, self.token = project, iid, token
         self.description: str | None = "Written by the author."
+        self.hunks = hunks or {}  # new_path -> new-line ranges of the merge request's diff
+        self.refs = refs or {"base_sha": "b" * 40, "start_sha": "b" * 40, "head_sha": "a" * 40}
+        self.discussions: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+        self.refuse: set[tuple[str, int]] = set()
+        self._next = 500
         self.requests: list[tuple[str, str]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -48,15 +62,44 @@ class FakeGitLab:
                 gl.requests.append(("GET", self.path))
                 if not self._authorized():
                     return
-                if self.path.split("?")[0] == mr_path:
+                path, _, query = self.path.partition("?")
+                page = int(dict(q.split("=") for q in query.split("&") if "=" in q).get("page", "1"))
+                if path == mr_path:
                     return self._send(
                         200,
                         {
                             "iid": gl.iid,
                             "description": gl.description,
+                            "diff_refs": gl.refs,
                             "web_url": f"https://gitlab.test/p/-/merge_requests/{gl.iid}",
                         },
                     )
+                if path == f"{mr_path}/discussions":
+                    return self._send(200, gl.discussions[(page - 1) * 100 : page * 100])
+                if path == f"{mr_path}/notes":
+                    return self._send(200, gl.notes[(page - 1) * 100 : page * 100])
+                return self._send(404, {"message": "404 Not found"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                gl.requests.append(("POST", self.path))
+                if not self._authorized():
+                    return
+                body = self._body() or {}
+                gl._next += 1
+                if self.path == f"{mr_path}/discussions":
+                    pos = body.get("position") or {}
+                    line, path = pos.get("new_line"), pos.get("new_path")
+                    on_diff = any(a <= (line or 0) <= b for a, b in gl.hunks.get(path, []))
+                    shas = all(pos.get(k) == gl.refs[k] for k in ("base_sha", "start_sha", "head_sha"))
+                    if not (on_diff and shas and pos.get("position_type") == "text") or (path, line) in gl.refuse:
+                        return self._send(400, {"message": {"base": ['Note {:line_code=>["can\'t be blank"]}']}})
+                    note = {"id": gl._next, "body": body["body"], "position": pos, "resolved": False}
+                    gl.discussions.append({"id": f"d{gl._next}", "notes": [note]})
+                    return self._send(201, {"id": f"d{gl._next}", "notes": [note]})
+                if self.path == f"{mr_path}/notes":
+                    note = {"id": gl._next, "body": body["body"]}
+                    gl.notes.append(note)
+                    return self._send(201, note)
                 return self._send(404, {"message": "404 Not found"})
 
             def do_PUT(self) -> None:  # noqa: N802
@@ -64,6 +107,10 @@ class FakeGitLab:
                 if not self._authorized():
                     return
                 body = self._body() or {}
+                for note in gl.notes:
+                    if self.path == f"{mr_path}/notes/{note['id']}":
+                        note["body"] = body["body"]
+                        return self._send(200, note)
                 if self.path.split("?")[0] == mr_path and isinstance(body.get("description"), str):
                     gl.description = body["description"]
                     return self._send(200, {"iid": gl.iid, "description": gl.description})

@@ -1,0 +1,79 @@
+"""`--publish gitlab` through a strict stand-in of the GitLab API: one diff discussion per finding,
+positioned with the merge request's diff_refs, a suggestion sized to the lines replaced, findings off
+the diff (or refused with 400) in one summary note updated in place, nothing duplicated over two runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.fake_gitlab import FakeGitLab
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, run_cli
+
+BASE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12))
+HEAD = BASE.replace("    return x + 2\n", "    return x / 0\n").replace("    return x + 9\n", "    return x * 9\n")
+
+
+@pytest.fixture
+def mr(repo: GitRepo, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    repo.write("calc.py", BASE)
+    base_sha = repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("calc.py", HEAD)
+    head_sha = repo.commit("feature")
+    from unidiff.patch import PatchSet
+
+    patch = PatchSet(repo.git("diff", "-U3", f"{base_sha}...{head_sha}"))
+    hunks = {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
+    gl = FakeGitLab(hunks=hunks, refs={"base_sha": base_sha, "start_sha": base_sha, "head_sha": head_sha})
+    for k, v in {**gl.env(), "CI_MERGE_REQUEST_DIFF_BASE_SHA": base_sha, "CI_COMMIT_SHA": head_sha}.items():
+        monkeypatch.setenv(k, v)
+    yield repo, gl
+    gl.close()
+
+
+FIX = {"find": "    return x / 0", "replace": "    return x / 1"}
+
+
+def test_discussions_suggestion_summary_and_no_duplicates(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gl = mr
+    llm.default = {"findings": [finding("calc.py", 10, title="Division by zero", fix=FIX),
+                                finding("calc.py", 38, severity="warning", title="Multiplication, not addition"),
+                                finding("calc.py", 22, severity="info", title="f5 is unused")]}
+    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert code == 1, err
+    bodies = [d["notes"][0]["body"] for d in gl.discussions]
+    assert len(gl.discussions) == 2 and "```suggestion:-0+0\n    return x / 1\n```" in bodies[0]
+    pos = gl.discussions[0]["notes"][0]["position"]
+    assert pos["new_line"] == 10 and "old_line" not in pos and pos["head_sha"] == gl.refs["head_sha"]
+    assert len(gl.notes) == 1 and "f5 is unused" in gl.notes[0]["body"]  # off the diff: in the summary
+    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert len(gl.discussions) == 2 and len(gl.notes) == 1, err  # nothing twice; the summary edited in place
+    assert "2 already there" in err
+
+
+def test_a_refused_position_moves_to_the_summary(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gl = mr
+    gl.refuse.add(("calc.py", 38))
+    llm.default = {"findings": [finding("calc.py", 38, severity="warning", title="Multiplication, not addition")]}
+    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert gl.discussions == [] and "Multiplication, not addition" in gl.notes[0]["body"], err
+
+
+def test_missing_token_is_one_line_before_any_model_call(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, _ = mr
+    monkeypatch.delenv("GITLAB_TOKEN")
+    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "GITLAB_TOKEN" in err and llm.history == []
+
+
+def test_code_quality_report(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    import json
+
+    repo, _ = mr
+    llm.default = {"findings": [finding("calc.py", 10, title="Division by zero")]}
+    code, out, _ = run_cli(["review", "--base", "main", "--format", "gitlab"], repo.root, capsys, monkeypatch)
+    issues = json.loads(out)
+    assert issues[0]["severity"] == "critical" and issues[0]["location"] == {"path": "calc.py",
+                                                                             "lines": {"begin": 10, "end": 10}}
+    assert issues[0]["fingerprint"] and issues[0]["check_name"] == "codepilot/bug"
