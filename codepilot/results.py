@@ -114,6 +114,8 @@ class ReviewResult:
     cwd: Path | None = None  # where the user stands: printed `git apply` commands work from there
     applied: list[Applied] = field(default_factory=list)  # what --apply did, patch by patch
     refuted: list[Refuted] = field(default_factory=list)  # --verify: findings the second reading refuted
+    covered: str | None = None  # --publish: which commits this run covered (incremental reviews)
+    whole: ChangeSet | None = None  # --publish, incremental: the whole request's diff, for placing findings
 
     @property
     def complete(self) -> bool:

@@ -74,9 +74,14 @@ def test_publish_inline_suggestion_summary_and_no_duplicates(pr, llm: FakeOpenAI
     run_cli(["review", "--publish", "github"], repo.root, capsys, monkeypatch)
     repo.write("calc.py", HEAD + "\n# more\n")
     repo.commit("newer")
-    run_cli(["review", "--publish", "github", "--head", "HEAD"], repo.root, capsys, monkeypatch)
-    assert len(gh.review_comments) == 2 and len(gh.issue_comments) == 1
-    assert ("PATCH", f"/repos/acme/shop/issues/comments/{gh.issue_comments[0]['id']}") in gh.requests
+    code, _, err = run_cli(["review", "--publish", "github", "--head", "HEAD"], repo.root, capsys, monkeypatch)
+    assert len(gh.review_comments) == 2 and len(gh.issue_comments) == 1, err
+    assert ("PATCH", f"/repos/acme/shop/issues/comments/{gh.issue_comments[0]['id']}") in gh.requests, err
+    assert "only the 1 new commit(s)" in gh.issue_comments[0]["body"]  # incremental, and says so
+    assert (
+        "# more" in llm.history[-1]["messages"][1]["content"]
+        and "x // 0" not in llm.history[-1]["messages"][1]["content"]
+    )
 
 
 def test_a_refused_comment_moves_to_the_summary(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:

@@ -37,9 +37,13 @@ FIX = {"find": "    return x / 0", "replace": "    return x / 1"}
 
 def test_discussions_suggestion_summary_and_no_duplicates(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     repo, gl = mr
-    llm.default = {"findings": [finding("calc.py", 10, title="Division by zero", fix=FIX),
-                                finding("calc.py", 38, severity="warning", title="Multiplication, not addition"),
-                                finding("calc.py", 22, severity="info", title="f5 is unused")]}
+    llm.default = {
+        "findings": [
+            finding("calc.py", 10, title="Division by zero", fix=FIX),
+            finding("calc.py", 38, severity="warning", title="Multiplication, not addition"),
+            finding("calc.py", 22, severity="info", title="f5 is unused"),
+        ]
+    }
     code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
     assert code == 1, err
     bodies = [d["notes"][0]["body"] for d in gl.discussions]
@@ -47,7 +51,7 @@ def test_discussions_suggestion_summary_and_no_duplicates(mr, llm: FakeOpenAI, c
     pos = gl.discussions[0]["notes"][0]["position"]
     assert pos["new_line"] == 10 and "old_line" not in pos and pos["head_sha"] == gl.refs["head_sha"]
     assert len(gl.notes) == 1 and "f5 is unused" in gl.notes[0]["body"]  # off the diff: in the summary
-    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    code, _, err = run_cli(["review", "--publish", "gitlab", "--full"], repo.root, capsys, monkeypatch)
     assert len(gl.discussions) == 2 and len(gl.notes) == 1, err  # nothing twice; the summary edited in place
     assert "2 already there" in err
 
@@ -74,6 +78,48 @@ def test_code_quality_report(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     llm.default = {"findings": [finding("calc.py", 10, title="Division by zero")]}
     code, out, _ = run_cli(["review", "--base", "main", "--format", "gitlab"], repo.root, capsys, monkeypatch)
     issues = json.loads(out)
-    assert issues[0]["severity"] == "critical" and issues[0]["location"] == {"path": "calc.py",
-                                                                             "lines": {"begin": 10, "end": 10}}
+    assert issues[0]["severity"] == "critical" and issues[0]["location"] == {
+        "path": "calc.py",
+        "lines": {"begin": 10, "end": 10},
+    }
     assert issues[0]["fingerprint"] and issues[0]["check_name"] == "codepilot/bug"
+
+
+def test_incremental_review_after_a_pushed_commit(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gl = mr
+    llm.default = {"findings": [finding("calc.py", 10, title="Division by zero", fix=FIX)]}
+    run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert "head=" + gl.refs["head_sha"] in gl.notes[0]["body"]
+    repo.write("calc.py", HEAD.replace("    return x + 11\n", "    return x - 11\n"))
+    new_head = repo.commit("more")
+    gl.refs["head_sha"] = new_head
+    gl.hunks["calc.py"].append((40, 47))
+    monkeypatch.setenv("CI_COMMIT_SHA", new_head)
+    sent_before = len(llm.history)
+    llm.default = {
+        "findings": [
+            finding("calc.py", 46, severity="warning", title="Subtraction, not addition"),
+            finding("calc.py", 10, title="Division by zero", fix=FIX),
+        ]
+    }
+    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    asked = "\n".join(m["content"] for h in llm.history[sent_before:] for m in h["messages"])
+    assert "x - 11" in asked and "x / 0" not in asked, err  # only the new commit
+    assert len(gl.discussions) == 2 and len(gl.notes) == 1  # the earlier comment kept once
+    assert "only the 1 new commit(s)" in gl.notes[0]["body"] and "head=" + new_head in gl.notes[0]["body"]
+    code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "No new commits" in err
+    code, _, err = run_cli(["review", "--publish", "gitlab", "--full"], repo.root, capsys, monkeypatch)
+    assert "x / 0" in llm.history[-1]["messages"][1]["content"] and "(--full)" in gl.notes[0]["body"]
+
+
+def test_force_push_means_a_full_review(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gl = mr
+    llm.default = {"findings": []}
+    run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    repo.git("commit", "-q", "--amend", "-m", "feature, rewritten")
+    rewritten = repo.git("rev-parse", "HEAD").strip()
+    gl.refs["head_sha"] = rewritten
+    monkeypatch.setenv("CI_COMMIT_SHA", rewritten)
+    run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert "no longer in the branch" in gl.notes[0]["body"] and "x / 0" in llm.history[-1]["messages"][1]["content"]

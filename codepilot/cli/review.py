@@ -32,6 +32,7 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
+@click.option("--full", is_flag=True, help="With --publish: review the whole request, not only the new commits.")
 @click.option(
     "--publish",
     type=click.Choice(["github", "gitlab"]),
@@ -56,6 +57,7 @@ def command(
     publish: str | None,
     apply_: bool,
     interactive: bool,
+    full: bool,
     **rest: Any,
 ) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
@@ -66,22 +68,19 @@ def command(
     from codepilot import review
     from codepilot.diff import check_source_options
 
-    check_source_options(staged=staged, base=base, head=head, commit=commit)
+    # with --publish the request gives the base: --head alone is fine there
+    check_source_options(staged=staged, base=base or ("request" if publish else None), head=head, commit=commit)
     if interactive and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--interactive needs a terminal (stdin and stdout); use --format or --apply instead")
     if interactive and (apply_ or dry_run or publish):
         raise UsageError("--interactive applies fixes one by one: leave out --apply, --dry-run and --publish")
-    if publish == "github":
-        from codepilot.git import open_repo
-        from codepilot.publish.github import Context, review_range
-
-        base, head = review_range(Context.from_env(), open_repo(), base, head)
-    elif publish == "gitlab":
-        from codepilot.git import open_repo
-        from codepilot.publish import gitlab
-
-        gitlab.Context.from_env()  # a missing token is said before anything is paid for
-        base, head = gitlab.review_range(open_repo(), base, head)
+    scope = None
+    if publish:
+        scope = _publish_scope(publish, base, head, full)
+        if scope.nothing_new:
+            click.echo(f"codepilot: {scope.covered}", err=True)
+            return 0
+        base, head = scope.base, head or _event_head(publish)
     opts = review.Options(
         paths=paths,
         staged=staged,
@@ -103,6 +102,11 @@ def command(
     if interactive:
         return _walk(prepared, result)
     say_applied(result)
+    if scope is not None:
+        result.covered = scope.covered
+        if scope.whole_base:  # findings are placed against the whole request's diff
+            whole = review.prepare(review.Options(paths=paths, base=scope.whole_base, head=head, plan=False))
+            result.whole = whole.changeset
     write_output(render(result, fmt, output), output)
     if publish == "github":
         _publish(result)
@@ -116,6 +120,41 @@ def command(
             err=True,
         )
     return finish(result, prepared.config.fail_on)
+
+
+def _publish_scope(publish: str, base: str | None, head: str | None, full: bool) -> Any:
+    """The request's range, and what of it this run reviews: only the commits since the last published
+    review, unless that head is gone (force-push) or --full."""
+    from codepilot import incremental
+    from codepilot.git import open_repo
+
+    repo = open_repo()
+    if publish == "github":
+        from codepilot.publish import github
+
+        ctx = github.Context.from_env()
+        base, head = github.review_range(ctx, repo, base, head)
+        previous = None if full else github.previous_head(ctx)
+    else:
+        from codepilot.publish import gitlab
+
+        gl = gitlab.Context.from_env()  # a missing token is said before anything is paid for
+        base, head = gitlab.review_range(repo, base, head)
+        previous = None if full else gitlab.previous_head(gl)
+    return incremental.scope(repo, base, head, previous, full)
+
+
+def _event_head(publish: str) -> str | None:
+    from codepilot.git import open_repo
+
+    repo = open_repo()
+    if publish == "github":
+        from codepilot.publish import github
+
+        return github.review_range(github.Context.from_env(), repo, None, None)[1]
+    from codepilot.publish import gitlab
+
+    return gitlab.review_range(repo, None, None)[1]
 
 
 def _walk(prepared: Any, result: ReviewResult) -> int:

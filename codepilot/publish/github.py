@@ -18,6 +18,7 @@ from typing import Any
 from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
 from codepilot.git import Repo
+from codepilot.incremental import head_marker, recorded_head
 from codepilot.reports.common import ICONS, counts, md_text, usage_line, verdict
 from codepilot.results import ReviewResult
 
@@ -123,13 +124,13 @@ def commentable(report: ReviewResult) -> dict[str, set[int]]:
     """New-file lines of the pull request's diff (added and context lines of each hunk), per file."""
     return {
         f.path: {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
-        for f in report.changeset.files
+        for f in (report.whole or report.changeset).files
         if not f.diff.binary
     }
 
 
 def _same_hunk(report: ReviewResult, f: Finding) -> bool:
-    rf = report.changeset.file(f.path)
+    rf = (report.whole or report.changeset).file(f.path)
     if rf is None:
         return False
     return any(h.new_start <= f.line and f.end_line <= h.new_start + h.new_len - 1 for h in rf.diff.hunks)
@@ -173,6 +174,8 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
         "",
         f"{inline} finding(s) commented inline.",
     ]
+    if report.covered:
+        out += ["", f"_{report.covered}_"]
     if report.errors:
         out += ["", "### Not reviewed", *[f"- `{e.request}` ({', '.join(e.paths)}): {e.error}" for e in report.errors]]
     rest = off_diff + refused
@@ -187,7 +190,7 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
         out += ["", "<details><summary>Skipped files</summary>", ""]
         out += [f"- `{s.path}`: {s.reason}" for s in report.changeset.skipped]
         out += ["", "</details>"]
-    out += ["", f"_{usage_line(report)}_"]
+    out += ["", f"_{usage_line(report)}_", head_marker(report.changeset.source.new)]
     return "\n".join(out)
 
 
@@ -292,3 +295,13 @@ def set_description(text: str, ctx: Context | None = None) -> str:
     except ApiError as e:
         raise ServiceError(f"cannot set the pull request description: {e}") from None
     return f"https://github.com/{ctx.repository}/pull/{ctx.number}"
+
+
+def previous_head(ctx: Context | None = None) -> str | None:
+    """The head the pull request's codepilot summary says was reviewed last."""
+    ctx = ctx or Context.from_env()
+    try:
+        comments = Api(ctx).pages(f"/repos/{ctx.repository}/issues/{ctx.number}/comments")
+    except ApiError as e:
+        raise ServiceError(f"cannot read the pull request's comments: {e}") from None
+    return recorded_head([c.get("body") or "" for c in comments if SUMMARY_MARKER in (c.get("body") or "")])

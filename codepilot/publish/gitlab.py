@@ -110,7 +110,7 @@ def _pages(api: Api, path: str) -> list[Any]:
 def _position(result: ReviewResult, f: Finding, refs: dict[str, str]) -> dict[str, Any] | None:
     """Where GitLab wants a diff note: the `diff_refs` shas, an added line by `new_line`, a context line
     by `new_line` and `old_line`; None for a line that is not on the merge request's diff."""
-    rf = result.changeset.file(f.path)
+    rf = (result.whole or result.changeset).file(f.path)
     if rf is None:
         return None
     for h in rf.diff.hunks:
@@ -191,3 +191,13 @@ def review_range(repo: Repo, base: str | None, head: str | None) -> tuple[str, s
             "in this clone: pass --base, or set GIT_DEPTH: 0 in the job"
         )
     return base, head or known(os.environ.get("CI_COMMIT_SHA", ""))
+
+
+def previous_head(ctx: Context | None = None) -> str | None:
+    """The head the merge request's codepilot summary note says was reviewed last."""
+    from codepilot.incremental import recorded_head
+
+    ctx = ctx or Context.from_env()
+    mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
+    notes = _pages(Api(ctx), f"{mr_path}/notes")
+    return recorded_head([n.get("body") or "" for n in notes if SUMMARY_MARKER in (n.get("body") or "")])
