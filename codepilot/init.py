@@ -54,8 +54,9 @@ codepilot-review:
     GIT_DEPTH: 0
   script:
     - pip install codepilot
+    - codepilot review --publish gitlab --fail-on error
     - >-
-      codepilot review --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --fail-on error
+      codepilot review --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --fail-on never
       --format gitlab --output gl-code-quality.json
   artifacts:
     when: always
