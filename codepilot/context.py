@@ -1,5 +1,6 @@
-"""The request plan: each change rendered with its definition's full new text (new-file line numbers)
-and its diff hunks, packed into model requests under a token budget, a file's changes kept together,
+"""The request plan: each change rendered as one compact view — its definition's new text with new-file
+line numbers, added lines marked and removed lines shown in place (the diff only where a removed line
+has no place in that text) — packed into model requests under a token budget, a file's changes kept together,
 a definition too large for one request split by hunks (and saying so)."""
 
 from __future__ import annotations
@@ -88,15 +89,48 @@ def _title(c: Change, part: str | None = None) -> str:
     return "### " + name
 
 
+def compact(lines: list[str], span: tuple[int, int], hunks: list[Hunk], added: set[int]) -> str | None:
+    """One view of the change: the new text with line numbers, added lines marked `+`, removed lines
+    shown in place (marked `-`, no number) — instead of the code and a second copy of it as a diff. None
+    when a removed line has no place inside the span (then the diff is shown as well)."""
+    before: dict[int, list[str]] = {}  # new-file line -> removed lines shown just before it
+    for h in hunks:
+        pending: list[str] = []
+        for ln in h.lines:
+            if ln.kind == "-":
+                pending.append(ln.text)
+            elif pending and ln.new is not None:
+                before.setdefault(ln.new, []).extend(pending)
+                pending = []
+        if pending:
+            after = h.new_start + h.new_len  # the new line the removed tail stands before
+            before.setdefault(after, []).extend(pending)
+    lo, hi = max(span[0], 1), min(span[1], len(lines))
+    if any(n < lo or n > hi + 1 for n in before):
+        return None
+    out = []
+    for n in range(lo, hi + 2):
+        out += [f"     -| {_shown(t)}" for t in before.get(n, [])]
+        if n <= hi:
+            out.append(f"{n:>5}{'+' if n in added else ' '}| {_shown(lines[n - 1])}")
+    return "\n".join(out)
+
+
 def _unit(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None) -> Unit:
     parts = [_title(c, part)]
-    if span is not None and f.new_text is not None:
-        parts += [
-            f"Code (new file, line numbers; + marks added lines):\n{FENCE}{f.language.name}",
-            numbered(f.new_lines, span[0], span[1], set(c.added_lines)),
-            FENCE,
-        ]
-    parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
+    view = (
+        compact(f.new_lines, span, hunks, set(c.added_lines)) if span is not None and f.new_text is not None else None
+    )
+    if view is not None:
+        parts += [f"Code (new file, line numbers; + added, - removed lines):\n{FENCE}{f.language.name}", view, FENCE]
+    else:
+        if span is not None and f.new_text is not None:
+            parts += [
+                f"Code (new file, line numbers; + marks added lines):\n{FENCE}{f.language.name}",
+                numbered(f.new_lines, span[0], span[1], set(c.added_lines)),
+                FENCE,
+            ]
+        parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
     text = "\n".join(parts)
     return Unit(f.path, c.symbol, text, tokens.count(text), part)
 

@@ -43,7 +43,8 @@ def test_json_shape(repo: GitRepo, capsys, monkeypatch) -> None:
     assert [m["role"] for m in req["messages"]] == ["system", "user"]
     user = req["messages"][1]["content"]
     assert "    9+|         subtotal = sum(" in user  # new-file numbers, added lines marked
-    assert "-        return sum(" in user  # the diff
+    assert "     -|         return sum(" in user  # the removed line, in place: one view, no second copy
+    assert "Diff:" not in user and user.count("subtotal = sum(") == 1
     assert doc["skipped"] == []
 
 

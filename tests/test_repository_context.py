@@ -34,11 +34,12 @@ def _sent_for(doc: dict, path: str) -> str:  # type: ignore[type-arg]
 
 def test_instruction_files_reach_exactly_their_files(repo: GitRepo, capsys, monkeypatch) -> None:
     _repo(repo)
-    repo.write(".codepilot.toml", "max_request_tokens = 500\n")  # one file a request
-    doc = dry_json([], repo.root, capsys, monkeypatch)
-    views, deep, js, docs = (
-        _sent_for(doc, p) for p in ("api/views.py", "api/deep/models.py", "web/app.js", "docs/notes.py")
-    )
+    sent = {
+        p: _sent_for(dry_json([p], repo.root, capsys, monkeypatch), p)  # one file a run
+        for p in ("api/views.py", "api/deep/models.py", "web/app.js", "docs/notes.py")
+    }
+    views, deep, js, docs = sent.values()
+    doc = dry_json(["api/views.py"], repo.root, capsys, monkeypatch)
     assert "ROOT RULE" in views and "API RULE" in views and "JS RULE" not in views and "DOCS RULE" not in views
     assert "API RULE" in deep  # ancestors apply
     assert "JS RULE" in js and "API RULE" not in js and "ROOT RULE" in js

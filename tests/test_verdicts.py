@@ -49,7 +49,7 @@ def test_patch_folder_holds_this_runs_patches_only(changed: GitRepo, llm: FakeOp
     patch = json.loads(out)["findings"][0]["patch"]
     assert patch.startswith(".codepilot/patches/review/0001-") and (changed.root / patch).is_file()
     llm.enqueue({"findings": []})
-    changed.write("stats.py", SRC + "\n")
+    changed.write("stats.py", SRC.replace("/ len(values)", "/ max(len(values), 1)"))  # fixed by hand
     run_cli(["review", "--format", "json"], changed.root, capsys, monkeypatch)
     assert not (changed.root / patch).exists()  # stale: gone with the next run
     assert (folder / "review" / "0001-mine.patch").read_text() == "the user's own file\n"  # never ours
