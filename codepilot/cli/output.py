@@ -10,11 +10,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from codepilot.errors import UsageError
-from codepilot.results import ReviewResult
+
+if TYPE_CHECKING:  # the hook's light path imports no pipeline module
+    from codepilot.results import ReviewResult
 
 Tick = Callable[[], None]
 

@@ -6,14 +6,16 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from codepilot.cli import options
 from codepilot.cli.output import progress, render, write_output
 from codepilot.errors import UsageError
-from codepilot.results import ReviewResult
+
+if TYPE_CHECKING:  # the hook's light path imports no pipeline module
+    from codepilot.results import ReviewResult
 
 FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 
