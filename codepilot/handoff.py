@@ -300,15 +300,17 @@ def _finding_row(f: sqlite3.Row) -> FindingRow:
 
 
 def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
-    """The range's commits, newest first (GitPython: not a hot path, and it reads commit objects well)."""
-    import git as gitpython
+    """The range's commits, newest first, through the one git helper (the whole history when `old` is
+    the empty tree)."""
+    from codepilot.git import EMPTY_TREE
 
-    repo = gitpython.Repo(p.repo.root)
-    repo.git.update_environment(**{k: v for k, v in p.repo.env.items() if k.startswith("GIT_")})
-    return [
-        Commit(c.hexsha, c.author.name or "", c.authored_datetime.isoformat(), str(c.summary))
-        for c in repo.iter_commits(f"{old}..{new}")
-    ]
+    rng = [new] if old == EMPTY_TREE else [f"{old}..{new}"]
+    out = p.repo.git("log", "-z", "--format=%H%x1f%an%x1f%aI%x1f%s", *rng, "--")
+    commits = []
+    for entry in filter(None, out.decode("utf-8", "replace").split("\0")):
+        sha, author, date, subject = (entry.strip("\n").split("\x1f") + ["", "", ""])[:4]
+        commits.append(Commit(sha, author, date, subject))
+    return commits
 
 
 def _numstat(p: Prepared, old: str, new: str) -> dict[str, tuple[int, int]]:
