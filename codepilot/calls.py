@@ -5,6 +5,7 @@ usage and cost counted."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class Caller:
         self._model: Model | None = None
         self._lock = threading.Lock()
         self.spent = 0.0  # USD of the answers so far (max_cost stops sending before it would pass)
+        self.trace: Callable[[str], None] | None = None  # --verbose: what is sent and received
         self._price = price(config, spec)
 
     def model(self) -> Model:
@@ -50,12 +52,21 @@ class Caller:
         refusal = self._over_budget(messages)
         if refusal:
             return Outcome(error=refusal)
+        if self.trace:
+            self.trace(
+                "sent to " + self.spec.id + ":\n" + "\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+            )
         try:
             answer, usage, attempts = ask(self.model(), messages, shape, schema, self.config.answer_retries)
         except (RequestFailed, AnswerInvalid) as e:  # what was billed before the failure still counts
             self._spend(e.usage or Usage())
             return Outcome(error=str(e), usage=e.usage or Usage(), attempts=e.attempts)
         self._spend(usage)
+        if self.trace:
+            self.trace(
+                f"received ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens, "
+                f"{attempts} attempt(s)):\n{answer.model_dump_json(indent=2)}"
+            )
         self.cache.put(k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens)
         return Outcome(answer, usage, attempts=attempts)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from codepilot.diff import Source
 from codepilot.errors import GitError, UsageError
 from codepilot.git import Repo, run
-from codepilot.placement import NotPlaced, Placed
+from codepilot.placement import NotPlaced, Placed, replace_lines
 
 _OURS = re.compile(r"^\d{4}-.*\.patch$")
 
@@ -147,7 +147,12 @@ class Writer:
         window = (
             (placed.start, placed.end - placed.start + 1, new_len) if placed.how not in ("create", "combined") else None
         )
-        text = unified(path, old_text, placed.new_text, window)
+        raw = self._raw(path) if old_text and "\ufffd" in old_text and window else None
+        if raw is not None and window is not None:  # bytes that are not UTF-8: the patch keeps them as they are
+            new_raw = replace_lines(raw, placed.start, window[1], list(placed.lines))
+            text = unified(path, raw, new_raw, window)
+        else:
+            text = unified(path, old_text, placed.new_text, window)
         # `git apply --check` proves that this file's reviewed text is what the tree holds and that its
         # name and diff are read right; every later patch of the file is made the same way from the same
         # text, so one check per file holds for all of them (thousands of fixes stay fast)
@@ -162,7 +167,7 @@ class Writer:
         target = self.folder / name
         with (self.folder / MANIFEST).open("a", encoding="utf-8") as manifest:  # listed before it exists
             manifest.write(name + "\n")
-        target.write_text(text, encoding="utf-8", newline="")
+        target.write_text(text, encoding="utf-8", errors="surrogateescape", newline="")
         shown = os.path.relpath(target, self.repo.root) if self.repo.root in target.parents else str(target)
         overlap = next(
             (p for p in self.written if p.file == path and p.start <= placed.end and placed.start <= p.end), None
@@ -170,8 +175,22 @@ class Writer:
         self.written.append(PatchFile(shown, path, placed.start, placed.end))
         return shown, (f"overlaps {overlap.path}: apply one of them" if overlap else None)
 
+    def _raw(self, path: str) -> str | None:
+        """The reviewed file's bytes as text that keeps undecodable bytes (surrogateescape), or None."""
+        try:
+            if self.source.new is None:
+                full = self.repo.inside(path)
+                data = full.read_bytes() if full is not None else None
+            else:
+                data = self.repo.git("cat-file", "blob", f"{self.source.new}:{path}")
+        except (OSError, GitError):
+            return None
+        return None if data is None else data.decode("utf-8", "surrogateescape")
+
     def check(self, patch: str) -> str | None:
-        with tempfile.NamedTemporaryFile("w", suffix=".patch", delete=False, encoding="utf-8", newline="") as tmp:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".patch", delete=False, encoding="utf-8", errors="surrogateescape", newline=""
+        ) as tmp:
             tmp.write(patch)
         try:
             if self.source.new is None:

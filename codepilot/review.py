@@ -51,6 +51,7 @@ class Options:
     apply: bool = False  # apply the fixes to the work tree
     history: bool = True  # record the run in the local history (when the config allows)
     calls_model: bool = False  # a model will be called after the plan: its library is imported meanwhile
+    trace: Callable[[str], None] | None = None  # --verbose: each request sent and each answer received
 
 
 def system_prompt(cfg: Config, templates: Templates) -> str:
@@ -155,7 +156,7 @@ def execute(
             }
         )
     tick = progress(len(prepared.requests)) if progress else (lambda: None)
-    result = run(prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit)
+    result = run(prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit, trace=opts.trace)
     result.cwd = (opts.cwd or Path.cwd()).resolve()
     if opts.apply:
         apply_fixes(prepared, result)
@@ -257,6 +258,7 @@ def run(
     use_cache: bool,
     progress: Callable[[], None] = lambda: None,
     time_limit: float | None = None,
+    trace: Callable[[str], None] | None = None,
 ) -> ReviewResult:
     """Send the plan, check the answers, write the patches: the whole review after the dry run, all of
     it within `time_limit` seconds (what is not done by then is reported as not done)."""
@@ -264,6 +266,7 @@ def run(
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
+        caller.trace = trace
         outcomes = _send_all(prepared, caller, progress, time_limit)
         result = _result(prepared, spec, outcomes, deadline, time_limit)
         if prepared.config.verify and result.findings:

@@ -123,3 +123,11 @@ def test_force_push_means_a_full_review(mr, llm: FakeOpenAI, capsys, monkeypatch
     monkeypatch.setenv("CI_COMMIT_SHA", rewritten)
     run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
     assert "no longer in the branch" in gl.notes[0]["body"] and "x / 0" in llm.history[-1]["messages"][1]["content"]
+
+
+def test_a_context_line_is_positioned_by_both_lines(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gl = mr
+    llm.default = {"findings": [finding("calc.py", 9, severity="warning", title="f2 deserves a docstring")]}
+    run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    pos = gl.discussions[0]["notes"][0]["position"]
+    assert (pos["new_line"], pos["old_line"]) == (9, 9) and pos["old_path"] == pos["new_path"] == "calc.py"

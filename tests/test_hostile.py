@@ -255,3 +255,20 @@ def test_sqlite_migrations_keep_old_histories(tmp_path: Path) -> None:
     db.close()
     with history.opened(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(history.MIGRATIONS)
+
+
+@pytest.mark.parametrize("odd", [b"\x0c", "\u2028".encode(), "\u0085".encode(), b"\r", b"caf\xe9"])
+def test_odd_bytes_near_a_fix_still_give_a_patch(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, odd: bytes
+) -> None:
+    old = b"# note " + odd + b" here\ndef average(values):\n    return 0\n"
+    repo.write("stats.py", old)
+    repo.commit("base")
+    repo.write("stats.py", old.replace(b"return 0", b"return sum(values) / len(values)"))
+    llm.default = {"findings": [finding("stats.py", 3, title="Empty list", fix=FIX)]}
+    code, out, err = run_cli(["review", "--format", "json"], repo.root, capsys, monkeypatch)
+    f = json.loads(out)["findings"][0]
+    assert f["patch"], f["note"]
+    subprocess.run(["git", "apply", f["patch"]], cwd=repo.root, check=True)
+    data = (repo.root / "stats.py").read_bytes()
+    assert odd in data and b"if values else 0" in data  # the odd bytes kept as they were

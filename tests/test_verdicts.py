@@ -191,3 +191,10 @@ def test_usage_csv_names_and_since(changed: GitRepo, llm: FakeOpenAI, capsys, mo
     assert str(changed.root) in out.replace("\n", "")
     code, _, err = run_cli(["usage", "--since", "99999999d"], changed.root, capsys, monkeypatch)
     assert code == 0, err
+
+
+def test_verbose_shows_what_is_sent_and_received(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    llm.default = {"findings": [finding("stats.py", 2, title="Empty list")]}
+    code, out, err = run_cli(["review", "--verbose"], changed.root, capsys, monkeypatch)
+    assert "sent to openai:test-model" in err and "return sum(values) / len(values)" in err
+    assert "received (" in err and '"Empty list"' in err and "Empty list" in out

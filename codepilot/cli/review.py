@@ -34,6 +34,7 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
+@click.option("--verbose", "-v", is_flag=True, help="Show on stderr each request sent and each answer received.")
 @click.option("--full", is_flag=True, help="With --publish: review the whole request, not only the new commits.")
 @click.option(
     "--publish",
@@ -60,6 +61,7 @@ def command(
     apply_: bool,
     interactive: bool,
     full: bool,
+    verbose: bool,
     **rest: Any,
 ) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
@@ -95,6 +97,7 @@ def command(
         apply=apply_,
         history=not rest["no_history"],
         calls_model=not dry_run,
+        trace=(lambda text: click.echo(f"codepilot: {text}", err=True)) if verbose else None,
     )
     prepared = review.prepare(opts)
     if dry_run:
