@@ -42,6 +42,13 @@ def scope(repo: Repo, base: str, head: str | None, previous: str | None, full: b
         return Scope(base, None, "Full review of the whole request (its first review).")
     if previous == head_sha:
         return Scope(base, None, f"No new commits since the review of {head_sha[:12]}.", nothing_new=True)
+    if repo.try_git("cat-file", "-e", f"{previous}^{{commit}}") is None:
+        return Scope(
+            base,
+            None,
+            f"Full review: the head reviewed last ({previous[:12]}) is not in this clone "
+            "(a force-push, or a shallow clone: fetch-depth: 0).",
+        )
     if repo.try_git("merge-base", "--is-ancestor", previous, head_sha) is None:
         return Scope(
             base,
