@@ -146,3 +146,18 @@ def test_github_annotations_escaped_and_limited(pr, llm: FakeOpenAI, capsys, mon
     assert len(errors) == 10
     assert "title=bug%3A Problem 0%3A a%2C b::line one%0Aline two 100%25" in errors[0]
     assert any(ln.startswith("::notice title=codepilot%3A") and "more finding(s)" in ln for ln in lines)
+
+
+def test_a_thumbs_down_dismisses_the_finding(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gh = pr
+    llm.default = answers()
+    code, _, _ = run_cli(["review", "--publish", "github"], repo.root, capsys, monkeypatch)
+    assert code == 1
+    error = next(c for c in gh.review_comments if "Division by zero" in c["body"])
+    error["reactions"] = {"-1": 1}
+    code, out, err = run_cli(
+        ["review", "--publish", "github", "--full", "--format", "json"], repo.root, capsys, monkeypatch
+    )
+    doc = json.loads(out)
+    assert code == 0, err  # the error the team dismissed no longer fails the run
+    assert "Division by zero" not in gh.issue_comments[0]["body"]

@@ -131,3 +131,13 @@ def test_a_context_line_is_positioned_by_both_lines(mr, llm: FakeOpenAI, capsys,
     run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
     pos = gl.discussions[0]["notes"][0]["position"]
     assert (pos["new_line"], pos["old_line"]) == (9, 9) and pos["old_path"] == pos["new_path"] == "calc.py"
+
+
+def test_a_resolved_discussion_counts_as_dismissed(mr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gl = mr
+    llm.default = {"findings": [finding("calc.py", 10, title="Division by zero", fix=FIX)]}
+    code, _, _ = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
+    assert code == 1
+    gl.discussions[0]["notes"][0]["resolved"] = True
+    code, _, err = run_cli(["review", "--publish", "gitlab", "--full"], repo.root, capsys, monkeypatch)
+    assert code == 0 and len(gl.discussions) == 1, err  # left alone, and no longer failing the run

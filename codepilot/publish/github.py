@@ -203,6 +203,16 @@ def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
     except ApiError as e:
         raise ServiceError(f"cannot read the pull request's comments: {e}") from None
     seen = {m.group(1) for c in existing for m in [_ID.search(c.get("body") or "")] if m}
+    # a comment of ours marked 👎 counts as dismissed: no longer reported, listed or failing the run
+    drop_dismissed(
+        report,
+        {
+            m.group(1)
+            for c in existing
+            for m in [_ID.search(c.get("body") or "")]
+            if m and (c.get("reactions") or {}).get("-1", 0) > 0
+        },
+    )
     lines = commentable(report)
     inline, off_diff, already = [], [], 0
     for f in report.findings:
@@ -305,3 +315,11 @@ def previous_head(ctx: Context | None = None) -> str | None:
     except ApiError as e:
         raise ServiceError(f"cannot read the pull request's comments: {e}") from None
     return recorded_head([c.get("body") or "" for c in comments if SUMMARY_MARKER in (c.get("body") or "")])
+
+
+def drop_dismissed(report: ReviewResult, ids: set[str]) -> None:
+    """Findings whose published comment the team dismissed on the request (👎, or a resolved thread)."""
+    kept = [f for f in report.findings if f.id not in ids]
+    if len(kept) != len(report.findings):
+        report.stats.dropped["dismissed on the pull/merge request"] = len(report.findings) - len(kept)
+        report.findings = kept

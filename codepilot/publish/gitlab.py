@@ -135,7 +135,7 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     """One diff discussion per finding on the merge request's diff (a suggestion when the fix replaces
     exactly its lines), the rest in one summary note updated in place; nothing posted twice (hidden id
     markers), resolved discussions left alone; a position GitLab refuses (400) moves to the summary."""
-    from codepilot.publish.github import comment_body, summary_body
+    from codepilot.publish.github import comment_body, drop_dismissed, summary_body
 
     ctx = ctx or Context.from_env()
     api = Api(ctx)
@@ -146,6 +146,7 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
         raise ServiceError("GitLab gave no diff_refs for the merge request: is its diff ready?")
     notes = [n for d in _pages(api, f"{mr_path}/discussions") for n in d.get("notes", [])]
     seen = {m for n in notes for m in _ID.findall(n.get("body") or "")}
+    drop_dismissed(result, {m for n in notes if n.get("resolved") for m in _ID.findall(n.get("body") or "")})
     inline = already = 0
     off_diff: list[Finding] = []
     refused: list[Finding] = []
