@@ -158,6 +158,6 @@ def test_a_thumbs_down_dismisses_the_finding(pr, llm: FakeOpenAI, capsys, monkey
     code, out, err = run_cli(
         ["review", "--publish", "github", "--full", "--format", "json"], repo.root, capsys, monkeypatch
     )
-    doc = json.loads(out)
+    assert json.loads(out)["stats"]["dropped"]["dismissed on the pull/merge request"] == 1
     assert code == 0, err  # the error the team dismissed no longer fails the run
     assert "Division by zero" not in gh.issue_comments[0]["body"]

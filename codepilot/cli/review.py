@@ -112,8 +112,7 @@ def command(
         if scope.whole_base:  # findings are placed against the whole request's diff
             whole = review.prepare(review.Options(paths=paths, base=scope.whole_base, head=head, plan=False))
             result.whole = whole.changeset
-    write_output(render(result, fmt, output), output)
-    if publish == "github":
+    if publish == "github":  # first: what the team dismissed on the request leaves the result too
         _publish(result)
     elif publish == "gitlab":
         from codepilot.publish import gitlab
@@ -124,6 +123,7 @@ def command(
             f"{done.in_summary} in the summary" + (f": {done.summary_url}" if done.summary_url else ""),
             err=True,
         )
+    write_output(render(result, fmt, output), output)
     return finish(result, prepared.config.fail_on)
 
 
