@@ -329,9 +329,12 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
             found = Located(hits, len(f), name, f, r)
             if hint is None:
                 return found
-            # trimmed as much, at another edge: the one matching nearer the hint wins
+            # trimmed as much, at another edge: the one matching nearer the hint wins; equally near ones at
+            # different places stay ambiguous (no patch)
             if best is None or min(abs(h - hint) for h in hits) < min(abs(h - hint) for h in best.starts):
                 best = found
+            elif min(abs(h - hint) for h in hits) == min(abs(h - hint) for h in best.starts):
+                best = Located(sorted(set(best.starts) | set(hits)), best.length, name, best.find, best.replace)
         if best is not None:
             return best
     return None

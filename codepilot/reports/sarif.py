@@ -62,7 +62,13 @@ def _result(f: Finding) -> dict[str, Any]:
         "message": {"text": f.title + (f"\n\n{f.body}" if f.body else "")},
         "locations": [_location(f)],
         "partialFingerprints": {"codepilotFindingId/v1": f.id},
-        "properties": {"severity": f.severity, "placement": f.placement, "symbol": f.symbol, "patch": f.patch},
+        "properties": {
+            "severity": f.severity,
+            "placement": f.placement,
+            "symbol": f.symbol,
+            "patch": f.patch,
+            "applied": f.applied,
+        },
     }
     fixes = _fix(f)
     if fixes:
