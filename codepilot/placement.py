@@ -44,10 +44,6 @@ def split_lines(text: str) -> list[str]:
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
-def join_lines(lines: list[str], eol: str, final_newline: bool) -> str:
-    return eol.join(lines) + (eol if final_newline and lines else "")
-
-
 def replace_lines(text: str, start: int, length: int, new: list[str]) -> str:
     """`text` with its lines start..start+length-1 (1-based) replaced by `new`. Every other line keeps
     its own ending (a file with mixed endings is not rewritten); new lines take the ending of the first
