@@ -96,6 +96,10 @@ class Repo:
             raise GitError(first_line(err))
         return out
 
+    def has_commit(self, sha: str) -> bool:
+        """This clone holds that commit (a shallow or partial clone may not)."""
+        return bool(sha) and self.try_git("cat-file", "-e", f"{sha}^{{commit}}") is not None
+
     def try_git(self, *args: str) -> bytes | None:
         """`git` as `git()` runs it, but None instead of an error when it fails."""
         try:

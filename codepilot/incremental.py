@@ -29,6 +29,7 @@ def recorded_head(bodies: list[str]) -> str | None:
 @dataclass
 class Scope:
     base: str  # what the model is asked about starts here
+    head: str | None  # the request's head (None: HEAD)
     whole_base: str | None  # the request's own base, when the review is incremental (for placing)
     covered: str  # one line for the summary: what this run covered
     nothing_new: bool = False
@@ -37,14 +38,15 @@ class Scope:
 def scope(repo: Repo, base: str, head: str | None, previous: str | None, full: bool) -> Scope:
     head_sha = repo.commit(head or "HEAD")
     if full:
-        return Scope(base, None, "Full review of the whole request (--full).")
+        return Scope(base, head, None, "Full review of the whole request (--full).")
     if previous is None:
-        return Scope(base, None, "Full review of the whole request (its first review).")
+        return Scope(base, head, None, "Full review of the whole request (its first review).")
     if previous == head_sha:
-        return Scope(base, None, f"No new commits since the review of {head_sha[:12]}.", nothing_new=True)
-    if repo.try_git("cat-file", "-e", f"{previous}^{{commit}}") is None:
+        return Scope(base, head, None, f"No new commits since the review of {head_sha[:12]}.", nothing_new=True)
+    if not repo.has_commit(previous):
         return Scope(
             base,
+            head,
             None,
             f"Full review: the head reviewed last ({previous[:12]}) is not in this clone "
             "(a force-push, or a shallow clone: fetch-depth: 0).",
@@ -52,12 +54,14 @@ def scope(repo: Repo, base: str, head: str | None, previous: str | None, full: b
     if repo.try_git("merge-base", "--is-ancestor", previous, head_sha) is None:
         return Scope(
             base,
+            head,
             None,
             f"Full review: the head reviewed last ({previous[:12]}) is no longer in the branch (force-push or rebase).",
         )
     count = len(repo.git("rev-list", f"{previous}..{head_sha}").split())
     return Scope(
         previous,
+        head,
         base,
         f"This run reviewed only the {count} new commit(s) {previous[:12]}..{head_sha[:12]}; "
         "earlier comments are kept.",

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_openai import FakeOpenAI, finding
-from tests.support.repos import GitRepo, run_cli
+from tests.support.repos import GitRepo, diff_hunks, run_cli
 
 BASE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12))
 HEAD = BASE.replace("return x + 2\n", "return x / 2\n").replace("return x + 9\n", "return x // 0\n")
@@ -27,10 +27,7 @@ def pr(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("calc.py", HEAD)
     head_sha = repo.commit("feature")
-    from unidiff.patch import PatchSet
-
-    patch = PatchSet(repo.git("diff", "-U3", f"{base_sha}...{head_sha}"))
-    hunks = {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
+    hunks = diff_hunks(repo, base_sha, head_sha)
     gh = FakeGitHub("acme/shop", 7, hunks)
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": head_sha}, "base": {"sha": base_sha}}}))

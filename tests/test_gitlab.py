@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.fake_openai import FakeOpenAI, finding
-from tests.support.repos import GitRepo, run_cli
+from tests.support.repos import GitRepo, diff_hunks, run_cli
 
 BASE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12))
 HEAD = BASE.replace("    return x + 2\n", "    return x / 0\n").replace("    return x + 9\n", "    return x * 9\n")
@@ -21,10 +21,7 @@ def mr(repo: GitRepo, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("calc.py", HEAD)
     head_sha = repo.commit("feature")
-    from unidiff.patch import PatchSet
-
-    patch = PatchSet(repo.git("diff", "-U3", f"{base_sha}...{head_sha}"))
-    hunks = {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
+    hunks = diff_hunks(repo, base_sha, head_sha)
     gl = FakeGitLab(hunks=hunks, refs={"base_sha": base_sha, "start_sha": base_sha, "head_sha": head_sha})
     for k, v in {**gl.env(), "CI_MERGE_REQUEST_DIFF_BASE_SHA": base_sha, "CI_COMMIT_SHA": head_sha}.items():
         monkeypatch.setenv(k, v)

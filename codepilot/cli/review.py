@@ -84,7 +84,7 @@ def command(
         if scope.nothing_new:
             click.echo(f"codepilot: {scope.covered}", err=True)
             return 0
-        base, head = scope.base, head or _event_head(publish)
+        base, head = scope.base, scope.head
     opts = review.Options(
         paths=paths,
         staged=staged,
@@ -147,19 +147,6 @@ def _publish_scope(publish: str, base: str | None, head: str | None, full: bool)
         base, head = gitlab.review_range(repo, base, head)
         previous = None if full else gitlab.previous_head(gl)
     return incremental.scope(repo, base, head, previous, full)
-
-
-def _event_head(publish: str) -> str | None:
-    from codepilot.git import open_repo
-
-    repo = open_repo()
-    if publish == "github":
-        from codepilot.publish import github
-
-        return github.review_range(github.Context.from_env(), repo, None, None)[1]
-    from codepilot.publish import gitlab
-
-    return gitlab.review_range(repo, None, None)[1]
 
 
 def _walk(prepared: Any, result: ReviewResult) -> int:

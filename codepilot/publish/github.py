@@ -280,10 +280,8 @@ def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -
     """The pull request's base..head, each only when this clone has it (a missing head falls back to
     HEAD; a missing base is a clear error)."""
 
-    def known(sha: str) -> str | None:
-        return sha if repo.try_git("cat-file", "-e", f"{sha}^{{commit}}") is not None else None
-
-    base, head = base or known(ctx.base_sha), head or known(ctx.head_sha)
+    base = base or (ctx.base_sha if repo.has_commit(ctx.base_sha) else None)
+    head = head or (ctx.head_sha if repo.has_commit(ctx.head_sha) else None)
     if base is None:
         raise UsageError(
             f"the pull request's base {ctx.base_sha[:12]} is not in this clone: pass --base, or "

@@ -17,6 +17,7 @@ from typing import Any
 from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
 from codepilot.git import Repo
+from codepilot.publish.github import Published, comment_body, drop_dismissed, summary_body
 from codepilot.results import ReviewResult
 
 ENV = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
@@ -89,14 +90,6 @@ SUMMARY_MARKER = "<!-- codepilot:summary -->"
 _ID = re.compile(r"<!-- codepilot:id=([0-9a-f]+) -->")
 
 
-@dataclass
-class Published:
-    inline: int
-    already: int
-    in_summary: int
-    summary_url: str | None
-
-
 def _pages(api: Api, path: str) -> list[Any]:
     out: list[Any] = []
     for page in range(1, 51):
@@ -135,8 +128,6 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     """One diff discussion per finding on the merge request's diff (a suggestion when the fix replaces
     exactly its lines), the rest in one summary note updated in place; nothing posted twice (hidden id
     markers), resolved discussions left alone; a position GitLab refuses (400) moves to the summary."""
-    from codepilot.publish.github import comment_body, drop_dismissed, summary_body
-
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
@@ -181,17 +172,14 @@ def review_range(repo: Repo, base: str | None, head: str | None) -> tuple[str, s
     """The merge request's range in a GitLab CI pipeline: CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA
     (the head only when this clone has it; a missing base is a clear error)."""
 
-    def known(sha: str) -> str | None:
-        return sha if sha and repo.try_git("cat-file", "-e", f"{sha}^{{commit}}") is not None else None
-
-    base_sha = os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
-    base = base or known(base_sha)
+    base_sha, head_sha = (os.environ.get(k, "") for k in ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_COMMIT_SHA"))
+    base = base or (base_sha if repo.has_commit(base_sha) else None)
     if base is None:
         raise UsageError(
             f"the merge request's base {base_sha[:12] or '(CI_MERGE_REQUEST_DIFF_BASE_SHA unset)'} is not "
             "in this clone: pass --base, or set GIT_DEPTH: 0 in the job"
         )
-    return base, head or known(os.environ.get("CI_COMMIT_SHA", ""))
+    return base, head or (head_sha if repo.has_commit(head_sha) else None)
 
 
 def previous_head(ctx: Context | None = None) -> str | None:

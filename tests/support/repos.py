@@ -94,3 +94,11 @@ def symbol_of(doc: dict, path: str, sign: str, line: int) -> str | None:  # type
             if (f["path"] == path or f["old_path"] == path) and line in ch[key]:
                 return ch["symbol"]  # type: ignore[no-any-return]
     raise AssertionError(f"{path}:{sign}{line} not in any change")
+
+
+def diff_hunks(repo: GitRepo, base: str, head: str) -> dict[str, list[tuple[int, int]]]:
+    """The new-file line ranges of each hunk of base...head, per file (what a platform accepts comments on)."""
+    from unidiff.patch import PatchSet
+
+    patch = PatchSet(repo.git("diff", "-U3", f"{base}...{head}"))
+    return {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
