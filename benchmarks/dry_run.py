@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -31,15 +32,19 @@ ENV = {
 }
 
 
-def fetch(package: str, version: str) -> Path:
-    """The release's wheel (pure files, no build step), downloaded once into benchmarks/.data."""
+def fetch(package: str, version: str, sdist: bool = False) -> Path:
+    """The release's wheel (pure files, no build step) or source archive (with its tests and docs),
+    downloaded once into benchmarks/.data."""
     DATA.mkdir(exist_ok=True)
+    stem = package.replace("-", "_").lower()
 
-    def wheels() -> list[Path]:
-        stem = package.replace("-", "_").lower()
+    def found() -> list[Path]:
+        if sdist:
+            return [p for p in DATA.glob("*.tar.gz") if p.name.lower() in (f"{stem}-{version}.tar.gz",)]
         return [p for p in DATA.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}-")]
 
-    if not wheels():
+    if not found():
+        kind = ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
         subprocess.run(
             [
                 sys.executable,
@@ -48,19 +53,33 @@ def fetch(package: str, version: str) -> Path:
                 "download",
                 "-q",
                 "--no-deps",
-                "--only-binary",
-                ":all:",
+                *kind,
                 "-d",
                 str(DATA),
                 f"{package}=={version}",
             ],
             check=True,
         )
-    return wheels()[0]
+    return found()[0]
 
 
-def build_repo(package: str, old: str, new: str) -> Path:
-    repo = DATA / f"repo-{package}-{old}-{new}"
+def _unpack(archive: Path, into: Path) -> None:
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(into)
+        return
+    with tarfile.open(archive) as t:  # one top folder (name-version/): its content goes to the root
+        for member in t.getmembers():
+            parts = member.name.split("/", 1)
+            if len(parts) < 2 or not parts[1] or not (member.isfile() or member.isdir()):
+                continue
+            member.name = parts[1]
+            t.extract(member, into, filter="data")
+
+
+def build_repo(package: str, old: str, new: str, sdist: bool = False) -> Path:
+    """A scratch repository with the two releases as commits tagged A and B."""
+    repo = DATA / f"repo-{package}-{old}-{new}{'-src' if sdist else ''}"
     if (repo / ".git").is_dir():
         return repo
     shutil.rmtree(repo, ignore_errors=True)
@@ -71,8 +90,7 @@ def build_repo(package: str, old: str, new: str) -> Path:
         for child in repo.iterdir():
             if child.name != ".git":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
-        with zipfile.ZipFile(fetch(package, version)) as z:
-            z.extractall(repo)
+        _unpack(fetch(package, version, sdist), repo)
         subprocess.run([*git, "add", "-A"], check=True, env=ENV)
         subprocess.run([*git, "commit", "-qm", version], check=True, env=ENV)
         subprocess.run([*git, "tag", tag], check=True, env=ENV)

@@ -9,9 +9,10 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from codepilot import tokens
+from codepilot import moves, tokens
 from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
 from codepilot.diff import Hunk
+from codepilot.moves import Block, Moves
 from codepilot.parallel import fork_map
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
@@ -89,16 +90,30 @@ def _title(c: Change, part: str | None = None) -> str:
     return "### " + name
 
 
-def compact(lines: list[str], span: tuple[int, int], hunks: list[Hunk], added: set[int]) -> str | None:
+LONG_VIEW = 60  # rows; a longer view keeps its first lines and windows around the changes
+WINDOW = 6  # unchanged rows kept on each side of a change in a long view
+HEAD_ROWS = 2  # a long definition's first rows: its signature
+SHORT_DELETION = 8  # a deleted definition up to this many lines is shown whole
+
+
+def compact(
+    lines: list[str],
+    span: tuple[int, int],
+    hunks: list[Hunk],
+    added: set[int],
+    moved: Moved | None = None,
+    removed: set[int | None] | None = None,
+) -> str:
     """One view of the change: the new text with line numbers, added lines marked `+`, removed lines
-    shown in place (marked `-`, no number) — instead of the code and a second copy of it as a diff. None
-    when a removed line has no place inside the span (then the diff is shown as well)."""
-    before: dict[int, list[str]] = {}  # new-file line -> removed lines shown just before it
+    shown in place (marked `-`, no number) — instead of the code and a second copy of it as a diff. Code
+    moved here (or away) unchanged is one line saying from (or to) where; a long view keeps windows
+    around this change's own lines (`added`, `removed`: by default every line in the hunks)."""
+    before: dict[int, list[tuple[int | None, str]]] = {}  # new-file line -> removed lines shown before it
     for h in hunks:
-        pending: list[str] = []
+        pending: list[tuple[int | None, str]] = []
         for ln in h.lines:
             if ln.kind == "-":
-                pending.append(ln.text)
+                pending.append((ln.old, ln.text))
             elif pending and ln.new is not None:
                 before.setdefault(ln.new, []).extend(pending)
                 pending = []
@@ -106,30 +121,121 @@ def compact(lines: list[str], span: tuple[int, int], hunks: list[Hunk], added: s
             after = h.new_start + h.new_len  # the new line the removed tail stands before
             before.setdefault(after, []).extend(pending)
     lo, hi = max(span[0], 1), min(span[1], len(lines))
-    if any(n < lo or n > hi + 1 for n in before):
-        return None
-    out = []
+    for n in [n for n in before if n < lo or n > hi + 1]:  # removed just outside: shown at the edge
+        before.setdefault(min(max(n, lo), hi + 1), []).extend(before.pop(n))
+    here, away = moved if moved is not None else ({}, {})
+    if removed is None:
+        removed = {old for rows in before.values() for old, _ in rows}
+    rows: list[tuple[bool, str]] = []  # (part of the change, text)
     for n in range(lo, hi + 2):
-        out += [f"     -| {_shown(t)}" for t in before.get(n, [])]
-        if n <= hi:
-            out.append(f"{n:>5}{'+' if n in added else ' '}| {_shown(lines[n - 1])}")
-    return "\n".join(out)
+        gone = before.get(n, [])
+        j = 0
+        while j < len(gone):
+            block = away.get(gone[j][0] or 0)
+            k = j
+            while k < len(gone) and block is not None and away.get(gone[k][0] or 0) is block:
+                k += 1
+            if k - j >= 2 and block is not None:
+                moved_to = f"{block.new_path}, line {block.new_start}"
+                rows.append((gone[j][0] in removed, f"     -| ({k - j} lines moved to {moved_to})"))
+                j = k
+            else:
+                rows.append((gone[j][0] in removed and bool(gone[j][1].strip()), f"     -| {_shown(gone[j][1])}"))
+                j += 1
+        if n > hi:
+            break
+        block = here.get(n) if n in added else None
+        if block is not None:
+            if n > lo and here.get(n - 1) is block and n - 1 in added:
+                continue  # inside a run already said
+            last = n
+            while last < hi and here.get(last + 1) is block and last + 1 in added:
+                last += 1
+            if last > n:
+                how = "copied" if block.copied else "moved"
+                rows.append((True, f"     =| lines {n}-{last}: {how} here unchanged from {_place(block, n)}"))
+                continue
+        rows.append(
+            (n in added and bool(lines[n - 1].strip()), f"{n:>5}{'+' if n in added else ' '}| {_shown(lines[n - 1])}")
+        )
+    return "\n".join(_windows(rows))
 
 
-def _unit(f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None) -> Unit:
+Moved = tuple[dict[int, Block], dict[int, Block]]  # this file's moved-in new lines, moved-out old lines
+
+
+def _place(block: Block, n: int) -> str:
+    start = block.old_start + (n - block.new_start)
+    return f"{block.old_path}:{start}"
+
+
+def _windows(rows: list[tuple[bool, str]]) -> list[str]:
+    """All rows of a short view; of a long one, its first rows and WINDOW rows around each change."""
+    if len(rows) <= LONG_VIEW:
+        return [text for _, text in rows]
+    keep = set(range(min(HEAD_ROWS, len(rows))))
+    for i, (changed, _) in enumerate(rows):
+        if changed:
+            keep.update(range(max(0, i - WINDOW), min(len(rows), i + WINDOW + 1)))
+    out: list[str] = []
+    i = 0
+    while i < len(rows):
+        if i in keep:
+            out.append(rows[i][1])
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and j not in keep:
+            j += 1
+        if j - i < 3:
+            out.extend(text for _, text in rows[i:j])
+        else:
+            out.append(f"     …| ({j - i} unchanged lines not shown)")
+        i = j
+    return out
+
+
+def deleted_view(f: ReviewFile, c: Change, moved: Moved | None) -> str | None:
+    """A deleted definition: one line when it moved elsewhere; its first lines and "deleted, N lines"
+    when it is long; None to show it whole."""
+    gone = [n for n in c.removed_lines if n <= len(f.old_lines)]
+    if c.side != "old" or c.added_lines or not gone:
+        return None
+    away = moved[1] if moved is not None else {}
+    blocks = list(dict.fromkeys(away[n] for n in gone if n in away))
+    unmoved = [n for n in gone if n not in away and f.old_lines[n - 1].strip()]
+    if blocks and not unmoved:
+        where = ", ".join(f"{b.new_path} line {b.new_start}" for b in blocks[:3])
+        return f"Deleted here, moved unchanged to {where}."
+    if len(gone) <= SHORT_DELETION:
+        return None
+    head = [f"     -| {_shown(f.old_lines[n - 1])}" for n in gone[:HEAD_ROWS]]
+    return "\n".join(
+        [
+            "Removed lines (old file):",
+            f"{FENCE}{f.language.name}",
+            *head,
+            f"     -| … deleted, {len(gone)} lines",
+            FENCE,
+        ]
+    )
+
+
+def _unit(
+    f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None, moved: Moved | None
+) -> Unit:
     parts = [_title(c, part)]
     view = (
-        compact(f.new_lines, span, hunks, set(c.added_lines)) if span is not None and f.new_text is not None else None
+        compact(f.new_lines, span, hunks, set(c.added_lines), moved, set(c.removed_lines))
+        if span is not None and f.new_text is not None
+        else None
     )
-    if view is not None:
+    gone = deleted_view(f, c, moved) if view is None else None
+    if gone is not None:
+        parts.append(gone)
+    elif view is not None:
         parts += [f"Code (new file, line numbers; + added, - removed lines):\n{FENCE}{f.language.name}", view, FENCE]
     else:
-        if span is not None and f.new_text is not None:
-            parts += [
-                f"Code (new file, line numbers; + marks added lines):\n{FENCE}{f.language.name}",
-                numbered(f.new_lines, span[0], span[1], set(c.added_lines)),
-                FENCE,
-            ]
         parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
     text = "\n".join(parts)
     return Unit(f.path, c.symbol, text, tokens.count(text), part)
@@ -181,27 +287,27 @@ def _blank_only(f: ReviewFile, c: Change) -> bool:
     return all(not t.strip() for t in texts)
 
 
-def units_for(f: ReviewFile, c: Change, budget: int) -> list[Unit]:
+def units_for(f: ReviewFile, c: Change, budget: int, moved: Moved | None = None) -> list[Unit]:
     """The change as one unit, or split by hunks (and hunks by lines) when it exceeds `budget`."""
     added, removed = set(c.added_lines), set(c.removed_lines)
     hunks = [piece for i in c.hunks for piece in clip(f.diff.hunks[i], added, removed)]
-    unit = _unit(f, c, hunks, _code_span(c, hunks), None)
+    unit = _unit(f, c, hunks, _code_span(c, hunks), None, moved)
     if unit.tokens <= budget:
         return [unit]
-    pieces = [p for h in hunks for p in _fit(f, c, h, budget)]
-    return [_unit(f, c, [h], _piece_span(c, h), f"{n}/{len(pieces)}") for n, h in enumerate(pieces, 1)]
+    pieces = [p for h in hunks for p in _fit(f, c, h, budget, moved)]
+    return [_unit(f, c, [h], _piece_span(c, h), f"{n}/{len(pieces)}", moved) for n, h in enumerate(pieces, 1)]
 
 
 def _piece_span(c: Change, h: Hunk) -> tuple[int, int] | None:
     return (h.new_start, h.new_start + h.new_len - 1) if c.side == "new" and h.new_len else None
 
 
-def _fit(f: ReviewFile, c: Change, h: Hunk, budget: int) -> list[Hunk]:
+def _fit(f: ReviewFile, c: Change, h: Hunk, budget: int, moved: Moved | None) -> list[Hunk]:
     """`h` halved until each piece, with its code, fits in `budget` (a single line always fits)."""
-    if len(h.lines) <= 1 or _unit(f, c, [h], _piece_span(c, h), "0/0").tokens <= budget:
+    if len(h.lines) <= 1 or _unit(f, c, [h], _piece_span(c, h), "0/0", moved).tokens <= budget:
         return [h]
     mid = len(h.lines) // 2
-    return _fit(f, c, _sub_hunk(h, 0, mid), budget) + _fit(f, c, _sub_hunk(h, mid, len(h.lines)), budget)
+    return _fit(f, c, _sub_hunk(h, 0, mid), budget, moved) + _fit(f, c, _sub_hunk(h, mid, len(h.lines)), budget, moved)
 
 
 def plan(
@@ -219,7 +325,8 @@ def plan(
     room = max(budget - overhead - 24, 200)  # 24: message framing and joins
     reviewable = [f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes]
     groups = []
-    for units, seen in fork_map(functools.partial(_file_units, room=room), reviewable):
+    found = moves.find(changeset)
+    for units, seen in fork_map(functools.partial(_file_units, room=room, moves=found), reviewable):
         redactor.merge(seen)
         if units:
             groups.append(units)
@@ -249,11 +356,13 @@ def plan(
     return requests
 
 
-def _file_units(f: ReviewFile, room: int) -> tuple[list[Unit], set[tuple[str, str]]]:
+def _file_units(f: ReviewFile, room: int, moves: Moves | None = None) -> tuple[list[Unit], set[tuple[str, str]]]:
     """A file's header and its changes' units (none when only blank lines changed), redacted here, in
     one pass by the file's own language (in the worker that built them); and what redaction found."""
     header = file_header(f)
-    units = [u for c in f.changes if not _blank_only(f, c) for u in units_for(f, c, room - tokens.count(header) - 10)]
+    moved = (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path)) if moves is not None else None
+    budget = room - tokens.count(header) - 10
+    units = [u for c in f.changes if not _blank_only(f, c) for u in units_for(f, c, budget, moved)]
     redactor = Redactor()
     if units:
         texts = [u.text for u in units]

@@ -64,13 +64,31 @@ def test_large_definition_is_split_by_hunks(repo: GitRepo, capsys, monkeypatch) 
     src = f"def big():\n{body}    return v0\n"
     repo.write("big.py", src)
     repo.commit("base")
-    new = src.replace("compute(10,", "compute(-10,").replace("compute(500,", "compute(-500,")
+    new = src.replace("compute(", "compute_v2(")  # every line changed: no window makes it fit
     repo.write("big.py", new)
     doc = dry_json(["--max-request-tokens", "2000"], repo.root, capsys, monkeypatch)
     units = [u for r in doc["requests"] for u in r["units"]]
-    assert [u["part"] for u in units] == ["1/2", "2/2"] and all(u["symbol"] == "big" for u in units)
+    n = len(units)
+    assert n >= 2 and [u["part"] for u in units] == [f"{i}/{n}" for i in range(1, n + 1)]
+    assert all(u["symbol"] == "big" for u in units)
     assert all(r["prompt_tokens"] <= 2000 for r in doc["requests"])
     assert "split by hunks" in doc["requests"][0]["messages"][1]["content"]
+
+
+def test_long_definition_shows_its_signature_and_windows_around_the_changes(repo: GitRepo, capsys, monkeypatch) -> None:
+    body = "".join(f"    v{i} = compute({i}, 'some text to make this line longer')\n" for i in range(600))
+    src = f"def big(a, b):\n{body}    return v0\n"
+    repo.write("big.py", src)
+    repo.commit("base")
+    repo.write("big.py", src.replace("compute(10,", "compute(-10,").replace("compute(500,", "compute(-500,"))
+    doc = dry_json(["--max-request-tokens", "2000"], repo.root, capsys, monkeypatch)
+    (request,) = doc["requests"]
+    text = request["messages"][1]["content"]
+    assert [u["part"] for u in request["units"]] == [None]
+    assert "    1 | def big(a, b):" in text
+    assert "   12+|     v10 = compute(-10," in text and "  502+|     v500 = compute(-500," in text
+    assert "     -|     v10 = compute(10," in text
+    assert "unchanged lines not shown" in text and "v250 = " not in text
 
 
 def test_many_files_packed_under_budget(repo: GitRepo, capsys, monkeypatch) -> None:

@@ -112,6 +112,7 @@ class _Raw:
     rows: tuple[int, int]
     name: str
     kind: str
+    node: Any = None  # the definition's own node (not its wrapper), for signatures and docstrings
 
 
 def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> list[_Raw]:
@@ -133,7 +134,8 @@ def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> 
         if "receiver" in caps:
             name = _clean(_text(caps["receiver"][0])) + "." + name
         found.setdefault(
-            (node.start_byte, node.end_byte), _Raw(node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:])
+            (node.start_byte, node.end_byte),
+            _Raw(node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:], node),
         )
     return sorted(found.values(), key=lambda r: (r.start_byte, -r.end_byte))
 

@@ -1,0 +1,217 @@
+"""The repository index: what every source file at the reviewed head defines (qualified name, signature,
+first docstring line, lines), uses (calls, instantiations, types) and imports — kept on disk per blob in
+the user cache (`index-v1.sqlite`), so a re-run, or the next commit, parses only the files that changed.
+Files are parsed in forked workers, a chunk at a time (bounded memory); credential files (the deny
+globs) and files over `max_file_bytes` are never read."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codepilot import globs
+from codepilot.config import Config
+from codepilot.diff import Source
+from codepilot.git import Repo, blob_id
+from codepilot.parallel import fork_map
+from codepilot.store import open_db
+from codepilot.syntax import detect
+from codepilot.syntax.facts import Facts, Import, Reference, Signature, extract
+
+VERSION = 1  # bump when what is extracted changes: a new file, so old entries are never read
+CHUNK = 400  # files read and parsed at a time
+MIGRATIONS = [
+    """
+CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, blob TEXT UNIQUE NOT NULL, lang TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS defs (
+  file INTEGER NOT NULL, name TEXT NOT NULL, symbol TEXT NOT NULL, kind TEXT NOT NULL,
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL, line INTEGER NOT NULL, signature TEXT NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
+CREATE INDEX IF NOT EXISTS defs_file ON defs(file);
+CREATE TABLE IF NOT EXISTS refs (
+  file INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, through TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
+CREATE INDEX IF NOT EXISTS refs_file ON refs(file);
+CREATE TABLE IF NOT EXISTS imports (
+  file INTEGER NOT NULL, local TEXT NOT NULL, module TEXT NOT NULL, name TEXT NOT NULL, level INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS imports_file ON imports(file)
+"""
+]
+_MAX_VARS = 900  # SQLite host parameters per statement, with room to spare
+
+
+@dataclass(frozen=True)
+class Located:
+    """A definition or reference with the file it is in."""
+
+    path: str
+    item: Signature
+
+
+@dataclass(frozen=True)
+class Use:
+    path: str
+    ref: Reference
+
+
+@dataclass
+class Index:
+    """The index for one reviewed head: `paths` maps every indexed file to its row in the database."""
+
+    db: sqlite3.Connection
+    paths: dict[str, int]
+    _by_file: dict[int, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path, fid in self.paths.items():
+            self._by_file.setdefault(fid, []).append(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def definitions(self, path: str) -> list[Signature]:
+        fid = self.paths.get(path)
+        if fid is None:
+            return []
+        rows = self.db.execute(
+            'SELECT symbol, kind, start, "end", line, signature, doc FROM defs WHERE file = ?', (fid,)
+        ).fetchall()
+        return [Signature(*r) for r in rows]
+
+    def references(self, path: str) -> list[Reference]:
+        fid = self.paths.get(path)
+        if fid is None:
+            return []
+        rows = self.db.execute("SELECT name, line, kind, through FROM refs WHERE file = ?", (fid,)).fetchall()
+        return [Reference(*r) for r in rows]
+
+    def imports(self, path: str) -> list[Import]:
+        fid = self.paths.get(path)
+        if fid is None:
+            return []
+        rows = self.db.execute("SELECT local, module, name, level FROM imports WHERE file = ?", (fid,)).fetchall()
+        return [Import(*r) for r in rows]
+
+    def named(self, names: Iterable[str]) -> dict[str, list[Located]]:
+        """Definitions at this head whose last name part is one of `names`."""
+        out: dict[str, list[Located]] = {}
+        for rows in self._each("defs", 'name, symbol, kind, start, "end", line, signature, doc', names):
+            fid, name, *rest = rows
+            for path in self._by_file.get(fid, ()):
+                out.setdefault(name, []).append(Located(path, Signature(*rest)))
+        return out
+
+    def uses(self, names: Iterable[str]) -> dict[str, list[Use]]:
+        """References at this head to any of `names`."""
+        out: dict[str, list[Use]] = {}
+        for rows in self._each("refs", "name, line, kind, through", names):
+            fid, name, *rest = rows
+            for path in self._by_file.get(fid, ()):
+                out.setdefault(name, []).append(Use(path, Reference(name, *rest)))
+        return out
+
+    def _each(self, table: str, columns: str, names: Iterable[str]) -> Iterator[Any]:
+        wanted = sorted(set(names))
+        for i in range(0, len(wanted), _MAX_VARS):
+            part = wanted[i : i + _MAX_VARS]
+            marks = ",".join("?" * len(part))
+            yield from self.db.execute(f"SELECT file, {columns} FROM {table} WHERE name IN ({marks})", part)
+
+
+def database() -> Path:
+    from codepilot.cache import cache_dir
+
+    return cache_dir() / f"index-v{VERSION}.sqlite"
+
+
+def listing(repo: Repo, source: Source) -> dict[str, str]:
+    """Every file at the reviewed head with its blob id: the commit's tree, or the index (for staged
+    and work-tree reviews; the work tree's changed files are added by `build` from their content)."""
+    if source.new is not None:
+        out = repo.git("ls-tree", "-r", "-z", "--full-tree", source.new)
+        rows = [entry.split(b"\t", 1) for entry in out.split(b"\0") if entry]
+        return {
+            path.decode("utf-8", "surrogateescape"): meta.split()[2].decode()
+            for meta, path in rows
+            if meta.split()[1] == b"blob"
+        }
+    out = repo.git("ls-files", "-s", "-z")
+    found: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        if entry:
+            meta, path = entry.split(b"\t", 1)
+            mode, sha, stage = meta.split()
+            if stage == b"0" and mode != b"160000":
+                found[path.decode("utf-8", "surrogateescape")] = sha.decode()
+    return found
+
+
+def build(repo: Repo, source: Source, cfg: Config, changed: dict[str, bytes | None] | None = None) -> Index:
+    """The index at the reviewed head. `changed` gives the content of files whose head version is not
+    in git's object store (work-tree and untracked files; None: deleted)."""
+    files = listing(repo, source)
+    content: dict[str, bytes] = {}
+    for path, data in (changed or {}).items():
+        if data is None:
+            files.pop(path, None)
+        else:
+            files[path] = blob_id(data)
+            content[files[path]] = data
+    files = {
+        p: sha for p, sha in files.items() if detect(p).parsed and globs.matches(p, cfg.deny, ignore_case=True) is None
+    }
+    db = open_db(database(), MIGRATIONS, "index", wal=True)
+    known = dict(db.execute("SELECT blob, id FROM files").fetchall())
+    missing = sorted({sha for sha in files.values() if sha not in known})
+    for i in range(0, len(missing), CHUNK):
+        _add(db, repo, missing[i : i + CHUNK], files, content, cfg.max_file_bytes)
+    known = dict(db.execute("SELECT blob, id FROM files").fetchall())
+    return Index(db, {p: known[sha] for p, sha in files.items() if sha in known})
+
+
+def _add(
+    db: sqlite3.Connection, repo: Repo, shas: list[str], files: dict[str, str], content: dict[str, bytes], limit: int
+) -> None:
+    lang_of = {sha: detect(p) for p, sha in files.items()}
+    stored = repo.blobs([s for s in shas if s not in content])
+    jobs = []
+    for sha in shas:
+        data = content.get(sha, stored.get(sha, b""))
+        jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
+    results = fork_map(_extract, jobs)
+    with db:
+        for sha, (lang, _), facts in zip(shas, jobs, results, strict=True):
+            cur = db.execute("INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name))
+            if not cur.rowcount:
+                continue  # another run indexed it meanwhile
+            fid = cur.lastrowid
+            db.executemany(
+                'INSERT INTO defs (file, name, symbol, kind, start, "end", line, signature, doc) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (fid, d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc)
+                    for d in facts.definitions
+                ],
+            )
+            db.executemany(
+                "INSERT INTO refs (file, name, line, kind, through) VALUES (?, ?, ?, ?, ?)",
+                [(fid, r.name, r.line, r.kind, r.through) for r in facts.references],
+            )
+            db.executemany(
+                "INSERT INTO imports (file, local, module, name, level) VALUES (?, ?, ?, ?, ?)",
+                [(fid, m.local, m.module, m.name, m.level) for m in facts.imports],
+            )
+
+
+def _extract(job: tuple[object, bytes]) -> Facts:
+    lang, data = job
+    from codepilot.syntax.languages import Language
+
+    assert isinstance(lang, Language)
+    return extract(lang, data) if data else Facts()

@@ -1,0 +1,115 @@
+"""Code moved within or between files (flask 3.0 moved most of `app.py` into `sansio/`): runs of added
+lines equal (ignoring indentation) to runs of removed lines, found over the whole change set like
+`git diff --color-moved`. The request then shows a moved block once, as "moved from path:lines", with
+only the edits inside it, and its old place as one line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codepilot.changes import ChangeSet
+
+MIN_LINES = 3  # a shorter run is too likely to repeat by chance (`else:`, `return None`)
+MIN_CHARS = 40  # letters and digits in a run, as git's --color-moved asks 20
+MAX_CANDIDATES = 64  # places one removed line may have come from; more is boilerplate
+
+
+@dataclass(frozen=True)
+class Block:
+    """`count` lines moved: from `old_path` lines `old_start`.. to `new_path` lines `new_start`.."""
+
+    old_path: str
+    old_start: int
+    new_path: str
+    new_start: int
+    count: int
+    copied: bool = False  # the old lines are still there: copied, not moved
+
+
+@dataclass
+class Moves:
+    added: dict[str, dict[int, Block]] = field(default_factory=dict)  # new path -> new line -> block
+    removed: dict[str, dict[int, Block]] = field(default_factory=dict)  # old path -> old line -> block
+
+    def added_in(self, path: str) -> dict[int, Block]:
+        return self.added.get(path, {})
+
+    def removed_in(self, path: str) -> dict[int, Block]:
+        return self.removed.get(path, {})
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def find(changeset: ChangeSet) -> Moves:
+    """Every moved run of at least MIN_LINES lines (blank lines inside a run ride along)."""
+    old: dict[tuple[str, int], str] = {}  # every line of every changed file's old version
+    gone: set[tuple[str, int]] = set()  # those the change removes
+    where: dict[str, list[tuple[str, int]]] = {}
+    for f in changeset.files:
+        if f.old_text is None or f.diff.binary or not f.changes:
+            continue
+        old_path = f.diff.old_path or f.path
+        gone.update((old_path, n) for c in f.changes for n in c.removed_lines)
+        for n, line in enumerate(f.old_lines, 1):
+            text = _norm(line)
+            old[(old_path, n)] = text
+            if text:
+                where.setdefault(text, []).append((old_path, n))
+    moves = Moves()
+    if not where:
+        return moves
+    taken: set[tuple[str, int]] = set()
+    for f in changeset.files:
+        if f.new_text is None or f.diff.binary:
+            continue
+        added = sorted(n for c in f.changes for n in c.added_lines if n <= len(f.new_lines))
+        is_added = set(added)
+        i = 0
+        while i < len(added):
+            n = added[i]
+            best = _longest(f.new_lines, n, is_added, where.get(_norm(f.new_lines[n - 1]), []), old, gone, taken)
+            if best is None:
+                i += 1
+                continue
+            path, start, count = best
+            block = Block(path, start, f.path, n, count, copied=(path, start) not in gone)
+            for k in range(count):
+                moves.added.setdefault(f.path, {})[n + k] = block
+                if not block.copied:
+                    moves.removed.setdefault(path, {})[start + k] = block
+                    taken.add((path, start + k))
+            i += count
+    return moves
+
+
+def _longest(
+    new_lines: list[str],
+    n: int,
+    is_added: set[int],
+    candidates: list[tuple[str, int]],
+    old: dict[tuple[str, int], str],
+    gone: set[tuple[str, int]],
+    taken: set[tuple[str, int]],
+) -> tuple[str, int, int] | None:
+    """The longest run starting at new line `n` equal to a run of old lines, if long enough: all
+    removed (moved) or all kept (copied); a move wins over a copy of the same length."""
+    best: tuple[str, int, int] | None = None
+    best_key = (0, False)
+    for path, o in candidates[:MAX_CANDIDATES]:
+        if (path, o) in taken:
+            continue
+        removed = (path, o) in gone
+        k, chars, size = 0, 0, 0
+        while n + k in is_added:
+            here = (path, o + k)
+            text = old.get(here)
+            if text is None or here in taken or (here in gone) != removed or text != _norm(new_lines[n + k - 1]):
+                break
+            chars += sum(ch.isalnum() for ch in text)
+            size += bool(text)
+            k += 1
+        if size >= MIN_LINES and chars >= MIN_CHARS and (k, removed) > best_key:
+            best, best_key = (path, o, k), (k, removed)
+    return best

@@ -1,0 +1,241 @@
+"""What one version of a file defines and uses, for the repository index: its definitions with their
+signature and first docstring line, its references (calls, instantiations, types used) and its imports
+— from one tree-sitter parse, with the language's queries (`queries/*.scm`, `queries/refs/*.scm`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from codepilot.syntax.languages import Language, grammar
+from codepilot.syntax.outline import _collect, _parser, _qualify, _text
+
+MAX_SIGNATURE_LINES = 8
+MAX_SIGNATURE_CHARS = 480
+MAX_DOC_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A definition as the index keeps it: `line` is the line of its `def`/`class`/name (decorators
+    excluded), `start`..`end` its whole span (decorators included)."""
+
+    symbol: str
+    kind: str
+    start: int
+    end: int
+    line: int
+    signature: str
+    doc: str
+
+    @property
+    def name(self) -> str:
+        return self.symbol.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A name used on a line: called (`call`), instantiated (`new`), used as a type (`type`) or passed
+    along (`use`); `through` is what it is reached through (`self`, `os.path`), or ''."""
+
+    name: str
+    line: int
+    kind: str
+    through: str = ""
+
+
+@dataclass(frozen=True)
+class Import:
+    """`local` names `name` of `module` (`name` '' when `local` is the module itself); `level` counts
+    the leading dots of a relative Python import; JavaScript modules keep their specifier (`./util`)."""
+
+    local: str
+    module: str
+    name: str
+    level: int = 0
+
+
+@dataclass
+class Facts:
+    definitions: list[Signature] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+
+
+@cache
+def _refs_query(lang: Language) -> Any:
+    import tree_sitter
+
+    text = resources.files("codepilot.syntax").joinpath("queries", "refs", f"{lang.name}.scm").read_text("utf-8")
+    return tree_sitter.Query(grammar(lang), text)
+
+
+def extract(lang: Language, source: bytes) -> Facts:
+    """Everything the index keeps about `source` (nothing for languages without a grammar)."""
+    if not lang.parsed:
+        return Facts()
+    tree = _parser(lang).parse(source)
+    raws = _collect(tree, lang)
+    definitions = [
+        Signature(
+            d.symbol, d.kind, d.start_line, d.end_line, raw.node.start_point[0] + 1, *_head(raw.node, lang, source)
+        )
+        for raw, d in zip(raws, _qualify(raws), strict=True)
+    ]
+    references, import_nodes = _references(tree, lang)
+    imports = _python_imports(import_nodes) if lang.name == "python" else _js_imports(import_nodes)
+    return Facts(definitions, references, imports)
+
+
+def _head(node: Any, lang: Language, source: bytes) -> tuple[str, str]:
+    """The definition's signature (its text up to the body, capped) and its docstring's first line."""
+    body = node.child_by_field_name("body")
+    end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+    text = source[node.start_byte : min(end, node.start_byte + MAX_SIGNATURE_CHARS * 2)]
+    lines = text.decode("utf-8", "replace").rstrip().split("\n")
+    if body is None:
+        lines = lines[:3]
+    while len(lines) > 1 and lines[-1].lstrip().startswith(("#", "//", "/*", "*")):
+        lines.pop()  # comments at the top of the body are not the signature
+    signature = "\n".join(ln.rstrip() for ln in lines[:MAX_SIGNATURE_LINES])[:MAX_SIGNATURE_CHARS]
+    if len(lines) > MAX_SIGNATURE_LINES or len(signature) == MAX_SIGNATURE_CHARS:
+        signature += " …"
+    return signature, _doc(node, body, lang)[:MAX_DOC_CHARS]
+
+
+def _doc(node: Any, body: Any, lang: Language) -> str:
+    if lang.name == "python":
+        first = body.named_children[0] if body is not None and body.named_children else None
+        if first is not None and first.type == "expression_statement" and first.named_children:
+            string = first.named_children[0]
+            if string.type == "string":
+                return _first_line(_text(string).strip("\"'rbuRBU"))
+        return ""
+    while node.parent is not None and node.parent.type in lang.wrappers:
+        node = node.parent
+    prev = node.prev_named_sibling
+    while prev is not None and prev.type in lang.leading:
+        prev = prev.prev_named_sibling
+    if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
+        return _first_line(_text(prev))
+    return ""
+
+
+def _first_line(text: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip().lstrip("/*#!-").strip().removesuffix("*/").strip()
+        if line:
+            return line
+    return ""
+
+
+def _references(tree: Any, lang: Language) -> tuple[list[Reference], list[Any]]:
+    """The references, and the import statements (for the language's import reader)."""
+    import tree_sitter
+
+    seen: dict[tuple[str, int, str], Reference] = {}
+    imports = []
+    for _, caps in tree_sitter.QueryCursor(_refs_query(lang)).matches(tree.root_node):
+        if "import" in caps:
+            imports.append(caps["import"][0])
+            continue
+        kind = next((k[4:] for k in caps if k.startswith("ref.")), None)
+        if kind is None or "name" not in caps:
+            continue
+        node = caps["name"][0]
+        name = _text(node)
+        if not name or len(name) > 80:
+            continue
+        through = _text(caps["object"][0]) if "object" in caps else ""
+        if len(through) > 80 or "\n" in through:
+            through = "…"
+        key = (name, node.start_point[0] + 1, kind)
+        if key not in seen:
+            seen[key] = Reference(name, key[1], kind, through)
+    return list(seen.values()), imports
+
+
+def _python_imports(nodes: list[Any]) -> list[Import]:
+    out: list[Import] = []
+    for node in nodes:
+        if node.type == "import_statement":
+            for name in node.children_by_field_name("name"):
+                if name.type == "aliased_import":
+                    module = _text(name.child_by_field_name("name"))
+                    out.append(Import(_text(name.child_by_field_name("alias")), module, ""))
+                else:
+                    module = _text(name)
+                    out.append(Import(module, module, ""))
+            continue
+        mod = node.child_by_field_name("module_name")
+        module, level = _text(mod) if mod is not None else "", 0
+        if mod is not None and mod.type == "relative_import":
+            level = len(module) - len(module.lstrip("."))
+            module = module.lstrip(".")
+        names = node.children_by_field_name("name")
+        if not names and any(c.type == "wildcard_import" for c in node.children):
+            out.append(Import("*", module, "*", level))
+        for name in names:
+            if name.type == "aliased_import":
+                out.append(
+                    Import(
+                        _text(name.child_by_field_name("alias")), module, _text(name.child_by_field_name("name")), level
+                    )
+                )
+            else:
+                out.append(Import(_text(name), module, _text(name), level))
+    return out
+
+
+def _js_imports(nodes: list[Any]) -> list[Import]:
+    out: list[Import] = []
+    for node in nodes:
+        if node.type == "variable_declarator":
+            out.extend(_require(node))
+            continue
+        source = node.child_by_field_name("source")
+        if source is None:
+            continue
+        module = _text(source).strip("'\"`")
+        for clause in (c for c in node.named_children if c.type == "import_clause"):
+            for part in clause.named_children:
+                if part.type == "identifier":
+                    out.append(Import(_text(part), module, "default"))
+                elif part.type == "namespace_import":
+                    ids = [c for c in part.named_children if c.type == "identifier"]
+                    if ids:
+                        out.append(Import(_text(ids[0]), module, ""))
+                elif part.type == "named_imports":
+                    for spec in (s for s in part.named_children if s.type == "import_specifier"):
+                        name = spec.child_by_field_name("name")
+                        alias = spec.child_by_field_name("alias")
+                        if name is not None:
+                            out.append(Import(_text(alias if alias is not None else name), module, _text(name)))
+    return out
+
+
+def _require(node: Any) -> list[Import]:
+    """`const x = require('m')` and `const {a, b: c} = require('m')`."""
+    value = node.child_by_field_name("value")
+    if value is None or value.type != "call_expression":
+        return []
+    fn, args = value.child_by_field_name("function"), value.child_by_field_name("arguments")
+    if fn is None or _text(fn) != "require" or args is None or not args.named_children:
+        return []
+    module = _text(args.named_children[0]).strip("'\"`")
+    target = node.child_by_field_name("name")
+    if target is None:
+        return []
+    if target.type == "identifier":
+        return [Import(_text(target), module, "")]
+    out = []
+    for part in target.named_children:
+        if part.type == "shorthand_property_identifier_pattern":
+            out.append(Import(_text(part), module, _text(part)))
+        elif part.type == "pair_pattern":
+            key, value_node = part.child_by_field_name("key"), part.child_by_field_name("value")
+            if key is not None and value_node is not None:
+                out.append(Import(_text(value_node), module, _text(key)))
+    return out
