@@ -95,7 +95,7 @@ class Config(BaseModel):
 
     model: str | None = None
     base_url: str | None = None
-    max_request_tokens: int = Field(6000, ge=500)
+    max_request_tokens: int = Field(10000, ge=500)
     max_file_bytes: int = Field(1_000_000, ge=1)
     max_line_length: int = Field(1000, ge=80, description="longer average lines mean minified")
     include: list[str] = []
@@ -116,6 +116,9 @@ class Config(BaseModel):
             ".cursor/rules/*.mdc",
         ],
         description="the instruction files teams keep for AI tools that reach the model ([] for none)",
+    )
+    related_context: bool = Field(
+        True, description="send the signatures a change calls, call sites and tests from the repository index"
     )
     fail_on: FailOn = "error"
     concurrency: int = Field(4, ge=1, le=64)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from codepilot import moves, tokens
 from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
@@ -16,8 +17,10 @@ from codepilot.moves import Block, Moves
 from codepilot.parallel import fork_map
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
+from codepilot.related import Item, Related
 
 FENCE = "````"
+CONTEXT_SHARE = 0.3  # of each request's room, for related code from elsewhere in the repository
 MAX_LINE = 2000  # characters of one line shown to the model; longer lines are cut and say so
 
 
@@ -36,6 +39,8 @@ class Unit:
     tokens: int
     part: str | None = None
     header: bool = False  # a file header, shared by the file's units
+    change: int = -1  # index of its change in the file's changes
+    span: tuple[int, int] | None = None  # the new-file lines it shows
 
 
 @dataclass
@@ -57,7 +62,16 @@ class Request:
             "prompt_tokens": self.prompt_tokens,
             "messages": self.messages,
             "context": self.context,
-            "units": [{"path": u.path, "symbol": u.symbol, "part": u.part} for u in self.units],
+            "units": [
+                {
+                    "path": u.path,
+                    "symbol": u.symbol,
+                    "part": u.part,
+                    "start_line": u.span[0] if u.span else None,
+                    "end_line": u.span[1] if u.span else None,
+                }
+                for u in self.units
+            ],
         }
 
 
@@ -90,8 +104,8 @@ def _title(c: Change, part: str | None = None) -> str:
     return "### " + name
 
 
-LONG_VIEW = 60  # rows; a longer view keeps its first lines and windows around the changes
-WINDOW = 6  # unchanged rows kept on each side of a change in a long view
+LONG_VIEW = 30  # rows; a longer view keeps its first lines and windows around the changes
+WINDOW = 5  # unchanged rows kept on each side of a change in a long view
 HEAD_ROWS = 2  # a long definition's first rows: its signature
 SHORT_DELETION = 8  # a deleted definition up to this many lines is shown whole
 
@@ -238,7 +252,7 @@ def _unit(
     else:
         parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
     text = "\n".join(parts)
-    return Unit(f.path, c.symbol, text, tokens.count(text), part)
+    return Unit(f.path, c.symbol, text, tokens.count(text), part, span=span if view is not None else None)
 
 
 def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> list[Hunk]:
@@ -318,16 +332,23 @@ def plan(
     user_values: dict[str, str],
     redactor: Redactor,
     guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None,
+    related: Related | None = None,
 ) -> list[Request]:
-    """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated);
-    what would leave the machine is redacted here, before anyone sees it."""
+    """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated), with
+    the related code of their changes in a fixed share of each; what would leave the machine is redacted
+    here, before anyone sees it."""
     overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))
     room = max(budget - overhead - 24, 200)  # 24: message framing and joins
+    share = int(room * CONTEXT_SHARE) if related else 0
+    room -= share
     reviewable = [f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes]
     groups = []
     found = moves.find(changeset)
-    for units, seen in fork_map(functools.partial(_file_units, room=room, moves=found), reviewable):
+    items: dict[tuple[str, int], list[Item]] = {}
+    job = functools.partial(_file_units, room=room, moves=found, related=related)
+    for f, (units, seen, per_change) in zip(reviewable, fork_map(job, reviewable), strict=True):
         redactor.merge(seen)
+        items.update(((f.path, i), lst) for i, lst in per_change.items())
         if units:
             groups.append(units)
     batches = _pack(groups, room)
@@ -337,7 +358,12 @@ def plan(
     for i, units in enumerate(batches, 1):
         files = "\n\n".join(u.text for u in units)
         paths = list(dict.fromkeys(u.path for u in units))
-        extra, items = guidance(paths) if guidance else ("", [])
+        extra, listed = guidance(paths) if guidance else ("", [])
+        if items:
+            chosen, text = _related(units, items, share)
+            if chosen:
+                files += "\n\n" + text
+                listed = [*listed, *(it.to_json() for it in chosen)]
         if extra and extra not in said:
             said[extra] = redactor.text(extra)
         user = templates.render(
@@ -349,20 +375,70 @@ def plan(
         body = [u for u in units if not u.header]
         size = (
             tokens.count(system) + tokens.count(user) + 8
-            if extra or "[REDACTED:" in user
+            if extra or related or "[REDACTED:" in user
             else overhead + sum(u.tokens + 2 for u in units) + 8
         )
-        requests.append(Request(f"r{i}", body, msgs, size, items))
+        requests.append(Request(f"r{i}", body, msgs, size, listed))
     return requests
 
 
-def _file_units(f: ReviewFile, room: int, moves: Moves | None = None) -> tuple[list[Unit], set[tuple[str, str]]]:
+RELATED_HEADER = (
+    "Related code from elsewhere in the repository, for reference only: it is not part of the change and"
+    " not under review; do not report findings on it."
+)
+
+
+def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], share: int) -> tuple[list[Item], str]:
+    """The best related items of these units' changes within `share` tokens — each change's best item
+    first, then each one's second, ... — never twice, never what the request already shows; grouped by
+    file (redacted like the code under review, in the file's worker)."""
+    shown: dict[str, list[tuple[int, int]]] = {}
+    for u in units:
+        if u.span is not None:
+            shown.setdefault(u.path, []).append(u.span)
+    lists = [related.get(key, []) for key in dict.fromkeys((u.path, u.change) for u in units if not u.header)]
+    rounds = [sorted((lst[r] for lst in lists if r < len(lst)), key=lambda it: -it.score) for r in range(8)]
+    chosen: list[Item] = []
+    taken: set[tuple[str, int, int]] = set()
+    used = tokens.count(RELATED_HEADER) + 4
+    for it in (it for batch in rounds for it in batch):
+        key = (it.path, it.start_line, it.end_line)
+        if key in taken or any(a <= it.start_line and it.end_line <= b for a, b in shown.get(it.path, [])):
+            continue
+        cost = tokens.count(it.text) + tokens.count(it.symbol or "") + 8
+        if used + cost > share:
+            continue
+        used += cost
+        taken.add(key)
+        chosen.append(it)
+    if not chosen:
+        return [], ""
+    chosen.sort(key=lambda it: (it.path, it.start_line))
+    blocks = []
+    for path in dict.fromkeys(it.path for it in chosen):
+        body = []
+        for it in (it for it in chosen if it.path == path):
+            body.append(f"  # {it.kind}: {it.symbol}" if it.symbol else f"  # {it.kind}")
+            body.append(it.text)
+        blocks.append(f"{path}\n{FENCE}\n" + "\n".join(body) + f"\n{FENCE}")
+    return chosen, RELATED_HEADER + "\n\n" + "\n\n".join(blocks)
+
+
+def _file_units(
+    f: ReviewFile, room: int, moves: Moves | None = None, related: Related | None = None
+) -> tuple[list[Unit], set[tuple[str, str]], dict[int, list[Item]]]:
     """A file's header and its changes' units (none when only blank lines changed), redacted here, in
-    one pass by the file's own language (in the worker that built them); and what redaction found."""
+    one pass by the file's own language (in the worker that built them); what redaction found; and the
+    related code of each change (by its index), redacted by each item's own file."""
     header = file_header(f)
     moved = (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path)) if moves is not None else None
     budget = room - tokens.count(header) - 10
-    units = [u for c in f.changes if not _blank_only(f, c) for u in units_for(f, c, budget, moved)]
+    units = []
+    for i, c in enumerate(f.changes):
+        if not _blank_only(f, c):
+            for u in units_for(f, c, budget, moved):
+                u.change = i
+                units.append(u)
     redactor = Redactor()
     if units:
         texts = [u.text for u in units]
@@ -375,7 +451,24 @@ def _file_units(f: ReviewFile, room: int, moves: Moves | None = None) -> tuple[l
             if redacted != text:
                 u.text, u.tokens = redacted, tokens.count(redacted)
         units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
-    return units, redactor.seen
+    items = related.for_file(f) if related is not None and units else {}
+    _redact_items([it for lst in items.values() for it in lst], redactor)
+    return units, redactor.seen, items
+
+
+def _redact_items(items: list[Item], redactor: Redactor) -> None:
+    """Each item redacted as code of its own file type, one pass per type (lines stay in place)."""
+    by_type: dict[str, list[Item]] = {}
+    for it in items:
+        by_type.setdefault(PurePosixPath(it.path).suffix.lower() or it.path, []).append(it)
+    for group in by_type.values():
+        texts = [it.text for it in group]
+        lines = redactor.text("\n".join(texts), group[0].path).split("\n")
+        at = 0
+        for it, text in zip(group, texts, strict=True):
+            n = text.count("\n") + 1
+            it.text = "\n".join(lines[at : at + n])
+            at += n
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:

@@ -6,6 +6,7 @@ globs) and files over `max_file_bytes` are never read."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from codepilot.store import open_db
 from codepilot.syntax import detect
 from codepilot.syntax.facts import Facts, Import, Reference, Signature, extract
 
-VERSION = 1  # bump when what is extracted changes: a new file, so old entries are never read
+VERSION = 2  # bump when what is extracted changes: a new file, so old entries are never read
 CHUNK = 400  # files read and parsed at a time
 MIGRATIONS = [
     """
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file)
 """
 ]
+MAX_USES = 400
 _MAX_VARS = 900  # SQLite host parameters per statement, with room to spare
 
 
@@ -64,16 +66,27 @@ class Use:
 class Index:
     """The index for one reviewed head: `paths` maps every indexed file to its row in the database."""
 
-    db: sqlite3.Connection
+    file: Path
     paths: dict[str, int]
+    blobs: dict[str, str] = field(default_factory=dict)  # path -> blob id, for reading a file at the head
     _by_file: dict[int, list[str]] = field(default_factory=dict)
+    _db: tuple[int, sqlite3.Connection] | None = None
 
     def __post_init__(self) -> None:
         for path, fid in self.paths.items():
             self._by_file.setdefault(fid, []).append(path)
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """A read connection of this process's own (a forked worker never shares its parent's)."""
+        if self._db is None or self._db[0] != os.getpid():
+            self._db = (os.getpid(), sqlite3.connect(self.file, timeout=30, check_same_thread=False))
+        return self._db[1]
+
     def close(self) -> None:
-        self.db.close()
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None
 
     def definitions(self, path: str) -> list[Signature]:
         fid = self.paths.get(path)
@@ -107,13 +120,17 @@ class Index:
                 out.setdefault(name, []).append(Located(path, Signature(*rest)))
         return out
 
-    def uses(self, names: Iterable[str]) -> dict[str, list[Use]]:
-        """References at this head to any of `names`."""
+    def uses(self, names: Iterable[str], limit: int = MAX_USES) -> dict[str, list[Use]]:
+        """References at this head to any of `names` (at most `limit` stored rows each: a name used
+        more often than that says little about one definition)."""
         out: dict[str, list[Use]] = {}
-        for rows in self._each("refs", "name, line, kind, through", names):
-            fid, name, *rest = rows
-            for path in self._by_file.get(fid, ()):
-                out.setdefault(name, []).append(Use(path, Reference(name, *rest)))
+        for name in set(names):
+            rows = self.db.execute(
+                "SELECT file, line, kind, through FROM refs WHERE name = ? LIMIT ?", (name, limit)
+            ).fetchall()
+            for fid, line, kind, through in rows:
+                for path in self._by_file.get(fid, ()):
+                    out.setdefault(name, []).append(Use(path, Reference(name, line, kind, through)))
         return out
 
     def _each(self, table: str, columns: str, names: Iterable[str]) -> Iterator[Any]:
@@ -166,13 +183,18 @@ def build(repo: Repo, source: Source, cfg: Config, changed: dict[str, bytes | No
     files = {
         p: sha for p, sha in files.items() if detect(p).parsed and globs.matches(p, cfg.deny, ignore_case=True) is None
     }
-    db = open_db(database(), MIGRATIONS, "index", wal=True)
-    known = dict(db.execute("SELECT blob, id FROM files").fetchall())
-    missing = sorted({sha for sha in files.values() if sha not in known})
-    for i in range(0, len(missing), CHUNK):
-        _add(db, repo, missing[i : i + CHUNK], files, content, cfg.max_file_bytes)
-    known = dict(db.execute("SELECT blob, id FROM files").fetchall())
-    return Index(db, {p: known[sha] for p, sha in files.items() if sha in known})
+    where = database()
+    db = open_db(where, MIGRATIONS, "index", wal=True)
+    try:
+        known = dict(db.execute("SELECT blob, id FROM files").fetchall())
+        missing = sorted({sha for sha in files.values() if sha not in known})
+        for i in range(0, len(missing), CHUNK):
+            _add(db, repo, missing[i : i + CHUNK], files, content, cfg.max_file_bytes)
+        if missing:
+            known = dict(db.execute("SELECT blob, id FROM files").fetchall())
+    finally:
+        db.close()
+    return Index(where, {p: known[sha] for p, sha in files.items() if sha in known}, files)
 
 
 def _add(

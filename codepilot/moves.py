@@ -5,13 +5,14 @@ only the edits inside it, and its old place as one line."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from codepilot.changes import ChangeSet
 
 MIN_LINES = 3  # a shorter run is too likely to repeat by chance (`else:`, `return None`)
 MIN_CHARS = 40  # letters and digits in a run, as git's --color-moved asks 20
-MAX_CANDIDATES = 64  # places one removed line may have come from; more is boilerplate
+MAX_CANDIDATES = 16  # places one removed line may have come from; more is boilerplate
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,27 @@ class Moves:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.split())
+    return text.strip()
+
+
+@functools.lru_cache(maxsize=65536)
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 def find(changeset: ChangeSet) -> Moves:
     """Every moved run of at least MIN_LINES lines (blank lines inside a run ride along)."""
-    old: dict[tuple[str, int], str] = {}  # every line of every changed file's old version
-    gone: set[tuple[str, int]] = set()  # those the change removes
+    wanted = {  # the text of every added line: only old lines equal to one of them can match
+        line.strip()
+        for f in changeset.files
+        if f.new_text is not None and not f.diff.binary
+        for c in f.changes
+        for n in c.added_lines
+        if n <= len(f.new_lines)
+        for line in (f.new_lines[n - 1],)
+    }
+    old: dict[tuple[str, int], str] = {}  # those lines of the changed files' old versions
+    gone: set[tuple[str, int]] = set()  # the lines the change removes
     where: dict[str, list[tuple[str, int]]] = {}
     for f in changeset.files:
         if f.old_text is None or f.diff.binary or not f.changes:
@@ -53,10 +68,11 @@ def find(changeset: ChangeSet) -> Moves:
         old_path = f.diff.old_path or f.path
         gone.update((old_path, n) for c in f.changes for n in c.removed_lines)
         for n, line in enumerate(f.old_lines, 1):
-            text = _norm(line)
-            old[(old_path, n)] = text
-            if text:
-                where.setdefault(text, []).append((old_path, n))
+            text = line.strip()
+            if text in wanted:
+                old[(old_path, n)] = text
+                if text:
+                    where.setdefault(text, []).append((old_path, n))
     moves = Moves()
     if not where:
         return moves
@@ -69,7 +85,9 @@ def find(changeset: ChangeSet) -> Moves:
         i = 0
         while i < len(added):
             n = added[i]
-            best = _longest(f.new_lines, n, is_added, where.get(_norm(f.new_lines[n - 1]), []), old, gone, taken)
+            text = _norm(f.new_lines[n - 1])
+            candidates = where.get(text, []) if _alnum(text) >= 3 else []
+            best = _longest(f.new_lines, n, is_added, candidates, old, gone, taken)
             if best is None:
                 i += 1
                 continue
@@ -101,15 +119,16 @@ def _longest(
         if (path, o) in taken:
             continue
         removed = (path, o) in gone
-        k, chars, size = 0, 0, 0
+        k = 0
         while n + k in is_added:
             here = (path, o + k)
             text = old.get(here)
             if text is None or here in taken or (here in gone) != removed or text != _norm(new_lines[n + k - 1]):
                 break
-            chars += sum(ch.isalnum() for ch in text)
-            size += bool(text)
             k += 1
-        if size >= MIN_LINES and chars >= MIN_CHARS and (k, removed) > best_key:
+        if k < MIN_LINES or (k, removed) <= best_key:
+            continue
+        texts = [old[(path, o + j)] for j in range(k)]
+        if sum(map(bool, texts)) >= MIN_LINES and sum(map(_alnum, texts)) >= MIN_CHARS:
             best, best_key = (path, o, k), (k, removed)
     return best

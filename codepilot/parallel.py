@@ -29,8 +29,21 @@ def busy() -> bool:
     return any(t.name == "codepilot-preload" and t.is_alive() for t in threading.enumerate())
 
 
+_UNSAFE: set[int] = set()  # processes that started a runtime which a fork would deadlock (Go's, in Betterleaks)
+
+
+def fork_unsafe() -> None:
+    """This process has started a runtime that does not survive fork(): no more forking here."""
+    _UNSAFE.add(os.getpid())
+
+
 def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    if len(items) < (2 if busy() else MIN_ITEMS) or (os.cpu_count() or 1) < 2 or sys.platform != "linux":
+    if (
+        len(items) < (2 if busy() else MIN_ITEMS)
+        or (os.cpu_count() or 1) < 2
+        or sys.platform != "linux"
+        or os.getpid() in _UNSAFE
+    ):
         return [func(x) for x in items]
     import multiprocessing
 

@@ -182,6 +182,9 @@ class Redactor:
         value -> rule id. Our own rules and detect-secrets run as well."""
         if _betterleaks() is None or not text.strip():
             return {}
+        from codepilot.parallel import fork_unsafe
+
+        fork_unsafe()  # its Go runtime's threads would not survive a later fork of this process
         try:
             found = _betterleaks().scan_string(text)
         except Exception:  # noqa: BLE001 - a failing optional engine leaves our own rules in charge

@@ -19,7 +19,7 @@ from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
 from codepilot.cache import Cache, open_cache
 from codepilot.calls import Caller, Outcome, cost
-from codepilot.changes import collect
+from codepilot.changes import ChangeSet, collect
 from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import NULL_SHA, Repo, blob_id, open_repo
@@ -27,6 +27,7 @@ from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Lines, Placed, place, split_lines
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
+from codepilot.related import Related
 from codepilot.results import Estimate, Prepared, RequestError, ReviewResult, Stats
 from codepilot.syntax import syntax_errors
 
@@ -114,14 +115,49 @@ def prepare(opts: Options) -> Prepared:
         ]
         return (f"\nThe repository's instruction files for these files:\n{text}\n" if text else "", items)
 
+    related = repository_context(repo, changeset, cfg) if opts.plan and cfg.related_context else None
     requests = (
         context.plan(
-            changeset, templates, cfg.max_request_tokens, system_prompt(cfg, templates), values, redactor, guidance
+            changeset,
+            templates,
+            cfg.max_request_tokens,
+            system_prompt(cfg, templates),
+            values,
+            redactor,
+            guidance,
+            related,
         )
         if opts.plan
         else []
     )
+    if related is not None:
+        related.index.close()
     return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own, dismissed)
+
+
+def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config) -> Related | None:
+    """Related code for the changes, from the repository index at the reviewed head (None when no
+    reviewable file is in a parsed language)."""
+    from codepilot import index
+
+    if not any(f.language.parsed and f.changes and f.new_text is not None for f in changeset.files):
+        return None
+    source = changeset.source
+    changed: dict[str, bytes | None] = {}
+    for f in changeset.files:
+        if source.kind == "worktree" or f.diff.untracked:
+            changed[f.path] = None if f.new_text is None else f.new_text.encode("utf-8", "surrogateescape")
+    ix = index.build(repo, source, cfg, changed)
+    texts = {f.path: f.new_lines for f in changeset.files if f.new_text is not None}
+
+    def read(path: str) -> list[str] | None:
+        if path not in texts:
+            sha = ix.blobs.get(path)
+            data = repo.blobs([sha]).get(sha) if sha else None
+            texts[path] = data.decode("utf-8", "replace").split("\n") if data is not None else []
+        return texts[path] or None
+
+    return Related(ix, read)
 
 
 # --- after the plan: model, findings, patches ------------------------------------------------------

@@ -154,7 +154,8 @@ def _references(tree: Any, lang: Language) -> tuple[list[Reference], list[Any]]:
         key = (name, node.start_point[0] + 1, kind)
         if key not in seen:
             seen[key] = Reference(name, key[1], kind, through)
-    return list(seen.values()), imports
+    calls = {(r.name, r.line) for r in seen.values() if r.kind == "call"}  # a call's attribute is no read
+    return [r for r in seen.values() if r.kind != "attr" or (r.name, r.line) not in calls], imports
 
 
 def _python_imports(nodes: list[Any]) -> list[Import]:

@@ -10,3 +10,5 @@
 (decorator (attribute attribute: (identifier) @name)) @ref.call
 (import_statement) @import
 (import_from_statement) @import
+; attribute reads (properties are used without a call); a call's own attribute is already a `call`
+((attribute object: (_) @object attribute: (identifier) @name) @ref.attr)

@@ -1,0 +1,323 @@
+"""Related code for each change, from the repository index: the signatures (and first docstring line)
+of what its added lines call or instantiate and of the types they use — resolved through imports where
+possible, a name-only match ranking lower — the call sites of a function whose signature or return
+changed (nearest first), and the tests that reference the changed symbol. Each item is labelled with
+its path and lines; `context.plan` budgets, ranks, de-duplicates and redacts them per request."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codepilot.changes import Change, ReviewFile
+from codepilot.index import Index, Located, Use
+from codepilot.syntax.facts import Import, Reference, Signature
+
+MAX_CALLERS = 5
+MAX_ITEMS = 10  # per change, best first: more never fits a request's share
+MAX_TESTS = 2
+MAX_NAME_MATCHES = 4  # a name defined in more places than this, unresolved, says nothing
+SELF = frozenset({"self", "cls", "this", "super()", "Self", "static"})
+_TEST_PARTS = ("test/", "tests/", "spec/", "__tests__/", "testing/")
+
+
+@dataclass
+class Item:
+    """One piece of related code: `text` is what the request carries (numbered lines)."""
+
+    path: str
+    start_line: int
+    end_line: int
+    kind: str  # callee, caller, type, test
+    symbol: str | None
+    score: float
+    text: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "kind": self.kind,
+            "symbol": self.symbol,
+        }
+
+    def covers(self, path: str, line: int) -> bool:
+        return path == self.path and self.start_line <= line <= self.end_line
+
+
+@functools.lru_cache(maxsize=16384)
+def is_test(path: str) -> bool:
+    name = posixpath.basename(path)
+    return (
+        any(part in f"/{path}" for part in (f"/{p}" for p in _TEST_PARTS))
+        or name.startswith("test_")
+        or name.endswith(("_test.py", "_test.go", "_spec.rb", "Test.java", "Tests.cs", "_test.rs"))
+        or ".test." in name
+        or ".spec." in name
+        or name == "conftest.py"
+    )
+
+
+@dataclass
+class Resolver:
+    """Finds the definitions a reference means, for one reviewed head."""
+
+    index: Index
+    _modules: dict[str, list[str]] = field(default_factory=dict)
+    _defs: dict[str, list[Signature]] = field(default_factory=dict)
+    _imports: dict[str, list[Import]] = field(default_factory=dict)
+    _named: dict[str, list[Located]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path in self.index.paths:
+            if path.endswith((".py", ".pyi")):
+                parts = path.rsplit(".", 1)[0].split("/")
+                if parts[-1] == "__init__":
+                    parts = parts[:-1]
+                for i in range(len(parts)):
+                    self._modules.setdefault(".".join(parts[i:]), []).append(path)
+
+    def definitions(self, path: str) -> list[Signature]:
+        if path not in self._defs:
+            self._defs[path] = self.index.definitions(path)
+        return self._defs[path]
+
+    def imports(self, path: str) -> list[Import]:
+        if path not in self._imports:
+            self._imports[path] = self.index.imports(path)
+        return self._imports[path]
+
+    def prefetch(self, names: set[str]) -> None:
+        wanted = names - self._named.keys()
+        found = self.index.named(wanted)
+        for name in wanted:
+            self._named[name] = found.get(name, [])
+
+    def named(self, name: str) -> list[Located]:
+        if name not in self._named:
+            self.prefetch({name})
+        return self._named[name]
+
+    def module_files(self, path: str, module: str, level: int) -> list[str]:
+        """The files a Python module name or a JavaScript specifier means, seen from `path`."""
+        if path.endswith((".py", ".pyi")):
+            if level:
+                base = posixpath.dirname(path)
+                for _ in range(level - 1):
+                    base = posixpath.dirname(base)
+                rel = posixpath.join(base, *module.split(".")) if module else base
+                options = [f"{rel}.py", f"{rel}/__init__.py", f"{rel}.pyi", f"{rel}/__init__.pyi"]
+                return [p for p in options if p in self.index.paths]
+            found = self._modules.get(module, [])
+            return sorted(found, key=len)[:3]
+        if not module.startswith("."):
+            return []
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(path), module))
+        suffixes = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js")
+        return [rel + s for s in suffixes if rel + s in self.index.paths][:1]
+
+    def top_level(self, files: list[str], name: str, hops: int = 3) -> list[Located]:
+        """`name` defined at the top of one of `files`, following re-exports (`from .x import name`)."""
+        out = [Located(p, d) for p in files for d in self.definitions(p) if d.symbol == name]
+        if out or hops == 0:
+            return out
+        for p in files:
+            for imp in self.imports(p):
+                if imp.local == name and imp.name not in ("", "*"):
+                    out += self.top_level(self.module_files(p, imp.module, imp.level), imp.name, hops - 1)
+                elif imp.local == name and imp.name == "":
+                    continue
+                elif imp.name == "*":
+                    out += self.top_level(self.module_files(p, imp.module, imp.level), name, hops - 1)
+            if out:
+                break
+        return out
+
+    def resolve(self, path: str, ref: Reference, enclosing: str | None) -> list[tuple[float, Located]]:
+        """What `ref` (on a line of `path`, inside `enclosing`) means, best first, with a score: 3 resolved
+        (import, same file, own class), 2 a method of this file by name, 1 a name-only match elsewhere."""
+        imports = {i.local: i for i in self.imports(path)}
+        through = ref.through
+        if not through and ref.name in imports:
+            imp = imports[ref.name]
+            if imp.name in ("", "*"):
+                return []
+            files = self.module_files(path, imp.module, imp.level)
+            target = ref.name if imp.name == "default" else imp.name
+            found = self.top_level(files, target)
+            if not found and imp.name == "default":
+                found = [Located(p, d) for p in files for d in self.definitions(p) if "." not in d.symbol][:1]
+            return [(3.0, x) for x in found]
+        if through and through in imports:
+            imp = imports[through]
+            module = imp.module if imp.name in ("", "*") else f"{imp.module}.{imp.name}".strip(".")
+            files = self.module_files(path, module, imp.level)
+            if imp.name not in ("", "*") and not files and imp.level:
+                files = self.module_files(path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level)
+            return [(3.0, x) for x in self.top_level(files, ref.name)]
+        own = self.definitions(path)
+        if through in SELF and enclosing:
+            owner = enclosing.split(".")
+            for i in range(len(owner), 0, -1):
+                symbol = ".".join(owner[:i]) + "." + ref.name
+                hit = [Located(path, d) for d in own if d.symbol == symbol]
+                if hit:
+                    return [(3.0, x) for x in hit]
+        if not through:
+            scopes = (enclosing or "").split(".")
+            for i in range(len(scopes), -1, -1):
+                symbol = ".".join([*scopes[:i], ref.name]) if i else ref.name
+                hit = [Located(path, d) for d in own if d.symbol == symbol and d.kind != "method"]
+                if hit:
+                    return [(3.0, x) for x in hit]
+        if ref.kind == "use":
+            return []
+        matches = [
+            x for x in self.named(ref.name) if (x.item.kind == "method") == bool(through) or x.item.kind == "class"
+        ]
+        if not matches or len(matches) > MAX_NAME_MATCHES:
+            return []
+        here = posixpath.dirname(path)
+        return [(2.0 if x.path == path else 1.5 if posixpath.dirname(x.path) == here else 1.0, x) for x in matches]
+
+
+def enclosing(defs: list[Signature], line: int) -> Signature | None:
+    """The innermost definition around `line`."""
+    best = None
+    for d in defs:
+        if d.start <= line <= d.end and (best is None or d.end - d.start <= best.end - best.start):
+            best = d
+    return best
+
+
+def _signature_item(x: Located, kind: str, score: float) -> Item:
+    lines = x.item.signature.split("\n")
+    end = x.item.line + len(lines) - 1
+    text = [f"{x.item.line + i:>5} | {ln}" for i, ln in enumerate(lines)]
+    if x.item.doc:
+        text.append(f"      |     {x.item.doc}")
+    return Item(x.path, x.item.line, end, kind, x.item.symbol, score, "\n".join(text))
+
+
+def _window(path: str, line: int, lines: list[str], kind: str, symbol: str | None, score: float) -> Item:
+    """The line of a call site (or test) — one line is what says how it is called."""
+    text = f"{line:>5} | {lines[line - 1].rstrip()}" if line <= len(lines) else ""
+    return Item(path, line, line, kind, symbol, score, text)
+
+
+@dataclass
+class Related:
+    """Related code for the changes of one file at a time (called in the workers that build the file's
+    request units: each process keeps its own caches and database connection)."""
+
+    index: Index
+    read: Callable[[str], list[str] | None]  # a file's lines at the reviewed head (None: unreadable)
+    _resolver: Resolver | None = None
+
+    def for_file(self, f: ReviewFile) -> dict[int, list[Item]]:
+        """Items for each change of `f` (by index in `f.changes`), ranked best first."""
+        index = self.index
+        if f.new_text is None or f.path not in index.paths or not f.language.parsed:
+            return {}
+        if self._resolver is None:
+            self._resolver = Resolver(index)
+        resolver = self._resolver
+        refs = index.references(f.path)
+        defs = resolver.definitions(f.path)
+        work: list[tuple[int, Change, list[Reference], Signature | None]] = []
+        names: set[str] = set()
+        for i, c in enumerate(f.changes):
+            if c.side != "new":
+                continue
+            added = set(c.added_lines)
+            mine = [r for r in refs if r.line in added]
+            own = next((d for d in defs if d.symbol == c.symbol and d.start == c.start_line), None)
+            work.append((i, c, mine, own))
+            names.update(r.name for r in mine)
+        resolver.prefetch(names)
+        uses = index.uses({own.name for *_, own in work if own is not None})
+        out: dict[int, list[Item]] = {}
+        for i, c, mine, own in work:
+            items = _callees(resolver, f, c, mine)
+            if own is not None:
+                items += _callers(resolver, f, c, own, uses.get(own.name, []), self.read)
+            out[i] = _ranked(items)
+        return out
+
+
+def _callees(resolver: Resolver, f: ReviewFile, c: Change, refs: list[Reference]) -> list[Item]:
+    items: list[Item] = []
+    defs = resolver.definitions(f.path)
+    for ref in refs:
+        around = enclosing(defs, ref.line)
+        kind = "type" if ref.kind == "type" else "callee"
+        for score, x in resolver.resolve(f.path, ref, around.symbol if around else None):
+            if x.path == f.path and c.start_line <= x.item.line <= c.end_line:
+                continue  # shown already, in the change itself
+            items.append(_signature_item(x, kind, score - (0.5 if kind == "type" else 0)))
+            if x.item.kind == "class":  # instantiated: its constructor's signature too
+                for d in resolver.definitions(x.path):
+                    if d.symbol in (f"{x.item.symbol}.__init__", f"{x.item.symbol}.constructor"):
+                        items.append(_signature_item(Located(x.path, d), kind, score - 0.25))
+    return items
+
+
+def _signature_changed(f: ReviewFile, c: Change, own: Signature) -> bool:
+    """The change touches the definition's signature, or a line returning from it."""
+    head = range(own.line, own.line + own.signature.count("\n") + 1)
+    if any(n in head for n in c.added_lines) or c.removed_lines and not c.added_lines:
+        return True
+    lines = f.new_lines
+    return any(n <= len(lines) and lines[n - 1].lstrip().startswith(("return", "yield")) for n in c.added_lines)
+
+
+def _callers(
+    resolver: Resolver,
+    f: ReviewFile,
+    c: Change,
+    own: Signature,
+    uses: list[Use],
+    read: Callable[[str], list[str] | None],
+) -> list[Item]:
+    """Call sites when the signature or a return changed (nearest first), and tests using the symbol."""
+    method = own.kind == "method"
+    elsewhere = [
+        u
+        for u in uses
+        if u.ref.kind in ("call", "new", "use")
+        and not (u.path == f.path and c.start_line <= u.ref.line <= c.end_line)
+        and (bool(u.ref.through) == method or u.ref.kind == "use" or own.kind == "class")
+    ]
+    mine = f.path.split("/")
+
+    def near(u: Use) -> tuple[bool, int, str, int]:
+        """Code before tests, then the most path components shared with the changed file."""
+        theirs = u.path.split("/")
+        shared = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), len(mine))
+        return (is_test(u.path), -shared, u.path, u.ref.line)
+
+    items: list[Item] = []
+    if _signature_changed(f, c, own):
+        chosen = sorted(elsewhere, key=near)[:MAX_CALLERS]
+    else:  # only the tests that exercise it
+        chosen = sorted((u for u in elsewhere if is_test(u.path)), key=near)[:MAX_TESTS]
+    for rank, u in enumerate(chosen):
+        lines = read(u.path)
+        if lines is None:
+            continue
+        around = enclosing(resolver.definitions(u.path), u.ref.line)
+        kind, base = ("test", 1.8) if is_test(u.path) else ("caller", 2.5)
+        items.append(_window(u.path, u.ref.line, lines, kind, around.symbol if around else None, base - rank * 0.1))
+    return items
+
+
+def _ranked(items: list[Item]) -> list[Item]:
+    best: dict[tuple[str, int, int], Item] = {}
+    for it in items:
+        key = (it.path, it.start_line, it.end_line)
+        if key not in best or it.score > best[key].score:
+            best[key] = it
+    return sorted(best.values(), key=lambda it: -it.score)[:MAX_ITEMS]
