@@ -50,7 +50,8 @@ def to_text(p: Prepared, est: Estimate) -> str:
         for r in p.requests:
             out.append(f"  {r.id}: ~{r.prompt_tokens} tokens, {len(r.units)} change(s) in {', '.join(r.paths)}")
             for item in r.context:
-                out.append(f"      + {item['kind']}: {item['path']}:{item['start_line']}-{item['end_line']}")
+                symbol = f" ({item['symbol']})" if item.get("symbol") else ""
+                out.append(f"      + {item['kind']}: {item['path']}:{item['start_line']}-{item['end_line']}{symbol}")
         money = "cost unknown (no model or no price)" if est.cost_usd is None else f"~${est.cost_usd:.4f}"
         out.append(
             f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion tokens, {money}"

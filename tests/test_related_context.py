@@ -1,0 +1,170 @@
+"""Related code from the repository index: what a change calls (through imports), the call sites of a
+changed signature, the tests that use a symbol; moved code shown once; the index kept per blob."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from tests.support.repos import GitRepo, dry_json, run_cli
+
+UTIL = '''\
+def parse_amount(text: str, default: int = 0) -> int:
+    """Parse a money amount in cents."""
+    text = text.strip()
+    if not text:
+        return default
+    return int(float(text) * 100)
+
+
+class Ledger:
+    """Entries of one account."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.entries: list[int] = []
+'''
+
+CART = """\
+from lib.util import Ledger, parse_amount
+
+
+def total(lines):
+    return sum(int(x) for x in lines)
+"""
+
+CART_NEW = """\
+from lib.util import Ledger, parse_amount
+
+
+def total(lines):
+    book = Ledger("cart")
+    return sum(parse_amount(x) for x in lines)
+"""
+
+
+def context_of(doc: dict, path: str) -> list[dict]:  # type: ignore[type-arg]
+    return [item for r in doc["requests"] if path in r["paths"] for item in r["context"]]
+
+
+def test_callee_signatures_resolved_through_imports(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("lib/__init__.py", "")
+    repo.write("lib/util.py", UTIL)
+    repo.write("shop/cart.py", CART)
+    repo.commit("base")
+    repo.write("shop/cart.py", CART_NEW)
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    items = context_of(doc, "shop/cart.py")
+    by_symbol = {i["symbol"]: i for i in items}
+    assert by_symbol["parse_amount"] == {
+        "path": "lib/util.py",
+        "start_line": 1,
+        "end_line": 1,
+        "kind": "callee",
+        "symbol": "parse_amount",
+    }
+    assert by_symbol["Ledger"]["start_line"] == 9 and by_symbol["Ledger.__init__"]["start_line"] == 12
+    user = doc["requests"][0]["messages"][1]["content"]
+    assert "for reference only" in user and "not under review" in user
+    assert "    1 | def parse_amount(text: str, default: int = 0) -> int:" in user
+    assert "Parse a money amount in cents." in user
+    code, out, _ = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "+ callee: lib/util.py:1-1 (parse_amount)" in out
+
+
+def test_changed_signature_brings_its_call_sites_and_tests(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("lib/__init__.py", "")
+    repo.write("lib/util.py", UTIL)
+    repo.write("shop/cart.py", CART_NEW)
+    repo.write(
+        "tests/test_util.py",
+        "from lib.util import parse_amount\n\n\ndef test_cents():\n    assert parse_amount('1.5') == 150\n",
+    )
+    repo.commit("base")
+    repo.write(
+        "lib/util.py", UTIL.replace("default: int = 0) -> int:", "default: int = 0, *, strict: bool = False) -> int:")
+    )
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    items = context_of(doc, "lib/util.py")
+    kinds = {(i["kind"], i["path"], i["start_line"]) for i in items}
+    assert ("caller", "shop/cart.py", 6) in kinds
+    assert ("test", "tests/test_util.py", 5) in kinds
+    caller = next(i for i in items if i["kind"] == "caller")
+    assert caller["symbol"] == "total"
+    assert "    6 |     return sum(parse_amount(x) for x in lines)" in doc["requests"][0]["messages"][1]["content"]
+
+
+def test_denied_files_never_serve_as_context_and_secrets_are_redacted(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("lib/__init__.py", "")
+    repo.write("lib/util.py", UTIL.replace('"""Parse a money amount in cents."""', '"""Key: AKIAIOSFODNN7EXAMPLE."""'))
+    repo.write("lib/vault.py", "def unlock(code):\n    return code\n")
+    repo.write(
+        "shop/cart.py",
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\n\n\ndef go(x):\n    return x\n",
+    )
+    repo.write(".codepilot.toml", 'deny = ["lib/vault.py"]\n')
+    repo.commit("base")
+    repo.write(
+        "shop/cart.py",
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\n\n\ndef go(x):\n    return unlock(parse_amount(x))\n",
+    )
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    items = context_of(doc, "shop/cart.py")
+    assert [i["path"] for i in items] == ["lib/util.py"]
+    user = doc["requests"][0]["messages"][1]["content"]
+    assert "AKIAIOSFODNN7EXAMPLE" not in user and "unlock(code)" not in user
+
+
+def test_javascript_imports_resolve_to_the_module_file(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write(
+        "src/money.ts",
+        "/** Sum of the line totals. */\nexport function total(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0);\n}\n",
+    )
+    repo.write(
+        "src/cart.ts",
+        "import { total as sum } from './money';\n\nexport function pay(xs: number[]) {\n  return xs.length;\n}\n",
+    )
+    repo.commit("base")
+    repo.write(
+        "src/cart.ts",
+        "import { total as sum } from './money';\n\nexport function pay(xs: number[]) {\n  return sum(xs);\n}\n",
+    )
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    (item,) = context_of(doc, "src/cart.ts")
+    assert item == {"path": "src/money.ts", "start_line": 2, "end_line": 2, "kind": "callee", "symbol": "total"}
+    assert "Sum of the line totals." in doc["requests"][0]["messages"][1]["content"]
+
+
+def test_moved_code_is_shown_once_with_its_edits(repo: GitRepo, capsys, monkeypatch) -> None:
+    body = "".join(f"    step_{i} = compute({i}, 'a line long enough to count as code')\n" for i in range(12))
+    repo.write("a.py", f"def keep():\n    return 1\n\n\ndef mover(x):\n{body}    return x\n")
+    repo.write("b.py", "def other():\n    return 2\n")
+    repo.commit("base")
+    repo.write("a.py", "def keep():\n    return 1\n")
+    edited = body.replace("compute(5,", "compute(-5,")
+    repo.write("b.py", f"def other():\n    return 2\n\n\ndef mover(x):\n{edited}    return x\n")
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    text = "\n".join(m["content"] for r in doc["requests"] for m in r["messages"])
+    assert "moved here unchanged from a.py:5" in text  # the run before the edit
+    assert "   11+|     step_5 = compute(-5," in text  # the edit itself, on its new line
+    assert "step_2 = compute(2," not in text  # moved lines are not repeated
+    assert "Deleted here, moved unchanged to" not in text or "b.py" in text
+
+
+def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("lib/__init__.py", "")
+    repo.write("lib/util.py", UTIL)
+    repo.write("shop/cart.py", CART)
+    repo.commit("base")
+    repo.write("shop/cart.py", CART_NEW)
+    dry_json([], repo.root, capsys, monkeypatch)
+    db = next((Path(os.environ["XDG_CACHE_HOME"]) / "codepilot").glob("index-v*.sqlite"))
+    count = sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0]
+    assert count == 3  # the files at the head: the changed one as it is in the work tree
+    dry_json([], repo.root, capsys, monkeypatch)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count
+    repo.commit("cart")
+    repo.write("lib/util.py", UTIL + "\n\ndef extra():\n    return parse_amount('1')\n")
+    dry_json([], repo.root, capsys, monkeypatch)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count + 1
