@@ -17,7 +17,7 @@ from codepilot.moves import Block, Moves
 from codepilot.parallel import fork_map
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
-from codepilot.related import Item, Related
+from codepilot.related import Item, Related, render
 
 FENCE = "````"
 CONTEXT_SHARE = 0.3  # of each request's room, for related code from elsewhere in the repository
@@ -414,14 +414,7 @@ def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], shar
     if not chosen:
         return [], ""
     chosen.sort(key=lambda it: (it.path, it.start_line))
-    blocks = []
-    for path in dict.fromkeys(it.path for it in chosen):
-        body = []
-        for it in (it for it in chosen if it.path == path):
-            body.append(f"  # {it.kind}: {it.symbol}" if it.symbol else f"  # {it.kind}")
-            body.append(it.text)
-        blocks.append(f"{path}\n{FENCE}\n" + "\n".join(body) + f"\n{FENCE}")
-    return chosen, RELATED_HEADER + "\n\n" + "\n\n".join(blocks)
+    return chosen, RELATED_HEADER + "\n\n" + render(chosen, FENCE)
 
 
 def _file_units(

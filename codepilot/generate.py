@@ -27,7 +27,8 @@ from codepilot.models import ModelSpec
 from codepilot.placement import NotPlaced, Placed, place
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
-from codepilot.syntax import Definition, Outline, detect, outline, syntax_errors
+from codepilot.related import Drafting, Related, for_definition, render
+from codepilot.syntax import Definition, detect, outline, syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
@@ -243,30 +244,14 @@ def _test_file(repo: Repo, path: str, tracked: list[str]) -> str | None:
     return next((p for p in tracked if Path(p).name in names), None)
 
 
-def _signatures(repo: Repo, body: str, here: Outline, exclude: str) -> list[str]:
-    """One line for each definition the body calls (this file first, then the repository)."""
-    called = [n for n in dict.fromkeys(re.findall(r"\b([A-Za-z_]\w*)\s*\(", body)) if n != exclude][:12]
-    out = []
-    for d in here.definitions:
-        if d.symbol.split(".")[-1] in called:
-            out.append(f"(this file) line {d.start_line}: {d.symbol} ({d.kind})")
-    if called:
-        pattern = r"\b(def|function|func|fn|class|sub)\s+(" + "|".join(map(re.escape, called)) + r")\b"
-        hits = repo.try_git("grep", "-n", "-I", "-E", "-e", pattern) or b""
-        for line in hits.decode("utf-8", "replace").splitlines()[:15]:
-            path, _, rest = line.partition(":")
-            num, _, code = rest.partition(":")
-            out.append(f"{path}:{num}: {code.strip()[:160]}")
-    return out
-
-
-def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests: bool) -> str:
+def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests: bool, related: Related | None) -> str:
     lang = detect(t.path, (t.text or "")[:200].encode())
     head = f"## {t.path} ({lang.name}{', does not exist yet' if t.text is None else ''})"
     if t.text is None:
         return head
     lines = t.text.split("\n")
     parts = [head]
+    drafting = None
     if t.definition is None and tokens.count(t.text) <= budget:
         parts += [f"{FENCE}{lang.name}", numbered(lines, 1, len(lines), set()), FENCE]
     else:
@@ -281,28 +266,58 @@ def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests
                 numbered(lines, d.start_line, d.end_line, set()),
                 FENCE,
             ]
-            sigs = _signatures(repo, "\n".join(lines[d.start_line - 1 : d.end_line]), o, d.symbol.split(".")[-1])
-            if sigs:
-                parts += ["What it calls:", *[f"- {s}" for s in sigs]]
+            if related is not None:
+                drafting = for_definition(related, t.path, d.symbol, d.kind, (d.start_line, d.end_line), wants_tests)
+                if drafting.items:
+                    parts += [
+                        "From the rest of the repository (what it calls, its callers, its tests, the code around it):",
+                        render(drafting.items, FENCE),
+                    ]
         else:
             parts += [
                 "Definitions in this file:",
                 *[f"- line {x.start_line}-{x.end_line}: {x.symbol} ({x.kind})" for x in o.definitions[:200]],
             ]
     if wants_tests:
-        test = _test_file(repo, t.path, tracked)
-        if test:
-            text = repo.worktree_text(test) or ""
-            shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
-            parts += [
-                f"## {test} (existing tests for {t.path}: add to this file, in its style)",
-                f"{FENCE}",
-                numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()),
-                FENCE,
-            ]
-        else:
-            parts.append(f"(no test file for {t.path} yet: create one where this project keeps its tests)")
+        parts += _tests_part(t, repo, tracked, budget, drafting)
     return "\n".join(parts)
+
+
+def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting: Drafting | None) -> list[str]:
+    """Where the tests go: the file whose tests already use the symbol, else the file named after the
+    target; its text, the fixtures its tests can use and the test folder's layout."""
+    test = drafting.test_file if drafting is not None and drafting.test_file else _test_file(repo, t.path, tracked)
+    if not test:
+        return [f"(no test file for {t.path} yet: create one where this project keeps its tests)"]
+    text = repo.worktree_text(test) or ""
+    shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
+    parts = [
+        f"## {test} (existing tests for {t.path}: add to this file, in its style)",
+        f"{FENCE}",
+        numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()),
+        FENCE,
+    ]
+    if drafting is not None and drafting.fixtures:
+        parts += ["Fixtures these tests can use (pytest, from conftest.py):", render(drafting.fixtures, FENCE)]
+    if drafting is not None and drafting.layout:
+        parts.append("Test files in that folder: " + ", ".join(drafting.layout))
+    return parts
+
+
+def _repository(repo: Repo, cfg: Config, targets: list[Target]) -> Related | None:
+    """The repository index of the work tree, for what the targets call, their callers and tests."""
+    from codepilot import index
+
+    if not cfg.related_context or not any(t.definition is not None for t in targets):
+        return None
+    changed: dict[str, bytes | None] = {t.path: t.text.encode() for t in targets if t.text is not None}
+    ix = index.build(repo, Source("worktree", "HEAD", None, "work tree"), cfg, changed)
+
+    def read(path: str) -> list[str] | None:
+        text = repo.worktree_text(path)
+        return None if text is None else text.split("\n")
+
+    return Related(ix, read)
 
 
 def prepare(opts: Options) -> Prepared:
@@ -317,7 +332,13 @@ def prepare(opts: Options) -> Prepared:
     wants_tests = bool(re.search(r"\btests?\b|pytest|spec", opts.instruction, re.I))
     tracked = [p for p in _tracked(repo) if not denied(cfg, p)] if wants_tests else []
     budget = max(cfg.max_request_tokens * 3, 8000)  # drafting needs more room than reviewing one hunk
-    context = "\n\n".join(_section(t, budget // max(len(targets), 1), repo, tracked, wants_tests) for t in targets)
+    related = _repository(repo, cfg, targets)
+    try:
+        share = budget // max(len(targets), 1)
+        context = "\n\n".join(_section(t, share, repo, tracked, wants_tests, related) for t in targets)
+    finally:
+        if related is not None:
+            related.index.close()
     names = ", ".join(t.path + (f" ({t.definition.symbol})" if t.definition else "") for t in targets)
     from codepilot.review import instructions_for
 

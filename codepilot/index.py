@@ -1,6 +1,6 @@
 """The repository index: what every source file at the reviewed head defines (qualified name, signature,
 first docstring line, lines), uses (calls, instantiations, types) and imports — kept on disk per blob in
-the user cache (`index-v1.sqlite`), so a re-run, or the next commit, parses only the files that changed.
+the user cache (`index-v<VERSION>.sqlite`), so a re-run, or the next commit, parses only the files that changed.
 Files are parsed in forked workers, a chunk at a time (bounded memory); credential files (the deny
 globs) and files over `max_file_bytes` are never read."""
 

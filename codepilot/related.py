@@ -248,7 +248,7 @@ class Related:
         return out
 
 
-def _callees(resolver: Resolver, f: ReviewFile, c: Change, refs: list[Reference]) -> list[Item]:
+def _callees(resolver: Resolver, f: ReviewFile | _Stub, c: Change, refs: list[Reference]) -> list[Item]:
     items: list[Item] = []
     defs = resolver.definitions(f.path)
     for ref in refs:
@@ -321,3 +321,98 @@ def _ranked(items: list[Item]) -> list[Item]:
         if key not in best or it.score > best[key].score:
             best[key] = it
     return sorted(best.values(), key=lambda it: -it.score)[:MAX_ITEMS]
+
+
+@dataclass
+class Drafting:
+    """What `generate` sends beside a definition: what it calls, who calls it (when asked to implement
+    or change it), the tests that use it — whose file is where new tests go — with their fixtures and
+    the test folder's layout."""
+
+    items: list[Item]
+    test_file: str | None
+    fixtures: list[Item]
+    layout: list[str]
+
+
+def for_definition(related: Related, path: str, symbol: str, kind: str, span: tuple[int, int], tests: bool) -> Drafting:
+    index, read = related.index, related.read
+    if related._resolver is None:
+        related._resolver = Resolver(index)
+    resolver = related._resolver
+    change = Change(symbol, kind, span[0], span[1], added_lines=list(range(span[0], span[1] + 1)))
+    refs = [r for r in index.references(path) if span[0] <= r.line <= span[1]]
+    resolver.prefetch({r.name for r in refs})
+    items = _callees(resolver, _Stub(path), change, refs)
+    name = symbol.rsplit(".", 1)[-1]
+    uses = [u for u in index.uses({name}).get(name, []) if not (u.path == path and span[0] <= u.ref.line <= span[1])]
+    mine = path.split("/")
+    callers = sorted(
+        (u for u in uses if not is_test(u.path)), key=lambda u: (_distance(mine, u.path), u.path, u.ref.line)
+    )
+    for u in callers[:MAX_CALLERS]:
+        lines = read(u.path)
+        if lines is not None:
+            around = enclosing(resolver.definitions(u.path), u.ref.line)
+            items.append(_window(u.path, u.ref.line, lines, "caller", around.symbol if around else None, 2.0))
+    in_tests = [u for u in uses if is_test(u.path) and not u.path.endswith("conftest.py")]
+    counts: dict[str, int] = {}
+    for u in in_tests:
+        counts[u.path] = counts.get(u.path, 0) + 1
+    test_file = max(counts, key=lambda p: (counts[p], -_distance(mine, p))) if counts else None
+    fixtures: list[Item] = []
+    layout: list[str] = []
+    if tests and test_file is not None:
+        for u in sorted(in_tests, key=lambda u: (u.path != test_file, u.ref.line))[:MAX_TESTS]:
+            lines = read(u.path)
+            if lines is not None:
+                around = enclosing(resolver.definitions(u.path), u.ref.line)
+                items.append(_window(u.path, u.ref.line, lines, "test", around.symbol if around else None, 1.5))
+        folder = posixpath.dirname(test_file)
+        layout = sorted(p for p in index.paths if posixpath.dirname(p) == folder and is_test(p))[:40]
+        fixtures = _fixtures(resolver, read, folder)
+    parent = symbol.rsplit(".", 1)[0] if "." in symbol else ""
+    for d in resolver.definitions(path):  # siblings: the pattern the project follows around it
+        if d.symbol != symbol and (d.symbol.rsplit(".", 1)[0] if "." in d.symbol else "") == parent:
+            items.append(_signature_item(Located(path, d), "sibling", 0.5))
+    return Drafting(_ranked(items), test_file, fixtures, layout)
+
+
+def render(items: list[Item], fence: str) -> str:
+    """Items grouped by file, in line order, each under a label saying what it is."""
+    blocks = []
+    ordered = sorted(items, key=lambda it: (it.path, it.start_line))
+    for path in dict.fromkeys(it.path for it in ordered):
+        body = []
+        for it in (it for it in ordered if it.path == path):
+            body.append(f"  # {it.kind}: {it.symbol}" if it.symbol else f"  # {it.kind}")
+            body.append(it.text)
+        blocks.append(f"{path}\n{fence}\n" + "\n".join(body) + f"\n{fence}")
+    return "\n\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class _Stub:
+    path: str
+
+
+def _distance(mine: list[str], path: str) -> int:
+    theirs = path.split("/")
+    shared = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), len(mine))
+    return len(mine) + len(theirs) - 2 * shared
+
+
+def _fixtures(resolver: Resolver, read: Callable[[str], list[str] | None], folder: str) -> list[Item]:
+    """pytest fixtures the tests in `folder` can use: those of every conftest.py from it upwards."""
+    out: list[Item] = []
+    parts = folder.split("/") if folder else []
+    for i in range(len(parts), -1, -1):
+        conftest = "/".join([*parts[:i], "conftest.py"])
+        lines = read(conftest) if conftest in resolver.index.paths else None
+        if lines is None:
+            continue
+        for d in resolver.definitions(conftest):
+            decorators = "\n".join(lines[d.start - 1 : d.line - 1])
+            if "fixture" in decorators and "." not in d.symbol:
+                out.append(_signature_item(Located(conftest, d), "fixture", 1.0))
+    return out[:20]

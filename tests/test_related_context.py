@@ -107,7 +107,8 @@ def test_denied_files_never_serve_as_context_and_secrets_are_redacted(repo: GitR
     repo.commit("base")
     repo.write(
         "shop/cart.py",
-        "from lib.util import parse_amount\nfrom lib.vault import unlock\n\n\ndef go(x):\n    return unlock(parse_amount(x))\n",
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\n\n\n"
+        "def go(x):\n    return unlock(parse_amount(x))\n",
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
     items = context_of(doc, "shop/cart.py")
@@ -119,7 +120,8 @@ def test_denied_files_never_serve_as_context_and_secrets_are_redacted(repo: GitR
 def test_javascript_imports_resolve_to_the_module_file(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.write(
         "src/money.ts",
-        "/** Sum of the line totals. */\nexport function total(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0);\n}\n",
+        "/** Sum of the line totals. */\nexport function total(lines: number[]): number {\n"
+        "  return lines.reduce((a, b) => a + b, 0);\n}\n",
     )
     repo.write(
         "src/cart.ts",
@@ -168,3 +170,42 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     repo.write("lib/util.py", UTIL + "\n\ndef extra():\n    return parse_amount('1')\n")
     dry_json([], repo.root, capsys, monkeypatch)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count + 1
+
+
+APP = '''\
+from werkzeug.exceptions import Aborter
+
+
+class App:
+    aborter_class = Aborter
+
+    def make_config(self):
+        return {}
+
+    def make_aborter(self):
+        """Create the object to assign to aborter."""
+        return self.aborter_class()
+'''
+
+
+def test_generate_tests_go_where_the_symbol_is_already_tested(repo: GitRepo, capsys, monkeypatch) -> None:
+    repo.write("src/flask/__init__.py", "")
+    repo.write("src/flask/app.py", APP)
+    repo.write(
+        "tests/conftest.py",
+        "import pytest\n\n\n@pytest.fixture\ndef app():\n    return make()\n\n\n"
+        "@pytest.fixture\ndef client(app):\n    return app.test_client()\n",
+    )
+    repo.write(
+        "tests/test_helpers.py", "def test_aborter(app):\n    aborter = app.make_aborter()\n    assert aborter\n"
+    )
+    repo.write("tests/test_basic.py", "def test_ok():\n    assert True\n")
+    repo.commit("base")
+    args = ["generate", "write pytest tests for make_aborter", "--symbol", "App.make_aborter", "--dry-run"]
+    code, out, err = run_cli(args, repo.root, capsys, monkeypatch)
+    assert code == 0, err
+    assert "## tests/test_helpers.py (existing tests for src/flask/app.py: add to this file" in out
+    assert "no test file" not in out
+    assert "  # fixture: app" in out and "  # fixture: client" in out and "def client(app):" in out
+    assert "Test files in that folder: tests/conftest.py, tests/test_basic.py, tests/test_helpers.py" in out
+    assert "  # sibling: App.make_config" in out

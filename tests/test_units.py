@@ -139,7 +139,10 @@ def test_python_imports_and_signatures() -> None:
     from codepilot.syntax import detect
     from codepilot.syntax.facts import Import, extract
 
-    src = b'from .a import b as c\nimport os.path as p\nfrom x import *\n\n\n@dec\ndef f(\n    a,\n    b,\n):\n    # note\n    """Does f."""\n    return 1\n'
+    src = (
+        b"from .a import b as c\nimport os.path as p\nfrom x import *\n\n\n"
+        b'@dec\ndef f(\n    a,\n    b,\n):\n    # note\n    """Does f."""\n    return 1\n'
+    )
     facts = extract(detect("m.py"), src)
     assert facts.imports == [Import("c", "a", "b", 1), Import("p", "os.path", ""), Import("*", "x", "*")]
     (d,) = facts.definitions
