@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -136,6 +137,26 @@ class Resolver:
                 break
         return out
 
+    def _owner_types(self, own: list[Signature], enclosing: str | None, through: str) -> list[str]:
+        """The classes a method call's receiver has, when the code says: the bases of the enclosing
+        class for `super()`, the annotated type of a parameter (`ctx: Context`) for `ctx`."""
+        if not enclosing or not through:
+            return []
+        scopes = enclosing.split(".")
+        if through == "super()":
+            for i in range(len(scopes), 0, -1):
+                cls = next((d for d in own if d.symbol == ".".join(scopes[:i]) and d.kind == "class"), None)
+                if cls is not None:
+                    m = _BASES.search(cls.signature)
+                    return _class_names(m.group(1)) if m else []
+            return []
+        if not through.isidentifier():
+            return []
+        fn = next((d for d in own if d.symbol == enclosing and d.kind in ("function", "method")), None)
+        if fn is None:
+            return []
+        return [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == through][:1]
+
     def resolve(self, path: str, ref: Reference, enclosing: str | None) -> list[tuple[float, Located]]:
         """What `ref` (on a line of `path`, inside `enclosing`) means, best first, with a score: 3 resolved
         (import, same file, own class), 2 a method of this file by name, 1 a name-only match elsewhere."""
@@ -159,6 +180,16 @@ class Resolver:
                 files = self.module_files(path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level)
             return [(3.0, x) for x in self.top_level(files, ref.name)]
         own = self.definitions(path)
+        owners = self._owner_types(own, enclosing, through)
+        if owners:  # `super().f()` in a subclass, or `ctx.f()` where `ctx: Context` is a parameter
+            hit = [
+                x
+                for x in self.named(ref.name)
+                if x.item.symbol.rsplit(".", 2)[-2:-1] and x.item.symbol.split(".")[-2] in owners
+            ]
+            hit.sort(key=lambda x: (x.path != path, owners.index(x.item.symbol.split(".")[-2])))
+            if hit:
+                return [(3.0, x) for x in hit[:2]]
         if through in SELF and enclosing:
             owner = enclosing.split(".")
             for i in range(len(owner), 0, -1):
@@ -182,6 +213,16 @@ class Resolver:
             return []
         here = posixpath.dirname(path)
         return [(2.0 if x.path == path else 1.5 if posixpath.dirname(x.path) == here else 1.0, x) for x in matches]
+
+
+_PARAM_TYPE = re.compile(r"\b(\w+)\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
+_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)", re.M)
+
+
+def _class_names(text: str) -> list[str]:
+    return [
+        part.strip().split("[")[0].rsplit(".", 1)[-1] for part in text.split(",") if part.strip() and "=" not in part
+    ]
 
 
 def enclosing(defs: list[Signature], line: int) -> Signature | None:
@@ -288,6 +329,7 @@ def _callers(
         u
         for u in uses
         if u.ref.kind in ("call", "new", "use")
+        or (method and u.ref.kind == "attr")
         and not (u.path == f.path and c.start_line <= u.ref.line <= c.end_line)
         and (bool(u.ref.through) == method or u.ref.kind == "use" or own.kind == "class")
     ]
