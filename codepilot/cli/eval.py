@@ -26,7 +26,8 @@ class _EvalGroup(click.Group):
 @click.group("eval", cls=_EvalGroup)
 def group() -> None:
     """Score a model (and settings) on cases with known bugs: `codepilot eval SUITE [--model M ...]`,
-    or build a suite from history: `codepilot eval build REPO --out DIR`."""
+    or build a suite: `codepilot eval build REPO --out DIR` (from REPO's history) or
+    `codepilot eval build --recipe evals/starter.toml --out DIR` (from released fixes)."""
 
 
 @group.command("run", hidden=True)
@@ -106,20 +107,46 @@ def _table(doc: dict[str, Any], markdown: bool) -> str:
 
 
 @group.command("build")
-@click.argument("repo", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("repo", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
     help="Folder for the suite (suite.toml) and its repositories.",
 )
+@click.option(
+    "--recipe",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Build from a recipe of released fixes (e.g. evals/starter.toml) instead of REPO's history.",
+)
+@click.option(
+    "--downloads",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --recipe: keep the downloaded releases here (default OUT/downloads), to rebuild without downloading.",
+)
 @click.option("--fixes", type=click.IntRange(1), default=20, show_default=True, help="Bug-fix cases to make.")
 @click.option("--clean", type=click.IntRange(0), default=10, show_default=True, help="Clean cases to make.")
-def build(repo: Path, out: Path, fixes: int, clean: int) -> int:
+def build(repo: Path | None, out: Path, recipe: Path | None, downloads: Path | None, fixes: int, clean: int) -> int:
     """Make a suite from REPO's history: each small bug-fix commit reversed (the change re-introduces the
-    bug; the lines it adds are the answer key), ordinary commits as clean cases."""
+    bug; the lines it adds are the answer key), ordinary commits as clean cases. With --recipe, from
+    released fixes downloaded from PyPI and npm (nothing of those projects is kept in this repository)."""
+    from codepilot.errors import UsageError
+
+    if (repo is None) == (recipe is None):
+        raise UsageError("give either REPO or --recipe FILE")
+    if recipe is not None:
+        from codepilot import recipes
+
+        made = recipes.build(recipe, out, downloads=downloads)
+        langs = ", ".join(f"{n} {lang}" for lang, n in sorted(made.languages.items()))
+        click.echo(
+            f"codepilot: wrote {made.suite}: {made.bugs} bug case(s), {made.clean} clean case(s) ({langs}); "
+            f"fingerprint {recipes.fingerprint(out.resolve())}"
+        )
+        return 0
     from codepilot import evaluate
 
+    assert repo is not None
     built = evaluate.build(repo, out, fixes, clean)
     click.echo(f"codepilot: wrote {built.suite}: {built.fixes} bug case(s), {built.clean} clean case(s)")
     return 0

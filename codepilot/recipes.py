@@ -1,0 +1,244 @@
+"""Eval suites from a recipe: real fixes in released packages, rebuilt locally from the package
+registries, so the repository holds no other project's code — only where each case comes from.
+
+A recipe (TOML) lists cases: a package on PyPI (`registry = "pypi"`, its source archive) or npm
+(`registry = "npm"`, its tarball), the release with the bug and the release with the fix, the files
+the fix touched (paths inside the archive, its top folder left out), the license and where the fix is
+told (changelog, advisory, commit). `kind = "bug"` reverses the fix (the change under review puts the
+bug back: the lines it adds are the answer key); `kind = "clean"` applies the fix forwards (a correct
+change: any finding is a false positive). Every case is its own small git repository with fixed
+authors and dates, so a rebuild gives the same commits."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import subprocess
+import sys
+import tarfile
+import tomllib
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codepilot.errors import EnvironmentProblem, UsageError
+
+Fetch = Callable[[str, str, str, Path], Path]  # registry, package, version, download folder -> archive
+_ENV = {
+    "GIT_AUTHOR_NAME": "codepilot eval",
+    "GIT_AUTHOR_EMAIL": "eval@codepilot.invalid",
+    "GIT_COMMITTER_NAME": "codepilot eval",
+    "GIT_COMMITTER_EMAIL": "eval@codepilot.invalid",
+    "GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z",
+}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    registry: str
+    package: str
+    before: str
+    after: str
+    files: list[str]
+    kind: str
+    license: str
+    fix: str
+
+
+@dataclass
+class BuiltRecipe:
+    suite: Path
+    bugs: int
+    clean: int
+    languages: dict[str, int]
+
+
+def load(path: Path) -> tuple[int, list[Recipe]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise UsageError(f"recipe {path}: {e}") from None
+    cases = []
+    for i, raw in enumerate(data.get("case", []), 1):
+        missing = [
+            k
+            for k in ("name", "registry", "package", "before", "after", "files", "kind", "license", "fix")
+            if k not in raw
+        ]
+        if missing:
+            raise UsageError(f"recipe {path}: case {i} lacks {', '.join(missing)}")
+        if raw["registry"] not in ("pypi", "npm") or raw["kind"] not in ("bug", "clean"):
+            raise UsageError(f"recipe {path}: case {raw['name']}: registry pypi|npm, kind bug|clean")
+        cases.append(Recipe(**{k: raw[k] for k in Recipe.__dataclass_fields__}))
+    return int(data.get("tolerance", 3)), cases
+
+
+def fetch(registry: str, package: str, version: str, into: Path) -> Path:
+    """The release's source archive from its registry (downloaded once into `into`)."""
+    into.mkdir(parents=True, exist_ok=True)
+    key = f"{registry}-{package.replace('/', '_').replace('@', '')}-{version}"
+    done = into / key
+    if done.is_dir() and any(done.iterdir()):
+        return next(done.iterdir())
+    done.mkdir(exist_ok=True)
+    if registry == "pypi":
+        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "-d", str(done)]
+        cmd.append(f"{package}=={version}")
+    else:
+        cmd = ["npm", "pack", "--silent", f"{package}@{version}", "--pack-destination", str(done)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=done)
+    files = list(done.iterdir())
+    if proc.returncode != 0 or not files:
+        raise EnvironmentProblem(f"cannot download {package} {version} from {registry}: {proc.stderr.strip()[-300:]}")
+    return files[0]
+
+
+def _read(archive: Path, files: list[str]) -> dict[str, bytes | None]:
+    """The wanted files of an archive (its top folder left out); None for one it does not hold."""
+    found: dict[str, bytes | None] = dict.fromkeys(files)
+    if archive.suffix in (".zip", ".whl"):
+        with zipfile.ZipFile(archive) as z:
+            for name in z.namelist():
+                rest = name.split("/", 1)[1] if "/" in name else name
+                if rest in found:
+                    found[rest] = z.read(name)
+        return found
+    with tarfile.open(archive) as t:
+        for member in t.getmembers():
+            rest = member.name.split("/", 1)[1] if "/" in member.name else member.name
+            if rest in found and member.isfile():
+                handle = t.extractfile(member)
+                found[rest] = handle.read() if handle is not None else None
+    return found
+
+
+def _git(repo: Path, *args: str) -> str:
+    import os
+
+    env = {**os.environ, **_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise EnvironmentProblem(f"git {args[0]} in {repo}: {proc.stderr.strip()[-300:]}")
+    return proc.stdout
+
+
+def _commit(repo: Path, files: dict[str, bytes | None], message: str) -> None:
+    for path, data in files.items():
+        target = repo / path
+        if data is None:
+            target.unlink(missing_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", message)
+
+
+def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | None = None) -> BuiltRecipe:
+    """Download every release the recipe names, make each case's repository (tags `base` and `head`)
+    and write `out/suite.toml` — the same commits, and the same suite, on every build."""
+    from codepilot.evaluate import _case_toml
+    from codepilot.syntax import detect
+
+    tolerance, cases = load(recipe)
+    out = out.resolve()
+    downloads = (downloads or out / "downloads").resolve()
+    lines = [
+        f"# built by `codepilot eval build --recipe {recipe.name}`; every case's origin is in its `about`",
+        f"tolerance = {tolerance}\n",
+    ]
+    bugs = clean = 0
+    languages: dict[str, int] = {}
+    for case in cases:
+        old = _read(fetcher(case.registry, case.package, case.before, downloads), case.files)
+        new = _read(fetcher(case.registry, case.package, case.after, downloads), case.files)
+        if all(v is None for v in new.values()) or old == new:
+            raise UsageError(f"recipe case {case.name}: {', '.join(case.files)} did not change between the releases")
+        first, second = (new, old) if case.kind == "bug" else (old, new)
+        second = {path: _same_versions(first[path], data) for path, data in second.items()}
+        repo = out / "repos" / case.name
+        if repo.exists():
+            import shutil
+
+            shutil.rmtree(repo)
+        repo.mkdir(parents=True)
+        _git(repo, "init", "-q", "-b", "main")
+        _commit(repo, first, f"{case.package} {case.after if case.kind == 'bug' else case.before}")
+        _git(repo, "tag", "base")
+        what = f"reverts the fix of {case.after}" if case.kind == "bug" else f"the fix of {case.after}"
+        _commit(repo, second, f"{case.package}: {what}")
+        _git(repo, "tag", "head")
+        found = _key(_git(repo, "diff", "--no-ext-diff", "-U0", "base", "head"), repo) if case.kind == "bug" else []
+        if case.kind == "bug" and not found:
+            raise UsageError(f"recipe case {case.name}: reversing the fix adds no line to find")
+        about = (
+            f"{case.registry} {case.package} {case.before} -> {case.after} ({case.license}); "
+            f"{'bug put back' if case.kind == 'bug' else 'clean: the fix itself'}; {case.fix}"
+        )
+        lines.append(_case_toml(case.name, repo.relative_to(out), "base", "head", found, about))
+        bugs += case.kind == "bug"
+        clean += case.kind == "clean"
+        lang = detect(case.files[0]).name
+        languages[lang] = languages.get(lang, 0) + 1
+    suite = out / "suite.toml"
+    suite.write_text("\n".join(lines), encoding="utf-8")
+    return BuiltRecipe(suite, bugs, clean, languages)
+
+
+_VERSION_LINE = re.compile(rb"^\s*(?:__version__|VERSION|version)\s*[:=]|^\s*\"version\"\s*:")
+
+
+def _same_versions(base: bytes | None, head: bytes | None) -> bytes | None:
+    """`head` with its version-number lines as in `base`: a release bump is not part of a fix."""
+    if base is None or head is None:
+        return head
+    a, b = base.split(b"\n"), head.split(b"\n")
+    out: list[bytes] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        versions = op == "replace" and i2 - i1 == j2 - j1 and all(_VERSION_LINE.match(x) for x in a[i1:i2] + b[j1:j2])
+        out.extend(a[i1:i2] if versions else b[j1:j2])
+    return b"\n".join(out)
+
+
+MERGE_GAP = 12  # key ranges this close are one bug: one fix taken back out is one thing to catch
+_IMPORT = re.compile(r"^\s*(?:import\s|from\s+\S+\s+import\s|#include\s|const\s+\w+\s*=\s*require\()")
+
+
+def _key(diff: str, repo: Path) -> list[tuple[str, int, int]]:
+    """The answer key: the lines the change adds, and where it only removes lines (a check the fix
+    added, taken away again), the line just before the gap — import lines left out, ranges close
+    together merged into one bug."""
+    merged: list[tuple[str, int, int]] = []
+    for path, a, b in _ranges(diff):
+        lines = (repo / path).read_text(encoding="utf-8", errors="replace").split("\n")
+        if all(_IMPORT.match(x) or not x.strip() for x in lines[a - 1 : b]):
+            continue
+        if merged and merged[-1][0] == path and a - merged[-1][2] <= MERGE_GAP:
+            merged[-1] = (path, merged[-1][1], max(b, merged[-1][2]))
+        else:
+            merged.append((path, a, b))
+    return merged
+
+
+def _ranges(diff: str) -> list[tuple[str, int, int]]:
+    out, path = [], ""
+    for line in diff.split("\n"):
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else ""
+        m = re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", line)
+        if m and path:
+            start, count = int(m.group(1)), int(m.group(2) or 1)
+            out.append((path, start, start + count - 1) if count else (path, max(start, 1), max(start, 1)))
+    return out
+
+
+def fingerprint(out: Path) -> str:
+    """One hash of the suite file and every case's two commits: equal builds, equal fingerprints."""
+    digest = hashlib.sha256((out / "suite.toml").read_bytes())
+    for repo in sorted((out / "repos").iterdir()):
+        digest.update(_git(repo, "rev-parse", "base", "head").encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,104 @@
+"""Eval suites from a recipe of released fixes: built from release archives (here made locally, as a
+registry would serve them), the same commits on every build, the fix's own lines as the answer key."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from codepilot import recipes
+from codepilot.errors import UsageError
+
+BUGGY = '__version__ = "1.0.0"\n\n\ndef ratio(a, b):\n    return a / b\n'
+FIXED = '__version__ = "1.0.1"\n\n\ndef ratio(a, b):\n    if b == 0:\n        return 0.0\n    return a / b\n'
+RECIPE = """
+tolerance = 2
+
+[[case]]
+name = "calc-zero"
+registry = "pypi"
+package = "calc"
+before = "1.0.0"
+after = "1.0.1"
+files = ["src/calc.py"]
+kind = "bug"
+license = "MIT"
+fix = "calc 1.0.1 changelog: ratio() no longer divides by zero"
+
+[[case]]
+name = "clean-calc-zero"
+registry = "pypi"
+package = "calc"
+before = "1.0.0"
+after = "1.0.1"
+files = ["src/calc.py"]
+kind = "clean"
+license = "MIT"
+fix = "calc 1.0.1 fix, applied forwards"
+"""
+
+
+def fake_registry(calls: list[str]) -> recipes.Fetch:
+    def fetch(registry: str, package: str, version: str, into: Path) -> Path:
+        calls.append(f"{registry}:{package}:{version}")
+        into.mkdir(parents=True, exist_ok=True)
+        archive = into / f"{package}-{version}.tar.gz"
+        with tarfile.open(archive, "w:gz") as t:
+            data = (BUGGY if version == "1.0.0" else FIXED).encode()
+            info = tarfile.TarInfo(f"{package}-{version}/src/calc.py")
+            info.size, info.mtime = len(data), 0
+            t.addfile(info, io.BytesIO(data))
+        return archive
+
+    return fetch
+
+
+def test_recipe_builds_the_same_suite_twice(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE)
+    calls: list[str] = []
+    made = recipes.build(recipe, tmp_path / "a", fake_registry(calls))
+    again = recipes.build(recipe, tmp_path / "b", fake_registry(calls))
+    assert again.suite.read_text() == made.suite.read_text().replace(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert (made.bugs, made.clean, made.languages) == (1, 1, {"python": 2})
+    assert recipes.fingerprint(tmp_path / "a") == recipes.fingerprint(tmp_path / "b")
+    suite = tomllib.loads(made.suite.read_text())
+    assert suite["tolerance"] == 2
+    bug, clean = suite["case"]
+    # the change puts the bug back: its only added line is the unguarded division
+    assert bug["bugs"] == [{"path": "src/calc.py", "line": 4, "end_line": 4}]
+    assert "calc 1.0.0 -> 1.0.1 (MIT)" in bug["about"] and "divides by zero" in bug["about"]
+    assert clean["bugs"] == []
+    head = (tmp_path / "a" / bug["repo"] / "src" / "calc.py").read_text()
+    assert head.startswith('__version__ = "1.0.1"')  # the release bump is not part of the case
+
+
+def test_key_is_the_gap_where_a_check_was_taken_out(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE)
+    made = recipes.build(recipe, tmp_path / "out", fake_registry([]))
+    repo = tmp_path / "out" / "repos" / "calc-zero"
+    assert (repo / "src" / "calc.py").read_text().count("if b == 0") == 0
+    assert made.suite.is_file()
+
+
+def test_a_case_whose_files_did_not_change_is_refused(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE.replace('files = ["src/calc.py"]', 'files = ["src/other.py"]', 1))
+    with pytest.raises(UsageError, match="did not change"):
+        recipes.build(recipe, tmp_path / "out", fake_registry([]))
+
+
+def test_the_starter_recipe_is_complete() -> None:
+    """At least 30 cases, 4 languages and 10 clean changes, each with its origin and license."""
+    from codepilot.syntax import detect
+
+    _, cases = recipes.load(Path(__file__).parent.parent / "evals" / "starter.toml")
+    assert len(cases) >= 30 and sum(c.kind == "clean" for c in cases) >= 10
+    assert len({detect(c.files[0]).name for c in cases}) >= 4
+    assert all(c.license and c.fix and c.before != c.after for c in cases)
+    assert len({c.name for c in cases}) == len(cases)
