@@ -30,22 +30,31 @@ class Outcome:
 class Caller:
     """Calls for one run: one cache, one model (opened lazily, shared by the worker threads)."""
 
-    def __init__(self, spec: ModelSpec, config: Config, cache: Cache, prompt_version: str) -> None:
+    def __init__(self, spec: ModelSpec, config: Config, cache: Cache, prompt_version: str, sample: int = 0) -> None:
         self.spec, self.config, self.cache, self.version = spec, config, cache, prompt_version
+        self.sample = sample  # --votes: sample 0 is the usual reading; others are sampled, cached apart
         self._model: Model | None = None
         self._lock = threading.Lock()
         self.spent = 0.0  # USD of the answers so far (max_cost stops sending before it would pass)
+        self._root: Caller = self  # whose `spent` counts (--votes samples share their first reading's)
         self.trace: Callable[[str], None] | None = None  # --verbose: what is sent and received
         self._price = price(config, spec)
+
+    def sampled(self, sample: int) -> Caller:
+        """Another reading of the same requests (--votes): its own model, sampled; spend shared."""
+        other = Caller(self.spec, self.config, self.cache, self.version, sample)
+        other.trace, other._lock, other._root = self.trace, self._lock, self._root
+        return other
 
     def model(self) -> Model:
         with self._lock:
             if self._model is None:
-                self._model = open_model(self.spec, self.config.timeout, self.config.network_retries)
+                temperature = SAMPLE_TEMPERATURE if self.sample else 0.0
+                self._model = open_model(self.spec, self.config.timeout, self.config.network_retries, temperature)
             return self._model
 
     def call(self, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any]) -> Outcome:
-        k = cache_key(self.spec.id, self.version, schema, messages)
+        k = cache_key(self.spec.id + (f"#sample-{self.sample}" if self.sample else ""), self.version, schema, messages)
         hit = self.cache.get(k)
         if hit is not None:
             return Outcome(shape.model_validate(clean(hit[0])), cached=True)
@@ -79,16 +88,18 @@ class Caller:
 
         expected = Usage(sum(tokens.count(m["content"]) for m in messages), ESTIMATED_COMPLETION)
         with self._lock:
-            if self.spent + _usd(self._price, expected) > limit:
-                return f"not sent: the spend would pass max_cost ${limit:g} (spent ${self.spent:.4f})"
+            spent = self._root.spent
+            if spent + _usd(self._price, expected) > limit:
+                return f"not sent: the spend would pass max_cost ${limit:g} (spent ${spent:.4f})"
             return None
 
     def _spend(self, usage: Usage) -> None:
         if self._price is not None:
             with self._lock:
-                self.spent += _usd(self._price, usage)
+                self._root.spent += _usd(self._price, usage)
 
 
+SAMPLE_TEMPERATURE = 0.7  # --votes: the extra readings are sampled, so they can disagree
 ESTIMATED_COMPLETION = 300  # tokens an answer is assumed to take, for estimates made before sending
 
 

@@ -128,6 +128,7 @@ class Config(BaseModel):
     network_retries: int = Field(4, ge=0, le=10)
     answer_retries: int = Field(2, ge=0, le=5)
     verify: bool = Field(False, description="double-check each finding in a second, focused request")
+    votes: int = Field(1, ge=1, le=9, description="independent readings of each request; a majority keeps a finding")
     max_cost: float | None = Field(None, ge=0, description="refuse a run whose estimated cost (USD) is higher")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 

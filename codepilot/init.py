@@ -110,7 +110,7 @@ def config_text(model: str | None, why: str, table: bool = False) -> str:
 {model_line}
 # base_url = "http://localhost:8000/v1"   # any OpenAI-compatible server (vLLM, LM Studio, llama.cpp)
 fail_on = "error"                 # exit 1 on findings at or above: error | warning | info | never
-max_request_tokens = 6000         # prompt budget per request (estimated offline)
+max_request_tokens = 10000        # prompt budget per request (estimated offline)
 concurrency = 4                   # model calls in flight at once
 patch_dir = ".codepilot/patches"  # where fix patches are written (ignored by git)
 untracked = true                  # review untracked files too (false: list them as skipped)

@@ -114,10 +114,10 @@ class LangChainModel:
     """A chat model through LangChain; structured output by JSON schema, falling back to tool calling
     and then JSON mode for servers that lack it (remembered for the rest of the run)."""
 
-    def __init__(self, spec: ModelSpec, timeout: float, network_retries: int) -> None:
+    def __init__(self, spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> None:
         self.spec = spec
         self.id, self.provider, self.name, self.base_url = spec.id, spec.provider, spec.name, spec.base_url
-        self._chat = _chat_model(spec, timeout, network_retries)
+        self._chat = _chat_model(spec, timeout, network_retries, temperature)
         self._method = 0
         self._lock = threading.Lock()
         self._runnables: dict[tuple[str, int], Any] = {}
@@ -192,7 +192,7 @@ class _Unsupported(Exception):
     pass
 
 
-def _chat_model(spec: ModelSpec, timeout: float, retries: int) -> Any:
+def _chat_model(spec: ModelSpec, timeout: float, retries: int, temperature: float = 0.0) -> Any:
     if spec.provider in ("openai", "ollama"):
         from langchain_openai import ChatOpenAI
 
@@ -203,7 +203,7 @@ def _chat_model(spec: ModelSpec, timeout: float, retries: int) -> Any:
             api_key=key or "not-needed",  # type: ignore[arg-type]
             timeout=timeout,
             max_retries=retries,
-            temperature=0,
+            temperature=temperature,
             use_responses_api=False,
         )
     package, module_name, class_name = PROVIDERS[spec.provider]
@@ -211,7 +211,12 @@ def _chat_model(spec: ModelSpec, timeout: float, retries: int) -> Any:
         module = importlib.import_module(module_name)
     except ImportError:
         raise UsageError(f"provider {spec.provider} needs {package}: pip install '{package}'") from None
-    kwargs: dict[str, Any] = {"model": spec.name, "timeout": timeout, "max_retries": retries, "temperature": 0}
+    kwargs: dict[str, Any] = {
+        "model": spec.name,
+        "timeout": timeout,
+        "max_retries": retries,
+        "temperature": temperature,
+    }
     if spec.base_url:
         kwargs["base_url"] = spec.base_url
     try:
@@ -239,8 +244,8 @@ def preload(provider: str | None) -> None:
     _preloading.start()
 
 
-def open_model(spec: ModelSpec, timeout: float, network_retries: int) -> Model:
-    return LangChainModel(spec, timeout, network_retries)
+def open_model(spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> Model:
+    return LangChainModel(spec, timeout, network_retries, temperature)
 
 
 def _is_unsupported(e: Exception, method: str) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot import config as config_mod
-from codepilot import context, diff, dismissals, instructions, patches
+from codepilot import context, diff, dismissals, instructions, patches, votes
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
 from codepilot.cache import Cache, open_cache
@@ -208,7 +208,10 @@ def estimate(prepared: Prepared) -> Estimate:
     from codepilot.calls import ESTIMATED_COMPLETION
     from codepilot.errors import UsageError
 
-    usage = Usage(sum(r.prompt_tokens for r in prepared.requests), ESTIMATED_COMPLETION * len(prepared.requests))
+    n = prepared.config.votes  # --votes: every request is read that many times
+    usage = Usage(
+        n * sum(r.prompt_tokens for r in prepared.requests), n * ESTIMATED_COMPLETION * len(prepared.requests)
+    )
     try:
         spec: ModelSpec | None = models.resolve(prepared.config.model, prepared.config.base_url)
     except UsageError:
@@ -265,23 +268,28 @@ def exit_code(result: ReviewResult, fail_on: str) -> int:
 
 def _send_all(
     prepared: Prepared, caller: Caller, progress: Callable[[], None], time_limit: float | None
-) -> list[Outcome]:
-    """Every planned request through the shared call path, `concurrency` at a time, in plan order;
-    requests not done within `time_limit` seconds are reported as not reviewed."""
+) -> list[list[Outcome]]:
+    """Every planned request (`votes` times: one outcome per sample) through the shared call path,
+    `concurrency` at a time, in plan order; requests not done within `time_limit` seconds are reported
+    as not reviewed."""
     requests = prepared.requests
     if not requests:
         return []
+    callers = [caller, *(caller.sampled(i) for i in range(1, prepared.config.votes))]
     deadline = None if time_limit is None else time.monotonic() + time_limit
-    pool = ThreadPoolExecutor(max_workers=min(prepared.config.concurrency, len(requests)))
-    futures = [pool.submit(caller.call, r.messages, ReviewAnswer, REVIEW_SCHEMA) for r in requests]
+    pool = ThreadPoolExecutor(max_workers=min(prepared.config.concurrency, len(requests) * len(callers)))
+    futures = [[pool.submit(c.call, r.messages, ReviewAnswer, REVIEW_SCHEMA) for c in callers] for r in requests]
     outcomes = []
     try:
-        for fut in futures:  # in plan order: the report is deterministic
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            try:
-                outcomes.append(fut.result(timeout=left))
-            except FutureTimeout:
-                outcomes.append(Outcome(error=f"not reviewed: the time limit of {time_limit:g} s ran out"))
+        for samples in futures:  # in plan order: the report is deterministic
+            done = []
+            for fut in samples:
+                left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+                try:
+                    done.append(fut.result(timeout=left))
+                except FutureTimeout:
+                    done.append(Outcome(error=f"not reviewed: the time limit of {time_limit:g} s ran out"))
+            outcomes.append(done)
             progress()
         return outcomes
     finally:
@@ -334,7 +342,11 @@ def _verify(prepared: Prepared, spec: ModelSpec, cache: Cache, result: ReviewRes
 
 
 def _result(
-    prepared: Prepared, spec: ModelSpec, outcomes: list[Outcome], deadline: float | None, time_limit: float | None
+    prepared: Prepared,
+    spec: ModelSpec,
+    outcomes: list[list[Outcome]],
+    deadline: float | None,
+    time_limit: float | None,
 ) -> ReviewResult:
     """The answers checked against the repository: findings, errors and counts (no patches yet)."""
     stats = Stats(requests=len(prepared.requests), redacted=dict(prepared.redactions))
@@ -342,10 +354,13 @@ def _result(
     errors = []
     unusable: Counter[str] = Counter()
     usage = Usage()
-    for req, o in zip(prepared.requests, outcomes, strict=True):
-        stats.cached += o.cached
-        stats.sent += not o.cached
-        stats.reasks += max(o.attempts - 1, 0)
+    outvoted = 0
+    for req, samples in zip(prepared.requests, outcomes, strict=True):
+        stats.cached += sum(o.cached for o in samples)
+        stats.sent += sum(not o.cached for o in samples)
+        stats.reasks += sum(max(o.attempts - 1, 0) for o in samples)
+        o, lost = votes.majority(samples) if len(samples) > 1 else (samples[0], 0)
+        outvoted += lost
         usage += o.usage
         if o.error is not None:
             errors.append(RequestError(req.id, req.paths, o.error))
@@ -355,6 +370,8 @@ def _result(
     stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     stats.cost_usd = cost(prepared.config, spec, usage)
     findings, dropped, unchecked = check(prepared.changeset, answers, deadline, prepared.dismissed)
+    if outvoted:
+        unusable[f"not reported by a majority of {prepared.config.votes} readings"] += outvoted
     stats.dropped = dict(dropped + unusable)
     if unchecked:
         errors.append(

@@ -35,6 +35,9 @@ def group() -> None:
 @click.option("--model", "models", multiple=True, metavar="NAME", help="A model to score (repeat to compare).")
 @click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
 @click.option("--verify/--no-verify", default=None, help="Double-check findings in a second request.")
+@click.option(
+    "--votes", type=click.IntRange(1, 9), metavar="N", help="Read each request N times; keep majority findings."
+)
 @click.option("--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request.")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
@@ -45,6 +48,7 @@ def run(
     models: tuple[str, ...],
     base_url: str | None,
     verify: bool | None,
+    votes: int | None,
     max_request_tokens: int | None,
     concurrency: int | None,
     no_cache: bool,
@@ -58,6 +62,7 @@ def run(
     overrides: dict[str, Any] = {
         "base_url": base_url,
         "verify": verify,
+        "votes": votes,
         "max_request_tokens": max_request_tokens,
         "concurrency": concurrency,
     }

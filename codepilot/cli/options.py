@@ -57,7 +57,7 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default 4]."
             ),
             click.option(
-                "--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default 6000]."
+                "--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default 10000]."
             ),
             click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
             click.option(
@@ -74,6 +74,13 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "[config verify, default off].",
             ),
             click.option(
+                "--votes",
+                type=click.IntRange(1, 9),
+                metavar="N",
+                help="Read each request N times; keep the findings a majority of the readings report "
+                "(N times the tokens) [config votes, default 1].",
+            ),
+            click.option(
                 "--max-cost",
                 type=click.FloatRange(min=0),
                 metavar="USD",
@@ -88,5 +95,15 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def overrides(values: dict[str, Any]) -> dict[str, Any]:
     """The configuration keys the command line may override (None: not given, the config decides)."""
-    keys = ("model", "base_url", "fail_on", "concurrency", "max_request_tokens", "patch_dir", "verify", "max_cost")
+    keys = (
+        "model",
+        "base_url",
+        "fail_on",
+        "concurrency",
+        "max_request_tokens",
+        "patch_dir",
+        "verify",
+        "votes",
+        "max_cost",
+    )
     return {k: values.get(k) for k in keys}
