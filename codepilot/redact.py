@@ -12,6 +12,7 @@ import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter
+from pathlib import PurePosixPath
 from typing import Any
 
 # Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
@@ -122,6 +123,10 @@ _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
 
+_QUOTE_OR_DIGIT = re.compile(r"[\"'`\d]")
+_LINES: dict[tuple[object, ...], tuple[str, set[tuple[str, str]]]] = {}  # Redactor.line's memory
+
+
 class Redactor:
     """Redacts texts; detect-secrets is imported only when some line needs its plugins."""
 
@@ -130,9 +135,13 @@ class Redactor:
         self._keyword: list[Any] = []
         self.found: Counter[str] = Counter()  # distinct secrets replaced, by kind (never the values)
         self.seen: set[tuple[str, str]] = set()  # (kind, digest of the value): distinct across files
+        self._capture: set[tuple[str, str]] | None = None  # what line() counts, remembered with its answer
 
     def _count(self, kind: str, value: str) -> None:
-        self.merge({(kind, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16])})
+        item = (kind, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16])
+        if self._capture is not None:
+            self._capture.add(item)
+        self.merge({item})
 
     def merge(self, seen: set[tuple[str, str]]) -> None:
         """What another redactor (a worker's) found, counted once."""
@@ -215,6 +224,34 @@ class Redactor:
         token: bool = True,
         code: bool = False,
         known: dict[str, str] | None = None,
+    ) -> str:
+        """`line` with its secrets replaced. The same line in the same kind of file is checked once per
+        process (the answer, and the secrets to count, remembered): the rules are slow, lines repeat."""
+        if code and keyword and not token and not known and not _QUOTE_OR_DIGIT.search(line):
+            return line  # only names after a secret-ish word (`check_password(raw_password)`): code, no value
+        key = (line, PurePosixPath(filename).suffix.lower(), keyword, token, code, tuple(sorted((known or {}).items())))
+        hit = _LINES.get(key)
+        if hit is None:
+            self._capture = set()
+            try:
+                result = self._line(line, filename, keyword, token, code, known)
+                found = self._capture
+            finally:
+                self._capture = None
+            if len(_LINES) > 20_000:
+                _LINES.clear()
+            hit = _LINES[key] = (result, found)
+        self.merge(hit[1])
+        return hit[0]
+
+    def _line(
+        self,
+        line: str,
+        filename: str,
+        keyword: bool,
+        token: bool,
+        code: bool,
+        known: dict[str, str] | None,
     ) -> str:
         if self._plugins is None:
             self._load()

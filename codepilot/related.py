@@ -17,7 +17,7 @@ from codepilot.index import Index, Located, Use
 from codepilot.syntax.facts import Import, Reference, Signature
 
 MAX_CALLERS = 5
-MAX_ITEMS = 10  # per change, best first: more never fits a request's share
+MAX_ITEMS = 7  # per change, best first: more never fits a request's share
 MAX_TESTS = 2
 MAX_NAME_MATCHES = 4  # a name defined in more places than this, unresolved, says nothing
 SELF = frozenset({"self", "cls", "this", "super()", "Self", "static"})

@@ -135,27 +135,39 @@ def _references(tree: Any, lang: Language) -> tuple[list[Reference], list[Any]]:
     """The references, and the import statements (for the language's import reader)."""
     import tree_sitter
 
-    seen: dict[tuple[str, int, str], Reference] = {}
+    seen: dict[tuple[str, int, str], tuple[str, str]] = {}  # (name, line, kind) -> (name, through)
     imports = []
-    for _, caps in tree_sitter.QueryCursor(_refs_query(lang)).matches(tree.root_node):
-        if "import" in caps:
-            imports.append(caps["import"][0])
+    kinds: dict[int, str | None] = {}  # pattern index -> its `ref.<kind>` (None: an import pattern)
+    for pattern, caps in tree_sitter.QueryCursor(_refs_query(lang)).matches(tree.root_node):
+        kind = kinds.get(pattern, "?")
+        if kind == "?":
+            kind = kinds[pattern] = next((k[4:] for k in caps if k.startswith("ref.")), None)
+        if kind is None:
+            if "import" in caps:
+                imports.append(caps["import"][0])
             continue
-        kind = next((k[4:] for k in caps if k.startswith("ref.")), None)
-        if kind is None or "name" not in caps:
+        names = caps.get("name")
+        if not names:
             continue
-        node = caps["name"][0]
-        name = _text(node)
-        if not name or len(name) > 80:
+        node = names[0]
+        raw = node.text or b""
+        if not raw or len(raw) > 80:
             continue
-        through = _text(caps["object"][0]) if "object" in caps else ""
+        key = (raw.decode("utf-8", "replace"), node.start_point[0] + 1, kind)
+        if key in seen:
+            continue
+        obj = caps.get("object")
+        through = (obj[0].text or b"").decode("utf-8", "replace") if obj else ""
         if len(through) > 80 or "\n" in through:
             through = "…"
-        key = (name, node.start_point[0] + 1, kind)
-        if key not in seen:
-            seen[key] = Reference(name, key[1], kind, through)
-    calls = {(r.name, r.line) for r in seen.values() if r.kind == "call"}  # a call's attribute is no read
-    return [r for r in seen.values() if r.kind != "attr" or (r.name, r.line) not in calls], imports
+        seen[key] = (key[0], through)
+    calls = {(name, line) for name, line, kind in seen if kind == "call"}  # a call's attribute is no read
+    refs = [
+        Reference(name, line, kind, through)
+        for (name, line, kind), (_, through) in seen.items()
+        if kind != "attr" or (name, line) not in calls
+    ]
+    return refs, imports
 
 
 def _python_imports(nodes: list[Any]) -> list[Import]:
