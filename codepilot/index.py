@@ -97,12 +97,15 @@ class Index:
         ).fetchall()
         return [Signature(*r) for r in rows]
 
-    def references(self, path: str) -> list[Reference]:
+    def references(self, path: str, lines: tuple[int, int] | None = None) -> list[Reference]:
+        """The references in `path` (only on `lines`, first and last included, when given)."""
         fid = self.paths.get(path)
         if fid is None:
             return []
-        rows = self.db.execute("SELECT name, line, kind, through FROM refs WHERE file = ?", (fid,)).fetchall()
-        return [Reference(*r) for r in rows]
+        query, args = "SELECT name, line, kind, through FROM refs WHERE file = ?", [fid]
+        if lines is not None:
+            query, args = query + " AND line BETWEEN ? AND ?", [fid, *lines]
+        return [Reference(*r) for r in self.db.execute(query, args).fetchall()]
 
     def imports(self, path: str) -> list[Import]:
         fid = self.paths.get(path)

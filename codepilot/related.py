@@ -256,6 +256,7 @@ class Related:
 
     index: Index
     read: Callable[[str], list[str] | None]  # a file's lines at the reviewed head (None: unreadable)
+    prefetch: Callable[[list[str]], None] = lambda paths: None  # read these in one go, before `read`
     _resolver: Resolver | None = None
 
     def for_file(self, f: ReviewFile) -> dict[int, list[Item]]:
@@ -266,7 +267,10 @@ class Related:
         if self._resolver is None:
             self._resolver = Resolver(index)
         resolver = self._resolver
-        refs = index.references(f.path)
+        added_anywhere = [n for c in f.changes if c.side == "new" for n in c.added_lines]
+        if not added_anywhere:
+            return {}
+        refs = index.references(f.path, (min(added_anywhere), max(added_anywhere)))
         defs = resolver.definitions(f.path)
         work: list[tuple[int, Change, list[Reference], Signature | None]] = []
         names: set[str] = set()
@@ -284,7 +288,7 @@ class Related:
         for i, c, mine, own in work:
             items = _callees(resolver, f, c, mine)
             if own is not None:
-                items += _callers(resolver, f, c, own, uses.get(own.name, []), self.read)
+                items += _callers(resolver, f, c, own, uses.get(own.name, []), self.read, self.prefetch)
             out[i] = _ranked(items)
         return out
 
@@ -322,6 +326,7 @@ def _callers(
     own: Signature,
     uses: list[Use],
     read: Callable[[str], list[str] | None],
+    prefetch: Callable[[list[str]], None] = lambda paths: None,
 ) -> list[Item]:
     """Call sites when the signature or a return changed (nearest first), and tests using the symbol."""
     method = own.kind == "method"
@@ -346,6 +351,7 @@ def _callers(
         chosen = sorted(elsewhere, key=near)[:MAX_CALLERS]
     else:  # only the tests that exercise it
         chosen = sorted((u for u in elsewhere if is_test(u.path)), key=near)[:MAX_TESTS]
+    prefetch([u.path for u in chosen])
     for rank, u in enumerate(chosen):
         lines = read(u.path)
         if lines is None:

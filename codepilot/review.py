@@ -150,14 +150,19 @@ def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config) -> Related
     ix = index.build(repo, source, cfg, changed)
     texts = {f.path: f.new_lines for f in changeset.files if f.new_text is not None}
 
+    def prefetch(paths: list[str]) -> None:
+        """Files at the head, read in one `git cat-file --batch`."""
+        shas = {p: ix.blobs[p] for p in paths if p not in texts and p in ix.blobs}
+        data = repo.blobs(list(shas.values())) if shas else {}
+        for path, sha in shas.items():
+            texts[path] = data[sha].decode("utf-8", "replace").split("\n") if sha in data else []
+
     def read(path: str) -> list[str] | None:
         if path not in texts:
-            sha = ix.blobs.get(path)
-            data = repo.blobs([sha]).get(sha) if sha else None
-            texts[path] = data.decode("utf-8", "replace").split("\n") if data is not None else []
-        return texts[path] or None
+            prefetch([path])
+        return texts.get(path) or None
 
-    return Related(ix, read)
+    return Related(ix, read, prefetch)
 
 
 # --- after the plan: model, findings, patches ------------------------------------------------------
