@@ -359,11 +359,13 @@ def plan(
         files = "\n\n".join(u.text for u in units)
         paths = list(dict.fromkeys(u.path for u in units))
         extra, listed = guidance(paths) if guidance else ("", [])
+        context_tokens = 0
         if items:
             chosen, text = _related(units, items, share)
             if chosen:
                 files += "\n\n" + text
                 listed = [*listed, *(it.to_json() for it in chosen)]
+                context_tokens = tokens.count(text) + 2
         if extra and extra not in said:
             said[extra] = redactor.text(extra)
         user = templates.render(
@@ -375,8 +377,8 @@ def plan(
         body = [u for u in units if not u.header]
         size = (
             tokens.count(system) + tokens.count(user) + 8
-            if extra or related or "[REDACTED:" in user
-            else overhead + sum(u.tokens + 2 for u in units) + 8
+            if extra or "[REDACTED:" in user
+            else overhead + sum(u.tokens + 2 for u in units) + context_tokens + 8
         )
         requests.append(Request(f"r{i}", body, msgs, size, listed))
     return requests
@@ -449,12 +451,18 @@ def _file_units(
     return units, redactor.seen, items
 
 
+_CLEAN: set[tuple[str, str]] = set()  # (file type, text) of items found to hold nothing to redact
+
+
 def _redact_items(items: list[Item], redactor: Redactor) -> None:
-    """Each item redacted as code of its own file type, one pass per type (lines stay in place)."""
+    """Each item redacted as code of its own file type, one pass per type (lines stay in place); an
+    item text already found clean in this process (a signature many changes call) is not checked again."""
     by_type: dict[str, list[Item]] = {}
     for it in items:
-        by_type.setdefault(PurePosixPath(it.path).suffix.lower() or it.path, []).append(it)
-    for group in by_type.values():
+        kind = PurePosixPath(it.path).suffix.lower() or it.path
+        if (kind, it.text) not in _CLEAN:
+            by_type.setdefault(kind, []).append(it)
+    for kind, group in by_type.items():
         texts = [it.text for it in group]
         lines = redactor.text("\n".join(texts), group[0].path).split("\n")
         at = 0
@@ -462,6 +470,8 @@ def _redact_items(items: list[Item], redactor: Redactor) -> None:
             n = text.count("\n") + 1
             it.text = "\n".join(lines[at : at + n])
             at += n
+            if it.text == text and len(_CLEAN) < 100_000:
+                _CLEAN.add((kind, text))
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:

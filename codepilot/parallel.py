@@ -50,6 +50,6 @@ def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
     _JOB[:] = [func, items]
     try:
         with multiprocessing.get_context("fork").Pool(2) as pool:
-            return pool.map(_run, range(len(items)), chunksize=max(1, len(items) // 16))
+            return pool.map(_run, range(len(items)), chunksize=max(1, len(items) // 64))
     finally:
         _JOB.clear()
