@@ -22,7 +22,7 @@ from codepilot.store import open_db
 from codepilot.syntax import detect
 from codepilot.syntax.facts import Facts, Import, Reference, Signature, extract
 
-VERSION = 2  # bump when what is extracted changes: a new file, so old entries are never read
+VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
 CHUNK = 400  # files read and parsed at a time
 MIGRATIONS = [
     """
@@ -37,14 +37,14 @@ CREATE TABLE IF NOT EXISTS refs (
   file INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, through TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
-CREATE INDEX IF NOT EXISTS refs_file ON refs(file);
+CREATE INDEX IF NOT EXISTS refs_file ON refs(file, line);
 CREATE TABLE IF NOT EXISTS imports (
   file INTEGER NOT NULL, local TEXT NOT NULL, module TEXT NOT NULL, name TEXT NOT NULL, level INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file)
 """
 ]
-MAX_USES = 400
+MAX_USES = 250
 _MAX_VARS = 900  # SQLite host parameters per statement, with room to spare
 
 
@@ -129,7 +129,7 @@ class Index:
         out: dict[str, list[Use]] = {}
         for name in set(names):
             rows = self.db.execute(
-                "SELECT file, line, kind, through FROM refs WHERE name = ? LIMIT ?", (name, limit)
+                "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type' LIMIT ?", (name, limit)
             ).fetchall()
             for fid, line, kind, through in rows:
                 for path in self._by_file.get(fid, ()):

@@ -150,10 +150,7 @@ class Redactor:
             self.found[item[0]] += 1
 
     def _load(self) -> None:
-        from detect_secrets.settings import default_settings, get_plugins
-
-        with default_settings():
-            plugins = list(get_plugins())
+        plugins = _detectors()
         self._keyword = [p for p in plugins if type(p).__name__ == "KeywordDetector"]
         self._plugins = [p for p in plugins if type(p).__name__ not in ("KeywordDetector", "IPPublicDetector")]
 
@@ -333,6 +330,16 @@ def _code_name(line: str, value: str) -> bool:
         return False
     strings = [m.span() for m in _STRING.finditer(line)]
     return not any(a < m.start() < b for m in re.finditer(re.escape(value), line) for a, b in strings)
+
+
+@functools.cache
+def _detectors() -> tuple[Any, ...]:
+    """detect-secrets' detectors with their default settings, made once per process (they keep no
+    state between lines; making them costs milliseconds, and a run makes a redactor per file)."""
+    from detect_secrets.settings import default_settings, get_plugins
+
+    with default_settings():
+        return tuple(get_plugins())
 
 
 def _keywordish(text: str) -> list[re.Match[str]]:
