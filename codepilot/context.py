@@ -435,43 +435,59 @@ def _file_units(
                 u.change = i
                 units.append(u)
     redactor = Redactor()
-    if units:
-        texts = [u.text for u in units]
-        lines = redactor.text("\n".join(texts), f.path).split("\n")
-        at = 0
-        for u, text in zip(units, texts, strict=True):  # redaction keeps every line in place
-            n = text.count("\n") + 1
-            redacted = "\n".join(lines[at : at + n])
-            at += n
-            if redacted != text:
-                u.text, u.tokens = redacted, tokens.count(redacted)
-        units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
-    items = related.for_file(f) if related is not None and units else {}
-    _redact_items([it for lst in items.values() for it in lst], redactor)
+    if not units:
+        return [], redactor.seen, {}
+    items = related.for_file(f) if related is not None else {}
+    kind = _file_type(f.path)
+    flat = [it for lst in items.values() for it in lst]
+    mine = [it for it in flat if _file_type(it.path) == kind and (kind, it.text) not in _CLEAN]
+    # one pass over the units and the related code of the same file type: the engines cost per call
+    texts = [u.text for u in units] + [it.text for it in mine]
+    redacted = _redact_texts(texts, f.path, redactor)
+    for u, text, new in zip(units, texts, redacted, strict=False):
+        if new != text:
+            u.text, u.tokens = new, tokens.count(new)
+    for it, new in zip(mine, redacted[len(units) :], strict=True):
+        if new == it.text and len(_CLEAN) < 100_000:
+            _CLEAN.add((kind, new))
+        it.text = new
+    taken = {id(it) for it in mine}
+    _redact_items([it for it in flat if id(it) not in taken], redactor)
+    units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
     return units, redactor.seen, items
+
+
+def _file_type(path: str) -> str:
+    return PurePosixPath(path).suffix.lower() or path
+
+
+def _redact_texts(texts: list[str], path: str, redactor: Redactor) -> list[str]:
+    """`texts` redacted in one pass as code of `path`'s type (redaction keeps every line in place)."""
+    lines = redactor.text("\n".join(texts), path).split("\n")
+    out, at = [], 0
+    for text in texts:
+        n = text.count("\n") + 1
+        out.append("\n".join(lines[at : at + n]))
+        at += n
+    return out
 
 
 _CLEAN: set[tuple[str, str]] = set()  # (file type, text) of items found to hold nothing to redact
 
 
 def _redact_items(items: list[Item], redactor: Redactor) -> None:
-    """Each item redacted as code of its own file type, one pass per type (lines stay in place); an
-    item text already found clean in this process (a signature many changes call) is not checked again."""
+    """Each item redacted as code of its own file type, one pass per type; an item text already found
+    clean in this process (a signature many changes call) is not checked again."""
     by_type: dict[str, list[Item]] = {}
     for it in items:
-        kind = PurePosixPath(it.path).suffix.lower() or it.path
+        kind = _file_type(it.path)
         if (kind, it.text) not in _CLEAN:
             by_type.setdefault(kind, []).append(it)
     for kind, group in by_type.items():
-        texts = [it.text for it in group]
-        lines = redactor.text("\n".join(texts), group[0].path).split("\n")
-        at = 0
-        for it, text in zip(group, texts, strict=True):
-            n = text.count("\n") + 1
-            it.text = "\n".join(lines[at : at + n])
-            at += n
-            if it.text == text and len(_CLEAN) < 100_000:
-                _CLEAN.add((kind, text))
+        for it, new in zip(group, _redact_texts([it.text for it in group], group[0].path, redactor), strict=True):
+            if new == it.text and len(_CLEAN) < 100_000:
+                _CLEAN.add((kind, new))
+            it.text = new
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:
