@@ -333,10 +333,9 @@ def _callers(
     elsewhere = [
         u
         for u in uses
-        if u.ref.kind in ("call", "new", "use")
-        or (method and u.ref.kind == "attr")
+        if (u.ref.kind in ("call", "new", "use") or (method and u.ref.kind == "attr"))
         and not (u.path == f.path and c.start_line <= u.ref.line <= c.end_line)
-        and (bool(u.ref.through) == method or u.ref.kind == "use" or own.kind == "class")
+        and (bool(u.ref.through) or not method or u.ref.kind == "use")  # `f()` is no call of a method
     ]
     mine = f.path.split("/")
 
