@@ -447,10 +447,7 @@ def _file_units(
     for u, text, new in zip(units, texts, redacted, strict=False):
         if new != text:
             u.text, u.tokens = new, tokens.count(new)
-    for it, new in zip(mine, redacted[len(units) :], strict=True):
-        if new == it.text and len(_CLEAN) < 100_000:
-            _CLEAN.add((kind, new))
-        it.text = new
+    _settle(mine, redacted[len(units) :], kind)
     taken = {id(it) for it in mine}
     _redact_items([it for it in flat if id(it) not in taken], redactor)
     units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
@@ -484,10 +481,15 @@ def _redact_items(items: list[Item], redactor: Redactor) -> None:
         if (kind, it.text) not in _CLEAN:
             by_type.setdefault(kind, []).append(it)
     for kind, group in by_type.items():
-        for it, new in zip(group, _redact_texts([it.text for it in group], group[0].path, redactor), strict=True):
-            if new == it.text and len(_CLEAN) < 100_000:
-                _CLEAN.add((kind, new))
-            it.text = new
+        _settle(group, _redact_texts([it.text for it in group], group[0].path, redactor), kind)
+
+
+def _settle(items: list[Item], redacted: list[str], kind: str) -> None:
+    """The redacted texts into their items; those redaction left alone remembered as clean."""
+    for it, new in zip(items, redacted, strict=True):
+        if new == it.text and len(_CLEAN) < 100_000:
+            _CLEAN.add((kind, new))
+        it.text = new
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:

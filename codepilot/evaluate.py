@@ -303,7 +303,9 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
     return Built(suite, sum(1 for ln in lines if 'name = "fix-' in ln), len(picked_clean))
 
 
-def _added_ranges(diff: str) -> list[tuple[str, int, int]]:
+def _added_ranges(diff: str, gaps: bool = False) -> list[tuple[str, int, int]]:
+    """The new-file line ranges of a `-U0` diff's hunks; with `gaps`, a hunk that only removes lines
+    gives the line just before the gap."""
     import re
 
     out, path = [], ""
@@ -315,6 +317,8 @@ def _added_ranges(diff: str) -> list[tuple[str, int, int]]:
             start, count = int(m.group(1)), int(m.group(2) or 1)
             if count:
                 out.append((path, start, start + count - 1))
+            elif gaps:
+                out.append((path, max(start, 1), max(start, 1)))
     return out
 
 

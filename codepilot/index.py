@@ -19,7 +19,7 @@ from codepilot.diff import Source
 from codepilot.git import Repo, blob_id
 from codepilot.parallel import fork_map
 from codepilot.store import open_db
-from codepilot.syntax import detect
+from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Facts, Import, Reference, Signature, extract
 
 VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
@@ -205,7 +205,7 @@ def _add(
 ) -> None:
     lang_of = {sha: detect(p) for p, sha in files.items()}
     stored = repo.blobs([s for s in shas if s not in content])
-    jobs = []
+    jobs: list[tuple[Language, bytes]] = []
     for sha in shas:
         data = content.get(sha, stored.get(sha, b""))
         jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
@@ -234,9 +234,6 @@ def _add(
             )
 
 
-def _extract(job: tuple[object, bytes]) -> Facts:
+def _extract(job: tuple[Language, bytes]) -> Facts:
     lang, data = job
-    from codepilot.syntax.languages import Language
-
-    assert isinstance(lang, Language)
     return extract(lang, data) if data else Facts()

@@ -51,7 +51,7 @@ def _alnum(text: str) -> int:
 def find(changeset: ChangeSet) -> Moves:
     """Every moved run of at least MIN_LINES lines (blank lines inside a run ride along)."""
     wanted = {  # the text of every added line: only old lines equal to one of them can match
-        line.strip()
+        _norm(line)
         for f in changeset.files
         if f.new_text is not None and not f.diff.binary
         for c in f.changes
@@ -68,7 +68,7 @@ def find(changeset: ChangeSet) -> Moves:
         old_path = f.diff.old_path or f.path
         gone.update((old_path, n) for c in f.changes for n in c.removed_lines)
         for n, line in enumerate(f.old_lines, 1):
-            text = line.strip()
+            text = _norm(line)
             if text in wanted:
                 old[(old_path, n)] = text
                 if text:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codepilot.errors import EnvironmentProblem, UsageError
+from codepilot.evaluate import _added_ranges, _case_toml
+from codepilot.git import run as git_run
 
 Fetch = Callable[[str, str, str, Path], Path]  # registry, package, version, download folder -> archive
 _ENV = {
@@ -116,14 +119,11 @@ def _read(archive: Path, files: list[str]) -> dict[str, bytes | None]:
     return found
 
 
-def _git(repo: Path, *args: str) -> str:
-    import os
-
+def _git(repo: Path, *args: str, plain: bool = True) -> str:
+    """git in a case's repository, through the project's one git runner: fixed authors and dates, no
+    user or system configuration."""
     env = {**os.environ, **_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise EnvironmentProblem(f"git {args[0]} in {repo}: {proc.stderr.strip()[-300:]}")
-    return proc.stdout
+    return git_run(repo, env, *args, plain=plain).decode("utf-8", "surrogateescape")
 
 
 def _commit(repo: Path, files: dict[str, bytes | None], message: str) -> None:
@@ -141,7 +141,6 @@ def _commit(repo: Path, files: dict[str, bytes | None], message: str) -> None:
 def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | None = None) -> BuiltRecipe:
     """Download every release the recipe names, make each case's repository (tags `base` and `head`)
     and write `out/suite.toml` — the same commits, and the same suite, on every build."""
-    from codepilot.evaluate import _case_toml
     from codepilot.syntax import detect
 
     tolerance, cases = load(recipe)
@@ -172,7 +171,8 @@ def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | Non
         what = f"reverts the fix of {case.after}" if case.kind == "bug" else f"the fix of {case.after}"
         _commit(repo, second, f"{case.package}: {what}")
         _git(repo, "tag", "head")
-        found = _key(_git(repo, "diff", "--no-ext-diff", "-U0", "base", "head"), repo) if case.kind == "bug" else []
+        diff = _git(repo, "diff", "--no-ext-diff", "-U0", "base", "head", plain=False) if case.kind == "bug" else ""
+        found = _key(diff, repo) if diff else []
         if case.kind == "bug" and not found:
             raise UsageError(f"recipe case {case.name}: reversing the fix adds no line to find")
         about = (
@@ -213,7 +213,7 @@ def _key(diff: str, repo: Path) -> list[tuple[str, int, int]]:
     added, taken away again), the line just before the gap — import lines left out, ranges close
     together merged into one bug."""
     merged: list[tuple[str, int, int]] = []
-    for path, a, b in _ranges(diff):
+    for path, a, b in _added_ranges(diff, gaps=True):
         lines = (repo / path).read_text(encoding="utf-8", errors="replace").split("\n")
         if all(_IMPORT.match(x) or not x.strip() for x in lines[a - 1 : b]):
             continue
@@ -222,18 +222,6 @@ def _key(diff: str, repo: Path) -> list[tuple[str, int, int]]:
         else:
             merged.append((path, a, b))
     return merged
-
-
-def _ranges(diff: str) -> list[tuple[str, int, int]]:
-    out, path = [], ""
-    for line in diff.split("\n"):
-        if line.startswith("+++ "):
-            path = line[6:] if line.startswith("+++ b/") else ""
-        m = re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", line)
-        if m and path:
-            start, count = int(m.group(1)), int(m.group(2) or 1)
-            out.append((path, start, start + count - 1) if count else (path, max(start, 1), max(start, 1)))
-    return out
 
 
 def fingerprint(out: Path) -> str:

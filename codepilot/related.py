@@ -129,8 +129,6 @@ class Resolver:
             for imp in self.imports(p):
                 if imp.local == name and imp.name not in ("", "*"):
                     out += self.top_level(self.module_files(p, imp.module, imp.level), imp.name, hops - 1)
-                elif imp.local == name and imp.name == "":
-                    continue
                 elif imp.name == "*":
                     out += self.top_level(self.module_files(p, imp.module, imp.level), name, hops - 1)
             if out:
@@ -259,14 +257,19 @@ class Related:
     prefetch: Callable[[list[str]], None] = lambda paths: None  # read these in one go, before `read`
     _resolver: Resolver | None = None
 
+    @property
+    def resolver(self) -> Resolver:
+        """This process's resolver (its caches live as long as the run)."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.index)
+        return self._resolver
+
     def for_file(self, f: ReviewFile) -> dict[int, list[Item]]:
         """Items for each change of `f` (by index in `f.changes`), ranked best first."""
         index = self.index
         if f.new_text is None or f.path not in index.paths or not f.language.parsed:
             return {}
-        if self._resolver is None:
-            self._resolver = Resolver(index)
-        resolver = self._resolver
+        resolver = self.resolver
         added_anywhere = [n for c in f.changes if c.side == "new" for n in c.added_lines]
         if not added_anywhere:
             return {}
@@ -341,9 +344,7 @@ def _callers(
 
     def near(u: Use) -> tuple[bool, int, str, int]:
         """Code before tests, then the most path components shared with the changed file."""
-        theirs = u.path.split("/")
-        shared = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), len(mine))
-        return (is_test(u.path), -shared, u.path, u.ref.line)
+        return (is_test(u.path), -_shared(mine, u.path.split("/")), u.path, u.ref.line)
 
     items: list[Item] = []
     if _signature_changed(f, c, own):
@@ -383,10 +384,7 @@ class Drafting:
 
 
 def for_definition(related: Related, path: str, symbol: str, kind: str, span: tuple[int, int], tests: bool) -> Drafting:
-    index, read = related.index, related.read
-    if related._resolver is None:
-        related._resolver = Resolver(index)
-    resolver = related._resolver
+    index, read, resolver = related.index, related.read, related.resolver
     change = Change(symbol, kind, span[0], span[1], added_lines=list(range(span[0], span[1] + 1)))
     refs = [r for r in index.references(path) if span[0] <= r.line <= span[1]]
     resolver.prefetch({r.name for r in refs})
@@ -443,10 +441,15 @@ class _Stub:
     path: str
 
 
+def _shared(mine: list[str], theirs: list[str]) -> int:
+    """How many leading path components two paths share."""
+    return next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs)))
+
+
 def _distance(mine: list[str], path: str) -> int:
+    """Steps up from one file's folder and down to the other's."""
     theirs = path.split("/")
-    shared = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), len(mine))
-    return len(mine) + len(theirs) - 2 * shared
+    return len(mine) + len(theirs) - 2 * _shared(mine, theirs)
 
 
 def _fixtures(resolver: Resolver, read: Callable[[str], list[str] | None], folder: str) -> list[Item]:
