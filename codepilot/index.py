@@ -2,7 +2,8 @@
 first docstring line, lines), uses (calls, instantiations, types) and imports — kept on disk per blob in
 the user cache (`index-v<VERSION>.sqlite`), so a re-run, or the next commit, parses only the files that changed.
 Files are parsed in forked workers, a chunk at a time (bounded memory); credential files (the deny
-globs) and files over `max_file_bytes` are never read."""
+globs) and files over `max_file_bytes` are never read, generated and vendored files (the `generated`
+globs) not indexed."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import Source
 from codepilot.git import Repo, blob_id
-from codepilot.parallel import fork_map
+from codepilot.parallel import fork_iter
 from codepilot.store import open_db
 from codepilot.syntax import Language, detect
-from codepilot.syntax.facts import Facts, Import, Reference, Signature, extract
+from codepilot.syntax.facts import Import, Reference, Signature, extract
 
 VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
 CHUNK = 400  # files read and parsed at a time
@@ -183,9 +184,7 @@ def build(repo: Repo, source: Source, cfg: Config, changed: dict[str, bytes | No
         else:
             files[path] = blob_id(data)
             content[files[path]] = data
-    files = {
-        p: sha for p, sha in files.items() if detect(p).parsed and globs.matches(p, cfg.deny, ignore_case=True) is None
-    }
+    files = {p: sha for p, sha in files.items() if detect(p).parsed and _indexed(p, cfg)}
     where = database()
     db = open_db(where, MIGRATIONS, "index", wal=True)
     try:
@@ -200,18 +199,25 @@ def build(repo: Repo, source: Source, cfg: Config, changed: dict[str, bytes | No
     return Index(where, {p: known[sha] for p, sha in files.items() if sha in known}, files)
 
 
+def _indexed(path: str, cfg: Config) -> bool:
+    """Credential files are never read; generated and vendored code (minified bundles, `vendor/`) is
+    not the project's own: neither what a change should be checked against nor worth parsing."""
+    return globs.matches(path, cfg.deny, ignore_case=True) is None and globs.matches(path, cfg.generated) is None
+
+
 def _add(
     db: sqlite3.Connection, repo: Repo, shas: list[str], files: dict[str, str], content: dict[str, bytes], limit: int
 ) -> None:
+    """Parse these blobs in the workers and store what they hold, each file as its rows arrive."""
     lang_of = {sha: detect(p) for p, sha in files.items()}
     stored = repo.blobs([s for s in shas if s not in content])
     jobs: list[tuple[Language, bytes]] = []
     for sha in shas:
         data = content.get(sha, stored.get(sha, b""))
         jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
-    results = fork_map(_extract, jobs)
+    del stored
     with db:
-        for sha, (lang, _), facts in zip(shas, jobs, results, strict=True):
+        for sha, (lang, _), (defs, refs, imports) in zip(shas, jobs, fork_iter(_extract, jobs), strict=True):
             cur = db.execute("INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name))
             if not cur.rowcount:
                 continue  # another run indexed it meanwhile
@@ -219,21 +225,29 @@ def _add(
             db.executemany(
                 'INSERT INTO defs (file, name, symbol, kind, start, "end", line, signature, doc) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (fid, d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc)
-                    for d in facts.definitions
-                ],
+                [(fid, *row) for row in defs],
             )
             db.executemany(
                 "INSERT INTO refs (file, name, line, kind, through) VALUES (?, ?, ?, ?, ?)",
-                [(fid, r.name, r.line, r.kind, r.through) for r in facts.references],
+                [(fid, *row) for row in refs],
             )
             db.executemany(
                 "INSERT INTO imports (file, local, module, name, level) VALUES (?, ?, ?, ?, ?)",
-                [(fid, m.local, m.module, m.name, m.level) for m in facts.imports],
+                [(fid, *row) for row in imports],
             )
 
 
-def _extract(job: tuple[Language, bytes]) -> Facts:
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _extract(job: tuple[Language, bytes]) -> Rows:
+    """A file's definitions, references and imports as plain rows (cheap to send back from a worker)."""
     lang, data = job
-    return extract(lang, data) if data else Facts()
+    if not data:
+        return [], [], []
+    facts = extract(lang, data)
+    return (
+        [(d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc) for d in facts.definitions],
+        [(r.name, r.line, r.kind, r.through) for r in facts.references],
+        [(m.local, m.module, m.name, m.level) for m in facts.imports],
+    )

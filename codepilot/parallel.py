@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -37,19 +37,30 @@ def fork_unsafe() -> None:
     _UNSAFE.add(os.getpid())
 
 
+def _forks(n: int) -> bool:
+    return (
+        n >= (2 if busy() else MIN_ITEMS)
+        and (os.cpu_count() or 1) >= 2
+        and sys.platform == "linux"
+        and os.getpid() not in _UNSAFE
+    )
+
+
 def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    if (
-        len(items) < (2 if busy() else MIN_ITEMS)
-        or (os.cpu_count() or 1) < 2
-        or sys.platform != "linux"
-        or os.getpid() in _UNSAFE
-    ):
-        return [func(x) for x in items]
+    return list(fork_iter(func, items))
+
+
+def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    """`func` over `items`, results in order as they come: the caller works on the first while the
+    workers go on with the rest."""
+    if not _forks(len(items)):
+        yield from map(func, items)
+        return
     import multiprocessing
 
     _JOB[:] = [func, items]
     try:
         with multiprocessing.get_context("fork").Pool(2) as pool:
-            return pool.map(_run, range(len(items)), chunksize=max(1, len(items) // 64))
+            yield from pool.imap(_run, range(len(items)), chunksize=max(1, len(items) // 64))
     finally:
         _JOB.clear()

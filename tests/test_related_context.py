@@ -95,26 +95,28 @@ def test_changed_signature_brings_its_call_sites_and_tests(repo: GitRepo, capsys
     assert "    6 |     return sum(parse_amount(x) for x in lines)" in doc["requests"][0]["messages"][1]["content"]
 
 
-def test_denied_files_never_serve_as_context_and_secrets_are_redacted(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_denied_and_vendored_files_never_serve_as_context_secrets_redacted(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.write("lib/__init__.py", "")
     repo.write("lib/util.py", UTIL.replace('"""Parse a money amount in cents."""', '"""Key: AKIAIOSFODNN7EXAMPLE."""'))
     repo.write("lib/vault.py", "def unlock(code):\n    return code\n")
+    repo.write("vendor/helpers.py", "def shine(x):\n    return x\n")  # vendored: not the project's code
     repo.write(
         "shop/cart.py",
-        "from lib.util import parse_amount\nfrom lib.vault import unlock\n\n\ndef go(x):\n    return x\n",
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\nfrom vendor.helpers import shine\n\n\n"
+        "def go(x):\n    return x\n",
     )
     repo.write(".codepilot.toml", 'deny = ["lib/vault.py"]\n')
     repo.commit("base")
     repo.write(
         "shop/cart.py",
-        "from lib.util import parse_amount\nfrom lib.vault import unlock\n\n\n"
-        "def go(x):\n    return unlock(parse_amount(x))\n",
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\nfrom vendor.helpers import shine\n\n\n"
+        "def go(x):\n    return shine(unlock(parse_amount(x)))\n",
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
     items = context_of(doc, "shop/cart.py")
     assert [i["path"] for i in items] == ["lib/util.py"]
     user = doc["requests"][0]["messages"][1]["content"]
-    assert "AKIAIOSFODNN7EXAMPLE" not in user and "unlock(code)" not in user
+    assert "AKIAIOSFODNN7EXAMPLE" not in user and "unlock(code)" not in user and "shine(x)" not in user
 
 
 def test_javascript_imports_resolve_to_the_module_file(repo: GitRepo, capsys, monkeypatch) -> None:
