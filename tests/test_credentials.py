@@ -100,3 +100,25 @@ def test_none_reach_the_model_through_review_or_generate(repo: GitRepo, llm: Fak
     assert len(llm.history) == 2
     for secret in [*CONFIG_LINES.values(), "abcdefghijklmnop"]:
         assert secret not in wire, secret
+
+
+def test_a_rerun_scans_only_new_text_and_still_redacts(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Texts found clean are remembered by digest (never their text); a text with a secret is scanned,
+    redacted and counted again on every run."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    from tests.support.repos import dry_json
+
+    repo.write("app.py", "def a():\n    return 1\n")
+    repo.commit("base")
+    repo.write("app.py", 'def a():\n    return 2\n\n\ndef b():\n    key = "AKIAABCDEFGHIJKLMNOP"\n    return key\n')
+    first = dry_json([], repo.root, capsys, monkeypatch)
+    memory = Path(os.environ["XDG_CACHE_HOME"]) / "codepilot" / "scanned.sqlite"
+    rows = sqlite3.connect(memory).execute("SELECT digest FROM clean").fetchall()
+    assert rows and all(len(r[0]) == 16 for r in rows)
+    assert b"return" not in memory.read_bytes()
+    second = dry_json([], repo.root, capsys, monkeypatch)
+    assert second["requests"] == first["requests"] and second["stats"]["redacted"] == first["stats"]["redacted"]
+    assert "AKIAABCDEFGHIJKLMNOP" not in json.dumps(second) and first["stats"]["redacted"]
