@@ -4,16 +4,20 @@ and parsed once, and every changed line put in exactly one change under its inne
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import SUBMODULE, SYMLINK, FileChange, Hunk, Source, whole_file_hunk
-from codepilot.git import NULL_SHA, Repo
+from codepilot.git import NULL_SHA, Repo, blob_id
 from codepilot.parallel import fork_map
 from codepilot.syntax import Definition, Language, Outline, detect, outline
+from codepilot.syntax.facts import Rows, extract
+from codepilot.syntax.outline import _parser
 
 _GENERATED_MARK = re.compile(
     rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
@@ -102,6 +106,7 @@ class ChangeSet:
     source: Source
     files: list[ReviewFile]
     skipped: list[Skipped]
+    facts: dict[str, Rows] = field(default_factory=dict)  # blob id -> its index rows, from the parse here
 
     def file(self, path: str) -> ReviewFile | None:
         return self._by_path.get(path)
@@ -185,8 +190,16 @@ def _decode(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", "replace")
 
 
-def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> ChangeSet:
-    """Read, filter and outline every changed file; map every changed line into one change."""
+def collect(
+    repo: Repo,
+    source: Source,
+    files: list[FileChange],
+    cfg: Config,
+    index_wants: Callable[[set[str]], set[str]] | None = None,
+) -> ChangeSet:
+    """Read, filter and outline every changed file; map every changed line into one change. With
+    `index_wants` (which of these blob ids the repository index lacks), the new versions it lacks are
+    also read for the index from the same parse (`ChangeSet.facts`): no file is parsed twice."""
     attrs = _attributes(repo, [fc.path for fc in files])
     reasons = [_rule_reason(fc, cfg, attrs) for fc in files]
     wanted = [
@@ -215,23 +228,37 @@ def collect(repo: Repo, source: Source, files: list[FileChange], cfg: Config) ->
         rf = ReviewFile(fc, detect(fc.path, (new or old or b"")[:200]), _decode(old), _decode(new), [])
         out.append(rf)
         todo.append((rf, old, new))
-    jobs = [(rf.diff.hunks, rf.language, old, new) for rf, old, new in todo]
-    for (rf, _, _), changes in zip(todo, fork_map(_map_job, jobs), strict=True):
+    ids = {
+        rf.path: blob_id(new)
+        for rf, _, new in todo
+        if index_wants is not None and new is not None and rf.language.parsed and detect(rf.path) == rf.language
+    }
+    lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
+    jobs = [(rf.diff.hunks, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
+    facts: dict[str, Rows] = {}
+    for (rf, _, _), (changes, rows) in zip(todo, fork_map(_map_job, jobs), strict=True):
         rf.changes = changes
-    return ChangeSet(source, out, skipped)
+        if rows is not None:
+            facts[ids[rf.path]] = rows
+    return ChangeSet(source, out, skipped, facts)
 
 
-def _map_job(job: tuple[list[Hunk], Language, bytes | None, bytes | None]) -> list[Change]:
-    return map_changes(*job)
+def _map_job(job: tuple[list[Hunk], Language, bytes | None, bytes | None, bool]) -> tuple[list[Change], Rows | None]:
+    hunks, lang, old, new, index = job
+    tree = _parser(lang).parse(new) if index and new is not None else None
+    return map_changes(hunks, lang, old, new, tree), (extract(lang, new, tree).rows() if tree and new else None)
 
 
-def map_changes(hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes | None) -> list[Change]:
-    """Every added line (new numbering) and removed line (old numbering) into exactly one change."""
+def map_changes(
+    hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes | None, new_tree: Any = None
+) -> list[Change]:
+    """Every added line (new numbering) and removed line (old numbering) into exactly one change
+    (`new_tree`: the new version's parse, when the caller has it)."""
     has_added = any(ln.kind == "+" for h in hunks for ln in h.lines)
     has_removed = any(ln.kind == "-" for h in hunks for ln in h.lines)
     new_span = _span([(h.new_start, h.new_start + h.new_len - 1) for h in hunks if h.new_len])
     old_span = _span([(h.old_start, h.old_start + h.old_len - 1) for h in hunks if h.old_len])
-    new_outline = outline(lang, new, new_span) if new is not None and (has_added or has_removed) else None
+    new_outline = outline(lang, new, new_span, new_tree) if new is not None and (has_added or has_removed) else None
     old_outline = outline(lang, old, old_span) if old is not None and has_removed else None
     groups: dict[object, Change] = {}
     kind = "module" if lang.parsed else "file"

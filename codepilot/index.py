@@ -21,7 +21,7 @@ from codepilot.git import Repo, blob_id
 from codepilot.parallel import fork_iter
 from codepilot.store import open_db
 from codepilot.syntax import Language, detect
-from codepilot.syntax.facts import Import, Reference, Signature, extract
+from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract
 
 VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
 CHUNK = 400  # files read and parsed at a time
@@ -173,9 +173,30 @@ def listing(repo: Repo, source: Source) -> dict[str, str]:
     return found
 
 
-def build(repo: Repo, source: Source, cfg: Config, changed: dict[str, bytes | None] | None = None) -> Index:
+def missing(blobs: set[str]) -> set[str]:
+    """Those of these blob ids the index does not hold yet."""
+    db = open_db(database(), MIGRATIONS, "index", wal=True)
+    try:
+        wanted, known = sorted(blobs), set[str]()
+        for i in range(0, len(wanted), _MAX_VARS):
+            part = wanted[i : i + _MAX_VARS]
+            rows = db.execute(f"SELECT blob FROM files WHERE blob IN ({','.join('?' * len(part))})", part)
+            known.update(r[0] for r in rows)
+    finally:
+        db.close()
+    return blobs - known
+
+
+def build(
+    repo: Repo,
+    source: Source,
+    cfg: Config,
+    changed: dict[str, bytes | None] | None = None,
+    parsed: dict[str, Rows] | None = None,
+) -> Index:
     """The index at the reviewed head. `changed` gives the content of files whose head version is not
-    in git's object store (work-tree and untracked files; None: deleted)."""
+    in git's object store (work-tree and untracked files; None: deleted); `parsed` the rows of blobs
+    already read elsewhere (the changed files, from the parse that mapped their changes)."""
     files = listing(repo, source)
     content: dict[str, bytes] = {}
     for path, data in (changed or {}).items():
@@ -190,8 +211,13 @@ def build(repo: Repo, source: Source, cfg: Config, changed: dict[str, bytes | No
     try:
         known = dict(db.execute("SELECT blob, id FROM files").fetchall())
         missing = sorted({sha for sha in files.values() if sha not in known})
+        lang_of = {sha: detect(p) for p, sha in files.items()}
+        ready = {sha: (lang_of[sha], (parsed or {})[sha]) for sha in missing if sha in (parsed or {})}
+        if ready:
+            _store(db, ready.items())
+        missing = [sha for sha in missing if sha not in ready]
         for i in range(0, len(missing), CHUNK):
-            _add(db, repo, missing[i : i + CHUNK], files, content, cfg.max_file_bytes)
+            _add(db, repo, missing[i : i + CHUNK], lang_of, content, cfg.max_file_bytes)
         if missing:
             known = dict(db.execute("SELECT blob, id FROM files").fetchall())
     finally:
@@ -206,18 +232,27 @@ def _indexed(path: str, cfg: Config) -> bool:
 
 
 def _add(
-    db: sqlite3.Connection, repo: Repo, shas: list[str], files: dict[str, str], content: dict[str, bytes], limit: int
+    db: sqlite3.Connection,
+    repo: Repo,
+    shas: list[str],
+    lang_of: dict[str, Language],
+    content: dict[str, bytes],
+    limit: int,
 ) -> None:
     """Parse these blobs in the workers and store what they hold, each file as its rows arrive."""
-    lang_of = {sha: detect(p) for p, sha in files.items()}
     stored = repo.blobs([s for s in shas if s not in content])
     jobs: list[tuple[Language, bytes]] = []
     for sha in shas:
         data = content.get(sha, stored.get(sha, b""))
         jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
     del stored
+    langs = [lang for lang, _ in jobs]
+    _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True))
+
+
+def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]]) -> None:
     with db:
-        for sha, (lang, _), (defs, refs, imports) in zip(shas, jobs, fork_iter(_extract, jobs), strict=True):
+        for sha, (lang, (defs, refs, imports)) in found:
             cur = db.execute("INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name))
             if not cur.rowcount:
                 continue  # another run indexed it meanwhile
@@ -237,17 +272,6 @@ def _add(
             )
 
 
-Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
-
-
 def _extract(job: tuple[Language, bytes]) -> Rows:
-    """A file's definitions, references and imports as plain rows (cheap to send back from a worker)."""
     lang, data = job
-    if not data:
-        return [], [], []
-    facts = extract(lang, data)
-    return (
-        [(d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc) for d in facts.definitions],
-        [(r.name, r.line, r.kind, r.through) for r in facts.references],
-        [(m.local, m.module, m.name, m.level) for m in facts.imports],
-    )
+    return extract(lang, data).rows() if data else ([], [], [])

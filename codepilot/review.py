@@ -97,7 +97,8 @@ def prepare(opts: Options) -> Prepared:
     specs = diff.to_pathspecs(repo, opts.paths, cwd)
     diff.check_paths_match(repo, source, opts.paths, specs)
     files = diff.changed_files(repo, source, specs)
-    changeset = collect(repo, source, files, cfg)
+    with_index = opts.plan and cfg.related_context
+    changeset = collect(repo, source, files, cfg, _index_missing if with_index else None)
     templates = Templates(repo.root)
     values = {
         "source": source.label,
@@ -115,7 +116,7 @@ def prepare(opts: Options) -> Prepared:
         ]
         return (f"\nThe repository's instruction files for these files:\n{text}\n" if text else "", items)
 
-    related = repository_context(repo, changeset, cfg) if opts.plan and cfg.related_context else None
+    related = repository_context(repo, changeset, cfg) if with_index else None
     scanned = Scanned(cache_dir() / "scanned.sqlite") if opts.plan else None
     requests = (
         context.plan(
@@ -139,6 +140,12 @@ def prepare(opts: Options) -> Prepared:
     return Prepared(repo, cfg, changeset, templates, requests, redactor.found, own, dismissed)
 
 
+def _index_missing(blobs: set[str]) -> set[str]:
+    from codepilot import index
+
+    return index.missing(blobs)
+
+
 def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config) -> Related | None:
     """Related code for the changes, from the repository index at the reviewed head (None when no
     reviewable file is in a parsed language)."""
@@ -151,7 +158,7 @@ def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config) -> Related
     for f in changeset.files:
         if source.kind == "worktree" or f.diff.untracked:
             changed[f.path] = None if f.new_text is None else f.new_text.encode("utf-8", "surrogateescape")
-    ix = index.build(repo, source, cfg, changed)
+    ix = index.build(repo, source, cfg, changed, changeset.facts)
     texts = {f.path: f.new_lines for f in changeset.files if f.new_text is not None}
 
     def prefetch(paths: list[str]) -> None:

@@ -169,9 +169,25 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     dry_json([], repo.root, capsys, monkeypatch)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count
     repo.commit("cart")
-    repo.write("lib/util.py", UTIL + "\n\ndef extra():\n    return parse_amount('1')\n")
+    new_util = UTIL + "\n\ndef extra():\n    return parse_amount('1')\n"
+    repo.write("lib/util.py", new_util)
     dry_json([], repo.root, capsys, monkeypatch)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count + 1
+    # the changed file was read for the index from the parse that mapped its changes: the same rows
+    from codepilot.git import blob_id
+    from codepilot.syntax import detect
+    from codepilot.syntax.facts import extract
+
+    con = sqlite3.connect(db)
+    (fid,) = con.execute("SELECT id FROM files WHERE blob = ?", (blob_id(new_util.encode()),)).fetchone()
+    defs, refs, imports = extract(detect("lib/util.py"), new_util.encode()).rows()
+    assert (
+        con.execute(
+            'SELECT name, symbol, kind, start, "end", line, signature, doc FROM defs WHERE file = ?', (fid,)
+        ).fetchall()
+        == defs
+    )
+    assert con.execute("SELECT name, line, kind, through FROM refs WHERE file = ?", (fid,)).fetchall() == refs
 
 
 APP = '''\

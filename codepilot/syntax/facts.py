@@ -57,11 +57,22 @@ class Import:
     level: int = 0
 
 
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
 @dataclass
 class Facts:
     definitions: list[Signature] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     imports: list[Import] = field(default_factory=list)
+
+    def rows(self) -> Rows:
+        """Definitions, references and imports as plain rows: cheap to send back from a worker."""
+        return (
+            [(d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc) for d in self.definitions],
+            [(r.name, r.line, r.kind, r.through) for r in self.references],
+            [(m.local, m.module, m.name, m.level) for m in self.imports],
+        )
 
 
 @cache
@@ -72,11 +83,12 @@ def _refs_query(lang: Language) -> Any:
     return tree_sitter.Query(grammar(lang), text)
 
 
-def extract(lang: Language, source: bytes) -> Facts:
-    """Everything the index keeps about `source` (nothing for languages without a grammar)."""
+def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
+    """Everything the index keeps about `source` (nothing for languages without a grammar); `tree`: its
+    parse, when the caller has it already."""
     if not lang.parsed:
         return Facts()
-    tree = _parser(lang).parse(source)
+    tree = tree or _parser(lang).parse(source)
     raws = _collect(tree, lang)
     definitions = [
         Signature(

@@ -169,13 +169,13 @@ def _paint(defs: list[Definition], line_count: int) -> list[int]:
     return owner
 
 
-def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None) -> Outline:
-    """Parse `source` once and index its definitions (an empty outline for unparsed languages). With
-    `lines` (1-based, inclusive), only the definitions that touch those lines are indexed."""
+def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None, tree: Any = None) -> Outline:
+    """Parse `source` once (or take its `tree`) and index its definitions (an empty outline for unparsed
+    languages). With `lines` (1-based, inclusive), only the definitions that touch those lines are indexed."""
     line_count = source.count(b"\n") + 1
     if not lang.parsed:
         return Outline([], [-1] * line_count)
-    tree = _parser(lang).parse(source)
+    tree = tree or _parser(lang).parse(source)
     defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1)))
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
