@@ -177,14 +177,18 @@ def missing(blobs: set[str]) -> set[str]:
     """Those of these blob ids the index does not hold yet."""
     db = open_db(database(), MIGRATIONS, "index", wal=True)
     try:
-        wanted, known = sorted(blobs), set[str]()
-        for i in range(0, len(wanted), _MAX_VARS):
-            part = wanted[i : i + _MAX_VARS]
-            rows = db.execute(f"SELECT blob FROM files WHERE blob IN ({','.join('?' * len(part))})", part)
-            known.update(r[0] for r in rows)
+        return blobs - _ids(db, blobs).keys()
     finally:
         db.close()
-    return blobs - known
+
+
+def _ids(db: sqlite3.Connection, blobs: set[str]) -> dict[str, int]:
+    """The row of each of these blobs the index holds."""
+    wanted, found = sorted(blobs), dict[str, int]()
+    for i in range(0, len(wanted), _MAX_VARS):
+        part = wanted[i : i + _MAX_VARS]
+        found.update(db.execute(f"SELECT blob, id FROM files WHERE blob IN ({','.join('?' * len(part))})", part))
+    return found
 
 
 def build(
@@ -209,17 +213,16 @@ def build(
     where = database()
     db = open_db(where, MIGRATIONS, "index", wal=True)
     try:
-        known = dict(db.execute("SELECT blob, id FROM files").fetchall())
-        missing = sorted({sha for sha in files.values() if sha not in known})
-        lang_of = {sha: detect(p) for p, sha in files.items()}
-        ready = {sha: (lang_of[sha], (parsed or {})[sha]) for sha in missing if sha in (parsed or {})}
-        if ready:
-            _store(db, ready.items())
-        missing = [sha for sha in missing if sha not in ready]
-        for i in range(0, len(missing), CHUNK):
-            _add(db, repo, missing[i : i + CHUNK], lang_of, content, cfg.max_file_bytes)
+        known = _ids(db, set(files.values()))
+        missing = {sha for sha in files.values() if sha not in known}
         if missing:
-            known = dict(db.execute("SELECT blob, id FROM files").fetchall())
+            lang_of = {sha: detect(p) for p, sha in files.items() if sha in missing}
+            ready = {sha: (lang_of[sha], rows) for sha, rows in (parsed or {}).items() if sha in missing}
+            _store(db, ready.items())
+            rest = sorted(missing - ready.keys())
+            for i in range(0, len(rest), CHUNK):
+                _add(db, repo, rest[i : i + CHUNK], lang_of, content, cfg.max_file_bytes)
+            known.update(_ids(db, missing))
     finally:
         db.close()
     return Index(where, {p: known[sha] for p, sha in files.items() if sha in known}, files)

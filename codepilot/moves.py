@@ -39,8 +39,7 @@ class Moves:
         return self.removed.get(path, {})
 
 
-def _norm(text: str) -> str:
-    return text.strip()
+_norm = str.strip  # lines compare without their indentation
 
 
 @functools.lru_cache(maxsize=65536)
@@ -67,8 +66,7 @@ def find(changeset: ChangeSet) -> Moves:
             continue
         old_path = f.diff.old_path or f.path
         gone.update((old_path, n) for c in f.changes for n in c.removed_lines)
-        for n, line in enumerate(f.old_lines, 1):
-            text = _norm(line)
+        for n, text in enumerate(map(_norm, f.old_lines), 1):
             if text in wanted:
                 old[(old_path, n)] = text
                 if text:

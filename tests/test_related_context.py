@@ -171,8 +171,9 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     repo.commit("cart")
     new_util = UTIL + "\n\ndef extra():\n    return parse_amount('1')\n"
     repo.write("lib/util.py", new_util)
-    dry_json([], repo.root, capsys, monkeypatch)
+    doc = dry_json([], repo.root, capsys, monkeypatch)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count + 1
+    assert [i["symbol"] for i in context_of(doc, "lib/util.py")] == ["parse_amount"]  # the new blob is in use
     # the changed file was read for the index from the parse that mapped its changes: the same rows
     from codepilot.git import blob_id
     from codepilot.syntax import detect

@@ -5,6 +5,7 @@ code: nothing is downloaded at run time."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from functools import cache
@@ -195,13 +196,20 @@ def _from_shebang(first_line: bytes) -> str | None:
 
 def detect(path: str, head: bytes = b"") -> Language:
     """The language of `path`, from its extension, its name, or else its shebang line."""
+    known, fallback = _by_path(path)
+    if known is not None:
+        return known
+    name = _from_shebang(head.split(b"\n", 1)[0]) if head else None
+    return fallback if name is None else LANGUAGES.get(name) or Language(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _by_path(path: str) -> tuple[Language | None, Language]:
+    """By extension or name (None when neither says), and the fallback when no shebang says either."""
     p = PurePosixPath(path)
     name = _BY_EXTENSION.get(p.suffix.lower()) or _BY_NAME.get(p.name)
-    if name is None and head:
-        name = _from_shebang(head.split(b"\n", 1)[0])
-    if name is None:
-        name = _OTHER.get(p.suffix.lower(), "text")
-    return LANGUAGES.get(name) or Language(name)
+    other = _OTHER.get(p.suffix.lower(), "text")
+    return (None if name is None else LANGUAGES.get(name) or Language(name)), LANGUAGES.get(other) or Language(other)
 
 
 @cache
