@@ -12,7 +12,7 @@ from typing import Any
 
 from codepilot import globs
 from codepilot.config import Config
-from codepilot.diff import SUBMODULE, SYMLINK, FileChange, Hunk, Source, whole_file_hunk
+from codepilot.diff import SUBMODULE, SYMLINK, FileChange, Hunk, HunkRows, Source, whole_file_hunk
 from codepilot.git import NULL_SHA, Repo, blob_id
 from codepilot.parallel import fork_map
 from codepilot.syntax import Definition, Language, Outline, detect, outline
@@ -234,19 +234,27 @@ def collect(
         if index_wants is not None and new is not None and rf.language.parsed and detect(rf.path) == rf.language
     }
     lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
-    jobs = [(rf.diff.hunks, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
+    jobs = [(rf.diff, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
     facts: dict[str, Rows] = {}
-    for (rf, _, _), (changes, rows) in zip(todo, fork_map(_map_job, jobs), strict=True):
+    for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs), strict=True):
         rf.changes = changes
+        if hunks is not None:
+            rf.diff.set_hunk_rows(hunks)
         if rows is not None:
             facts[ids[rf.path]] = rows
     return ChangeSet(source, out, skipped, facts)
 
 
-def _map_job(job: tuple[list[Hunk], Language, bytes | None, bytes | None, bool]) -> tuple[list[Change], Rows | None]:
-    hunks, lang, old, new, index = job
+def _map_job(
+    job: tuple[FileChange, Language, bytes | None, bytes | None, bool],
+) -> tuple[list[Change], HunkRows | None, Rows | None]:
+    """A file's changes; its hunks when they were read here (in a worker: sent back as rows); the index
+    rows of its new version when the index lacks them."""
+    fc, lang, old, new, index = job
+    unread = fc._hunks is None
     tree = _parser(lang).parse(new) if index and new is not None else None
-    return map_changes(hunks, lang, old, new, tree), (extract(lang, new, tree).rows() if tree and new else None)
+    changes = map_changes(fc.hunks, lang, old, new, tree)
+    return changes, fc.hunk_rows() if unread else None, extract(lang, new, tree).rows() if tree and new else None
 
 
 def map_changes(

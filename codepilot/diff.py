@@ -77,6 +77,9 @@ class Hunk:
         return old, new
 
 
+HunkRows = list[tuple[int, int, int, int, list[tuple[str, int | None, int | None, str]]]]
+
+
 @dataclass
 class FileChange:
     """One changed file: names, modes and blobs from the raw diff, hunks from the patch."""
@@ -88,9 +91,33 @@ class FileChange:
     new_mode: str
     old_sha: str
     new_sha: str
-    hunks: list[Hunk] = field(default_factory=list)
+    patch: str = field(default="", repr=False)  # this file's part of the patch: read into hunks when first used
     binary: bool = False
     untracked: bool = False
+    _hunks: list[Hunk] | None = field(default=None, repr=False)
+
+    @property
+    def hunks(self) -> list[Hunk]:
+        """The patch's hunks (read on first use: a file skipped by rule never needs them)."""
+        if self._hunks is None:
+            self._hunks = _read_hunks(self.path, self.patch) if self.patch else []
+        return self._hunks
+
+    @hunks.setter
+    def hunks(self, hunks: list[Hunk]) -> None:
+        self._hunks = hunks
+
+    def hunk_rows(self) -> HunkRows:
+        """The hunks as plain rows (cheap to send back from a worker; `set_hunk_rows` reads them)."""
+        return [
+            (h.old_start, h.old_len, h.new_start, h.new_len, [(ln.kind, ln.old, ln.new, ln.text) for ln in h.lines])
+            for h in self.hunks
+        ]
+
+    def set_hunk_rows(
+        self, rows: list[tuple[int, int, int, int, list[tuple[str, int | None, int | None, str]]]]
+    ) -> None:
+        self._hunks = [Hunk(a, b, c, d, [Line(*ln) for ln in lines]) for a, b, c, d, lines in rows]
 
 
 def check_source_options(*, staged: bool, base: str | None, head: str | None, commit: str | None) -> None:
@@ -200,14 +227,22 @@ def _attach_patch(files: list[FileChange], patch: str) -> None:
     if len(chunks) != len(files):
         raise GitError(f"git diff gave {len(chunks)} patches for {len(files)} files")
     for fc, chunk in zip(files, chunks, strict=True):
-        try:
-            parsed = PatchSet(_plain_header(chunk))
-        except UnidiffParseError as e:
-            raise GitError(f"cannot parse the diff of {fc.path}: {e}") from None
-        if parsed:
-            pf = parsed[0]
-            fc.binary = bool(pf.is_binary_file)
-            fc.hunks = _hunks(list(pf))
+        fc.patch = chunk
+        if "\n@@ " not in chunk:  # no hunks: binary, or a change of mode or name only
+            parsed = _patchset(fc.path, chunk)
+            fc.binary = bool(parsed and parsed[0].is_binary_file)
+
+
+def _patchset(path: str, chunk: str) -> Any:
+    try:
+        return PatchSet(_plain_header(chunk))
+    except UnidiffParseError as e:
+        raise GitError(f"cannot parse the diff of {path}: {e}") from None
+
+
+def _read_hunks(path: str, chunk: str) -> list[Hunk]:
+    parsed = _patchset(path, chunk)
+    return _hunks(list(parsed[0])) if parsed else []
 
 
 def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[FileChange]:

@@ -9,7 +9,6 @@ import functools
 import importlib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import PurePosixPath
 from typing import Any
 
 
@@ -206,9 +205,11 @@ def detect(path: str, head: bytes = b"") -> Language:
 @functools.lru_cache(maxsize=65536)
 def _by_path(path: str) -> tuple[Language | None, Language]:
     """By extension or name (None when neither says), and the fallback when no shebang says either."""
-    p = PurePosixPath(path)
-    name = _BY_EXTENSION.get(p.suffix.lower()) or _BY_NAME.get(p.name)
-    other = _OTHER.get(p.suffix.lower(), "text")
+    base = path.rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    suffix = base[dot:].lower() if 0 < dot < len(base) - 1 else ""  # as PurePosixPath(path).suffix
+    name = _BY_EXTENSION.get(suffix) or _BY_NAME.get(base)
+    other = _OTHER.get(suffix, "text")
     return (None if name is None else LANGUAGES.get(name) or Language(name)), LANGUAGES.get(other) or Language(other)
 
 
