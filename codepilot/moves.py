@@ -79,13 +79,13 @@ def find(changeset: ChangeSet) -> Moves:
         if f.new_text is None or f.diff.binary:
             continue
         added = sorted(n for c in f.changes for n in c.added_lines if n <= len(f.new_lines))
-        is_added = set(added)
+        texts = {n: _norm(f.new_lines[n - 1]) for n in added}
         i = 0
         while i < len(added):
             n = added[i]
-            text = _norm(f.new_lines[n - 1])
-            candidates = where.get(text, []) if _alnum(text) >= 3 else []
-            best = _longest(f.new_lines, n, is_added, candidates, old, gone, taken)
+            text = texts[n]
+            candidates = where.get(text, []) if text and _alnum(text) >= 3 else []
+            best = _longest(texts, n, candidates, old, gone, taken) if candidates else None
             if best is None:
                 i += 1
                 continue
@@ -101,9 +101,8 @@ def find(changeset: ChangeSet) -> Moves:
 
 
 def _longest(
-    new_lines: list[str],
+    texts: dict[int, str],
     n: int,
-    is_added: set[int],
     candidates: list[tuple[str, int]],
     old: dict[tuple[str, int], str],
     gone: set[tuple[str, int]],
@@ -118,10 +117,10 @@ def _longest(
             continue
         removed = (path, o) in gone
         k = 0
-        while n + k in is_added:
+        while n + k in texts:
             here = (path, o + k)
             text = old.get(here)
-            if text is None or here in taken or (here in gone) != removed or text != _norm(new_lines[n + k - 1]):
+            if text is None or text != texts[n + k] or here in taken or (here in gone) != removed:
                 break
             k += 1
         if k < MIN_LINES or (k, removed) <= best_key:
