@@ -125,7 +125,7 @@ def _longest(
             k += 1
         if k < MIN_LINES or (k, removed) <= best_key:
             continue
-        texts = [old[(path, o + j)] for j in range(k)]
-        if sum(map(bool, texts)) >= MIN_LINES and sum(map(_alnum, texts)) >= MIN_CHARS:
+        run = [old[(path, o + j)] for j in range(k)]
+        if sum(map(bool, run)) >= MIN_LINES and sum(map(_alnum, run)) >= MIN_CHARS:
             best, best_key = (path, o, k), (k, removed)
     return best
