@@ -156,6 +156,21 @@ def test_moved_code_is_shown_once_with_its_edits(repo: GitRepo, capsys, monkeypa
     assert "Deleted here, moved unchanged to" not in text or "b.py" in text
 
 
+def test_a_move_wins_over_a_copy_of_the_same_lines(repo: GitRepo, capsys, monkeypatch) -> None:
+    body = "".join(f"    step_{i} = compute({i}, 'a line long enough to count as code')\n" for i in range(6))
+    block = f"def mover(x):\n{body}    return x\n"
+    repo.write("a.py", f"def keep():\n    return 1\n\n\n{block}")  # stays: a copy's source
+    repo.write("b.py", f"def other():\n    return 2\n\n\n{block}")  # removed here: a move's source
+    repo.write("c.py", "def third():\n    return 3\n")
+    repo.commit("base")
+    repo.write("a.py", f"def keep():\n    return 10\n\n\n{block}")
+    repo.write("b.py", "def other():\n    return 2\n")
+    repo.write("c.py", f"def third():\n    return 3\n\n\n{block}")
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    text = "\n".join(m["content"] for r in doc["requests"] for m in r["messages"])
+    assert "moved here unchanged from b.py:5" in text and "copied here unchanged from a.py" not in text
+
+
 def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.write("lib/__init__.py", "")
     repo.write("lib/util.py", UTIL)
