@@ -4,7 +4,9 @@ committed as two commits of a scratch repository, reviewed with `--base A --head
     .venv/bin/python benchmarks/dry_run.py [--package django --old 4.2 --new 5.0] [--runs 3]
 
 Prints files/s and changed lines/s for the dry run and for the floor: `git diff` (raw + patch) plus one
-tree-sitter parse of each changed file's old and new version. Run by hand; nothing here is asserted."""
+tree-sitter parse of each changed file's old and new version; and, per round, the warm run (cache
+filled) against that floor and the cold run (empty cache: the repository index built) against the floor
+plus one parse of every source file at the head. Run by hand; nothing here is asserted."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -170,35 +173,37 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     repo = build_repo(args.package, args.old, args.new)
+    # rounds interleave the floor and the command, so that both see the machine in the same state (a
+    # shared 2-vCPU machine drifts by tens of percent within minutes); ratios are per round
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         dry_run(repo, Path(tmp) / "compile")  # the first run writes the modules' bytecode, as pip install does
-        floors = [floor(repo) for _ in range(args.runs)]
-        parses = [parse_head(repo) for _ in range(args.runs)]
-        colds = []
-        for i in range(args.runs):
-            colds.append(dry_run(repo, Path(tmp) / f"cold-{i}")[0])
         dry_run(repo, Path(tmp) / "warm")
-        runs = [dry_run(repo, Path(tmp) / "warm") for _ in range(args.runs)]
-    t_floor, nfiles = min(floors)
-    t_parse, t_cold = min(parses), min(colds)
-    t_dry, doc = min(runs, key=lambda r: r[0])
+        for i in range(args.runs):
+            (t_floor, nfiles), t_parse = floor(repo), parse_head(repo)
+            t_cold = dry_run(repo, Path(tmp) / f"cold-{i}")[0]
+            t_dry, doc = dry_run(repo, Path(tmp) / "warm")
+            rows.append((t_floor, t_parse, t_cold, t_dry))
+            print(
+                f"round {i + 1}: floor {t_floor:5.2f} s, parse of every file at B {t_parse:5.2f} s, "
+                f"warm {t_dry:5.2f} s (ratio {t_dry / t_floor:.2f}), cold {t_cold:5.2f} s "
+                f"(ratio {t_cold / (t_floor + t_parse):.2f})"
+            )
     lines = sum(len(c["added_lines"]) + len(c["removed_lines"]) for f in doc["files"] for c in f["changes"])
+    t_floor = statistics.median(r[0] for r in rows)
+    t_dry = statistics.median(r[3] for r in rows)
     print(
         f"{args.package} {args.old} -> {args.new}: {nfiles} changed files, {len(doc['files'])} in report, "
         f"{len(doc['skipped'])} skipped, {lines} changed lines, {len(doc['requests'])} requests"
     )
+    print(f"floor   (median): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  {lines / t_floor:9.0f} lines/s")
+    print(f"dry run (median): {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  {lines / t_dry:9.0f} lines/s")
+    warm = statistics.median(r[3] / r[0] for r in rows)
+    cold = statistics.median(r[2] / (r[0] + r[1]) for r in rows)
+    print(f"warm: ratio dry run / floor, median of {args.runs} rounds: {warm:.2f}  (goal <= 2.0)")
     print(
-        f"floor   (git diff + parse old/new): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  "
-        f"{lines / t_floor:9.0f} lines/s"
-    )
-    print(
-        f"dry run (whole command, JSON out) : {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  "
-        f"{lines / t_dry:9.0f} lines/s"
-    )
-    print(f"warm: ratio dry run / floor: {t_dry / t_floor:.2f}  (goal <= 2.0; best of {args.runs})")
-    print(
-        f"cold (empty cache: the repository index built): {t_cold:6.2f} s; floor + one parse of every source "
-        f"file at B ({t_parse:.2f} s): ratio {t_cold / (t_floor + t_parse):.2f}  (goal <= 1.5)"
+        f"cold (empty cache: the repository index built) / (floor + one parse of every source file at B), "
+        f"median of {args.runs} rounds: {cold:.2f}  (goal <= 1.5)"
     )
     return 0
 
