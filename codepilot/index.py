@@ -24,7 +24,7 @@ from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract
 
 VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
-CHUNK = 400  # files read and parsed at a time
+CHUNK = 1000  # files read and parsed at a time (one pool of workers each)
 MIGRATIONS = [
     """
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, blob TEXT UNIQUE NOT NULL, lang TEXT NOT NULL);
