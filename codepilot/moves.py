@@ -58,19 +58,17 @@ def find(changeset: ChangeSet) -> Moves:
         if n <= len(f.new_lines)
         for line in (f.new_lines[n - 1],)
     }
-    old: dict[tuple[str, int], str] = {}  # those lines of the changed files' old versions
+    old: dict[str, list[str]] = {}  # the changed files' old versions, normalised
     gone: set[tuple[str, int]] = set()  # the lines the change removes
-    where: dict[str, list[tuple[str, int]]] = {}
+    where: dict[str, list[tuple[str, int]]] = {}  # where each added line's text stands in the old versions
     for f in changeset.files:
         if f.old_text is None or f.diff.binary or not f.changes:
             continue
         old_path = f.diff.old_path or f.path
         gone.update((old_path, n) for c in f.changes for n in c.removed_lines)
-        for n, text in enumerate(map(_norm, f.old_lines), 1):
-            if text in wanted:
-                old[(old_path, n)] = text
-                if text:
-                    where.setdefault(text, []).append((old_path, n))
+        old[old_path] = lines = list(map(_norm, f.old_lines))
+        for n in (n for n, text in enumerate(lines, 1) if text and text in wanted):
+            where.setdefault(lines[n - 1], []).append((old_path, n))
     moves = Moves()
     if not where:
         return moves
@@ -104,7 +102,7 @@ def _longest(
     texts: dict[int, str],
     n: int,
     candidates: list[tuple[str, int]],
-    old: dict[tuple[str, int], str],
+    old: dict[str, list[str]],
     gone: set[tuple[str, int]],
     taken: set[tuple[str, int]],
 ) -> tuple[str, int, int] | None:
@@ -116,16 +114,16 @@ def _longest(
         if (path, o) in taken:
             continue
         removed = (path, o) in gone
+        lines = old[path]
         k = 0
-        while n + k in texts:
+        while n + k in texts and o + k <= len(lines):
             here = (path, o + k)
-            text = old.get(here)
-            if text is None or text != texts[n + k] or here in taken or (here in gone) != removed:
+            if lines[o + k - 1] != texts[n + k] or here in taken or (here in gone) != removed:
                 break
             k += 1
         if k < MIN_LINES or (k, removed) <= best_key:
             continue
-        run = [old[(path, o + j)] for j in range(k)]
+        run = lines[o - 1 : o - 1 + k]
         if sum(map(bool, run)) >= MIN_LINES and sum(map(_alnum, run)) >= MIN_CHARS:
             best, best_key = (path, o, k), (k, removed)
     return best
