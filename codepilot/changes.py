@@ -238,7 +238,7 @@ def collect(
     facts: dict[str, Rows] = {}
     for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs), strict=True):
         rf.changes = changes
-        if hunks is not None:
+        if hunks is not None and not rf.diff.hunks_read:  # read in a worker
             rf.diff.set_hunk_rows(hunks)
         if rows is not None:
             facts[ids[rf.path]] = rows
@@ -251,10 +251,11 @@ def _map_job(
     """A file's changes; its hunks when they were read here (in a worker: sent back as rows); the index
     rows of its new version when the index lacks them."""
     fc, lang, old, new, index = job
-    unread = fc._hunks is None
+    unread = not fc.hunks_read
     tree = _parser(lang).parse(new) if index and new is not None else None
     changes = map_changes(fc.hunks, lang, old, new, tree)
-    return changes, fc.hunk_rows() if unread else None, extract(lang, new, tree).rows() if tree and new else None
+    rows = extract(lang, new, tree).rows() if tree is not None and new is not None else None
+    return changes, fc.hunk_rows() if unread else None, rows
 
 
 def map_changes(

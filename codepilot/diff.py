@@ -107,6 +107,10 @@ class FileChange:
     def hunks(self, hunks: list[Hunk]) -> None:
         self._hunks = hunks
 
+    @property
+    def hunks_read(self) -> bool:
+        return self._hunks is not None
+
     def hunk_rows(self) -> HunkRows:
         """The hunks as plain rows (cheap to send back from a worker; `set_hunk_rows` reads them)."""
         return [
@@ -114,9 +118,7 @@ class FileChange:
             for h in self.hunks
         ]
 
-    def set_hunk_rows(
-        self, rows: list[tuple[int, int, int, int, list[tuple[str, int | None, int | None, str]]]]
-    ) -> None:
+    def set_hunk_rows(self, rows: HunkRows) -> None:
         self._hunks = [Hunk(a, b, c, d, [Line(*ln) for ln in lines]) for a, b, c, d, lines in rows]
 
 

@@ -7,7 +7,6 @@ globs) not indexed."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from codepilot.config import Config
 from codepilot.diff import Source
 from codepilot.git import Repo, blob_id
 from codepilot.parallel import fork_iter
-from codepilot.store import open_db
+from codepilot.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract
 
@@ -46,7 +45,6 @@ CREATE INDEX IF NOT EXISTS imports_file ON imports(file)
 """
 ]
 MAX_USES = 250
-_MAX_VARS = 900  # SQLite host parameters per statement, with room to spare
 
 
 @dataclass(frozen=True)
@@ -71,23 +69,19 @@ class Index:
     paths: dict[str, int]
     blobs: dict[str, str] = field(default_factory=dict)  # path -> blob id, for reading a file at the head
     _by_file: dict[int, list[str]] = field(default_factory=dict)
-    _db: tuple[int, sqlite3.Connection] | None = None
 
     def __post_init__(self) -> None:
         for path, fid in self.paths.items():
             self._by_file.setdefault(fid, []).append(path)
+        self._conn = ProcessConnection(lambda: sqlite3.connect(self.file, timeout=30, check_same_thread=False))
 
     @property
     def db(self) -> sqlite3.Connection:
-        """A read connection of this process's own (a forked worker never shares its parent's)."""
-        if self._db is None or self._db[0] != os.getpid():
-            self._db = (os.getpid(), sqlite3.connect(self.file, timeout=30, check_same_thread=False))
-        return self._db[1]
+        """A read connection of this process's own."""
+        return self._conn.get()
 
     def close(self) -> None:
-        if self._db is not None and self._db[0] == os.getpid():
-            self._db[1].close()
-        self._db = None
+        self._conn.close()
 
     def definitions(self, path: str) -> list[Signature]:
         fid = self.paths.get(path)
@@ -138,11 +132,7 @@ class Index:
         return out
 
     def _each(self, table: str, columns: str, names: Iterable[str]) -> Iterator[Any]:
-        wanted = sorted(set(names))
-        for i in range(0, len(wanted), _MAX_VARS):
-            part = wanted[i : i + _MAX_VARS]
-            marks = ",".join("?" * len(part))
-            yield from self.db.execute(f"SELECT file, {columns} FROM {table} WHERE name IN ({marks})", part)
+        yield from rows_in(self.db, f"SELECT file, {columns} FROM {table} WHERE name IN ({{marks}})", names)
 
 
 def database() -> Path:
@@ -184,11 +174,7 @@ def missing(blobs: set[str]) -> set[str]:
 
 def _ids(db: sqlite3.Connection, blobs: set[str]) -> dict[str, int]:
     """The row of each of these blobs the index holds."""
-    wanted, found = sorted(blobs), dict[str, int]()
-    for i in range(0, len(wanted), _MAX_VARS):
-        part = wanted[i : i + _MAX_VARS]
-        found.update(db.execute(f"SELECT blob, id FROM files WHERE blob IN ({','.join('?' * len(part))})", part))
-    return found
+    return dict(rows_in(db, "SELECT blob, id FROM files WHERE blob IN ({marks})", blobs))
 
 
 def build(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
-import sqlite3
 from bisect import bisect_right
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from codepilot.store import ProcessConnection, open_db, rows_in
 
 # Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
 # every high-entropy string is one), a hex string, a keyword before an assignment, credentials in a URL,
@@ -337,7 +337,11 @@ class Scanned:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._db: tuple[int, sqlite3.Connection] | None = None
+        self._conn = (
+            None
+            if path is None
+            else ProcessConnection(lambda: open_db(path, SCANNED_MIGRATIONS, "secret-scan memory", wal=True))
+        )
         self._known: set[bytes] = set()  # found clean by this process or read from the file
 
     @staticmethod
@@ -345,24 +349,11 @@ class Scanned:
         data = f"{rules_version()}\0{kind}\0{text}".encode("utf-8", "surrogatepass")
         return hashlib.sha256(data).digest()[:16]
 
-    def _conn(self) -> sqlite3.Connection | None:
-        if self.path is None:
-            return None
-        if self._db is None or self._db[0] != os.getpid():
-            from codepilot.store import open_db
-
-            self._db = (os.getpid(), open_db(self.path, SCANNED_MIGRATIONS, "secret-scan memory", wal=True))
-        return self._db[1]
-
     def clean(self, digests: list[bytes]) -> set[bytes]:
         """Those of `digests` known to be clean."""
-        db = self._conn()
-        wanted = [d for d in dict.fromkeys(digests) if d not in self._known]
-        for i in range(0, len(wanted), 900):
-            if db is None:
-                break
-            part = wanted[i : i + 900]
-            rows = db.execute(f"SELECT digest FROM clean WHERE digest IN ({','.join('?' * len(part))})", part)
+        wanted = [d for d in digests if d not in self._known]
+        if self._conn is not None and wanted:
+            rows = rows_in(self._conn.get(), "SELECT digest FROM clean WHERE digest IN ({marks})", wanted)
             self._known.update(bytes(r[0]) for r in rows)
         return {d for d in digests if d in self._known}
 
@@ -373,18 +364,17 @@ class Scanned:
     def store(self, digests: set[bytes]) -> None:
         """Remember these as clean on disk."""
         self._known |= digests
-        db = self._conn()
-        if db is None or not digests:
+        if self._conn is None or not digests:
             return
+        db = self._conn.get()
         with db:
             if (db.execute("SELECT max(id) FROM clean").fetchone()[0] or 0) > _SCANNED_MAX:
                 db.execute("DELETE FROM clean")
             db.executemany("INSERT OR IGNORE INTO clean (digest) VALUES (?)", [(d,) for d in digests])
 
     def close(self) -> None:
-        if self._db is not None and self._db[0] == os.getpid():
-            self._db[1].close()
-        self._db = None
+        if self._conn is not None:
+            self._conn.close()
 
 
 @functools.cache

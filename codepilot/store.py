@@ -6,10 +6,13 @@ model is called."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from codepilot.errors import EnvironmentProblem
 
@@ -42,13 +45,18 @@ def _migrate(db: sqlite3.Connection, migrations: list[str]) -> None:
         raise
 
 
+_CHECKED: set[Path] = set()  # files this process has found undamaged
+
+
 def _connect(path: Path, migrations: list[str], wal: bool) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=BUSY_MS / 1000, check_same_thread=False, isolation_level=None)
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
         if wal:
             db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA quick_check(1)").fetchone()
+        if path not in _CHECKED:  # the whole file is read: once per process is enough
+            db.execute("PRAGMA quick_check(1)").fetchone()
+            _CHECKED.add(path)
         _migrate(db, migrations)
     except BaseException:
         db.close()
@@ -90,3 +98,34 @@ def _replace(path: Path, migrations: list[str], what: str, wal: bool, why: str) 
         return _connect(path, migrations, wal)
     except sqlite3.DatabaseError as e:
         raise EnvironmentProblem(f"cannot open the {what} {path}: {e}") from None
+
+
+MAX_VARS = 900  # SQLite host parameters per statement, with room to spare
+
+
+def rows_in(db: sqlite3.Connection, query: str, values: Iterable[Any]) -> Iterator[Any]:
+    """The rows of `query` for each chunk of `values` (distinct, sorted), its `{marks}` standing for
+    the chunk's placeholders: SQLite caps the parameters of one statement."""
+    wanted = sorted(set(values))
+    for i in range(0, len(wanted), MAX_VARS):
+        part = wanted[i : i + MAX_VARS]
+        yield from db.execute(query.format(marks=",".join("?" * len(part))), part)
+
+
+class ProcessConnection:
+    """A connection of this process's own, opened on first use: a forked worker never uses the one
+    its parent opened."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._db: tuple[int, sqlite3.Connection] | None = None
+
+    def get(self) -> sqlite3.Connection:
+        if self._db is None or self._db[0] != os.getpid():
+            self._db = (os.getpid(), self._connect())
+        return self._db[1]
+
+    def close(self) -> None:
+        if self._db is not None and self._db[0] == os.getpid():
+            self._db[1].close()
+        self._db = None

@@ -48,12 +48,17 @@ def context_of(doc: dict, path: str) -> list[dict]:  # type: ignore[type-arg]
     return [item for r in doc["requests"] if path in r["paths"] for item in r["context"]]
 
 
-def test_callee_signatures_resolved_through_imports(repo: GitRepo, capsys, monkeypatch) -> None:
+def _cart_change(repo: GitRepo) -> None:
+    """lib/util.py and shop/cart.py committed; the cart then calls into lib/util (in the work tree)."""
     repo.write("lib/__init__.py", "")
     repo.write("lib/util.py", UTIL)
     repo.write("shop/cart.py", CART)
     repo.commit("base")
     repo.write("shop/cart.py", CART_NEW)
+
+
+def test_callee_signatures_resolved_through_imports(repo: GitRepo, capsys, monkeypatch) -> None:
+    _cart_change(repo)
     doc = dry_json([], repo.root, capsys, monkeypatch)
     items = context_of(doc, "shop/cart.py")
     by_symbol = {i["symbol"]: i for i in items}
@@ -172,11 +177,7 @@ def test_a_move_wins_over_a_copy_of_the_same_lines(repo: GitRepo, capsys, monkey
 
 
 def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> None:
-    repo.write("lib/__init__.py", "")
-    repo.write("lib/util.py", UTIL)
-    repo.write("shop/cart.py", CART)
-    repo.commit("base")
-    repo.write("shop/cart.py", CART_NEW)
+    _cart_change(repo)
     dry_json([], repo.root, capsys, monkeypatch)
     db = next((Path(os.environ["XDG_CACHE_HOME"]) / "codepilot").glob("index-v*.sqlite"))
     count = sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0]

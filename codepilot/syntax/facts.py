@@ -88,7 +88,7 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
     parse, when the caller has it already."""
     if not lang.parsed:
         return Facts()
-    tree = tree or _parser(lang).parse(source)
+    tree = tree if tree is not None else _parser(lang).parse(source)
     raws = _collect(tree, lang)
     definitions = [
         Signature(

@@ -5,10 +5,9 @@ code: nothing is downloaded at run time."""
 
 from __future__ import annotations
 
-import functools
 import importlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -202,7 +201,7 @@ def detect(path: str, head: bytes = b"") -> Language:
     return fallback if name is None else LANGUAGES.get(name) or Language(name)
 
 
-@functools.lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536)
 def _by_path(path: str) -> tuple[Language | None, Language]:
     """By extension or name (None when neither says), and the fallback when no shebang says either."""
     base = path.rsplit("/", 1)[-1]

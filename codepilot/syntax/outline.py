@@ -175,7 +175,7 @@ def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None,
     line_count = source.count(b"\n") + 1
     if not lang.parsed:
         return Outline([], [-1] * line_count)
-    tree = tree or _parser(lang).parse(source)
+    tree = tree if tree is not None else _parser(lang).parse(source)
     defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1)))
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
