@@ -190,16 +190,19 @@ def _decode(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", "replace")
 
 
-def collect(
-    repo: Repo,
-    source: Source,
-    files: list[FileChange],
-    cfg: Config,
-    index_wants: Callable[[set[str]], set[str]] | None = None,
-) -> ChangeSet:
-    """Read, filter and outline every changed file; map every changed line into one change. With
-    `index_wants` (which of these blob ids the repository index lacks), the new versions it lacks are
-    also read for the index from the same parse (`ChangeSet.facts`): no file is parsed twice."""
+@dataclass
+class Read:
+    """The changed files read and filtered, before their lines are mapped: what `map_files` works on."""
+
+    source: Source
+    files: list[ReviewFile]  # every file that gets a report entry (reviewable and binary)
+    skipped: list[Skipped]
+    todo: list[tuple[ReviewFile, bytes | None, bytes | None]]  # the reviewable ones, with both versions
+
+
+def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Read:
+    """Every changed file's versions read once (one bulk read), and the files that are not reviewed
+    set aside with their reason."""
     attrs = _attributes(repo, [fc.path for fc in files])
     reasons = [_rule_reason(fc, cfg, attrs) for fc in files]
     wanted = [
@@ -228,6 +231,14 @@ def collect(
         rf = ReviewFile(fc, detect(fc.path, (new or old or b"")[:200]), _decode(old), _decode(new), [])
         out.append(rf)
         todo.append((rf, old, new))
+    return Read(source, out, skipped, todo)
+
+
+def map_files(read: Read, index_wants: Callable[[set[str]], set[str]] | None = None) -> ChangeSet:
+    """Outline every reviewable file and map every changed line into one change. With `index_wants`
+    (which of these blob ids the repository index lacks), the new versions it lacks are also read for
+    the index from the same parse (`ChangeSet.facts`): no file is parsed twice."""
+    todo = read.todo
     ids = {
         rf.path: blob_id(new)
         for rf, _, new in todo
@@ -242,7 +253,7 @@ def collect(
             rf.diff.set_hunk_rows(hunks)
         if rows is not None:
             facts[ids[rf.path]] = rows
-    return ChangeSet(source, out, skipped, facts)
+    return ChangeSet(read.source, read.files, read.skipped, facts)
 
 
 def _map_job(

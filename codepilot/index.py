@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import Source
 from codepilot.git import Repo, blob_id
-from codepilot.parallel import fork_iter
+from codepilot.parallel import Child, fork_call, fork_iter
 from codepilot.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract
@@ -195,7 +195,7 @@ def build(
         else:
             files[path] = blob_id(data)
             content[files[path]] = data
-    files = {p: sha for p, sha in files.items() if detect(p).parsed and _indexed(p, cfg)}
+    files = _wanted(files, cfg)
     where = database()
     db = open_db(where, MIGRATIONS, "index", wal=True)
     try:
@@ -214,6 +214,40 @@ def build(
     return Index(where, {p: known[sha] for p, sha in files.items() if sha in known}, files)
 
 
+FILL_MIN = 100  # fewer missing files than this are parsed by `build` itself: a fork would cost more
+
+
+def fill(repo: Repo, source: Source, cfg: Config, skip: set[str]) -> Child | None:
+    """Start parsing the files at the reviewed head that the index lacks — all but the paths in `skip`
+    (the changed files: the caller parses those itself) — in a forked process, so that this work
+    overlaps the mapping of the change. `build`, once that process has ended, finds them stored and
+    does itself whatever it did not (None: nothing worth a fork, or forking is not possible here)."""
+    files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in skip}
+    db = open_db(database(), MIGRATIONS, "index", wal=True)
+    try:
+        missing = sorted(set(files.values()) - _ids(db, set(files.values())).keys())
+    finally:
+        db.close()
+    if len(missing) < FILL_MIN:
+        return None
+    lang_of = {sha: detect(p) for p, sha in files.items()}
+    reader = replace(repo, _prefetch=None)
+
+    def work() -> None:
+        db = open_db(database(), MIGRATIONS, "index", wal=True)
+        try:
+            for i in range(0, len(missing), CHUNK):
+                _add(db, reader, missing[i : i + CHUNK], lang_of, {}, cfg.max_file_bytes, spread=False)
+        finally:
+            db.close()
+
+    return fork_call(work)
+
+
+def _wanted(files: dict[str, str], cfg: Config) -> dict[str, str]:
+    return {p: sha for p, sha in files.items() if detect(p).parsed and _indexed(p, cfg)}
+
+
 def _indexed(path: str, cfg: Config) -> bool:
     """Credential files are never read; generated and vendored code (minified bundles, `vendor/`) is
     not the project's own: neither what a change should be checked against nor worth parsing."""
@@ -227,6 +261,7 @@ def _add(
     lang_of: dict[str, Language],
     content: dict[str, bytes],
     limit: int,
+    spread: bool = True,
 ) -> None:
     """Parse these blobs in the workers and store what they hold, each file as its rows arrive."""
     stored = repo.blobs([s for s in shas if s not in content])
@@ -236,7 +271,8 @@ def _add(
         jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
     del stored
     langs = [lang for lang, _ in jobs]
-    _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True))
+    rows = fork_iter(_extract, jobs) if spread else map(_extract, jobs)
+    _store(db, zip(shas, zip(langs, rows, strict=True), strict=True))
 
 
 def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]]) -> None:

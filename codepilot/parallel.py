@@ -4,9 +4,11 @@ Linux with more than one core only; elsewhere, and for small inputs, a plain loo
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -37,13 +39,50 @@ def fork_unsafe() -> None:
     _UNSAFE.add(os.getpid())
 
 
+def can_fork() -> bool:
+    return (os.cpu_count() or 1) >= 2 and sys.platform == "linux" and os.getpid() not in _UNSAFE
+
+
 def _forks(n: int) -> bool:
-    return (
-        n >= (2 if busy() else MIN_ITEMS)
-        and (os.cpu_count() or 1) >= 2
-        and sys.platform == "linux"
-        and os.getpid() not in _UNSAFE
-    )
+    return n >= (2 if busy() else MIN_ITEMS) and can_fork()
+
+
+@dataclass
+class Child:
+    """A forked process doing work whose results go to disk."""
+
+    pid: int
+
+    def wait(self) -> bool:
+        """Wait for it to end: True when it did all its work."""
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # already reaped
+            return False
+        return os.waitstatus_to_exitcode(status) == 0
+
+
+def fork_call(func: Callable[[], object]) -> Child | None:
+    """`func()` in a forked process of its own, beside this one, which goes on (None where forking is
+    not possible). The child ends when `func` returns or fails, silently either way: the caller must
+    not need its work, only gain from it (what it stored is found, what it did not is done again)."""
+    if not can_fork():
+        return None
+    gc.freeze()
+    try:
+        pid = os.fork()
+    finally:
+        gc.unfreeze()
+    if pid:
+        return Child(pid)
+    code = 1
+    try:
+        func()
+        code = 0
+    except BaseException:  # noqa: BLE001, S110 - the child's failure (or Ctrl-C) only costs the parent time
+        pass
+    finally:
+        os._exit(code)
 
 
 def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
@@ -59,8 +98,10 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     import multiprocessing
 
     _JOB[:] = [func, items]
+    gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
     try:
         with multiprocessing.get_context("fork").Pool(2) as pool:
             yield from pool.imap(_run, range(len(items)), chunksize=max(1, len(items) // 64))
     finally:
+        gc.unfreeze()
         _JOB.clear()

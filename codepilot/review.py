@@ -13,13 +13,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codepilot import changes, context, diff, dismissals, instructions, patches, votes
 from codepilot import config as config_mod
-from codepilot import context, diff, dismissals, instructions, patches, votes
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
 from codepilot.cache import Cache, cache_dir, open_cache
 from codepilot.calls import Caller, Outcome, cost
-from codepilot.changes import ChangeSet, collect
+from codepilot.changes import ChangeSet
 from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
 from codepilot.git import NULL_SHA, Repo, blob_id, open_repo
@@ -98,7 +98,15 @@ def prepare(opts: Options) -> Prepared:
     diff.check_paths_match(repo, source, opts.paths, specs)
     files = diff.changed_files(repo, source, specs)
     with_index = opts.plan and cfg.related_context
-    changeset = collect(repo, source, files, cfg, _index_missing if with_index else None)
+    read = changes.read(repo, source, files, cfg)
+    filling = None
+    if with_index and any(rf.language.parsed for rf, _, new in read.todo if new is not None):
+        from codepilot import index  # the rest of the head is indexed while the change is mapped
+
+        filling = index.fill(repo, source, cfg, {f.path for f in files})
+    changeset = changes.map_files(read, _index_missing if with_index else None)
+    if filling is not None:
+        filling.wait()
     templates = Templates(repo.root)
     values = {
         "source": source.label,

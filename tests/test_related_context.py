@@ -244,3 +244,42 @@ def test_generate_tests_go_where_the_symbol_is_already_tested(repo: GitRepo, cap
     assert "  # fixture: app" in out and "  # fixture: client" in out and "def client(app):" in out
     assert "Test files in that folder: tests/conftest.py, tests/test_basic.py, tests/test_helpers.py" in out
     assert "  # sibling: App.make_config" in out
+
+
+def _rows(db: Path) -> set[tuple[object, ...]]:
+    """Every definition and reference in the index, by blob (not by row id: the order of storing differs)."""
+    con = sqlite3.connect(db)
+    defs = con.execute("SELECT f.blob, d.symbol, d.line, d.signature FROM defs d JOIN files f ON f.id = d.file")
+    refs = con.execute("SELECT f.blob, r.name, r.line, r.kind, r.through FROM refs r JOIN files f ON f.id = r.file")
+    return {("def", *r) for r in defs} | {("ref", *r) for r in refs}
+
+
+def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
+    repo: GitRepo, capsys, monkeypatch, tmp_path: Path
+) -> None:
+    """The files the change does not touch are parsed by a forked process while the change is mapped:
+    the same index and the same requests as when the run parses them itself."""
+    from codepilot import index
+
+    for i in range(12):
+        repo.write(f"pkg/m{i}.py", f"from lib.util import parse_amount\n\n\ndef f{i}(x):\n    return parse_amount(x)\n")
+    _cart_change(repo)
+    started = []
+    real_fork_call = index.fork_call
+
+    def spy(func):  # type: ignore[no-untyped-def]
+        started.append(func)
+        return real_fork_call(func)
+
+    monkeypatch.setattr(index, "fork_call", spy)
+    docs, dbs = [], []
+    for fill_min in (10**9, 1):
+        monkeypatch.setattr(index, "FILL_MIN", fill_min)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-{fill_min}"))
+        docs.append(dry_json([], repo.root, capsys, monkeypatch))
+        dbs.append(next((tmp_path / f"cache-{fill_min}" / "codepilot").glob("index-v*.sqlite")))
+    assert len(started) == 1  # only the second run forked
+    assert docs[0]["requests"] == docs[1]["requests"]
+    assert _rows(dbs[0]) == _rows(dbs[1])
+    assert sqlite3.connect(dbs[1]).execute("SELECT count(*) FROM files").fetchone()[0] == 15
+    assert context_of(docs[1], "shop/cart.py")
