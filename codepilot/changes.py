@@ -106,7 +106,7 @@ class ChangeSet:
     source: Source
     files: list[ReviewFile]
     skipped: list[Skipped]
-    facts: dict[str, Rows] = field(default_factory=dict)  # blob id -> its index rows, from the parse here
+    facts: dict[str, tuple[Language, Rows]] = field(default_factory=dict)  # blob id -> its index rows (parsed here)
 
     def file(self, path: str) -> ReviewFile | None:
         return self._by_path.get(path)
@@ -246,13 +246,13 @@ def map_files(read: Read, index_wants: Callable[[set[str]], set[str]] | None = N
     }
     lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
     jobs = [(rf.diff, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
-    facts: dict[str, Rows] = {}
+    facts: dict[str, tuple[Language, Rows]] = {}
     for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs), strict=True):
         rf.changes = changes
         if hunks is not None and not rf.diff.hunks_read:  # read in a worker
             rf.diff.set_hunk_rows(hunks)
         if rows is not None:
-            facts[ids[rf.path]] = rows
+            facts[ids[rf.path]] = (rf.language, rows)
     return ChangeSet(read.source, read.files, read.skipped, facts)
 
 

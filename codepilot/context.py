@@ -334,6 +334,7 @@ def plan(
     guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None,
     related: Related | None = None,
     scanned: Scanned | None = None,
+    found: Moves | None = None,
 ) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated), with
     the related code of their changes in a fixed share of each; what would leave the machine is redacted
@@ -344,7 +345,7 @@ def plan(
     room -= share
     reviewable = [f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes]
     groups = []
-    found = moves.find(changeset)
+    found = found if found is not None else moves.find(changeset)
     items: dict[tuple[str, int], list[Item]] = {}
     job = functools.partial(_file_units, room=room, moves=found, related=related, scanned=scanned)
     clean: set[bytes] = set()

@@ -8,14 +8,14 @@ globs) not indexed."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codepilot import globs
 from codepilot.config import Config
-from codepilot.diff import Source
+from codepilot.diff import Source, changed_paths
 from codepilot.git import Repo, blob_id
 from codepilot.parallel import Child, fork_call, fork_iter
 from codepilot.store import ProcessConnection, open_db, rows_in
@@ -182,7 +182,7 @@ def build(
     source: Source,
     cfg: Config,
     changed: dict[str, bytes | None] | None = None,
-    parsed: dict[str, Rows] | None = None,
+    parsed: dict[str, tuple[Language, Rows]] | None = None,
 ) -> Index:
     """The index at the reviewed head. `changed` gives the content of files whose head version is not
     in git's object store (work-tree and untracked files; None: deleted); `parsed` the rows of blobs
@@ -203,7 +203,7 @@ def build(
         missing = {sha for sha in files.values() if sha not in known}
         if missing:
             lang_of = {sha: detect(p) for p, sha in files.items() if sha in missing}
-            ready = {sha: (lang_of[sha], rows) for sha, rows in (parsed or {}).items() if sha in missing}
+            ready = {sha: found for sha, found in (parsed or {}).items() if sha in missing}
             _store(db, ready.items())
             rest = sorted(missing - ready.keys())
             for i in range(0, len(rest), CHUNK):
@@ -214,34 +214,61 @@ def build(
     return Index(where, {p: known[sha] for p, sha in files.items() if sha in known}, files)
 
 
-FILL_MIN = 100  # fewer missing files than this are parsed by `build` itself: a fork would cost more
+@dataclass
+class Filling:
+    """The index being filled beside the run by forked processes: `wait` before reading it. `build`
+    then does itself whatever they did not (a child may fail or be unable to start: nothing is lost but
+    time)."""
 
+    children: list[Child] = field(default_factory=list)
 
-def fill(repo: Repo, source: Source, cfg: Config, skip: set[str]) -> Child | None:
-    """Start parsing the files at the reviewed head that the index lacks — all but the paths in `skip`
-    (the changed files: the caller parses those itself) — in a forked process, so that this work
-    overlaps the mapping of the change. `build`, once that process has ended, finds them stored and
-    does itself whatever it did not (None: nothing worth a fork, or forking is not possible here)."""
-    files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in skip}
-    db = open_db(database(), MIGRATIONS, "index", wal=True)
-    try:
-        missing = sorted(set(files.values()) - _ids(db, set(files.values())).keys())
-    finally:
-        db.close()
-    if len(missing) < FILL_MIN:
-        return None
-    lang_of = {sha: detect(p) for p, sha in files.items()}
-    reader = replace(repo, _prefetch=None)
+    @classmethod
+    def start(cls, repo: Repo, source: Source, cfg: Config, pathspecs: list[str]) -> Filling:
+        """Start parsing the files at the reviewed head that the index lacks — all but the changed ones
+        (the run parses those itself, to map their changes) — in a process that reads the change's file
+        names itself, so that this work overlaps reading and mapping the change."""
 
-    def work() -> None:
-        db = open_db(database(), MIGRATIONS, "index", wal=True)
-        try:
-            for i in range(0, len(missing), CHUNK):
-                _add(db, reader, missing[i : i + CHUNK], lang_of, {}, cfg.max_file_bytes, spread=False)
-        finally:
-            db.close()
+        def work() -> None:
+            skip = changed_paths(repo, source, pathspecs)
+            if not any(detect(p).parsed for p in skip):
+                return  # no change in a parsed language: the run needs no index
+            files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in skip}
+            db = open_db(database(), MIGRATIONS, "index", wal=True)
+            try:
+                missing = sorted(set(files.values()) - _ids(db, set(files.values())).keys())
+                lang_of = {sha: detect(p) for p, sha in files.items()}
+                for i in range(0, len(missing), CHUNK):
+                    _add(db, repo, missing[i : i + CHUNK], lang_of, {}, cfg.max_file_bytes)
+            finally:
+                db.close()
 
-    return fork_call(work)
+        open_db(database(), MIGRATIONS, "index", wal=True).close()  # made here: no two processes create it
+        return cls()._fork(work)
+
+    def add(self, parsed: dict[str, tuple[Language, Rows]]) -> None:
+        """Store these rows (of the changed files, from the parse that mapped them) in another process,
+        while the run goes on."""
+
+        def work() -> None:
+            db = open_db(database(), MIGRATIONS, "index", wal=True)
+            try:
+                _store(db, sorted(parsed.items(), key=lambda kv: kv[0]))
+            finally:
+                db.close()
+
+        if parsed:
+            self._fork(work)
+
+    def wait(self) -> None:
+        for child in self.children:
+            child.wait()
+        self.children.clear()
+
+    def _fork(self, work: Callable[[], None]) -> Filling:
+        child = fork_call(work)
+        if child is not None:
+            self.children.append(child)
+        return self
 
 
 def _wanted(files: dict[str, str], cfg: Config) -> dict[str, str]:
@@ -261,7 +288,6 @@ def _add(
     lang_of: dict[str, Language],
     content: dict[str, bytes],
     limit: int,
-    spread: bool = True,
 ) -> None:
     """Parse these blobs in the workers and store what they hold, each file as its rows arrive."""
     stored = repo.blobs([s for s in shas if s not in content])
@@ -271,8 +297,7 @@ def _add(
         jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
     del stored
     langs = [lang for lang, _ in jobs]
-    rows = fork_iter(_extract, jobs) if spread else map(_extract, jobs)
-    _store(db, zip(shas, zip(langs, rows, strict=True), strict=True))
+    _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True))
 
 
 def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]]) -> None:

@@ -13,7 +13,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codepilot import changes, context, diff, dismissals, instructions, patches, votes
+from codepilot import changes, context, diff, dismissals, instructions, moves, patches, votes
 from codepilot import config as config_mod
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
@@ -96,17 +96,21 @@ def prepare(opts: Options) -> Prepared:
     source = diff.resolve_source(repo, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit)
     specs = diff.to_pathspecs(repo, opts.paths, cwd)
     diff.check_paths_match(repo, source, opts.paths, specs)
-    files = diff.changed_files(repo, source, specs)
     with_index = opts.plan and cfg.related_context
-    read = changes.read(repo, source, files, cfg)
     filling = None
-    if with_index and any(rf.language.parsed for rf, _, new in read.todo if new is not None):
-        from codepilot import index  # the rest of the head is indexed while the change is mapped
+    if with_index:  # the files the change leaves alone are indexed while the change is read and mapped
+        from codepilot import index
 
-        filling = index.fill(repo, source, cfg, {f.path for f in files})
-    changeset = changes.map_files(read, _index_missing if with_index else None)
-    if filling is not None:
-        filling.wait()
+        filling = index.Filling.start(repo, source, cfg, specs)
+    try:
+        files = diff.changed_files(repo, source, specs)
+        changeset = changes.map_files(changes.read(repo, source, files, cfg), _index_missing if with_index else None)
+        if filling is not None:
+            filling.add(changeset.facts)
+        moved = moves.find(changeset) if opts.plan else None  # needs no index: found while it is filled
+    finally:
+        if filling is not None:
+            filling.wait()  # also on an error: no process is left behind (its work is kept either way)
     templates = Templates(repo.root)
     values = {
         "source": source.label,
@@ -137,6 +141,7 @@ def prepare(opts: Options) -> Prepared:
             guidance,
             related,
             scanned,
+            moved,
         )
         if opts.plan
         else []

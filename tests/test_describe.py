@@ -53,7 +53,8 @@ def test_prepare_commit_msg_hook_fills_only_an_empty_message(staged: GitRepo, ca
     code, out, err = run_cli(["hook", "install", "--commit-msg"], staged.root, capsys, monkeypatch)
     assert code == 0, err
     env = {**os.environ, "GIT_EDITOR": "true", "PYTHONPATH": os.pathsep.join(sys.path)}
-    subprocess.run(["git", "commit", "-q"], cwd=staged.root, env=env, check=True)
+    p = subprocess.run(["git", "commit", "-q"], cwd=staged.root, env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr + p.stdout
     subject = staged.git("log", "-1", "--format=%s").strip()
     assert subject and len(subject) <= 72 and subject.startswith("Guard the average")
     staged.write("stats.py", "def average(values):\n    return 0.0\n")

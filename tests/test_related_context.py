@@ -3,8 +3,11 @@ changed signature, the tests that use a symbol; moved code shown once; the index
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.repos import GitRepo, dry_json, run_cli
@@ -254,32 +257,49 @@ def _rows(db: Path) -> set[tuple[object, ...]]:
     return {("def", *r) for r in defs} | {("ref", *r) for r in refs}
 
 
+_COUNTING_RUN = """
+import sys
+from codepilot import index
+from codepilot.cli.main import main
+
+real, parsed_here = index._add, []
+
+
+def add(db, repo, shas, *args):
+    parsed_here.append(len(shas))  # in the forked process, this counts in its own memory only
+    return real(db, repo, shas, *args)
+
+
+index._add = add
+code = main(sys.argv[1:])
+print(f"parsed here: {sum(parsed_here)}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
     repo: GitRepo, capsys, monkeypatch, tmp_path: Path
 ) -> None:
-    """The files the change does not touch are parsed by a forked process while the change is mapped:
-    the same index and the same requests as when the run parses them itself."""
+    """The files the change does not touch are parsed by a forked process while the change is mapped
+    (in a fresh process: this one may have loaded the secret engine, after which it never forks): the
+    same index and the same requests as when the run parses them itself."""
     from codepilot import index
 
     for i in range(12):
         repo.write(f"pkg/m{i}.py", f"from lib.util import parse_amount\n\n\ndef f{i}(x):\n    return parse_amount(x)\n")
     _cart_change(repo)
-    started = []
-    real_fork_call = index.fork_call
-
-    def spy(func):  # type: ignore[no-untyped-def]
-        started.append(func)
-        return real_fork_call(func)
-
-    monkeypatch.setattr(index, "fork_call", spy)
-    docs, dbs = [], []
-    for fill_min in (10**9, 1):
-        monkeypatch.setattr(index, "FILL_MIN", fill_min)
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-{fill_min}"))
-        docs.append(dry_json([], repo.root, capsys, monkeypatch))
-        dbs.append(next((tmp_path / f"cache-{fill_min}" / "codepilot").glob("index-v*.sqlite")))
-    assert len(started) == 1  # only the second run forked
-    assert docs[0]["requests"] == docs[1]["requests"]
+    monkeypatch.setattr(index, "fork_call", lambda func: None)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "here"))
+    alone = dry_json([], repo.root, capsys, monkeypatch)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "forked")}
+    args = ["review", "--dry-run", "--format", "json"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _COUNTING_RUN, *args], cwd=repo.root, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "parsed here: 0" in proc.stderr  # the forked process parsed every unchanged file
+    assert json.loads(proc.stdout)["requests"] == alone["requests"]
+    dbs = [next((tmp_path / d / "codepilot").glob("index-v*.sqlite")) for d in ("here", "forked")]
     assert _rows(dbs[0]) == _rows(dbs[1])
     assert sqlite3.connect(dbs[1]).execute("SELECT count(*) FROM files").fetchone()[0] == 15
-    assert context_of(docs[1], "shop/cart.py")
+    assert context_of(alone, "shop/cart.py")
