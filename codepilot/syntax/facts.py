@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from codepilot.syntax.languages import Language, grammar
-from codepilot.syntax.outline import _collect, _parser, _qualify, _text
+from codepilot.syntax.outline import _collect, _parser, _qualify, _query, _text
 
 MAX_SIGNATURE_LINES = 8
 MAX_SIGNATURE_CHARS = 480
@@ -35,10 +35,10 @@ class Signature:
         return self.symbol.rsplit(".", 1)[-1]
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """A name used on a line: called (`call`), instantiated (`new`), used as a type (`type`) or passed
-    along (`use`); `through` is what it is reached through (`self`, `os.path`), or ''."""
+    along (`use`); `through` is what it is reached through (`self`, `os.path`), or ''. (A named tuple:
+    a file has hundreds, and the index stores them as plain rows.)"""
 
     name: str
     line: int
@@ -70,17 +70,22 @@ class Facts:
         """Definitions, references and imports as plain rows: cheap to send back from a worker."""
         return (
             [(d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc) for d in self.definitions],
-            [(r.name, r.line, r.kind, r.through) for r in self.references],
+            list(map(tuple, self.references)),
             [(m.local, m.module, m.name, m.level) for m in self.imports],
         )
 
 
 @cache
-def _refs_query(lang: Language) -> Any:
+def _facts_query(lang: Language) -> tuple[Any, int]:
+    """The outline query and the references query as one (one walk of the tree instead of two), and how
+    many of its patterns are the outline's (they come first)."""
     import tree_sitter
 
-    text = resources.files("codepilot.syntax").joinpath("queries", "refs", f"{lang.name}.scm").read_text("utf-8")
-    return tree_sitter.Query(grammar(lang), text)
+    assert lang.query is not None
+    queries = resources.files("codepilot.syntax").joinpath("queries")
+    outline_text = queries.joinpath(lang.query).read_text("utf-8")
+    refs_text = queries.joinpath("refs", f"{lang.name}.scm").read_text("utf-8")
+    return tree_sitter.Query(grammar(lang), outline_text + "\n" + refs_text), _query(lang).pattern_count
 
 
 def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
@@ -88,15 +93,22 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
     parse, when the caller has it already."""
     if not lang.parsed:
         return Facts()
+    import tree_sitter
+
     tree = tree if tree is not None else _parser(lang).parse(source)
-    raws = _collect(tree, lang)
+    query, first_ref = _facts_query(lang)
+    outline_matches: list[Any] = []
+    ref_matches: list[Any] = []
+    for match in tree_sitter.QueryCursor(query).matches(tree.root_node):
+        (outline_matches if match[0] < first_ref else ref_matches).append(match)
+    raws = _collect(tree, lang, matches=outline_matches)
     definitions = [
         Signature(
             d.symbol, d.kind, d.start_line, d.end_line, raw.node.start_point[0] + 1, *_head(raw.node, lang, source)
         )
         for raw, d in zip(raws, _qualify(raws), strict=True)
     ]
-    references, import_nodes = _references(tree, lang)
+    references, import_nodes = _references(ref_matches)
     imports = _python_imports(import_nodes) if lang.name == "python" else _js_imports(import_nodes)
     return Facts(definitions, references, imports)
 
@@ -143,14 +155,13 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _references(tree: Any, lang: Language) -> tuple[list[Reference], list[Any]]:
-    """The references, and the import statements (for the language's import reader)."""
-    import tree_sitter
-
-    seen: dict[tuple[str, int, str], tuple[str, str]] = {}  # (name, line, kind) -> (name, through)
+def _references(matches: list[tuple[int, dict[str, Any]]]) -> tuple[list[Reference], list[Any]]:
+    """The references query's matches as references, and the import statements (for the language's
+    import reader)."""
+    seen: dict[tuple[str, int, str], str] = {}  # (name, line, kind) -> through
     imports = []
     kinds: dict[int, str | None] = {}  # pattern index -> its `ref.<kind>` (None: an import pattern)
-    for pattern, caps in tree_sitter.QueryCursor(_refs_query(lang)).matches(tree.root_node):
+    for pattern, caps in matches:
         kind = kinds.get(pattern, "?")
         if kind == "?":
             kind = kinds[pattern] = next((k[4:] for k in caps if k.startswith("ref.")), None)
@@ -172,11 +183,11 @@ def _references(tree: Any, lang: Language) -> tuple[list[Reference], list[Any]]:
         through = (obj[0].text or b"").decode("utf-8", "replace") if obj else ""
         if len(through) > 80 or "\n" in through:
             through = "…"
-        seen[key] = (key[0], through)
+        seen[key] = through
     calls = {(name, line) for name, line, kind in seen if kind == "call"}  # a call's attribute is no read
     refs = [
         Reference(name, line, kind, through)
-        for (name, line, kind), (_, through) in seen.items()
+        for (name, line, kind), through in seen.items()
         if kind != "attr" or (name, line) not in calls
     ]
     return refs, imports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -115,14 +116,19 @@ class _Raw:
     node: Any = None  # the definition's own node (not its wrapper), for signatures and docstrings
 
 
-def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> list[_Raw]:
+def _collect(
+    tree: Any, lang: Language, rows: tuple[int, int] | None = None, matches: Iterable[tuple[int, Any]] | None = None
+) -> list[_Raw]:
+    """The definitions' raw matches (`matches`: the outline query's, when the caller ran it already)."""
     found: dict[tuple[int, int], _Raw] = {}
-    import tree_sitter
+    if matches is None:
+        import tree_sitter
 
-    cursor = tree_sitter.QueryCursor(_query(lang))
-    if rows is not None:  # only definitions that touch these rows (0-based, inclusive)
-        cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
-    for _, caps in cursor.matches(tree.root_node):
+        cursor = tree_sitter.QueryCursor(_query(lang))
+        if rows is not None:  # only definitions that touch these rows (0-based, inclusive)
+            cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
+        matches = cursor.matches(tree.root_node)
+    for _, caps in matches:
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
         if node.type == "function_expression" and node.parent is not None and node.parent.type in _NAMED_BY_PARENT:
