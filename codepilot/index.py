@@ -110,25 +110,34 @@ class Index:
         return [Import(*r) for r in rows]
 
     def named(self, names: Iterable[str]) -> dict[str, list[Located]]:
-        """Definitions at this head whose last name part is one of `names`."""
+        """Definitions at this head whose last name part is one of `names`, by path and line (never in
+        the order the cache happened to store them: the same head gives the same answer)."""
         out: dict[str, list[Located]] = {}
         for rows in self._each("defs", 'name, symbol, kind, start, "end", line, signature, doc', names):
             fid, name, *rest = rows
             for path in self._by_file.get(fid, ()):
                 out.setdefault(name, []).append(Located(path, Signature(*rest)))
+        for found in out.values():
+            found.sort(key=lambda x: (x.path, x.item.line, x.item.symbol))
         return out
 
     def uses(self, names: Iterable[str], limit: int = MAX_USES) -> dict[str, list[Use]]:
-        """References at this head to any of `names` (at most `limit` stored rows each: a name used
-        more often than that says little about one definition)."""
+        """References at this head to any of `names`, by path and line: the first `limit` of each (a
+        name used more often than that says little about one definition). The cache also holds other
+        heads' files: they are left out before counting."""
         out: dict[str, list[Use]] = {}
-        for name in set(names):
+        for name in sorted(set(names)):
             rows = self.db.execute(
-                "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type' LIMIT ?", (name, limit)
+                "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type'", (name,)
             ).fetchall()
-            for fid, line, kind, through in rows:
-                for path in self._by_file.get(fid, ()):
-                    out.setdefault(name, []).append(Use(path, Reference(name, line, kind, through)))
+            found = [
+                Use(path, Reference(name, line, kind, through))
+                for fid, line, kind, through in rows
+                for path in self._by_file.get(fid, ())
+            ]
+            if found:
+                found.sort(key=lambda u: (u.path, u.ref.line, u.ref.kind))
+                out[name] = found[:limit]
         return out
 
     def _each(self, table: str, columns: str, names: Iterable[str]) -> Iterator[Any]:

@@ -6,6 +6,7 @@ only the edits inside it, and its old place as one line."""
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 from codepilot.changes import ChangeSet
@@ -42,9 +43,12 @@ class Moves:
 _norm = str.strip  # lines compare without their indentation
 
 
+_ALNUM = re.compile(r"[^\W_]")  # what str.isalnum() accepts: \w without the underscore
+
+
 @functools.lru_cache(maxsize=65536)
 def _alnum(text: str) -> int:
-    return sum(ch.isalnum() for ch in text)
+    return len(_ALNUM.findall(text))
 
 
 def find(changeset: ChangeSet) -> Moves:

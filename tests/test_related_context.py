@@ -303,3 +303,25 @@ def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
     assert _rows(dbs[0]) == _rows(dbs[1])
     assert sqlite3.connect(dbs[1]).execute("SELECT count(*) FROM files").fetchone()[0] == 15
     assert context_of(alone, "shop/cart.py")
+
+
+def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
+    repo: GitRepo, capsys, monkeypatch, tmp_path: Path
+) -> None:
+    """Related code is chosen by path and line, never by the order the cache happened to store files in
+    (a cache that indexed other commits first gives the same requests as an empty one)."""
+    body = "def parse_amount(text):\n    return int(text)\n"
+    repo.write("zz_late/money.py", body)
+    repo.commit("one copy")
+    first = repo.git("rev-parse", "HEAD").strip()
+    repo.write("aa_early/money.py", body + "\n\nEXTRA = 1\n")
+    repo.write("shop/cart.py", "def total(lines):\n    return sum(int(x) for x in lines)\n")
+    repo.commit("two copies")
+    repo.write("shop/cart.py", "def total(lines):\n    return sum(parse_amount(x) for x in lines)\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
+    fresh = dry_json([], repo.root, capsys, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "used"))
+    dry_json(["--commit", first], repo.root, capsys, monkeypatch)  # zz_late/money.py indexed first
+    again = dry_json([], repo.root, capsys, monkeypatch)
+    assert [i["path"] for i in context_of(fresh, "shop/cart.py")] == ["aa_early/money.py", "zz_late/money.py"]
+    assert again["requests"] == fresh["requests"]
