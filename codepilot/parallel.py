@@ -1,4 +1,4 @@
-"""Large changes spread over two processes. tree-sitter and the regex engine hold the GIL, so threads
+"""Large changes spread over the machine's processors. tree-sitter and the regex engine hold the GIL, so threads
 would not help; forked workers inherit the data and only indices and results cross the pipe.
 Linux with more than one core only; elsewhere, and for small inputs, a plain loop."""
 
@@ -39,8 +39,16 @@ def fork_unsafe() -> None:
     _UNSAFE.add(os.getpid())
 
 
+MAX_WORKERS = 8  # beyond this, each worker's start-up and copy of the data cost more than it brings
+
+
+def cores() -> int:
+    """The processors this process may run on (its affinity, which a container or `taskset` may narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def can_fork() -> bool:
-    return (os.cpu_count() or 1) >= 2 and sys.platform == "linux" and os.getpid() not in _UNSAFE
+    return sys.platform == "linux" and cores() >= 2 and os.getpid() not in _UNSAFE
 
 
 def _forks(n: int) -> bool:
@@ -100,7 +108,7 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     _JOB[:] = [func, items]
     gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
     try:
-        with multiprocessing.get_context("fork").Pool(2) as pool:
+        with multiprocessing.get_context("fork").Pool(min(cores(), MAX_WORKERS)) as pool:
             yield from pool.imap(_run, range(len(items)), chunksize=max(1, len(items) // 64))
     finally:
         gc.unfreeze()
