@@ -247,29 +247,22 @@ def _read_hunks(path: str, chunk: str) -> list[Hunk]:
     return _hunks(list(parsed[0])) if parsed else []
 
 
-_COMMON = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
+def _diff_args(source: Source, pathspecs: list[str], *output: str) -> list[str]:
+    """`git diff` of the source under `pathspecs`, in the `output` format, with the same options every
+    time (so that the patch, the raw listing and the names always list the same files)."""
+    common = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
+    return ["--literal-pathspecs", "diff", *output, *common, *source.diff_args(), "--", *pathspecs]
 
 
 def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[FileChange]:
     """Every file the source changes under `pathspecs`, with its hunks; for the default (work tree)
     source, untracked files that git does not ignore count as added (`untracked = false` skips them
     later, by rule, so they are listed as skipped and never silently left out)."""
-    common, tail = _COMMON, ["--", *pathspecs]
-    patch = repo.start(
-        "--literal-pathspecs",
-        "diff",
-        "-p",
-        "-U3",
-        "--src-prefix=a/",
-        "--dst-prefix=b/",
-        *common,
-        *source.diff_args(),
-        *tail,
-    )  # in parallel with the raw diff
+    patch = repo.start(  # in parallel with the raw diff
+        *_diff_args(source, pathspecs, "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/")
+    )
     try:
-        files = _parse_raw(
-            repo.git("--literal-pathspecs", "diff", "--raw", "-z", "--no-abbrev", *common, *source.diff_args(), *tail)
-        )
+        files = _parse_raw(repo.git(*_diff_args(source, pathspecs, "--raw", "-z", "--no-abbrev")))
         repo.prefetch(
             [
                 sha
@@ -290,7 +283,7 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[File
 
 def changed_paths(repo: Repo, source: Source, pathspecs: list[str]) -> set[str]:
     """The new paths of the files `changed_files` lists, untracked ones aside: one quick `git diff --name-only`."""
-    out = repo.git("--literal-pathspecs", "diff", "--name-only", "-z", *_COMMON, *source.diff_args(), "--", *pathspecs)
+    out = repo.git(*_diff_args(source, pathspecs, "--name-only", "-z"))
     return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,13 +173,14 @@ def listing(repo: Repo, source: Source) -> dict[str, str]:
     return found
 
 
+def _open() -> sqlite3.Connection:
+    return open_db(database(), MIGRATIONS, "index", wal=True)
+
+
 def missing(blobs: set[str]) -> set[str]:
     """Those of these blob ids the index does not hold yet."""
-    db = open_db(database(), MIGRATIONS, "index", wal=True)
-    try:
+    with closing(_open()) as db:
         return blobs - _ids(db, blobs).keys()
-    finally:
-        db.close()
 
 
 def _ids(db: sqlite3.Connection, blobs: set[str]) -> dict[str, int]:
@@ -205,22 +207,32 @@ def build(
             files[path] = blob_id(data)
             content[files[path]] = data
     files = _wanted(files, cfg)
-    where = database()
-    db = open_db(where, MIGRATIONS, "index", wal=True)
-    try:
-        known = _ids(db, set(files.values()))
-        missing = {sha for sha in files.values() if sha not in known}
-        if missing:
-            lang_of = {sha: detect(p) for p, sha in files.items() if sha in missing}
-            ready = {sha: found for sha, found in (parsed or {}).items() if sha in missing}
-            _store(db, ready.items())
-            rest = sorted(missing - ready.keys())
-            for i in range(0, len(rest), CHUNK):
-                _add(db, repo, rest[i : i + CHUNK], lang_of, content, cfg.max_file_bytes)
-            known.update(_ids(db, missing))
-    finally:
-        db.close()
-    return Index(where, {p: known[sha] for p, sha in files.items() if sha in known}, files)
+    with closing(_open()) as db:
+        known = _complete(db, repo, files, cfg, content, parsed)
+    return Index(database(), {p: known[sha] for p, sha in files.items() if sha in known}, files)
+
+
+def _complete(
+    db: sqlite3.Connection,
+    repo: Repo,
+    files: dict[str, str],
+    cfg: Config,
+    content: dict[str, bytes] | None = None,
+    parsed: dict[str, tuple[Language, Rows]] | None = None,
+) -> dict[str, int]:
+    """Store what the index lacks of these files (path -> blob id): the rows already `parsed`, then the
+    rest parsed here, a chunk at a time. The row of each of their blobs the index now holds."""
+    known = _ids(db, set(files.values()))
+    missing = set(files.values()) - known.keys()
+    if missing:
+        lang_of = {sha: detect(p) for p, sha in files.items() if sha in missing}
+        ready = {sha: found for sha, found in (parsed or {}).items() if sha in missing}
+        _store(db, ready.items())
+        rest = sorted(missing - ready.keys())
+        for i in range(0, len(rest), CHUNK):
+            _add(db, repo, rest[i : i + CHUNK], lang_of, content or {}, cfg.max_file_bytes)
+        known.update(_ids(db, missing))
+    return known
 
 
 @dataclass
@@ -242,16 +254,10 @@ class Filling:
             if not any(detect(p).parsed for p in skip):
                 return  # no change in a parsed language: the run needs no index
             files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in skip}
-            db = open_db(database(), MIGRATIONS, "index", wal=True)
-            try:
-                missing = sorted(set(files.values()) - _ids(db, set(files.values())).keys())
-                lang_of = {sha: detect(p) for p, sha in files.items()}
-                for i in range(0, len(missing), CHUNK):
-                    _add(db, repo, missing[i : i + CHUNK], lang_of, {}, cfg.max_file_bytes)
-            finally:
-                db.close()
+            with closing(_open()) as db:
+                _complete(db, repo, files, cfg)
 
-        open_db(database(), MIGRATIONS, "index", wal=True).close()  # made here: no two processes create it
+        _open().close()  # the database is made here: no two processes create it
         return cls()._fork(work)
 
     def add(self, parsed: dict[str, tuple[Language, Rows]]) -> None:
@@ -259,11 +265,8 @@ class Filling:
         while the run goes on."""
 
         def work() -> None:
-            db = open_db(database(), MIGRATIONS, "index", wal=True)
-            try:
+            with closing(_open()) as db:
                 _store(db, sorted(parsed.items(), key=lambda kv: kv[0]))
-            finally:
-                db.close()
 
         if parsed:
             self._fork(work)

@@ -325,3 +325,10 @@ def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
     again = dry_json([], repo.root, capsys, monkeypatch)
     assert [i["path"] for i in context_of(fresh, "shop/cart.py")] == ["aa_early/money.py", "zz_late/money.py"]
     assert again["requests"] == fresh["requests"]
+    from codepilot import config, diff, index
+    from codepilot.git import open_repo
+
+    git = open_repo(repo.root)
+    source = diff.resolve_source(git, staged=False, base=None, head=None, commit=None)
+    built = index.build(git, source, config.load(git.root, {}))  # the cache stored zz_late's file first
+    assert [x.path for x in built.named(["parse_amount"])["parse_amount"]] == ["aa_early/money.py", "zz_late/money.py"]

@@ -10,7 +10,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from codepilot.syntax.languages import Language, grammar
-from codepilot.syntax.outline import _collect, _parser, _qualify, _query, _text
+from codepilot.syntax.outline import _parser, _qualify, _query, _raws, _text
 
 MAX_SIGNATURE_LINES = 8
 MAX_SIGNATURE_CHARS = 480
@@ -101,7 +101,7 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
     ref_matches: list[Any] = []
     for match in tree_sitter.QueryCursor(query).matches(tree.root_node):
         (outline_matches if match[0] < first_ref else ref_matches).append(match)
-    raws = _collect(tree, lang, matches=outline_matches)
+    raws = _raws(outline_matches, lang)
     definitions = [
         Signature(
             d.symbol, d.kind, d.start_line, d.end_line, raw.node.start_point[0] + 1, *_head(raw.node, lang, source)

@@ -116,18 +116,18 @@ class _Raw:
     node: Any = None  # the definition's own node (not its wrapper), for signatures and docstrings
 
 
-def _collect(
-    tree: Any, lang: Language, rows: tuple[int, int] | None = None, matches: Iterable[tuple[int, Any]] | None = None
-) -> list[_Raw]:
-    """The definitions' raw matches (`matches`: the outline query's, when the caller ran it already)."""
-    found: dict[tuple[int, int], _Raw] = {}
-    if matches is None:
-        import tree_sitter
+def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> list[_Raw]:
+    import tree_sitter
 
-        cursor = tree_sitter.QueryCursor(_query(lang))
-        if rows is not None:  # only definitions that touch these rows (0-based, inclusive)
-            cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
-        matches = cursor.matches(tree.root_node)
+    cursor = tree_sitter.QueryCursor(_query(lang))
+    if rows is not None:  # only definitions that touch these rows (0-based, inclusive)
+        cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
+    return _raws(cursor.matches(tree.root_node), lang)
+
+
+def _raws(matches: Iterable[tuple[int, Any]], lang: Language) -> list[_Raw]:
+    """The definitions in the outline query's matches, outermost first."""
+    found: dict[tuple[int, int], _Raw] = {}
     for _, caps in matches:
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
