@@ -14,7 +14,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 from codepilot.errors import GitError, UsageError
-from codepilot.git import EMPTY_TREE, NULL_SHA, Repo
+from codepilot.git import EMPTY_TREE, NULL_SHA, Repo, Running, open_repo
 
 SourceKind = Literal["worktree", "staged", "range", "commit"]
 SUBMODULE, SYMLINK = "160000", "120000"
@@ -254,13 +254,56 @@ def _diff_args(source: Source, pathspecs: list[str], *output: str) -> list[str]:
     return ["--literal-pathspecs", "diff", *output, *common, *source.diff_args(), "--", *pathspecs]
 
 
-def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[FileChange]:
-    """Every file the source changes under `pathspecs`, with its hunks; for the default (work tree)
-    source, untracked files that git does not ignore count as added (`untracked = false` skips them
-    later, by rule, so they are listed as skipped and never silently left out)."""
-    patch = repo.start(  # in parallel with the raw diff
-        *_diff_args(source, pathspecs, "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/")
-    )
+@dataclass
+class Begun:
+    """A review's change found (its source resolved, its paths checked) and its patch already being
+    written by git in the background: started before the rest of the program is even loaded, it is
+    ready (or nearly) by the time `changed_files` reads it."""
+
+    repo: Repo
+    source: Source
+    pathspecs: list[str]
+    patch: Running | None = None
+
+    def take_patch(self) -> Running | None:
+        patch, self.patch = self.patch, None
+        return patch
+
+    def stop(self) -> None:
+        """No git left running (when the run failed before reading the patch)."""
+        if self.patch is not None:
+            self.take_patch().stop()  # type: ignore[union-attr]
+
+
+def begin(
+    cwd: Path,
+    paths: tuple[str, ...] = (),
+    *,
+    staged: bool = False,
+    base: str | None = None,
+    head: str | None = None,
+    commit: str | None = None,
+) -> Begun:
+    """The repository at `cwd`, the source the options name, the PATHS as checked pathspecs, and the
+    patch started. Light: the commands call it before they load the rest of the pipeline."""
+    cwd = cwd.resolve()
+    repo = open_repo(cwd)
+    source = resolve_source(repo, staged=staged, base=base, head=head, commit=commit)
+    specs = to_pathspecs(repo, paths, cwd)
+    check_paths_match(repo, source, paths, specs)
+    return Begun(repo, source, specs, _start_patch(repo, source, specs))
+
+
+def _start_patch(repo: Repo, source: Source, pathspecs: list[str]) -> Running:
+    return repo.start(*_diff_args(source, pathspecs, "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/"))
+
+
+def changed_files(repo: Repo, source: Source, pathspecs: list[str], patch: Running | None = None) -> list[FileChange]:
+    """Every file the source changes under `pathspecs`, with its hunks (`patch`: the patch already
+    started by `begin`); for the default (work tree) source, untracked files that git does not ignore
+    count as added (`untracked = false` skips them later, by rule, so they are listed as skipped and
+    never silently left out)."""
+    patch = patch or _start_patch(repo, source, pathspecs)  # in parallel with the raw diff
     try:
         files = _parse_raw(repo.git(*_diff_args(source, pathspecs, "--raw", "-z", "--no-abbrev")))
         repo.prefetch(
@@ -273,7 +316,7 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str]) -> list[File
             ]
         )
     finally:
-        text = repo.finish(patch)
+        text = patch.finish()
     if files:
         _attach_patch(files, text.decode("utf-8", "replace"))
     if source.kind == "worktree":

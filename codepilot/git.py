@@ -7,9 +7,10 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from codepilot.errors import GitError
 
@@ -70,6 +71,40 @@ def blob_id(data: bytes) -> str:
 
 
 @dataclass
+class Running:
+    """A git command running in the background. It writes into temporary files, not pipes: it never
+    waits for a reader, however long the program takes to come back for its output."""
+
+    proc: subprocess.Popen[bytes]
+    out: IO[bytes]
+    err: IO[bytes]
+
+    def finish(self) -> bytes:
+        """Its output, once it has ended (GitError if it failed)."""
+        try:
+            self.proc.wait()
+            self.out.seek(0)
+            self.err.seek(0)
+            out, err = self.out.read(), self.err.read()
+        finally:
+            self._close()
+        if self.proc.returncode != 0:
+            raise GitError(first_line(err))
+        return out
+
+    def stop(self) -> None:
+        """End it without its output (its caller failed first)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self.out.close()
+        self.err.close()
+
+
+@dataclass
 class Repo:
     """A work tree and how to run git in it."""
 
@@ -83,18 +118,14 @@ class Repo:
     def git(self, *args: str, check: bool = True, stdin: bytes | None = None) -> bytes:
         return run(self.root, self.env, *args, check=check, stdin=stdin)
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        """A git command running in the background (read it with `finish`)."""
-        return subprocess.Popen(
-            ["git", *_STABLE, *args], cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-
-    @staticmethod
-    def finish(proc: subprocess.Popen[bytes]) -> bytes:
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise GitError(first_line(err))
-        return out
+    def start(self, *args: str) -> Running:
+        """A git command running in the background (read it with `Running.finish`)."""
+        with contextlib.ExitStack() as files:
+            out = files.enter_context(tempfile.TemporaryFile())
+            err = files.enter_context(tempfile.TemporaryFile())
+            proc = subprocess.Popen(["git", *_STABLE, *args], cwd=self.root, env=self.env, stdout=out, stderr=err)
+            files.pop_all()  # started: the files are the command's now
+        return Running(proc, out, err)
 
     def has_commit(self, sha: str) -> bool:
         """This clone holds that commit (a shallow or partial clone may not)."""

@@ -26,7 +26,7 @@ class Instruction:
     lines: int = 0
 
     def covers(self, path: str) -> bool:
-        return any(globs.matches(path, [g]) for g in self.applies)
+        return globs.matches(path, self.applies) is not None
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -56,7 +56,8 @@ def load(repo: Repo, tree: str | None, patterns: list[str]) -> list[Instruction]
         else repo.git("ls-files", "-z", "-co", "--exclude-standard")
     )
     names = [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]
-    wanted = [n for n in names if any(_matches_file(n, p) for p in patterns)]
+    tops = ["/" + p for p in patterns if "/" in p]
+    wanted = [n for n in names if _wanted(n, patterns, tops)]
     out = []
     for name in sorted(wanted):
         text = _read(repo, tree, name)
@@ -86,10 +87,13 @@ def load(repo: Repo, tree: str | None, patterns: list[str]) -> list[Instruction]
     return out
 
 
-def _matches_file(name: str, pattern: str) -> bool:
-    if "/" not in pattern:  # AGENTS.md, CLAUDE.md, .cursorrules: in any folder (the rules say so for AGENTS.md)
-        return posixpath.basename(name) == pattern and (pattern in ("AGENTS.md", "CLAUDE.md") or "/" not in name)
-    return globs.matches(name, ["/" + pattern]) is not None
+def _wanted(name: str, patterns: list[str], tops: list[str]) -> bool:
+    """`name` is an instruction file by one of these patterns: a bare name (AGENTS.md, CLAUDE.md in any
+    folder, as their rules say; .cursorrules at the top) or a path glob (`tops`: those, anchored)."""
+    base = posixpath.basename(name)
+    if base in patterns and "/" not in base and (base in ("AGENTS.md", "CLAUDE.md") or "/" not in name):
+        return True
+    return globs.matches(name, tops) is not None
 
 
 def _read(repo: Repo, tree: str | None, name: str) -> str | None:

@@ -22,7 +22,7 @@ from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import ChangeSet
 from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
-from codepilot.git import NULL_SHA, Repo, blob_id, open_repo
+from codepilot.git import NULL_SHA, Repo, blob_id
 from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Lines, Placed, place, split_lines
 from codepilot.prompts import Templates
@@ -77,10 +77,25 @@ def instructions_for(cfg: Config, paths: list[str], extra: str = "") -> str:
     return ("\nProject instructions:\n" + "\n".join(f"- {p}" for p in parts) + "\n") if parts else ""
 
 
-def prepare(opts: Options) -> Prepared:
-    """Everything up to the model: the change, its files and symbols, and the requests to send."""
-    cwd = (opts.cwd or Path.cwd()).resolve()
-    repo = open_repo(cwd)
+def begin(opts: Options) -> diff.Begun:
+    """The change these options name, its patch started (see `diff.begin`)."""
+    return diff.begin(
+        opts.cwd or Path.cwd(), opts.paths, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit
+    )
+
+
+def prepare(opts: Options, begun: diff.Begun | None = None) -> Prepared:
+    """Everything up to the model: the change, its files and symbols, and the requests to send.
+    `begun`: the change as `diff.begin` found it for these options (its patch under way meanwhile)."""
+    begun = begun or begin(opts)
+    try:
+        return _prepare(opts, begun)
+    finally:
+        begun.stop()
+
+
+def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
+    repo, source, specs = begun.repo, begun.source, begun.pathspecs
     cfg = config_mod.load(repo.root, opts.overrides)
     # the hook's sources (--staged) stay light: often answered from the cache, they import no model library
     if opts.calls_model and not (opts.hook or opts.staged) and (cfg.model or os.environ.get("OPENAI_API_KEY")):
@@ -93,9 +108,6 @@ def prepare(opts: Options) -> Prepared:
         ours.append("/" + own.relative_to(repo.root.resolve()).as_posix())
     cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, *ours]})
     dismissed = dismissals.load(repo.root)
-    source = diff.resolve_source(repo, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit)
-    specs = diff.to_pathspecs(repo, opts.paths, cwd)
-    diff.check_paths_match(repo, source, opts.paths, specs)
     with_index = opts.plan and cfg.related_context
     filling = None
     if with_index:  # the files the change leaves alone are indexed while the change is read and mapped
@@ -103,7 +115,7 @@ def prepare(opts: Options) -> Prepared:
 
         filling = index.Filling.start(repo, source, cfg, specs)
     try:
-        files = diff.changed_files(repo, source, specs)
+        files = diff.changed_files(repo, source, specs, begun.take_patch())
         changeset = changes.map_files(changes.read(repo, source, files, cfg), _index_missing if with_index else None)
         if filling is not None:
             filling.add(changeset.facts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,37 @@ def test_every_changed_line_once_across_sources(committed: GitRepo, capsys, monk
     seen = seen_lines(doc)
     assert len(seen) == len(set(seen))
     assert set(seen) == expected_lines(committed, "HEAD~1", "HEAD")
+
+
+def test_the_patch_started_early_is_written_whatever_the_wait(committed: GitRepo) -> None:
+    """The commands start `git diff` before loading the pipeline: git must finish on its own however
+    large the patch (far past a pipe's buffer) and however long nobody reads it."""
+    from codepilot import diff
+
+    committed.write("big.py", "".join(f"value_{i} = {i}  # {'x' * 60}\n" for i in range(20_000)))
+    committed.commit("big")
+    begun = diff.begin(committed.root, base="HEAD~1", head="HEAD")
+    running = begun.patch
+    assert running is not None
+    for _ in range(600):  # nobody reads: it ends by itself all the same
+        if running.proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert running.proc.returncode == 0
+    files = diff.changed_files(begun.repo, begun.source, begun.pathspecs, begun.take_patch())
+    assert [f.path for f in files] == ["big.py"]
+    assert sum(ln.kind == "+" for h in files[0].hunks for ln in h.lines) == 20_000
+
+
+def test_a_run_that_fails_after_the_patch_started_leaves_no_git_running(committed: GitRepo) -> None:
+    from codepilot import diff, review
+    from codepilot.errors import FatalError
+
+    committed.write("a.py", BASE.replace("return x", "return x + 1"))
+    committed.write(".codepilot.toml", "max_request_tokens = 'lots'\n")
+    begun = diff.begin(committed.root)
+    running = begun.patch
+    assert running is not None
+    with pytest.raises(FatalError):
+        review.prepare(review.Options(cwd=committed.root), begun)
+    assert begun.patch is None and running.proc.returncode is not None and running.out.closed

@@ -38,6 +38,25 @@ def test_globs(path: str, pattern: str, hit: bool) -> None:
 
 def test_globs_ignoring_case_for_credentials() -> None:
     assert globs.matches("a/.ENV", [".env"], ignore_case=True) == ".env"
+    assert globs.matches("keys/Server.PEM", ["*.p12", "*.pem"], ignore_case=True) == "*.pem"
+    assert globs.matches("keys/Server.PEM", ["*.pem"]) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("a/id_rsa.pub", "id_rsa*"),  # a name with a wildcard
+        ("secrets/x/.env", ".env"),  # first in the list, though a later one matches too
+        ("secrets/x/y", "secrets/**"),
+        ("x/docs/a.min.js", "docs/"),  # a folder at any depth, before the suffix
+        ("b.min.js", "*.min.js"),
+        ("src/b.js", None),
+    ],
+)
+def test_globs_give_the_first_pattern_that_matches(path: str, expected: str | None) -> None:
+    """However the patterns are grouped to check many paths at once, the answer is the first in the list."""
+    patterns = [".env", "id_rsa*", "docs/", "secrets/**", "*.min.js", "*.env"]
+    assert globs.matches(path, patterns) == expected
 
 
 def _finding(fid: str, line: int, title: str, severity: str = "warning", end: int | None = None) -> Finding:

@@ -43,23 +43,26 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     if rng is None and diff.nothing_staged(repo, diff.to_pathspecs(repo, paths, Path.cwd().resolve())):
         click.echo("codepilot: nothing staged to review")
         return 0
+    base, head = rng if isinstance(rng, tuple) else (None, None)
+    overrides = options.overrides(rest)  # refused before git starts
+    # git writes the patch while the rest of the pipeline loads
+    begun = diff.begin(Path.cwd(), () if rng else paths, staged=rng is None, base=base, head=head)
     from codepilot import review
     from codepilot.cli.output import progress, render
     from codepilot.cli.review import finish, say_applied
 
-    base, head = rng if isinstance(rng, tuple) else (None, None)
     opts = review.Options(
         paths=() if rng else paths,  # a push: the range already says which files
         staged=rng is None,
         base=base,
         head=head,
-        overrides=options.overrides(rest),
+        overrides=overrides,
         use_cache=not rest["no_cache"],
         time_limit=rest["time_limit"],
         hook=True,
         history=not rest["no_history"],
     )
-    prepared = review.prepare(opts)
+    prepared = review.prepare(opts, begun)
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
     say_applied(result)

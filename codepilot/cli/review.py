@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -69,11 +70,10 @@ def command(
     By default every uncommitted change against HEAD: the index, the work tree and untracked files
     that git does not ignore (untracked = false in the config lists them as skipped instead).
     PATHS limit any source to these files or folders."""
-    from codepilot import review
-    from codepilot.diff import check_source_options
+    from codepilot import diff
 
     # with --publish the request gives the base: --head alone is fine there
-    check_source_options(staged=staged, base=base or ("request" if publish else None), head=head, commit=commit)
+    diff.check_source_options(staged=staged, base=base or ("request" if publish else None), head=head, commit=commit)
     if interactive and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("--interactive needs a terminal (stdin and stdout); use --format or --apply instead")
     if interactive and (apply_ or dry_run or publish):
@@ -85,13 +85,18 @@ def command(
             click.echo(f"codepilot: {scope.covered}", err=True)
             return 0
         base, head = scope.base, scope.head
+    overrides = options.overrides(rest)  # refused before git starts
+    # git writes the patch while the rest of the pipeline loads
+    begun = diff.begin(Path.cwd(), paths, staged=staged, base=base, head=head, commit=commit)
+    from codepilot import review
+
     opts = review.Options(
         paths=paths,
         staged=staged,
         base=base,
         head=head,
         commit=commit,
-        overrides=options.overrides(rest),
+        overrides=overrides,
         use_cache=not rest["no_cache"],
         time_limit=rest["time_limit"],
         apply=apply_,
@@ -99,7 +104,7 @@ def command(
         calls_model=not dry_run,
         trace=(lambda text: click.echo(f"codepilot: {text}", err=True)) if verbose else None,
     )
-    prepared = review.prepare(opts)
+    prepared = review.prepare(opts, begun)
     if dry_run:
         return _dry_run(prepared, fmt, output)
     with progress(len(prepared.requests)) as tick:
