@@ -234,10 +234,15 @@ def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Re
     return Read(source, out, skipped, todo)
 
 
-def map_files(read: Read, index_wants: Callable[[set[str]], set[str]] | None = None) -> ChangeSet:
+def map_files(
+    read: Read,
+    index_wants: Callable[[set[str]], set[str]] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> ChangeSet:
     """Outline every reviewable file and map every changed line into one change. With `index_wants`
     (which of these blob ids the repository index lacks), the new versions it lacks are also read for
-    the index from the same parse (`ChangeSet.facts`): no file is parsed twice."""
+    the index from the same parse (`ChangeSet.facts`): no file is parsed twice. `meanwhile`: work for
+    this process while workers map a large change (see `fork_iter`)."""
     todo = read.todo
     ids = {
         rf.path: blob_id(new)
@@ -247,7 +252,7 @@ def map_files(read: Read, index_wants: Callable[[set[str]], set[str]] | None = N
     lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
     jobs = [(rf.diff, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
     facts: dict[str, tuple[Language, Rows]] = {}
-    for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs), strict=True):
+    for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs, meanwhile), strict=True):
         rf.changes = changes
         if hunks is not None and not rf.diff.hunks_read:  # read in a worker
             rf.diff.set_hunk_rows(hunks)

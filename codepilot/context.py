@@ -355,11 +355,21 @@ def plan(
         items.update(((f.path, i), lst) for i, lst in per_change.items())
         if units:
             groups.append(units)
-    if scanned is not None:
-        scanned.store(clean)
     batches = _pack(groups, room)
     requests = []
-    values = {k: redactor.text(v) for k, v in user_values.items()}
+    memory = scanned or _SCANNED
+
+    def own(text: str) -> str:
+        """A text of the prompt itself (the source, the instructions) redacted, unless found clean before."""
+        digest = Scanned.digest("prompt", text)
+        if memory.clean([digest]):
+            return text
+        out = redactor.text(text)
+        if out == text:
+            clean.add(digest)
+        return out
+
+    values = {k: own(v) for k, v in user_values.items()}
     said: dict[str, str] = {}
     for i, units in enumerate(batches, 1):
         files = "\n\n".join(u.text for u in units)
@@ -373,7 +383,7 @@ def plan(
                 listed = [*listed, *(it.to_json() for it in chosen)]
                 context_tokens = tokens.count(text) + 2
         if extra and extra not in said:
-            said[extra] = redactor.text(extra)
+            said[extra] = own(extra)
         user = templates.render(
             "review-user.md",
             files=files,
@@ -387,6 +397,7 @@ def plan(
             else overhead + sum(u.tokens + 2 for u in units) + context_tokens + 8
         )
         requests.append(Request(f"r{i}", body, msgs, size, listed))
+    memory.store(clean)
     return requests
 
 

@@ -91,13 +91,14 @@ def fork_call(func: Callable[[], object]) -> Child | None:
         os._exit(code)
 
 
-def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    return list(fork_iter(func, items))
+def fork_map(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None) -> list[R]:
+    return list(fork_iter(func, items, meanwhile))
 
 
-def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+def fork_iter(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None) -> Iterator[R]:
     """`func` over `items`, results in order as they come: the caller works on the first while the
-    workers go on with the rest."""
+    workers go on with the rest. `meanwhile`: work of this process's own for the time the workers
+    take (done only when there are workers: it must not be needed)."""
     if not _forks(len(items)):
         yield from map(func, items)
         return
@@ -107,7 +108,10 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
     try:
         with multiprocessing.get_context("fork").Pool(min(cores(), MAX_WORKERS)) as pool:
-            yield from pool.imap(_run, range(len(items)), chunksize=max(1, len(items) // 64))
+            results = pool.imap(_run, range(len(items)), chunksize=max(1, len(items) // 64))
+            if meanwhile is not None:
+                meanwhile()
+            yield from results
     finally:
         gc.unfreeze()
         _JOB.clear()

@@ -125,6 +125,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
 
+_MIN_ENGINE_SECRET = 6  # shorter values the engine reports are not taken (too many are words)
 _QUOTE_OR_DIGIT = re.compile(r"[\"'`\d]")
 _LINES: dict[tuple[object, ...], tuple[str, set[tuple[str, str]]]] = {}  # Redactor.line's memory
 
@@ -188,8 +189,8 @@ class Redactor:
     def _engine(self, text: str) -> dict[str, str]:
         """Secrets found by the maintained gitleaks-style rule set (Betterleaks), where it is installed:
         value -> rule id. Our own rules and detect-secrets run as well."""
-        if _betterleaks() is None or not text.strip():
-            return {}
+        if len(text.strip()) < _MIN_ENGINE_SECRET or _betterleaks() is None:
+            return {}  # nothing it would report fits: its start-up (~0.1 s a process) is not paid
         from codepilot.parallel import fork_unsafe
 
         fork_unsafe()  # its Go runtime's threads would not survive a later fork of this process
@@ -197,7 +198,11 @@ class Redactor:
             found = _betterleaks().scan_string(text)
         except Exception:  # noqa: BLE001 - a failing optional engine leaves our own rules in charge
             return {}
-        return {f.secret: f.rule_id for f in found if f.secret and len(f.secret) >= 6 and "\n" not in f.secret}
+        return {
+            f.secret: f.rule_id
+            for f in found
+            if f.secret and len(f.secret) >= _MIN_ENGINE_SECRET and "\n" not in f.secret
+        }
 
     def _split_keys(self, lines: list[str], code: bool) -> None:
         """A key split over two string literals (`'sk-proj-abc'` then `'def...'` on the next line)."""
@@ -411,6 +416,13 @@ def _detectors() -> tuple[Any, ...]:
 
     with default_settings():
         return tuple(get_plugins())
+
+
+def load() -> None:
+    """Make the rules ready in this process (detect-secrets' detectors, the Betterleaks module but not its
+    engine, which would make the process unable to fork): forked workers then inherit them."""
+    _detectors()
+    _betterleaks()
 
 
 def _keywordish(text: str) -> list[re.Match[str]]:

@@ -13,7 +13,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codepilot import changes, context, diff, dismissals, instructions, moves, patches, votes
+from codepilot import changes, context, diff, dismissals, instructions, moves, patches, redact, votes
 from codepilot import config as config_mod
 from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.apply import Planned
@@ -116,7 +116,12 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         filling = index.Filling.start(repo, source, cfg, specs)
     try:
         files = diff.changed_files(repo, source, specs, begun.take_patch())
-        changeset = changes.map_files(changes.read(repo, source, files, cfg), _index_missing if with_index else None)
+        # while the workers map a large change, the secret rules are made ready for the plan's workers
+        changeset = changes.map_files(
+            changes.read(repo, source, files, cfg),
+            _index_missing if with_index else None,
+            redact.load if opts.plan else None,
+        )
         if filling is not None:
             filling.add(changeset.facts)
         moved = moves.find(changeset) if opts.plan else None  # needs no index: found while it is filled
