@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from codepilot import moves, tokens
 from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
@@ -18,6 +17,7 @@ from codepilot.parallel import fork_map
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor, Scanned
 from codepilot.related import Item, Related, render
+from codepilot.syntax.languages import suffix
 
 FENCE = "````"
 CONTEXT_SHARE = 0.3  # of each request's room, for related code from elsewhere in the repository
@@ -349,14 +349,6 @@ def plan(
     items: dict[tuple[str, int], list[Item]] = {}
     job = functools.partial(_file_units, room=room, moves=found, related=related, scanned=scanned)
     clean: set[bytes] = set()
-    for f, (units, seen, per_change, found_clean) in zip(reviewable, fork_map(job, reviewable), strict=True):
-        redactor.merge(seen)
-        clean |= found_clean
-        items.update(((f.path, i), lst) for i, lst in per_change.items())
-        if units:
-            groups.append(units)
-    batches = _pack(groups, room)
-    requests = []
     memory = scanned or _SCANNED
 
     def own(text: str) -> str:
@@ -369,7 +361,22 @@ def plan(
             clean.add(digest)
         return out
 
-    values = {k: own(v) for k, v in user_values.items()}
+    values: dict[str, str] = {}
+
+    def own_values() -> None:  # while the workers work, when there are any (the engines' start-up overlaps)
+        values.update((k, own(v)) for k, v in user_values.items() if k not in values)
+
+    for f, (units, seen, per_change, found_clean) in zip(
+        reviewable, fork_map(job, reviewable, own_values), strict=True
+    ):
+        redactor.merge(seen)
+        clean |= found_clean
+        items.update(((f.path, i), lst) for i, lst in per_change.items())
+        if units:
+            groups.append(units)
+    own_values()
+    batches = _pack(groups, room)
+    requests = []
     said: dict[str, str] = {}
     for i, units in enumerate(batches, 1):
         files = "\n\n".join(u.text for u in units)
@@ -461,7 +468,7 @@ def _file_units(
 
 
 def _file_type(path: str) -> str:
-    return PurePosixPath(path).suffix.lower() or path
+    return suffix(path) or path
 
 
 _SCANNED = Scanned(None)  # without a memory on disk: what this process found clean

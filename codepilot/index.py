@@ -70,6 +70,7 @@ class Index:
     paths: dict[str, int]
     blobs: dict[str, str] = field(default_factory=dict)  # path -> blob id, for reading a file at the head
     _by_file: dict[int, list[str]] = field(default_factory=dict)
+    _uses: dict[tuple[str, int], list[Use]] = field(default_factory=dict)  # what `uses` found, by name
 
     def __post_init__(self) -> None:
         for path, fid in self.paths.items():
@@ -128,17 +129,18 @@ class Index:
         heads' files: they are left out before counting."""
         out: dict[str, list[Use]] = {}
         for name in sorted(set(names)):
-            rows = self.db.execute(
-                "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type'", (name,)
-            ).fetchall()
-            found = [
-                Use(path, Reference(name, line, kind, through))
-                for fid, line, kind, through in rows
-                for path in self._by_file.get(fid, ())
-            ]
-            if found:
-                found.sort(key=lambda u: (u.path, u.ref.line, u.ref.kind))
-                out[name] = found[:limit]
+            if (name, limit) not in self._uses:  # names recur across the changed files
+                rows = self.db.execute(
+                    "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type'", (name,)
+                ).fetchall()
+                found = sorted(
+                    (path, line, kind, through)
+                    for fid, line, kind, through in rows
+                    for path in self._by_file.get(fid, ())
+                )
+                self._uses[name, limit] = [Use(p, Reference(name, *rest)) for p, *rest in found[:limit]]
+            if self._uses[name, limit]:
+                out[name] = self._uses[name, limit]
         return out
 
     def _each(self, table: str, columns: str, names: Iterable[str]) -> Iterator[Any]:

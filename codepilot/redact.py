@@ -12,10 +12,11 @@ import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from codepilot.store import ProcessConnection, open_db, rows_in
+from codepilot.syntax.languages import suffix
 
 # Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
 # every high-entropy string is one), a hex string, a keyword before an assignment, credentials in a URL,
@@ -233,7 +234,7 @@ class Redactor:
         process (the answer, and the secrets to count, remembered): the rules are slow, lines repeat."""
         if code and keyword and not token and not known and not _QUOTE_OR_DIGIT.search(line):
             return line  # only names after a secret-ish word (`check_password(raw_password)`): code, no value
-        key = (line, PurePosixPath(filename).suffix.lower(), keyword, token, code, tuple(sorted((known or {}).items())))
+        key = (line, suffix(filename), keyword, token, code, tuple(sorted((known or {}).items())))
         hit = _LINES.get(key)
         if hit is None:
             self._capture = set()

@@ -124,17 +124,23 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         )
         if filling is not None:
             filling.add(changeset.facts)
-        moved = moves.find(changeset) if opts.plan else None  # needs no index: found while it is filled
+        # what needs no index is done while it is filled: moves, templates, instructions
+        moved = moves.find(changeset) if opts.plan else None
+        templates = Templates(repo.root)
+        values = {
+            "source": source.label,
+            "instructions": instructions_for(cfg, [f.path for f in changeset.files], dismissals.guidance(dismissed)),
+        }
+        found = (
+            instructions.load(repo, source.new, cfg.instruction_files) if opts.plan and cfg.instruction_files else []
+        )
+        if filling is not None:
+            filling.wait()
+        related = repository_context(repo, changeset, cfg) if with_index else None
     finally:
         if filling is not None:
             filling.wait()  # also on an error: no process is left behind (its work is kept either way)
-    templates = Templates(repo.root)
-    values = {
-        "source": source.label,
-        "instructions": instructions_for(cfg, [f.path for f in changeset.files], dismissals.guidance(dismissed)),
-    }
     redactor = Redactor()
-    found = instructions.load(repo, source.new, cfg.instruction_files) if opts.plan and cfg.instruction_files else []
 
     def guidance(paths: list[str]) -> tuple[str, list[dict[str, object]]]:
         """The repository's instruction files that apply to these paths (each reaches only its files)."""
@@ -145,7 +151,6 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         ]
         return (f"\nThe repository's instruction files for these files:\n{text}\n" if text else "", items)
 
-    related = repository_context(repo, changeset, cfg) if with_index else None
     scanned = Scanned(cache_dir() / "scanned.sqlite") if opts.plan else None
     requests = (
         context.plan(

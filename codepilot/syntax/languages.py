@@ -201,14 +201,21 @@ def detect(path: str, head: bytes = b"") -> Language:
     return fallback if name is None else LANGUAGES.get(name) or Language(name)
 
 
+def suffix(path: str) -> str:
+    """The extension of `path`'s last part, lower case: what `PurePosixPath(path).suffix` gives, at a
+    fraction of the cost (runs ask for thousands)."""
+    base = path.rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    return base[dot:].lower() if 0 < dot < len(base) - 1 else ""
+
+
 @lru_cache(maxsize=65536)
 def _by_path(path: str) -> tuple[Language | None, Language]:
     """By extension or name (None when neither says), and the fallback when no shebang says either."""
     base = path.rsplit("/", 1)[-1]
-    dot = base.rfind(".")
-    suffix = base[dot:].lower() if 0 < dot < len(base) - 1 else ""  # as PurePosixPath(path).suffix
-    name = _BY_EXTENSION.get(suffix) or _BY_NAME.get(base)
-    other = _OTHER.get(suffix, "text")
+    ext = suffix(base)
+    name = _BY_EXTENSION.get(ext) or _BY_NAME.get(base)
+    other = _OTHER.get(ext, "text")
     return (None if name is None else LANGUAGES.get(name) or Language(name)), LANGUAGES.get(other) or Language(other)
 
 
