@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
@@ -39,8 +39,9 @@ class Source:
         return [self.old, self.new]
 
 
-@dataclass
-class Line:
+class Line(NamedTuple):
+    """One line of a hunk (a named tuple: a large change has tens of thousands)."""
+
     kind: str  # " " context, "+" added, "-" removed
     old: int | None
     new: int | None
@@ -77,7 +78,7 @@ class Hunk:
         return old, new
 
 
-HunkRows = list[tuple[int, int, int, int, list[tuple[str, int | None, int | None, str]]]]
+HunkRows = list[tuple[int, int, int, int, list[tuple[Any, ...]]]]  # lines as plain tuples: quick to pickle
 
 
 @dataclass
@@ -113,13 +114,10 @@ class FileChange:
 
     def hunk_rows(self) -> HunkRows:
         """The hunks as plain rows (cheap to send back from a worker; `set_hunk_rows` reads them)."""
-        return [
-            (h.old_start, h.old_len, h.new_start, h.new_len, [(ln.kind, ln.old, ln.new, ln.text) for ln in h.lines])
-            for h in self.hunks
-        ]
+        return [(h.old_start, h.old_len, h.new_start, h.new_len, list(map(tuple, h.lines))) for h in self.hunks]
 
     def set_hunk_rows(self, rows: HunkRows) -> None:
-        self._hunks = [Hunk(a, b, c, d, [Line(*ln) for ln in lines]) for a, b, c, d, lines in rows]
+        self._hunks = [Hunk(a, b, c, d, list(map(Line._make, lines))) for a, b, c, d, lines in rows]
 
 
 def check_source_options(*, staged: bool, base: str | None, head: str | None, commit: str | None) -> None:

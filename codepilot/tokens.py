@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 _PIECES = re.compile(r" ?[^\W\d_]{1,6}| ?\d{1,3}| ?[^\w\s]{1,2}|_+|\s{1,16}")
+_ASCII_PIECES = re.compile(_PIECES.pattern, re.ASCII)  # the same pieces in ASCII text, found faster
 
 
 def count(text: str) -> int:
-    return _PIECES.subn("", text)[1]
+    return (_ASCII_PIECES if text.isascii() else _PIECES).subn("", text)[1]
