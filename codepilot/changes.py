@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from codepilot.git import NULL_SHA, Repo, blob_id
 from codepilot.parallel import fork_map
 from codepilot.syntax import Definition, Language, Outline, detect, outline
 from codepilot.syntax.facts import Rows, extract
-from codepilot.syntax.outline import _parser
+from codepilot.syntax.outline import Edit, _parser, reparse
 
 _GENERATED_MARK = re.compile(
     rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
@@ -283,8 +284,14 @@ def map_changes(
     has_removed = any(ln.kind == "-" for h in hunks for ln in h.lines)
     new_span = _span([(h.new_start, h.new_start + h.new_len - 1) for h in hunks if h.new_len])
     old_span = _span([(h.old_start, h.old_start + h.old_len - 1) for h in hunks if h.old_len])
+    if new_tree is None and lang.parsed and new is not None and (has_added or has_removed):
+        new_tree = _parser(lang).parse(new)
     new_outline = outline(lang, new, new_span, new_tree) if new is not None and (has_added or has_removed) else None
-    old_outline = outline(lang, old, old_span) if old is not None and has_removed else None
+    old_tree = None
+    if old is not None and new is not None and new_tree is not None and has_removed:
+        edits = _edits(hunks, new, old)
+        old_tree = reparse(lang, old, new_tree, edits) if edits is not None else None
+    old_outline = outline(lang, old, old_span, old_tree) if old is not None and has_removed else None
     groups: dict[object, Change] = {}
     kind = "module" if lang.parsed else "file"
     for hi, hunk in enumerate(hunks):
@@ -307,6 +314,40 @@ def map_changes(
             _hunk_span(c, hunks)
     changes.sort(key=lambda c: (c.start_line, c.side, c.symbol or ""))
     return changes
+
+
+def _edits(hunks: list[Hunk], new: bytes, old: bytes) -> list[Edit] | None:
+    """The hunks as the edits that turn `new` back into `old` (for parsing the old version from the new
+    one's parse): each hunk's new lines replaced by its old lines, in the old text's offsets. None
+    unless they describe exactly these two texts (a work-tree file that git's filters changed may not)."""
+    new_at, old_at = _line_starts(new), _line_starts(old)
+    edits: list[Edit] = []
+    new_done = old_done = 0  # where the previous hunk ended, in each text
+    for h in hunks:
+        first_new = h.new_start - 1 if h.new_len else h.new_start  # 0-based; an empty side sits after its line
+        first_old = h.old_start - 1 if h.old_len else h.old_start
+        end_new, end_old = first_new + h.new_len, first_old + h.old_len
+        if end_new >= len(new_at) or end_old >= len(old_at) or first_new < 0 or first_old < 0:
+            return None
+        start_new, start_old = new_at[first_new], old_at[first_old]
+        if start_new < new_done or start_old < old_done or new[new_done:start_new] != old[old_done:start_old]:
+            return None
+        was, now = new[start_new : new_at[end_new]], old[start_old : old_at[end_old]]
+        edits.append((start_old, start_old + len(was), start_old + len(now), first_old, *_end(was), *_end(now)))
+        new_done, old_done = new_at[end_new], old_at[end_old]
+    return edits if new[new_done:] == old[old_done:] else None
+
+
+def _end(text: bytes) -> tuple[int, int]:
+    """Where `text` ends, from the start of a line: rows down, then the column."""
+    return text.count(b"\n"), len(text) - (text.rfind(b"\n") + 1)
+
+
+def _line_starts(data: bytes) -> list[int]:
+    """The offset of each line's start, and the text's end (index = number of lines)."""
+    starts = list(accumulate((len(line) + 1 for line in data.split(b"\n")), initial=0))
+    starts[-1] = len(data)
+    return starts
 
 
 def _span(ranges: list[tuple[int, int]]) -> tuple[int, int] | None:

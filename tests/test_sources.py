@@ -225,3 +225,65 @@ def test_a_run_that_fails_after_the_patch_started_leaves_no_git_running(committe
     with pytest.raises(FatalError):
         review.prepare(review.Options(cwd=committed.root), begun)
     assert begun.patch is None and running.proc.returncode is not None and running.out.closed
+
+
+def _nodes(tree) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
+    out, stack = [], [tree.root_node]
+    while stack:
+        node = stack.pop()
+        out.append((node.type, node.start_byte, node.end_byte, node.start_point, node.end_point))
+        stack.extend(node.children)
+    return out
+
+
+OLD_PY = "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        return 1\n"
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        OLD_PY.replace("return x", "y = x * 2\n    return y"),  # lines added inside
+        OLD_PY.replace("import os\n", ""),  # the first line removed
+        OLD_PY + "\n\ndef g():\n    pass",  # added at the end, no final newline
+        OLD_PY.rstrip("\n"),  # only the final newline removed
+        "x = 1\n",  # everything replaced
+        OLD_PY.replace("\n", "\r\n"),  # CRLF
+        "def f(:\n" + OLD_PY,  # a syntax error added
+    ],
+)
+def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: GitRepo, new: str) -> None:
+    """The old version of a changed file is parsed incrementally from the new version's parse, with the
+    hunks as edits: the result is exactly a fresh parse, node by node and position by position."""
+    from codepilot import changes, diff
+    from codepilot.syntax import detect
+    from codepilot.syntax.outline import _parser, reparse
+
+    committed.write("m.py", OLD_PY)
+    committed.commit("old")
+    committed.write("m.py", new)
+    committed.commit("new")
+    begun = diff.begin(committed.root, base="HEAD~1", head="HEAD")
+    (fc,) = diff.changed_files(begun.repo, begun.source, begun.pathspecs, begun.take_patch())
+    old_b, new_b = OLD_PY.encode(), new.encode()
+    lang = detect("m.py")
+    edits = changes._edits(fc.hunks, new_b, old_b)
+    assert edits is not None
+    assert _nodes(reparse(lang, old_b, _parser(lang).parse(new_b), edits)) == _nodes(_parser(lang).parse(old_b))
+
+
+def test_hunks_that_do_not_describe_the_texts_give_no_edits(committed: GitRepo) -> None:
+    """A work-tree file that git's filters changed may differ from what the hunks say outside them: then
+    the old version is parsed whole, never from edits that would not be true."""
+    from codepilot import changes, diff
+
+    old = "".join(f"v{i} = {i}\n" for i in range(30))
+    new = old.replace("v15 = 15", "v15 = 16")
+    committed.write("m.py", old)
+    committed.commit("old")
+    committed.write("m.py", new)
+    committed.commit("new")
+    begun = diff.begin(committed.root, base="HEAD~1", head="HEAD")
+    (fc,) = diff.changed_files(begun.repo, begun.source, begun.pathspecs, begun.take_patch())
+    assert changes._edits(fc.hunks, new.encode(), old.encode()) is not None
+    assert changes._edits(fc.hunks, new.replace("v2 = 2", "v2 = 3").encode(), old.encode()) is None
+    assert changes._edits(fc.hunks, ("x = 0\n" + new).encode(), old.encode()) is None

@@ -187,6 +187,21 @@ def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None,
     return Outline(defs, _paint(defs, line_count), imports)
 
 
+# an edit from the start of a line: start byte, end byte before, end byte after; start row; how far the
+# replaced and the replacing text reach from there (rows down, then the column)
+Edit = tuple[int, int, int, int, int, int, int, int]
+
+
+def reparse(lang: Language, source: bytes, tree: Any, edits: list[Edit]) -> Any:
+    """`source` parsed from `tree`, the parse of a text that `edits` (in order) turn into `source`:
+    tree-sitter re-parses only what they touch. `tree` itself is left as it was."""
+    edited = tree.copy()
+    for start, end_before, end_after, row, rows_before, col_before, rows_after, col_after in edits:
+        before = (row + rows_before, col_before)
+        edited.edit(start, end_before, end_after, (row, 0), before, (row + rows_after, col_after))
+    return _parser(lang).parse(source, edited)
+
+
 def syntax_errors(lang: Language, text: str) -> int:
     """How many syntax errors tree-sitter finds (ERROR and MISSING nodes); 0 for unparsed languages."""
     if not lang.parsed:
