@@ -15,9 +15,9 @@ from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import SUBMODULE, SYMLINK, FileChange, Hunk, HunkRows, Source, whole_file_hunk
 from codepilot.git import NULL_SHA, Repo, blob_id
-from codepilot.parallel import fork_map
+from codepilot.parallel import fork_map, will_fork
 from codepilot.syntax import Definition, Language, Outline, detect, outline
-from codepilot.syntax.facts import Rows, extract
+from codepilot.syntax.facts import Rows, extract, prepare
 from codepilot.syntax.outline import Edit, _parser, reparse
 
 _GENERATED_MARK = re.compile(
@@ -252,6 +252,8 @@ def map_files(
     }
     lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
     jobs = [(rf.diff, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
+    if will_fork(len(jobs)):
+        prepare((rf.language for rf, _, _ in todo), facts=any(job[4] for job in jobs), outlines=True)
     facts: dict[str, tuple[Language, Rows]] = {}
     for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs, meanwhile), strict=True):
         rf.changes = changes

@@ -18,10 +18,10 @@ from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import Source, changed_paths
 from codepilot.git import Repo, blob_id
-from codepilot.parallel import Child, fork_call, fork_iter
+from codepilot.parallel import Child, fork_call, fork_iter, will_fork
 from codepilot.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax import Language, detect
-from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract
+from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract, prepare
 
 VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
 CHUNK = 1000  # files read and parsed at a time (one pool of workers each)
@@ -311,6 +311,8 @@ def _add(
         jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
     del stored
     langs = [lang for lang, _ in jobs]
+    if will_fork(len(jobs)):
+        prepare(langs)
     _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True))
 
 

@@ -52,7 +52,8 @@ def can_fork() -> bool:
     return sys.platform == "linux" and cores() >= 2 and os.getpid() not in _UNSAFE
 
 
-def _forks(n: int) -> bool:
+def will_fork(n: int) -> bool:
+    """`n` items go to forked workers (else a plain loop)."""
     return n >= (2 if busy() else MIN_ITEMS) and can_fork()
 
 
@@ -99,7 +100,7 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[]
     """`func` over `items`, results in order as they come: the caller works on the first while the
     workers go on with the rest. `meanwhile`: work of this process's own for the time the workers
     take (done only when there are workers: it must not be needed)."""
-    if not _forks(len(items)):
+    if not will_fork(len(items)):
         yield from map(func, items)
         return
     import multiprocessing
