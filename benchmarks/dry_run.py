@@ -159,9 +159,10 @@ def dry_run(repo: Path, cache: Path | None = None) -> tuple[float, dict]:  # typ
         [str(exe), "review", "--base", "A", "--head", "B", "--dry-run", "--format", "json"],
         cwd=repo,
         capture_output=True,
-        check=True,
         env=env,
     )
+    if proc.returncode:
+        raise SystemExit(f"the dry run failed (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
     return time.perf_counter() - t0, json.loads(proc.stdout)
 
 

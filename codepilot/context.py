@@ -350,6 +350,7 @@ def plan(
     job = functools.partial(_file_units, room=room, moves=found, related=related, scanned=scanned)
     clean: set[bytes] = set()
     memory = scanned or _SCANNED
+    memory.ready()
 
     def own(text: str) -> str:
         """A text of the prompt itself (the source, the instructions) redacted, unless found clean before."""

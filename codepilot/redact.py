@@ -350,6 +350,12 @@ class Scanned:
         )
         self._known: set[bytes] = set()  # found clean by this process or read from the file
 
+    def ready(self) -> None:
+        """Open (and make, on a first run) the file here, before workers are forked: they then only read
+        it, and no two processes race to create it."""
+        if self._conn is not None:
+            self._conn.get()
+
     @staticmethod
     def digest(kind: str, text: str) -> bytes:
         data = f"{rules_version()}\0{kind}\0{text}".encode("utf-8", "surrogatepass")
