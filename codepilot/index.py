@@ -17,7 +17,7 @@ from typing import Any
 from codepilot import globs
 from codepilot.config import Config
 from codepilot.diff import Source, changed_paths
-from codepilot.git import Repo, blob_id
+from codepilot.git import Repo, Running, blob_id
 from codepilot.parallel import Child, fork_call, fork_iter, will_fork
 from codepilot.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax import Language, detect
@@ -153,18 +153,22 @@ def database() -> Path:
     return cache_dir() / f"index-v{VERSION}.sqlite"
 
 
-def listing(repo: Repo, source: Source) -> dict[str, str]:
+def _listing_args(source: Source) -> list[str]:
+    return ["ls-tree", "-r", "-z", "--full-tree", source.new] if source.new is not None else ["ls-files", "-s", "-z"]
+
+
+def listing(repo: Repo, source: Source, started: Running | None = None) -> dict[str, str]:
     """Every file at the reviewed head with its blob id: the commit's tree, or the index (for staged
-    and work-tree reviews; the work tree's changed files are added by `build` from their content)."""
+    and work-tree reviews; the work tree's changed files are added by `build` from their content).
+    `started`: the git command listing them, started earlier."""
+    out = started.finish() if started is not None else repo.git(*_listing_args(source))
     if source.new is not None:
-        out = repo.git("ls-tree", "-r", "-z", "--full-tree", source.new)
         rows = [entry.split(b"\t", 1) for entry in out.split(b"\0") if entry]
         return {
             path.decode("utf-8", "surrogateescape"): meta.split()[2].decode()
             for meta, path in rows
             if meta.split()[1] == b"blob"
         }
-    out = repo.git("ls-files", "-s", "-z")
     found: dict[str, str] = {}
     for entry in out.split(b"\0"):
         if entry:
@@ -196,11 +200,13 @@ def build(
     cfg: Config,
     changed: dict[str, bytes | None] | None = None,
     parsed: dict[str, tuple[Language, Rows]] | None = None,
+    listed: Running | None = None,
 ) -> Index:
     """The index at the reviewed head. `changed` gives the content of files whose head version is not
     in git's object store (work-tree and untracked files; None: deleted); `parsed` the rows of blobs
-    already read elsewhere (the changed files, from the parse that mapped their changes)."""
-    files = listing(repo, source)
+    already read elsewhere (the changed files, from the parse that mapped their changes); `listed` the
+    listing of the head's files, started earlier (`Filling.listed`)."""
+    files = listing(repo, source, listed)
     content: dict[str, bytes] = {}
     for path, data in (changed or {}).items():
         if data is None:
@@ -244,6 +250,7 @@ class Filling:
     time)."""
 
     children: list[Child] = field(default_factory=list)
+    listed: Running | None = None  # the head's files being listed for `build`, meanwhile
 
     @classmethod
     def start(cls, repo: Repo, source: Source, cfg: Config, pathspecs: list[str]) -> Filling:
@@ -260,7 +267,9 @@ class Filling:
                 _complete(db, repo, files, cfg)
 
         _open().close()  # the database is made here: no two processes create it
-        return cls()._fork(work)
+        filling = cls()._fork(work)
+        filling.listed = repo.start(*_listing_args(source))
+        return filling
 
     def add(self, parsed: dict[str, tuple[Language, Rows]]) -> None:
         """Store these rows (of the changed files, from the parse that mapped them) in another process,
@@ -277,6 +286,16 @@ class Filling:
         for child in self.children:
             child.wait()
         self.children.clear()
+
+    def take_listing(self) -> Running | None:
+        listed, self.listed = self.listed, None
+        return listed
+
+    def close(self) -> None:
+        """Nothing left running: the children ended, the listing (if `build` did not take it) stopped."""
+        self.wait()
+        if self.listed is not None:
+            self.take_listing().stop()  # type: ignore[union-attr]
 
     def _fork(self, work: Callable[[], None]) -> Filling:
         child = fork_call(work)

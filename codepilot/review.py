@@ -22,7 +22,7 @@ from codepilot.calls import Caller, Outcome, cost
 from codepilot.changes import ChangeSet
 from codepilot.config import Config
 from codepilot.findings import Finding, check, severity_rank
-from codepilot.git import NULL_SHA, Repo, blob_id
+from codepilot.git import NULL_SHA, Repo, Running, blob_id
 from codepilot.models import ModelSpec, Usage
 from codepilot.placement import Lines, Placed, place, split_lines
 from codepilot.prompts import Templates
@@ -109,7 +109,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
     cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, *ours]})
     dismissed = dismissals.load(repo.root)
     with_index = opts.plan and cfg.related_context
-    filling = None
+    filling, listed = None, None
     if with_index:  # the files the change leaves alone are indexed while the change is read and mapped
         from codepilot import index
 
@@ -136,10 +136,13 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         )
         if filling is not None:
             filling.wait()
-        related = repository_context(repo, changeset, cfg) if with_index else None
+            listed = filling.take_listing()
+        related = repository_context(repo, changeset, cfg, listed) if with_index else None
     finally:
+        if listed is not None:
+            listed.stop()  # when the index was not built after all (it is read by then otherwise)
         if filling is not None:
-            filling.wait()  # also on an error: no process is left behind (its work is kept either way)
+            filling.close()  # also on an error: no process is left behind (its work is kept either way)
     redactor = Redactor()
 
     def guidance(paths: list[str]) -> tuple[str, list[dict[str, object]]]:
@@ -181,7 +184,7 @@ def _index_missing(blobs: set[str]) -> set[str]:
     return index.missing(blobs)
 
 
-def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config) -> Related | None:
+def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config, listed: Running | None = None) -> Related | None:
     """Related code for the changes, from the repository index at the reviewed head (None when no
     reviewable file is in a parsed language)."""
     from codepilot import index
@@ -193,7 +196,7 @@ def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config) -> Related
     for f in changeset.files:
         if source.kind == "worktree" or f.diff.untracked:
             changed[f.path] = None if f.new_text is None else f.new_text.encode("utf-8", "surrogateescape")
-    ix = index.build(repo, source, cfg, changed, changeset.facts)
+    ix = index.build(repo, source, cfg, changed, changeset.facts, listed)
     texts = {f.path: f.new_lines for f in changeset.files if f.new_text is not None}
 
     def prefetch(paths: list[str]) -> None:
