@@ -269,8 +269,9 @@ class Begun:
 
     def stop(self) -> None:
         """No git left running (when the run failed before reading the patch)."""
-        if self.patch is not None:
-            self.take_patch().stop()  # type: ignore[union-attr]
+        patch = self.take_patch()
+        if patch is not None:
+            patch.stop()
 
 
 def begin(

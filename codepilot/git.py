@@ -93,7 +93,7 @@ class Running:
         return out
 
     def stop(self) -> None:
-        """End it without its output (its caller failed first)."""
+        """End it without its output (its caller failed first, or did not need it); nothing once read."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

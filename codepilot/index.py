@@ -287,15 +287,11 @@ class Filling:
             child.wait()
         self.children.clear()
 
-    def take_listing(self) -> Running | None:
-        listed, self.listed = self.listed, None
-        return listed
-
     def close(self) -> None:
-        """Nothing left running: the children ended, the listing (if `build` did not take it) stopped."""
+        """Nothing left running: the children ended, the listing stopped (if `build` did not read it)."""
         self.wait()
         if self.listed is not None:
-            self.take_listing().stop()  # type: ignore[union-attr]
+            self.listed.stop()
 
     def _fork(self, work: Callable[[], None]) -> Filling:
         child = fork_call(work)

@@ -109,7 +109,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
     cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, *ours]})
     dismissed = dismissals.load(repo.root)
     with_index = opts.plan and cfg.related_context
-    filling, listed = None, None
+    filling = None
     if with_index:  # the files the change leaves alone are indexed while the change is read and mapped
         from codepilot import index
 
@@ -136,11 +136,8 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         )
         if filling is not None:
             filling.wait()
-            listed = filling.take_listing()
-        related = repository_context(repo, changeset, cfg, listed) if with_index else None
+        related = repository_context(repo, changeset, cfg, filling.listed if filling else None) if with_index else None
     finally:
-        if listed is not None:
-            listed.stop()  # when the index was not built after all (it is read by then otherwise)
         if filling is not None:
             filling.close()  # also on an error: no process is left behind (its work is kept either way)
     redactor = Redactor()

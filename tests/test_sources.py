@@ -236,6 +236,19 @@ def _nodes(tree) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
     return out
 
 
+def _one_change(repo: GitRepo, old: str, new: str):  # type: ignore[no-untyped-def]
+    """m.py committed as `old`, then as `new`: the change between the two commits, as `review` reads it."""
+    from codepilot import diff
+
+    repo.write("m.py", old)
+    repo.commit("old")
+    repo.write("m.py", new)
+    repo.commit("new")
+    begun = diff.begin(repo.root, base="HEAD~1", head="HEAD")
+    (fc,) = diff.changed_files(begun.repo, begun.source, begun.pathspecs, begun.take_patch())
+    return fc
+
+
 OLD_PY = "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        return 1\n"
 
 
@@ -254,16 +267,11 @@ OLD_PY = "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):
 def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: GitRepo, new: str) -> None:
     """The old version of a changed file is parsed incrementally from the new version's parse, with the
     hunks as edits: the result is exactly a fresh parse, node by node and position by position."""
-    from codepilot import changes, diff
+    from codepilot import changes
     from codepilot.syntax import detect
     from codepilot.syntax.outline import _parser, reparse
 
-    committed.write("m.py", OLD_PY)
-    committed.commit("old")
-    committed.write("m.py", new)
-    committed.commit("new")
-    begun = diff.begin(committed.root, base="HEAD~1", head="HEAD")
-    (fc,) = diff.changed_files(begun.repo, begun.source, begun.pathspecs, begun.take_patch())
+    fc = _one_change(committed, OLD_PY, new)
     old_b, new_b = OLD_PY.encode(), new.encode()
     lang = detect("m.py")
     edits = changes._edits(fc.hunks, new_b, old_b)
@@ -274,16 +282,11 @@ def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: Gi
 def test_hunks_that_do_not_describe_the_texts_give_no_edits(committed: GitRepo) -> None:
     """A work-tree file that git's filters changed may differ from what the hunks say outside them: then
     the old version is parsed whole, never from edits that would not be true."""
-    from codepilot import changes, diff
+    from codepilot import changes
 
     old = "".join(f"v{i} = {i}\n" for i in range(30))
     new = old.replace("v15 = 15", "v15 = 16")
-    committed.write("m.py", old)
-    committed.commit("old")
-    committed.write("m.py", new)
-    committed.commit("new")
-    begun = diff.begin(committed.root, base="HEAD~1", head="HEAD")
-    (fc,) = diff.changed_files(begun.repo, begun.source, begun.pathspecs, begun.take_patch())
+    fc = _one_change(committed, old, new)
     assert changes._edits(fc.hunks, new.encode(), old.encode()) is not None
     assert changes._edits(fc.hunks, new.replace("v2 = 2", "v2 = 3").encode(), old.encode()) is None
     assert changes._edits(fc.hunks, ("x = 0\n" + new).encode(), old.encode()) is None
