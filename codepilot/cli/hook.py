@@ -48,7 +48,7 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     # git writes the patch while the rest of the pipeline loads
     begun = diff.begin(Path.cwd(), () if rng else paths, staged=rng is None, base=base, head=head)
     from codepilot import review
-    from codepilot.cli.output import progress, render
+    from codepilot.cli.output import keep_until_exit, progress, render
     from codepilot.cli.review import finish, say_applied
 
     opts = review.Options(
@@ -63,6 +63,7 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
         history=not rest["no_history"],
     )
     prepared = review.prepare(opts, begun)
+    keep_until_exit(prepared)
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
     say_applied(result)

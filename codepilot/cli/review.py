@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from codepilot.cli import options
-from codepilot.cli.output import progress, render, write_output
+from codepilot.cli.output import keep_until_exit, progress, render, write_output
 from codepilot.errors import UsageError
 
 if TYPE_CHECKING:  # the hook's light path imports no pipeline module
@@ -105,6 +105,7 @@ def command(
         trace=(lambda text: click.echo(f"codepilot: {text}", err=True)) if verbose else None,
     )
     prepared = review.prepare(opts, begun)
+    keep_until_exit(prepared)
     if dry_run:
         return _dry_run(prepared, fmt, output)
     with progress(len(prepared.requests)) as tick:

@@ -81,16 +81,19 @@ class Facts:
 
 
 @cache
-def _facts_query(lang: Language) -> tuple[Any, int]:
-    """The outline query and the references query as one (one walk of the tree instead of two), and how
-    many of its patterns are the outline's (they come first)."""
+def _facts_query(lang: Language) -> tuple[Any, int, tuple[str | None, ...]]:
+    """The outline query and the references query as one (one walk of the tree instead of two), how
+    many of its patterns are the outline's (they come first), and each pattern's reference kind (its
+    `(#set! ref <kind>)`; None for the outline's and the import patterns)."""
     import tree_sitter
 
     assert lang.query is not None
     queries = resources.files("codepilot.syntax").joinpath("queries")
     outline_text = queries.joinpath(lang.query).read_text("utf-8")
     refs_text = queries.joinpath("refs", f"{lang.name}.scm").read_text("utf-8")
-    return tree_sitter.Query(grammar(lang), outline_text + "\n" + refs_text), _query(lang).pattern_count
+    query = tree_sitter.Query(grammar(lang), outline_text + "\n" + refs_text)
+    kinds = tuple(query.pattern_settings(i).get("ref") for i in range(query.pattern_count))
+    return query, _query(lang).pattern_count, kinds
 
 
 def prepare(langs: Iterable[Language], facts: bool = True, outlines: bool = False) -> None:
@@ -113,7 +116,7 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
     import tree_sitter
 
     tree = tree if tree is not None else _parser(lang).parse(source)
-    query, first_ref = _facts_query(lang)
+    query, first_ref, kinds = _facts_query(lang)
     outline_matches: list[Any] = []
     ref_matches: list[Any] = []
     for match in tree_sitter.QueryCursor(query).matches(tree.root_node):
@@ -125,7 +128,7 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
         )
         for raw, d in zip(raws, _qualify(raws), strict=True)
     ]
-    references, import_nodes = _references(ref_matches)
+    references, import_nodes = _references(ref_matches, kinds)
     imports = _python_imports(import_nodes) if lang.name == "python" else _js_imports(import_nodes)
     return Facts(definitions, references, imports)
 
@@ -172,16 +175,15 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _references(matches: list[tuple[int, dict[str, Any]]]) -> tuple[list[tuple[str, int, str, str]], list[Any]]:
+def _references(
+    matches: list[tuple[int, dict[str, Any]]], kinds: tuple[str | None, ...]
+) -> tuple[list[tuple[str, int, str, str]], list[Any]]:
     """The references query's matches as reference rows (a `Reference`'s fields), and the import
-    statements (for the language's import reader)."""
+    statements (for the language's import reader). `kinds`: each pattern's reference kind."""
     seen: dict[tuple[str, int, str], str] = {}  # (name, line, kind) -> through
     imports = []
-    kinds: dict[int, str | None] = {}  # pattern index -> its `ref.<kind>` (None: an import pattern)
     for pattern, caps in matches:
-        kind = kinds.get(pattern, "?")
-        if kind == "?":
-            kind = kinds[pattern] = next((k[4:] for k in caps if k.startswith("ref.")), None)
+        kind = kinds[pattern]
         if kind is None:
             if "import" in caps:
                 imports.append(caps["import"][0])

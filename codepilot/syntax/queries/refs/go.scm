@@ -1,4 +1,4 @@
-(call_expression function: (identifier) @name) @ref.call
-(call_expression function: (selector_expression operand: (_) @object field: (field_identifier) @name)) @ref.call
-(composite_literal type: (type_identifier) @name) @ref.new
-(type_identifier) @name @ref.type
+(call_expression function: (identifier) @name (#set! ref "call"))
+(call_expression function: (selector_expression operand: (_) @object field: (field_identifier) @name) (#set! ref "call"))
+(composite_literal type: (type_identifier) @name (#set! ref "new"))
+((type_identifier) @name (#set! ref "type"))

@@ -1,8 +1,8 @@
-(call_expression function: (identifier) @name) @ref.call
-(call_expression function: (member_expression object: (_) @object property: (property_identifier) @name)) @ref.call
-(new_expression constructor: (identifier) @name) @ref.new
-(new_expression constructor: (member_expression object: (_) @object property: (property_identifier) @name)) @ref.new
-(jsx_opening_element name: (identifier) @name) @ref.new
-(jsx_self_closing_element name: (identifier) @name) @ref.new
+(call_expression function: (identifier) @name (#set! ref "call"))
+(call_expression function: (member_expression object: (_) @object property: (property_identifier) @name) (#set! ref "call"))
+(new_expression constructor: (identifier) @name (#set! ref "new"))
+(new_expression constructor: (member_expression object: (_) @object property: (property_identifier) @name) (#set! ref "new"))
+(jsx_opening_element name: (identifier) @name (#set! ref "new"))
+(jsx_self_closing_element name: (identifier) @name (#set! ref "new"))
 (import_statement) @import
 (variable_declarator value: (call_expression function: (identifier) @_req (#eq? @_req "require"))) @import
