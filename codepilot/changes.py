@@ -246,7 +246,7 @@ def map_files(
     this process while workers map a large change (see `fork_iter`)."""
     todo = read.todo
     ids = {
-        rf.path: blob_id(new)
+        rf.path: rf.diff.new_sha if rf.diff.new_sha != NULL_SHA else blob_id(new)  # read from that blob: its id
         for rf, _, new in todo
         if index_wants is not None and new is not None and rf.language.parsed and detect(rf.path) == rf.language
     }

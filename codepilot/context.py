@@ -259,15 +259,15 @@ def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> li
     """The parts of `hunk` within `context` lines of this change's own lines, as smaller hunks: a
     definition inside a large rewritten hunk brings its own slice of the diff, not the whole hunk."""
     where = hunk.where
-    own = [where[k] for k in [*(("+", n) for n in added), *(("-", n) for n in removed)] if k in where]
-    keep = sorted({j for i in own for j in range(max(0, i - context), min(len(hunk.lines), i + context + 1))})
-    runs: list[list[int]] = []
-    for j in keep:
-        if runs and runs[-1][-1] == j - 1:
-            runs[-1].append(j)
+    own = sorted(where[k] for k in [*(("+", n) for n in added), *(("-", n) for n in removed)] if k in where)
+    runs: list[list[int]] = []  # [first, end) of each run of lines kept
+    for i in own:
+        lo, hi = max(0, i - context), min(len(hunk.lines), i + context + 1)
+        if runs and lo <= runs[-1][1]:  # overlapping or adjacent: one run
+            runs[-1][1] = max(runs[-1][1], hi)
         else:
-            runs.append([j])
-    return [_sub_hunk(hunk, run[0], run[-1] + 1) for run in runs]
+            runs.append([lo, hi])
+    return [_sub_hunk(hunk, lo, hi) for lo, hi in runs]
 
 
 def _sub_hunk(hunk: Hunk, lo: int, hi: int) -> Hunk:

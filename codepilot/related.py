@@ -287,11 +287,13 @@ class Related:
             names.update(r.name for r in mine)
         resolver.prefetch(names)
         uses = index.uses({own.name for *_, own in work if own is not None})
+        callers = {i: _callers(f, c, own, uses.get(own.name, [])) for i, c, _, own in work if own is not None}
+        self.prefetch([u.path for chosen in callers.values() for u in chosen])  # the file's callers in one read
         out: dict[int, list[Item]] = {}
-        for i, c, mine, own in work:
+        for i, c, mine, _ in work:
             items = _callees(resolver, f, c, mine)
-            if own is not None:
-                items += _callers(resolver, f, c, own, uses.get(own.name, []), self.read, self.prefetch)
+            if i in callers:
+                items += _caller_windows(resolver, callers[i], self.read)
             out[i] = _ranked(items)
         return out
 
@@ -322,16 +324,9 @@ def _signature_changed(f: ReviewFile, c: Change, own: Signature) -> bool:
     return any(n <= len(lines) and lines[n - 1].lstrip().startswith(("return", "yield")) for n in c.added_lines)
 
 
-def _callers(
-    resolver: Resolver,
-    f: ReviewFile,
-    c: Change,
-    own: Signature,
-    uses: list[Use],
-    read: Callable[[str], list[str] | None],
-    prefetch: Callable[[list[str]], None] = lambda paths: None,
-) -> list[Item]:
-    """Call sites when the signature or a return changed (nearest first), and tests using the symbol."""
+def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use]) -> list[Use]:
+    """The call sites to show when the signature or a return changed (nearest first), else the tests
+    using the symbol."""
     method = own.kind == "method"
     elsewhere = [
         u
@@ -346,12 +341,14 @@ def _callers(
         """Code before tests, then the most path components shared with the changed file."""
         return (is_test(u.path), -_shared(mine, u.path.split("/")), u.path, u.ref.line)
 
-    items: list[Item] = []
     if _signature_changed(f, c, own):
-        chosen = sorted(elsewhere, key=near)[:MAX_CALLERS]
-    else:  # only the tests that exercise it
-        chosen = sorted((u for u in elsewhere if is_test(u.path)), key=near)[:MAX_TESTS]
-    prefetch([u.path for u in chosen])
+        return sorted(elsewhere, key=near)[:MAX_CALLERS]
+    return sorted((u for u in elsewhere if is_test(u.path)), key=near)[:MAX_TESTS]
+
+
+def _caller_windows(resolver: Resolver, chosen: list[Use], read: Callable[[str], list[str] | None]) -> list[Item]:
+    """A few lines around each chosen call site, ranked in their order."""
+    items: list[Item] = []
     for rank, u in enumerate(chosen):
         lines = read(u.path)
         if lines is None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 
 _PIECES = re.compile(r" ?[^\W\d_]{1,6}| ?\d{1,3}| ?[^\w\s]{1,2}|_+|\s{1,16}")
-_ASCII_PIECES = re.compile(_PIECES.pattern, re.ASCII)  # the same pieces in ASCII text, found faster
+# The same pieces in ASCII text, found faster: each alternative starts with a different kind of character
+# (or a space before one), so at any position at most one can match, and the most common come first.
+_ASCII_PIECES = re.compile(
+    r"[A-Za-z]{1,6}| (?:[A-Za-z]{1,6}|[0-9]{1,3}|[^\w\s]{1,2})|[^\w\s]{1,2}|[0-9]{1,3}|_+|\s{1,16}", re.ASCII
+)
 
 
 def count(text: str) -> int:
