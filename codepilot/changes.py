@@ -272,23 +272,31 @@ def _map_job(
     fc, lang, old, new, index = job
     unread = not fc.hunks_read
     tree = _parser(lang).parse(new) if index and new is not None else None
-    changes = map_changes(fc.hunks, lang, old, new, tree)
-    rows = extract(lang, new, tree).rows() if tree is not None and new is not None else None
-    return changes, fc.hunk_rows() if unread else None, rows
+    facts = extract(lang, new, tree) if tree is not None and new is not None else None
+    changes = map_changes(fc.hunks, lang, old, new, tree, facts.found if facts is not None else None)
+    return changes, fc.hunk_rows() if unread else None, facts.rows() if facts is not None else None
 
 
 def map_changes(
-    hunks: list[Hunk], lang: Language, old: bytes | None, new: bytes | None, new_tree: Any = None
+    hunks: list[Hunk],
+    lang: Language,
+    old: bytes | None,
+    new: bytes | None,
+    new_tree: Any = None,
+    new_found: list[Any] | None = None,
 ) -> list[Change]:
     """Every added line (new numbering) and removed line (old numbering) into exactly one change
-    (`new_tree`: the new version's parse, when the caller has it)."""
+    (`new_tree`: the new version's parse, when the caller has it; `new_found`: its definitions, when
+    the index's query found them already)."""
     has_added = any(ln.kind == "+" for h in hunks for ln in h.lines)
     has_removed = any(ln.kind == "-" for h in hunks for ln in h.lines)
     new_span = _span([(h.new_start, h.new_start + h.new_len - 1) for h in hunks if h.new_len])
     old_span = _span([(h.old_start, h.old_start + h.old_len - 1) for h in hunks if h.old_len])
     if new_tree is None and lang.parsed and new is not None and (has_added or has_removed):
         new_tree = _parser(lang).parse(new)
-    new_outline = outline(lang, new, new_span, new_tree) if new is not None and (has_added or has_removed) else None
+    new_outline = (
+        outline(lang, new, new_span, new_tree, new_found) if new is not None and (has_added or has_removed) else None
+    )
     old_tree = None
     if old is not None and new is not None and new_tree is not None and has_removed:
         edits = _edits(hunks, new, old)

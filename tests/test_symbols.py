@@ -216,6 +216,28 @@ def test_innermost_definition(path: str) -> None:
     assert got == expected
 
 
+@pytest.mark.parametrize("path", sorted(CASES))
+def test_the_index_query_gives_the_same_outline_of_any_lines(path: str) -> None:
+    """The outline of some lines, from the definitions the index's query found in the whole file (how a
+    changed file's new version is mapped when the index needs it too), is the outline the outline's own
+    query gives for those lines: for every span of lines."""
+    from codepilot.syntax.facts import extract
+    from codepilot.syntax.outline import _parser
+
+    lang, source = detect(path), CASES[path][0].encode()
+    tree = _parser(lang).parse(source)
+    found = extract(lang, source, tree).found
+    n = source.count(b"\n") + 1
+    for first in range(1, n + 1):
+        for last in range(first, n + 1):
+            by_query, by_index = (
+                outline(lang, source, (first, last), tree),
+                outline(lang, source, (first, last), tree, found),
+            )
+            assert by_index.definitions == by_query.definitions, (first, last)
+            assert [by_index.at(i) for i in range(1, n + 1)] == [by_query.at(i) for i in range(1, n + 1)]
+
+
 def test_kinds() -> None:
     o = outline(detect("a.py"), CASES["a.py"][0].encode())
     assert o.at(3).kind == "class"  # type: ignore[union-attr]

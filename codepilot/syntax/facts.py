@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from codepilot.syntax.languages import Language, grammar
-from codepilot.syntax.outline import _parser, _qualify, _query, _raws, _text
+from codepilot.syntax.outline import _parser, _qualify, _query, _Raw, _raws, _text
 
 MAX_SIGNATURE_LINES = 8
 MAX_SIGNATURE_CHARS = 480
@@ -66,6 +66,7 @@ class Facts:
     definitions: list[Signature] = field(default_factory=list)
     reference_rows: list[tuple[str, int, str, str]] = field(default_factory=list)  # a file has thousands
     imports: list[Import] = field(default_factory=list)
+    found: list[_Raw] = field(default_factory=list, repr=False)  # the definitions as found, for `outline`
 
     @property
     def references(self) -> list[Reference]:
@@ -130,7 +131,7 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
     ]
     references, import_nodes = _references(ref_matches, kinds)
     imports = _python_imports(import_nodes) if lang.name == "python" else _js_imports(import_nodes)
-    return Facts(definitions, references, imports)
+    return Facts(definitions, references, imports, raws)
 
 
 def _head(node: Any, lang: Language, source: bytes) -> tuple[str, str]:

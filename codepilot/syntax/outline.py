@@ -116,11 +116,20 @@ class _Raw:
     node: Any = None  # the definition's own node (not its wrapper), for signatures and docstrings
 
 
-def _collect(tree: Any, lang: Language, rows: tuple[int, int] | None = None) -> list[_Raw]:
+def _collect(
+    tree: Any, lang: Language, rows: tuple[int, int] | None = None, raws: list[_Raw] | None = None
+) -> list[_Raw]:
+    """The definitions in `tree` (only those that touch `rows`, 0-based and inclusive, when given);
+    `raws`: all of them, found already (by the index's query): then only chosen here."""
+    if raws is not None:
+        if rows is None:
+            return raws
+        start, end = (rows[0], 0), (rows[1] + 1, 0)  # as the query's point range below chooses them
+        return [r for r in raws if tuple(r.node.end_point) > start and tuple(r.node.start_point) < end]
     import tree_sitter
 
     cursor = tree_sitter.QueryCursor(_query(lang))
-    if rows is not None:  # only definitions that touch these rows (0-based, inclusive)
+    if rows is not None:
         cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
     return _raws(cursor.matches(tree.root_node), lang)
 
@@ -175,14 +184,21 @@ def _paint(defs: list[Definition], line_count: int) -> list[int]:
     return owner
 
 
-def outline(lang: Language, source: bytes, lines: tuple[int, int] | None = None, tree: Any = None) -> Outline:
+def outline(
+    lang: Language,
+    source: bytes,
+    lines: tuple[int, int] | None = None,
+    tree: Any = None,
+    raws: list[_Raw] | None = None,
+) -> Outline:
     """Parse `source` once (or take its `tree`) and index its definitions (an empty outline for unparsed
-    languages). With `lines` (1-based, inclusive), only the definitions that touch those lines are indexed."""
+    languages). With `lines` (1-based, inclusive), only the definitions that touch those lines are indexed.
+    `raws`: every definition in `tree`, as the index's query found them (see `facts.extract`)."""
     line_count = source.count(b"\n") + 1
     if not lang.parsed:
         return Outline([], [-1] * line_count)
     tree = tree if tree is not None else _parser(lang).parse(source)
-    defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1)))
+    defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1), raws))
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
 
