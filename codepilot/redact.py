@@ -181,7 +181,8 @@ class Redactor:
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
         code = _is_code(filename)
         known = self._engine(text)
-        token_hits |= {i for i, ln in enumerate(lines) if any(v in ln for v in known)}
+        if known:
+            token_hits |= {i for i, ln in enumerate(lines) if any(v in ln for v in known)}
         self._split_keys(lines, code)  # first: a part redacted alone would hide the whole from the check
         for i in sorted((token_hits | keyword_hits) - in_keys):
             lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code, known)
