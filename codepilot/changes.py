@@ -235,6 +235,17 @@ def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Re
     return Read(source, out, skipped, todo)
 
 
+def ready(files: list[FileChange], index_wants: Callable[[set[str]], set[str]] | None = None) -> None:
+    """Make ready ahead (while git writes the patch) what mapping these changed files will need: the
+    parsers and outline queries of their languages, and the index's query when it lacks one of their
+    new versions — compiled here once for the workers to inherit. Only for a change workers will map."""
+    if not will_fork(len(files)):
+        return
+    langs = {detect(fc.path) for fc in files if fc.status != "deleted"}
+    shas = {fc.new_sha for fc in files if fc.new_sha != NULL_SHA and detect(fc.path).parsed}
+    prepare(langs, facts=bool(index_wants is not None and shas and index_wants(shas)), outlines=True)
+
+
 def map_files(
     read: Read,
     index_wants: Callable[[set[str]], set[str]] | None = None,

@@ -5,6 +5,7 @@ parsed by unidiff (hunks and line numbers)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -297,11 +298,18 @@ def _start_patch(repo: Repo, source: Source, pathspecs: list[str]) -> Running:
     return repo.start(*_diff_args(source, pathspecs, "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/"))
 
 
-def changed_files(repo: Repo, source: Source, pathspecs: list[str], patch: Running | None = None) -> list[FileChange]:
+def changed_files(
+    repo: Repo,
+    source: Source,
+    pathspecs: list[str],
+    patch: Running | None = None,
+    meanwhile: Callable[[list[FileChange]], object] | None = None,
+) -> list[FileChange]:
     """Every file the source changes under `pathspecs`, with its hunks (`patch`: the patch already
     started by `begin`); for the default (work tree) source, untracked files that git does not ignore
     count as added (`untracked = false` skips them later, by rule, so they are listed as skipped and
-    never silently left out)."""
+    never silently left out). `meanwhile`: work for this process, given the files (without their
+    hunks yet), while git writes the patch."""
     patch = patch or _start_patch(repo, source, pathspecs)  # in parallel with the raw diff
     try:
         files = _parse_raw(repo.git(*_diff_args(source, pathspecs, "--raw", "-z", "--no-abbrev")))
@@ -314,6 +322,8 @@ def changed_files(repo: Repo, source: Source, pathspecs: list[str], patch: Runni
                 if sha != NULL_SHA
             ]
         )
+        if meanwhile is not None:
+            meanwhile(files)
     finally:
         text = patch.finish()
     if files:

@@ -115,11 +115,12 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
 
         filling = index.Filling.start(repo, source, cfg, specs)
     try:
-        files = diff.changed_files(repo, source, specs, begun.take_patch())
+        index_wants = _index_missing if with_index else None
+        files = diff.changed_files(repo, source, specs, begun.take_patch(), lambda fs: changes.ready(fs, index_wants))
         # while the workers map a large change, the secret rules are made ready for the plan's workers
         changeset = changes.map_files(
             changes.read(repo, source, files, cfg),
-            _index_missing if with_index else None,
+            index_wants,
             redact.load if opts.plan else None,
         )
         if filling is not None:
