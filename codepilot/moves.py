@@ -114,11 +114,12 @@ def _longest(
     removed (moved) or all kept (copied); a move wins over a copy of the same length."""
     best: tuple[str, int, int] | None = None
     best_key = (0, False)
+    after = texts.get(n + 1)
     for path, o in candidates[:MAX_CANDIDATES]:
-        if (path, o) in taken:
-            continue
-        removed = (path, o) in gone
         lines = old[path]
+        if o >= len(lines) or lines[o] != after or (path, o) in taken:
+            continue  # not even two lines alike (most candidates): no run
+        removed = (path, o) in gone
         k = 0
         while n + k in texts and o + k <= len(lines):
             here = (path, o + k)
