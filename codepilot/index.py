@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +180,15 @@ def listing(repo: Repo, source: Source, started: Running | None = None) -> dict[
 
 
 def _open() -> sqlite3.Connection:
-    return open_db(database(), MIGRATIONS, "index", wal=True)
+    path = database()
+    made = not path.exists()
+    db = open_db(path, MIGRATIONS, "index", wal=True)
+    if made:  # an earlier version's index is never read again: it goes when this one is made
+        for old in path.parent.glob("index-v*.sqlite*"):
+            if not old.name.startswith(path.name):
+                with suppress(OSError):
+                    old.unlink()
+    return db
 
 
 def missing(blobs: set[str]) -> set[str]:

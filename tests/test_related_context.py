@@ -181,8 +181,18 @@ def test_a_move_wins_over_a_copy_of_the_same_lines(repo: GitRepo, capsys, monkey
 
 def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> None:
     _cart_change(repo)
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "codepilot"
+    cache.mkdir(parents=True)
+    for name in ("index-v1.sqlite", "index-v2.sqlite", "index-v2.sqlite-wal", "answers.sqlite3"):
+        (cache / name).write_bytes(b"an earlier version's")
     dry_json([], repo.root, capsys, monkeypatch)
-    db = next((Path(os.environ["XDG_CACHE_HOME"]) / "codepilot").glob("index-v*.sqlite"))
+    from codepilot import index
+
+    kept = [p.name for p in cache.glob("index-v*")]  # earlier versions' index files are gone, nothing else
+    assert f"index-v{index.VERSION}.sqlite" in kept
+    assert all(name.startswith(f"index-v{index.VERSION}.sqlite") for name in kept)
+    assert (cache / "answers.sqlite3").exists()
+    db = next(cache.glob("index-v*.sqlite"))
     count = sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0]
     assert count == 3  # the files at the head: the changed one as it is in the work tree
     dry_json([], repo.root, capsys, monkeypatch)
