@@ -333,12 +333,6 @@ def changed_files(
     return files
 
 
-def changed_paths(repo: Repo, source: Source, pathspecs: list[str]) -> set[str]:
-    """The new paths of the files `changed_files` lists, untracked ones aside: one quick `git diff --name-only`."""
-    out = repo.git(*_diff_args(source, pathspecs, "--name-only", "-z"))
-    return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
-
-
 def _untracked(repo: Repo, pathspecs: list[str]) -> list[FileChange]:
     out = repo.git(
         "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", *pathspecs

@@ -16,7 +16,7 @@ from typing import Any
 
 from codepilot import globs
 from codepilot.config import Config
-from codepilot.diff import Source, changed_paths
+from codepilot.diff import Source
 from codepilot.git import Repo, Running, blob_id
 from codepilot.parallel import Child, fork_call, fork_iter, will_fork
 from codepilot.store import ProcessConnection, open_db, rows_in
@@ -261,21 +261,21 @@ class Filling:
     listed: Running | None = None  # the head's files being listed for `build`, meanwhile
 
     @classmethod
-    def start(cls, repo: Repo, source: Source, cfg: Config, pathspecs: list[str]) -> Filling:
-        """Start parsing the files at the reviewed head that the index lacks — all but the changed ones
-        (the run parses those itself, to map their changes) — in a process that reads the change's file
-        names itself, so that this work overlaps reading and mapping the change."""
+    def start(cls, repo: Repo, source: Source, cfg: Config, changed: set[str]) -> Filling:
+        """Start parsing the files at the reviewed head that the index lacks — all but the `changed` ones
+        (the run parses those itself, to map their changes) — in a forked process, so that this work
+        overlaps reading and mapping the change; none when no change is in a parsed language (the run
+        then needs no index)."""
 
         def work() -> None:
-            skip = changed_paths(repo, source, pathspecs)
-            if not any(detect(p).parsed for p in skip):
-                return  # no change in a parsed language: the run needs no index
-            files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in skip}
+            files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in changed}
             with closing(_open()) as db:
                 _complete(db, repo, files, cfg)
 
         _open().close()  # the database is made here: no two processes create it
-        filling = cls()._fork(work)
+        filling = cls()
+        if any(detect(p).parsed for p in changed):
+            filling._fork(work)
         filling.listed = repo.start(*_listing_args(source))
         return filling
 

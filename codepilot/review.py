@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codepilot import changes, context, diff, dismissals, instructions, moves, patches, redact, votes
 from codepilot import config as config_mod
@@ -30,6 +31,9 @@ from codepilot.redact import Redactor, Scanned
 from codepilot.related import Related
 from codepilot.results import Estimate, Prepared, RequestError, ReviewResult, Stats
 from codepilot.syntax import syntax_errors
+
+if TYPE_CHECKING:
+    from codepilot import index
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
 
@@ -109,14 +113,21 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
     cfg = cfg.model_copy(update={"exclude": [*cfg.exclude, *ours]})
     dismissed = dismissals.load(repo.root)
     with_index = opts.plan and cfg.related_context
-    filling = None
-    if with_index:  # the files the change leaves alone are indexed while the change is read and mapped
-        from codepilot import index
+    index_wants = _index_missing if with_index else None
+    started: list[index.Filling] = []
 
-        filling = index.Filling.start(repo, source, cfg, specs)
+    def meanwhile(found: list[diff.FileChange]) -> None:
+        """While git writes the patch: what mapping the change needs made ready (the processes forked
+        after inherit it), then the files the change leaves alone indexed beside the run."""
+        changes.ready(found, index_wants)
+        if with_index:
+            from codepilot import index
+
+            started.append(index.Filling.start(repo, source, cfg, {fc.path for fc in found}))
+
     try:
-        index_wants = _index_missing if with_index else None
-        files = diff.changed_files(repo, source, specs, begun.take_patch(), lambda fs: changes.ready(fs, index_wants))
+        files = diff.changed_files(repo, source, specs, begun.take_patch(), meanwhile)
+        filling = started[0] if started else None
         # while the workers map a large change, the secret rules are made ready for the plan's workers
         changeset = changes.map_files(
             changes.read(repo, source, files, cfg),
@@ -139,7 +150,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
             filling.wait()
         related = repository_context(repo, changeset, cfg, filling.listed if filling else None) if with_index else None
     finally:
-        if filling is not None:
+        for filling in started:
             filling.close()  # also on an error: no process is left behind (its work is kept either way)
     redactor = Redactor()
 
