@@ -351,31 +351,19 @@ def plan(
     clean: set[bytes] = set()
     memory = scanned or _SCANNED
     memory.ready()
-
-    def own(text: str) -> str:
-        """A text of the prompt itself (the source, the instructions) redacted, unless found clean before."""
-        digest = Scanned.digest("prompt", text)
-        if memory.clean([digest]):
-            return text
-        out = redactor.text(text)
-        if out == text:
-            clean.add(digest)
-        return out
-
+    # the prompt's own texts (the source, the instructions) go with the first file: redacted in a worker,
+    # whose secret engine is running anyway, rather than by starting one here
+    jobs = [(f, user_values if i == 0 else None) for i, f in enumerate(reviewable)]
     values: dict[str, str] = {}
-
-    def own_values() -> None:  # while the workers work, when there are any (the engines' start-up overlaps)
-        values.update((k, own(v)) for k, v in user_values.items() if k not in values)
-
-    for f, (units, seen, per_change, found_clean) in zip(
-        reviewable, fork_map(job, reviewable, own_values), strict=True
-    ):
+    for f, (units, seen, per_change, found_clean, prompt) in zip(reviewable, fork_map(job, jobs), strict=True):
         redactor.merge(seen)
         clean |= found_clean
         items.update(((f.path, i), lst) for i, lst in per_change.items())
         if units:
             groups.append(units)
-    own_values()
+        values.update(prompt)
+    if not reviewable:
+        values = {k: _own(v, redactor, memory, clean) for k, v in user_values.items()}
     batches = _pack(groups, room)
     requests = []
     said: dict[str, str] = {}
@@ -391,7 +379,7 @@ def plan(
                 listed = [*listed, *(it.to_json() for it in chosen)]
                 context_tokens = tokens.count(text) + 2
         if extra and extra not in said:
-            said[extra] = own(extra)
+            said[extra] = _own(extra, redactor, memory, clean)
         user = templates.render(
             "review-user.md",
             files=files,
@@ -445,11 +433,21 @@ def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], shar
 
 
 def _file_units(
-    f: ReviewFile, room: int, moves: Moves | None = None, related: Related | None = None, scanned: Scanned | None = None
-) -> tuple[list[Unit], set[tuple[str, str]], dict[int, list[Item]], set[bytes]]:
+    job: tuple[ReviewFile, dict[str, str] | None],
+    room: int,
+    moves: Moves | None = None,
+    related: Related | None = None,
+    scanned: Scanned | None = None,
+) -> tuple[list[Unit], set[tuple[str, str]], dict[int, list[Item]], set[bytes], dict[str, str]]:
     """A file's header and its changes' units (none when only blank lines changed), redacted here (in
     the worker that built them); what redaction found; the related code of each change (by its index),
-    redacted by each item's own file type; and the digests of the texts newly found clean."""
+    redacted by each item's own file type; the digests of the texts newly found clean; and the prompt's
+    own texts the job carries, redacted."""
+    f, prompt = job
+    memory = scanned or _SCANNED
+    redactor = Redactor()
+    clean: set[bytes] = set()
+    own = {k: _own(v, redactor, memory, clean) for k, v in (prompt or {}).items()}
     header = file_header(f)
     moved = (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path)) if moves is not None else None
     budget = room - tokens.count(header) - 10
@@ -459,13 +457,24 @@ def _file_units(
             for u in units_for(f, c, budget, moved):
                 u.change = i
                 units.append(u)
-    redactor = Redactor()
     if not units:
-        return [], redactor.seen, {}, set()
+        return [], redactor.seen, {}, clean, own
     items = related.for_file(f) if related is not None else {}
-    clean = _redact(units, [it for lst in items.values() for it in lst], redactor, scanned or _SCANNED)
+    clean |= _redact(units, [it for lst in items.values() for it in lst], redactor, memory)
     units = [Unit(f.path, None, header, tokens.count(header), header=True), *units]
-    return units, redactor.seen, items, clean
+    return units, redactor.seen, items, clean, own
+
+
+def _own(text: str, redactor: Redactor, memory: Scanned, clean: set[bytes]) -> str:
+    """A text of the prompt itself (the source, the instructions) redacted, unless found clean before;
+    its digest goes to `clean` when nothing was found in it."""
+    digest = Scanned.digest("prompt", text)
+    if memory.clean([digest]):
+        return text
+    out = redactor.text(text)
+    if out == text:
+        clean.add(digest)
+    return out
 
 
 def _file_type(path: str) -> str:

@@ -137,3 +137,37 @@ def test_parallel_mapping_gives_the_same_result(repo: GitRepo, capsys, monkeypat
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
     parallel = dry_json([], repo.root, capsys, monkeypatch)
     assert parallel["files"] == sequential["files"] and parallel["requests"] == sequential["requests"]
+
+
+def test_the_prompts_own_texts_are_redacted_by_the_workers_too(repo: GitRepo, capsys, monkeypatch) -> None:
+    """The instructions go to the model in every request: a key pasted into them is replaced whether the
+    plan is made here or by forked workers (which redact them along with the first file, so this process
+    never starts the secret engine), and counted. Forked in a fresh process: this one may have started
+    the engine already, after which it no longer forks."""
+    import json
+    import subprocess
+    import sys
+
+    key = "AKIA" + "QYLPMN5HHHFPZAM2"
+    repo.write("pyproject.toml", f'[tool.codepilot]\ninstructions = "Deploy with {key} only."\n')
+    for i in range(6):
+        repo.write(f"pkg/m{i}.py", SRC)
+    repo.commit("base")
+    for i in range(6):
+        repo.write(f"pkg/m{i}.py", SRC.replace("return x", f"return x + {i}"))
+    sequential = dry_json([], repo.root, capsys, monkeypatch)
+    script = (
+        "import sys\nfrom codepilot import parallel\nfrom codepilot.cli.main import main\n"
+        "parallel.MIN_ITEMS = 2\ncode = main(['review', '--dry-run', '--format', 'json'])\n"
+        "from betterleaks import _lib\nprint('engine here:', _lib._binding_instance is not None, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=repo.root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "engine here: False" in proc.stderr  # the workers redacted everything
+    forked = json.loads(proc.stdout)
+    for doc in (sequential, forked):
+        users = [r["messages"][1]["content"] for r in doc["requests"]]
+        assert users and all("Deploy with [REDACTED:" in u and key not in u for u in users)
+        assert sum(doc["stats"]["redacted"].values()) == 1
+    assert forked["requests"] == sequential["requests"]
