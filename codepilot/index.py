@@ -272,11 +272,11 @@ class Filling:
             with closing(_open()) as db:
                 _complete(db, repo, files, cfg)
 
-        _open().close()  # the database is made here: no two processes create it
         filling = cls()
-        if any(detect(p).parsed for p in changed):
+        if any(detect(p).parsed for p in changed):  # else the run builds no index: nothing to start
+            _open().close()  # the database is made here: no two processes create it
             filling._fork(work)
-        filling.listed = repo.start(*_listing_args(source))
+            filling.listed = repo.start(*_listing_args(source))
         return filling
 
     def add(self, parsed: dict[str, tuple[Language, Rows]]) -> None:
