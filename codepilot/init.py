@@ -11,6 +11,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codepilot import INSTALL
 from codepilot.errors import UsageError
 from codepilot.git import Repo
 
@@ -36,12 +37,12 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install codepilot
+      - run: pip install "{INSTALL}"
       - run: codepilot review --publish github --fail-on error
         env:
           OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}
           GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
-"""
+""".replace("{INSTALL}", INSTALL)
 
 GITLAB_JOB = """\
 # Written by `codepilot init --gitlab`: review every merge request (set OPENAI_API_KEY and GITLAB_TOKEN,
@@ -53,7 +54,7 @@ codepilot-review:
   variables:
     GIT_DEPTH: 0
   script:
-    - pip install codepilot
+    - pip install "{INSTALL}"
     - codepilot review --publish gitlab --fail-on error
     - >-
       codepilot review --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --fail-on never
@@ -62,7 +63,7 @@ codepilot-review:
     when: always
     reports:
       codequality: gl-code-quality.json
-"""
+""".replace("{INSTALL}", INSTALL)
 
 
 @dataclass

@@ -3,7 +3,7 @@ is imported only when a model is really called, so the hook path never pays for 
 
 Providers: `openai:<model>` (Chat Completions, `--base-url` for any OpenAI-compatible server),
 `ollama:<model>` (its OpenAI-compatible endpoint, localhost:11434 unless a base URL is given), and the
-providers in PROVIDERS when their LangChain package is installed (`anthropic:` with codepilot[anthropic])."""
+providers in PROVIDERS when their LangChain package is installed (`anthropic:` with codepilot-review[anthropic])."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ OLLAMA_URL = "http://localhost:11434/v1"
 STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
 # provider -> (package to install, module, chat class): each imported directly, no `langchain` needed
 PROVIDERS = {
-    "anthropic": ("codepilot[anthropic]", "langchain_anthropic", "ChatAnthropic"),
+    "anthropic": ("codepilot-review[anthropic]", "langchain_anthropic", "ChatAnthropic"),
     "google_genai": ("langchain-google-genai", "langchain_google_genai", "ChatGoogleGenerativeAI"),
     "mistralai": ("langchain-mistralai", "langchain_mistralai", "ChatMistralAI"),
     "groq": ("langchain-groq", "langchain_groq", "ChatGroq"),
