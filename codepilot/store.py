@@ -6,6 +6,7 @@ model is called."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -19,9 +20,31 @@ from codepilot.errors import EnvironmentProblem
 BUSY_MS = 30_000
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder` made (with its missing parents) readable by this user only: what codepilot keeps holds
+    clients' code and what was said about it (see issue 28). An existing folder of ours is tightened."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):  # not ours to change (a shared temp folder): leave it
+            folder.chmod(0o700)
+    return folder
+
+
+def private_file(path: Path) -> Path:
+    """`path` created empty if missing, or tightened, as a file only this user can read (SQLite gives
+    its -wal and -shm files the database's own mode)."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
 def _folder(path: Path, what: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
     except OSError as e:
         raise EnvironmentProblem(f"cannot create the {what} folder {path.parent}: {e.strerror or e}") from None
     if not path.parent.is_dir():
@@ -49,6 +72,7 @@ _CHECKED: set[Path] = set()  # files this process has found undamaged
 
 
 def _connect(path: Path, migrations: list[str], wal: bool) -> sqlite3.Connection:
+    private_file(path)
     db = sqlite3.connect(path, timeout=BUSY_MS / 1000, check_same_thread=False, isolation_level=None)
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")

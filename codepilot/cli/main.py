@@ -27,7 +27,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from codepilot.cli import describe, dismiss, generate, hook, init, report, review, usage
+    from codepilot.cli import describe, dismiss, generate, hook, init, report, review, trust, usage
     from codepilot.cli import eval as evaluate
 
     for command in (
@@ -39,6 +39,7 @@ def _register() -> None:
         evaluate.group,
         dismiss.command,
         init.command,
+        trust.command,
         hook.group,
     ):
         cli.add_command(command)
@@ -48,13 +49,14 @@ def log_path() -> Path:
     """Where the details of an unexpected error go (the user's state folder, else the temp folder)."""
     import platformdirs
 
+    from codepilot.store import private_file, private_folder
+
+    # the log holds arguments and tracebacks (paths, sometimes code): this user's alone (issue 28)
     for folder in (Path(platformdirs.user_log_dir("codepilot")), Path(tempfile.gettempdir())):
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / "codepilot-error.log"
-            with target.open("a", encoding="utf-8"):
-                pass
-            return target
+            if folder.name == "codepilot":
+                private_folder(folder)
+            return private_file(folder / "codepilot-error.log")
         except OSError:
             continue
     return Path(os.devnull)
