@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from codepilot.errors import UsageError
+
+if TYPE_CHECKING:
+    from codepilot import trust
 
 FailOn = Literal["error", "warning", "info", "never"]
 
@@ -131,31 +135,109 @@ class Config(BaseModel):
     votes: int = Field(1, ge=1, le=9, description="independent readings of each request; a majority keeps a finding")
     max_cost: float | None = Field(None, ge=0, description="refuse a run whose estimated cost (USD) is higher")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    # the repository's own prompt templates apply only when the user trusted them (see `trust`)
+    _prompts_trusted: bool = PrivateAttr(default=False)
+
+    @property
+    def prompts_trusted(self) -> bool:
+        return self._prompts_trusted
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise UsageError(f"cannot read {path.name}: {e}") from None
+        raise UsageError(f"cannot read {name}: {e}") from None
+
+
+def user_path() -> Path:
+    """The user's own configuration: every key allowed, a repository's configuration applies over it."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("codepilot")) / "config.toml"
+
+
+def _repository(root: Path) -> tuple[dict[str, Any], str]:
+    """The repository's settings and where they came from; a file that leads out of the repository
+    through a symlink is not read (see `git.confined`)."""
+    from codepilot.git import confined
+
+    for name in (".codepilot.toml", "pyproject.toml"):  # the first that exists wins
+        if not (root / name).is_file():
+            continue
+        path = confined(root, name)
+        if path is None:
+            _say(f"{name} leads outside the repository (a symlink): not read")
+            continue
+        source: str = name
+        if name == ".codepilot.toml":
+            data: Any = _read_toml(path, name)
+        else:
+            tool = _read_toml(path, name).get("tool", {})
+            source = "pyproject.toml [tool.codepilot]"
+            if not isinstance(tool, dict):
+                raise UsageError(f"pyproject.toml: tool must be a table, not {type(tool).__name__}")
+            data = tool.get("codepilot", {})
+        if not isinstance(data, dict):
+            raise UsageError(f"{source}: must be a table of settings, not {type(data).__name__}")
+        return {k.replace("-", "_"): v for k, v in data.items()}, source
+    return {}, "defaults"
+
+
+def _say(line: str) -> None:
+    print(f"codepilot: {line}", file=sys.stderr)
 
 
 def load(root: Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Read the repository's configuration and apply command-line overrides (None means 'not given')."""
-    data: dict[str, Any] = {}
-    source = "defaults"
-    if (root / ".codepilot.toml").is_file():
-        data, source = _read_toml(root / ".codepilot.toml"), ".codepilot.toml"
-    elif (root / "pyproject.toml").is_file():
-        tool = _read_toml(root / "pyproject.toml").get("tool", {})
-        source = "pyproject.toml [tool.codepilot]"
-        if not isinstance(tool, dict):
-            raise UsageError(f"pyproject.toml: tool must be a table, not {type(tool).__name__}")
-        data = tool.get("codepilot", {})
-    if not isinstance(data, dict):
-        raise UsageError(f"{source}: must be a table of settings, not {type(data).__name__}")
-    data = {k.replace("-", "_"): v for k, v in data.items()}
-    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    """The defaults, then the user's own configuration, then the repository's (what it may decide:
+    see `trust`), then command-line overrides (None means 'not given')."""
+    from codepilot import trust
+
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    user_file = user_path()
+    user, repo, source, base, ask = _layers(root)
+    accepted = bool(ask) and trust.trusted(root, ask)
+    if ask and not accepted:
+        for key in ask.settings:
+            value = repo.pop(key)
+            if key in trust.REPO_MAY_ADD:  # what it adds still holds; what it drops does not
+                repo[key] = list(dict.fromkeys([*base[key], *value]))
+        left = [f"{k} (its additions kept)" if k in trust.REPO_MAY_ADD else k for k in ask.settings if k not in given]
+        left += [f"{trust.PROMPTS.as_posix()}/{n}" for n in ask.templates]
+        if left:
+            _say(
+                f"{source if ask.settings else trust.PROMPTS.as_posix()} asks for {', '.join(left)}: ignored (a "
+                "repository may not choose the model, the server, prompts, commands, prices or looser limits); "
+                f"if you accept it: codepilot trust (or set them in {user_file} or on the command line)"
+            )
+    cfg = _validate({**user, **repo, **given, "prices": {**user.get("prices", {}), **repo.get("prices", {})}}, source)
+    cfg._prompts_trusted = accepted and bool(ask.templates)
+    return cfg
+
+
+def _layers(root: Path) -> tuple[dict[str, Any], dict[str, Any], str, dict[str, Any], trust.Ask]:
+    """The user's settings, the repository's (and where from), what holds without the repository's,
+    and what the repository asks beyond that."""
+    from codepilot import trust
+
+    user_file = user_path()
+    user = _read_toml(user_file, str(user_file)) if user_file.is_file() else {}
+    user = {k.replace("-", "_"): v for k, v in user.items()}
+    _validate(user, str(user_file))
+    repo, source = _repository(root)
+    _validate(repo, source)
+    base = {**Config.model_validate({}).model_dump(), **user}
+    return user, repo, source, base, trust.ask_of(root, repo, base)
+
+
+def repository_ask(root: Path) -> tuple[trust.Ask, str]:
+    """What this repository's configuration and files ask that needs the user's trust, and from where."""
+    _user, _repo, source, _base, ask = _layers(root)
+    return ask, source
+
+
+def _validate(data: dict[str, Any], source: str) -> Config:
+    data = dict(data)
     where = ""
     try:
         prices = dict(DEFAULT_PRICES)

@@ -328,7 +328,7 @@ def prepare(opts: Options) -> Prepared:
     cfg = config_mod.load(repo.root, opts.overrides)
     folder = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
     targets = allowed_targets(choose_targets(repo, opts, cwd), cfg, explicit=bool(opts.paths))
-    templates = Templates(repo.root)
+    templates = Templates(repo.root, cfg.prompts_trusted)
     wants_tests = bool(re.search(r"\btests?\b|pytest|spec", opts.instruction, re.I))
     tracked = [p for p in _tracked(repo) if not denied(cfg, p)] if wants_tests else []
     budget = max(cfg.max_request_tokens * 3, 8000)  # drafting needs more room than reviewing one hunk

@@ -34,6 +34,20 @@ _STABLE = (
 )
 
 
+def confined(root: Path, path: str) -> Path | None:
+    """`root / path` resolved (symlinks followed), or None when that leads outside `root` or into .git.
+    The one rule for every file codepilot reads or writes because a repository names it: instruction
+    files, templates, configuration, dismissals, patches (a symlink to ~/.ssh/id_rsa is never read)."""
+    top = root.resolve()
+    try:
+        full = (root / path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if top not in full.parents or ".git" in full.relative_to(top).parts:
+        return None
+    return full
+
+
 def git_env(cwd: Path) -> dict[str, str]:
     """The environment for git: hook variables (GIT_DIR, GIT_INDEX_FILE, ...) made absolute, so that
     commands run from the repository root still find what the hook meant."""
@@ -141,14 +155,7 @@ class Repo:
     def inside(self, path: str) -> Path | None:
         """The work-tree file `path` resolved (symlinks followed), or None when that leads outside the
         repository or into .git: nothing outside the repository is ever read or written through it."""
-        root = self.root.resolve()
-        try:
-            full = (self.root / path).resolve()
-        except (OSError, RuntimeError):
-            return None
-        if root not in full.parents or ".git" in full.relative_to(root).parts:
-            return None
-        return full
+        return confined(self.root, path)
 
     def worktree_text(self, path: str) -> str | None:
         """A work-tree file as text (undecodable bytes replaced), or None when there is no such file (or

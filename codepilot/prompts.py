@@ -19,18 +19,26 @@ def _builtin_dir() -> Path:
 
 
 class Templates:
-    """The templates a run uses: the repository's overrides, else the built-in ones."""
+    """The templates a run uses: the repository's overrides where the user trusted them (a template is
+    what the model is told: a repository may not choose it on its own, see `trust`), else the built-in
+    ones. An override is read only as a regular file inside the repository, and redacted like
+    everything else that leaves the machine."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.override = root / ".codepilot" / "prompts" if root else None
+    def __init__(self, root: Path | None = None, trusted: bool = False) -> None:
+        from codepilot.trust import repo_templates
+
+        self.overrides = repo_templates(root) if root is not None and trusted else {}
         self._cache: dict[str, str] = {}
 
     def text(self, name: str) -> str:
         if name not in self._cache:
-            for folder in (self.override, _builtin_dir()):
-                if folder is not None and (folder / name).is_file():
-                    self._cache[name] = (folder / name).read_text(encoding="utf-8")
-                    break
+            if name in self.overrides:
+                from codepilot.redact import Redactor
+
+                raw = self.overrides[name].read_text(encoding="utf-8", errors="replace")
+                self._cache[name] = Redactor().text(raw, name)
+            elif (_builtin_dir() / name).is_file():
+                self._cache[name] = (_builtin_dir() / name).read_text(encoding="utf-8")
             else:
                 raise UsageError(f"prompt template {name} not found")
         return self._cache[name]

@@ -138,7 +138,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
             filling.add(changeset.facts)
         # what needs no index is done while it is filled: moves, templates, instructions
         moved = moves.find(changeset) if opts.plan else None
-        templates = Templates(repo.root)
+        templates = Templates(repo.root, cfg.prompts_trusted)
         values = {
             "source": source.label,
             "instructions": instructions_for(cfg, [f.path for f in changeset.files], dismissals.guidance(dismissed)),

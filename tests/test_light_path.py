@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.support.fake_openai import FakeOpenAI, finding
-from tests.support.repos import GitRepo, dry_json
+from tests.support.repos import GitRepo, dry_json, run_cli
 
 
 def _imports(repo: Path, *args: str) -> tuple[int, set[str], str]:
@@ -45,6 +45,7 @@ def test_repository_prompt_override(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.commit("base")
     repo.write(".codepilot/prompts/review-system.md", "Only report security problems.$style_clause\n")
     repo.write("a.py", "A = 2\n")
+    run_cli(["trust"], repo.root, capsys, monkeypatch)  # a template is what the model is told: trusted only
     doc = dry_json(["a.py"], repo.root, capsys, monkeypatch)
     assert doc["requests"][0]["messages"][0]["content"].startswith("Only report security problems.")
 

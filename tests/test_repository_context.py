@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.repos import GitRepo, dry_json, run_cli
+from tests.support.repos import GitRepo, dry_json, run_cli, user_config
 
 
 def _repo(repo: GitRepo) -> GitRepo:
@@ -53,7 +53,8 @@ def test_instruction_files_reach_exactly_their_files(repo: GitRepo, capsys, monk
 
 def test_estimate_and_max_cost(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     _repo(repo)
-    repo.write(".codepilot.toml", 'max_request_tokens = 500\n[prices."test-model"]\ninput = 1000\noutput = 1000\n')
+    repo.write(".codepilot.toml", "max_request_tokens = 500\n")
+    user_config('[prices."test-model"]\ninput = 1000\noutput = 1000\n')  # prices: the user's to set
     doc = dry_json([], repo.root, capsys, monkeypatch)
     est = doc["estimate"]
     assert est["prompt_tokens"] == sum(r["prompt_tokens"] for r in doc["requests"]) and est["cost_usd"] > 0
@@ -76,7 +77,8 @@ def test_max_cost_stops_sending_when_the_spend_would_pass(repo: GitRepo, llm: Fa
     from tests.support.fake_openai import finding
 
     _repo(repo)
-    repo.write(".codepilot.toml", 'max_request_tokens = 500\n[prices."test-model"]\ninput = 1000\noutput = 1000\n')
+    repo.write(".codepilot.toml", "max_request_tokens = 500\n")
+    user_config('[prices."test-model"]\ninput = 1000\noutput = 1000\n')  # prices: the user's to set
     est = dry_json([], repo.root, capsys, monkeypatch)["estimate"]
     llm.default = {"findings": [finding("api/views.py", 1, severity="info", title="Long", body="x " * 6000)]}
     code, out, err = run_cli(

@@ -44,13 +44,14 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.queue: deque[Any] = deque()
         self.history: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, in order
         self.default: Any = {"findings": []}
         self.json_schema_supported = True
         self.refusal = "response_format json_schema is not supported"
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property
@@ -80,6 +81,7 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with fake._lock:
                     fake.history.append(body)
+                    fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 rf = body.get("response_format") or {}
                 if rf.get("type") == "json_schema" and not fake.json_schema_supported:
                     return self._send(400, {"error": {"message": fake.refusal, "type": "invalid_request_error"}})

@@ -102,3 +102,13 @@ def diff_hunks(repo: GitRepo, base: str, head: str) -> dict[str, list[tuple[int,
 
     patch = PatchSet(repo.git("diff", "-U3", f"{base}...{head}"))
     return {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
+
+
+def user_config(text: str) -> Path:
+    """Write the user's own configuration (the hermetic HOME's): every key allowed there."""
+    from codepilot import config
+
+    path = config.user_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
