@@ -10,9 +10,14 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from codepilot import globs
 from codepilot.git import Repo
+
+if TYPE_CHECKING:
+    from codepilot.changes import ReviewFile
+    from codepilot.diff import Source
 
 PER_FILE_CHARS, TOTAL_CHARS = 4000, 8000
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -85,6 +90,18 @@ def load(repo: Repo, tree: str | None, patterns: list[str]) -> list[Instruction]
         body = _cap(name, body)
         out.append(Instruction(name, body, applies, body.count("\n") + 1))
     return out
+
+
+def trusted_tree(source: Source) -> str:
+    """The tree whose instruction files a review follows: the base side of the change (the commit it
+    is compared against), never the side under review."""
+    return source.old
+
+
+def edited(files: list[ReviewFile], patterns: list[str]) -> list[str]:
+    """The instruction files this change adds or edits (new paths)."""
+    tops = ["/" + p for p in patterns if "/" in p]
+    return [f.path for f in files if f.status != "deleted" and _wanted(f.path, patterns, tops)]
 
 
 def _wanted(name: str, patterns: list[str], tops: list[str]) -> bool:
