@@ -161,6 +161,10 @@ def describe(opts: review.Options, use_cache: bool = True) -> Description:
 def merged_description(existing: str | None, ours: str) -> str:
     """The pull/merge request description with our block replaced (or added); the author's text outside
     the markers is kept as it was."""
+    from codepilot.reports.common import neutral
+
+    # the model's text: no mentions, no remote images, no marker of ours that would move the block
+    ours = neutral(ours.replace(MARK_START, "").replace(MARK_END, ""))
     block = f"{MARK_START}\n{ours.strip()}\n{MARK_END}"
     text = existing or ""
     if MARK_START in text and MARK_END in text:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from codepilot.git import Repo
 
-HEAD_MARK = re.compile(r"<!-- codepilot:head=([0-9a-f]{40}) -->")
+HEAD_MARK = re.compile(r"<!-- codepilot:head=([0-9a-f]{40}) -->\s*\Z")  # the summary's last line
 
 
 def head_marker(sha: str | None) -> str:

@@ -6,12 +6,9 @@ read-only token (fork pull requests) falls back to workflow annotations."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +16,22 @@ from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
 from codepilot.git import Repo
 from codepilot.incremental import head_marker, recorded_head
+from codepilot.publish.http import ApiError, Client
 from codepilot.reports.common import ICONS, counts, md_text, usage_line, verdict
 from codepilot.results import ReviewResult
 
 SUMMARY_MARKER = "<!-- codepilot:summary -->"
-_ID = re.compile(r"<!-- codepilot:id=([0-9a-f]+) -->")
+# our markers stand on a comment's last line: a marker quoted inside a fix or a path is never read
+_ID = re.compile(r"\n<!-- codepilot:id=([0-9a-f]+) -->\Z")
+
+
+def marked_id(body: str | None) -> str | None:
+    m = _ID.search(body or "")
+    return m.group(1) if m else None
+
+
+def is_summary(body: str | None) -> bool:
+    return (body or "").startswith(SUMMARY_MARKER)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class Context:
     number: int
     head_sha: str
     base_sha: str
+    author: str = ""  # the pull request's author: their 👎 on our comments dismisses nothing
 
     @classmethod
     def from_env(cls) -> Context:
@@ -58,57 +67,52 @@ class Context:
             int(pr["number"]),
             pr["head"]["sha"],
             pr["base"]["sha"],
+            str((pr.get("user") or {}).get("login") or ""),
         )
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"HTTP {status}: {message}")
-        self.status = status
+BOT = "github-actions[bot]"  # who GITHUB_TOKEN writes as in Actions (GET /user is refused to it)
 
 
 class Api:
-    """The few GitHub REST calls we need, on the standard library."""
+    """The few GitHub REST calls we need, through the one platform client (`publish/http.py`)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[Any, dict[str, str]]:
-        url = path if path.startswith("http") else f"{self.ctx.api}{path}"
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            url,
-            data=data,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.ctx.token}",
+        self.http = Client(
+            "GitHub",
+            ctx.api,
+            {
+                "Authorization": f"Bearer {ctx.token}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
-                "Content-Type": "application/json",
-                "User-Agent": "codepilot",
             },
+            secrets=(ctx.token,),
         )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                raw = resp.read()
-                return (json.loads(raw) if raw else None), dict(resp.headers)
-        except urllib.error.HTTPError as e:
-            text = e.read().decode("utf-8", "replace")
-            with contextlib.suppress(ValueError, AttributeError):
-                text = json.loads(text).get("message", text)
-            raise ApiError(e.code, str(text)[:300]) from None
-        except (urllib.error.URLError, TimeoutError) as e:
-            raise ApiError(0, f"cannot reach {self.ctx.api}: {getattr(e, 'reason', e)}") from None
+        self._me: str | None = None
 
-    def pages(self, path: str) -> list[Any]:
-        out: list[Any] = []
-        url: str | None = f"{path}{'&' if '?' in path else '?'}per_page=100"
-        while url:
-            data, headers = self.call("GET", url)
-            out.extend(data or [])
-            m = re.search(r'<([^>]+)>;\s*rel="next"', headers.get("Link", headers.get("link", "")))
-            url = m.group(1) if m else None
-        return out
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        return self.http.call(method, path, body)
+
+    def pages(self, path: str) -> list[dict[str, Any]]:
+        return self.http.listing(path)
+
+    def me(self) -> str:
+        """The login codepilot writes as: the token's user, or the Actions bot for GITHUB_TOKEN."""
+        if self._me is None:
+            try:
+                self._me = str(self.http.object(self.call("GET", "/user"), "/user").get("login") or BOT)
+            except ApiError as e:
+                if e.status not in (401, 403, 404):
+                    raise
+                self._me = BOT
+        return self._me
+
+    def ours(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The comments codepilot's own identity wrote: the only ones whose markers are read (anyone
+        can paste a marker into a comment of their own, see issue 28)."""
+        me = self.me()
+        return [c for c in comments if isinstance(c.get("user"), dict) and c["user"].get("login") == me]
 
 
 @dataclass
@@ -199,20 +203,13 @@ def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
     api = Api(ctx)
     repo, n = ctx.repository, ctx.number
     try:
-        existing = api.pages(f"/repos/{repo}/pulls/{n}/comments")
+        existing = api.ours(api.pages(f"/repos/{repo}/pulls/{n}/comments"))
     except ApiError as e:
         raise ServiceError(f"cannot read the pull request's comments: {e}") from None
-    seen = {m.group(1) for c in existing for m in [_ID.search(c.get("body") or "")] if m}
-    # a comment of ours marked 👎 counts as dismissed: no longer reported, listed or failing the run
-    drop_dismissed(
-        report,
-        {
-            m.group(1)
-            for c in existing
-            for m in [_ID.search(c.get("body") or "")]
-            if m and (c.get("reactions") or {}).get("-1", 0) > 0
-        },
-    )
+    seen = {i for c in existing for i in [marked_id(c.get("body"))] if i}
+    # a 👎 on a comment of ours by someone other than the pull request's author (and other than
+    # codepilot) dismisses its finding: no longer reported, listed or failing the run
+    drop_dismissed(report, _thumbs_down(api, existing))
     lines = commentable(report)
     inline, off_diff, already = [], [], 0
     for f in report.findings:
@@ -236,6 +233,23 @@ def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
         raise ServiceError(f"cannot post the review: {e}") from None
     url = _upsert_summary(api, ctx, summary_body(report, off_diff, refused, posted + already))
     return Published(posted, already, len(off_diff) + len(refused), url)
+
+
+def _thumbs_down(api: Api, ours: list[dict[str, Any]]) -> set[str]:
+    """Ids of our comments that someone allowed to dismiss marked 👎 (not the author, not codepilot)."""
+    out = set()
+    for c in ours:
+        fid = marked_id(c.get("body"))
+        if not fid or not (c.get("reactions") or {}).get("-1", 0):
+            continue
+        who = {
+            (r.get("user") or {}).get("login")
+            for r in api.pages(f"/repos/{api.ctx.repository}/pulls/comments/{c.get('id')}/reactions")
+            if r.get("content") == "-1"
+        }
+        if who - {api.ctx.author, api.me(), None, ""}:
+            out.add(fid)
+    return out
 
 
 def _post_review(api: Api, ctx: Context, findings: list[Finding]) -> tuple[int, list[Finding]]:
@@ -266,14 +280,14 @@ def _post_review(api: Api, ctx: Context, findings: list[Finding]) -> tuple[int, 
 def _upsert_summary(api: Api, ctx: Context, body: str) -> str | None:
     base = f"/repos/{ctx.repository}/issues"
     try:
-        mine = [c for c in api.pages(f"{base}/{ctx.number}/comments") if SUMMARY_MARKER in (c.get("body") or "")]
+        mine = [c for c in api.ours(api.pages(f"{base}/{ctx.number}/comments")) if is_summary(c.get("body"))]
         if mine:
-            data, _ = api.call("PATCH", f"{base}/comments/{mine[0]['id']}", {"body": body})
+            data = api.call("PATCH", f"{base}/comments/{mine[0]['id']}", {"body": body})
         else:
-            data, _ = api.call("POST", f"{base}/{ctx.number}/comments", {"body": body})
+            data = api.call("POST", f"{base}/{ctx.number}/comments", {"body": body})
     except ApiError as e:
         raise ServiceError(f"cannot write the summary comment: {e}") from None
-    return (data or {}).get("html_url")
+    return data.get("html_url") if isinstance(data, dict) else None
 
 
 def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
@@ -298,21 +312,22 @@ def set_description(text: str, ctx: Context | None = None) -> str:
     api = Api(ctx)
     path = f"/repos/{ctx.repository}/pulls/{ctx.number}"
     try:
-        pr, _ = api.call("GET", path)
-        api.call("PATCH", path, {"body": merged_description((pr or {}).get("body"), text)})
+        pr = api.http.object(api.call("GET", path), path)
+        api.call("PATCH", path, {"body": merged_description(pr.get("body"), text)})
     except ApiError as e:
         raise ServiceError(f"cannot set the pull request description: {e}") from None
     return f"https://github.com/{ctx.repository}/pull/{ctx.number}"
 
 
 def previous_head(ctx: Context | None = None) -> str | None:
-    """The head the pull request's codepilot summary says was reviewed last."""
+    """The head codepilot's own summary on the pull request says was reviewed last."""
     ctx = ctx or Context.from_env()
+    api = Api(ctx)
     try:
-        comments = Api(ctx).pages(f"/repos/{ctx.repository}/issues/{ctx.number}/comments")
+        comments = api.ours(api.pages(f"/repos/{ctx.repository}/issues/{ctx.number}/comments"))
     except ApiError as e:
         raise ServiceError(f"cannot read the pull request's comments: {e}") from None
-    return recorded_head([c.get("body") or "" for c in comments if SUMMARY_MARKER in (c.get("body") or "")])
+    return recorded_head([c.get("body") or "" for c in comments if is_summary(c.get("body"))])
 
 
 def drop_dismissed(report: ReviewResult, ids: set[str]) -> None:

@@ -1,23 +1,20 @@
 """GitLab merge requests (GitLab CI merge-request pipelines): the REST calls codepilot needs, on the
-standard library, with the token as `PRIVATE-TOKEN`. Today: setting the merge request description
+one platform client, with the token as `PRIVATE-TOKEN`. Today: setting the merge request description
 (`describe --publish gitlab`), and the review (`review --publish gitlab`); the Code Quality report is
 `review --format gitlab`."""
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
 from codepilot.git import Repo
-from codepilot.publish.github import Published, comment_body, drop_dismissed, summary_body
+from codepilot.publish.github import Published, comment_body, drop_dismissed, is_summary, marked_id, summary_body
+from codepilot.publish.http import ApiError, Client
 from codepilot.results import ReviewResult
 
 ENV = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
@@ -47,31 +44,37 @@ class Context:
 
 
 class Api:
+    """The GitLab REST calls codepilot needs, through the one platform client (`publish/http.py`)."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.http = Client("GitLab", ctx.api, {"PRIVATE-TOKEN": ctx.token}, secrets=(ctx.token,))
+        self._me: str | None = None
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
-        url = f"{self.ctx.api}{path}"
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            url,
-            data=data,
-            method=method,
-            headers={"PRIVATE-TOKEN": self.ctx.token, "Content-Type": "application/json", "User-Agent": "codepilot"},
-        )
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                raw = resp.read()
-                return json.loads(raw) if raw else None
-        except urllib.error.HTTPError as e:
-            text = e.read().decode("utf-8", "replace")[:300]
-            if e.code in (401, 403):
-                raise ServiceError(
-                    f"GitLab refused the token (HTTP {e.code}): GITLAB_TOKEN needs api scope on this project"
+            return self.http.call(method, path, body)
+        except ApiError as e:
+            if e.status in (401, 403):
+                raise ApiError(
+                    e.status,
+                    f"GitLab refused the token (HTTP {e.status}): GITLAB_TOKEN needs api scope on this project",
                 ) from None
-            raise ServiceError(f"GitLab answered HTTP {e.code}: {text}") from None
-        except (urllib.error.URLError, TimeoutError) as e:
-            raise ServiceError(f"cannot reach {self.ctx.api}: {getattr(e, 'reason', e)}") from None
+            raise
+
+    def pages(self, path: str) -> list[dict[str, Any]]:
+        return self.http.listing(path)
+
+    def me(self) -> str:
+        """The username codepilot writes as (a project access token is a bot user of its own)."""
+        if self._me is None:
+            self._me = str(self.http.object(self.call("GET", "/user"), "/user").get("username") or "")
+        return self._me
+
+    def ours(self, notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The notes codepilot's own identity wrote: the only ones whose markers are read (issue 28)."""
+        me = self.me()
+        return [n for n in notes if isinstance(n.get("author"), dict) and n["author"].get("username") == me]
 
 
 def set_description(text: str, ctx: Context | None = None) -> str:
@@ -81,23 +84,9 @@ def set_description(text: str, ctx: Context | None = None) -> str:
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
-    mr = api.call("GET", path) or {}
+    mr = api.http.object(api.call("GET", path), path)
     api.call("PUT", path, {"description": merged_description(mr.get("description"), text)})
     return str(mr.get("web_url") or f"merge request !{ctx.iid}")
-
-
-SUMMARY_MARKER = "<!-- codepilot:summary -->"
-_ID = re.compile(r"<!-- codepilot:id=([0-9a-f]+) -->")
-
-
-def _pages(api: Api, path: str) -> list[Any]:
-    out: list[Any] = []
-    for page in range(1, 51):
-        data = api.call("GET", f"{path}{'&' if '?' in path else '?'}per_page=100&page={page}") or []
-        out.extend(data)
-        if len(data) < 100:
-            break
-    return out
 
 
 def _position(result: ReviewResult, f: Finding, refs: dict[str, str]) -> dict[str, Any] | None:
@@ -131,13 +120,24 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
-    mr = api.call("GET", mr_path) or {}
+    mr = api.http.object(api.call("GET", mr_path), mr_path)
     refs = mr.get("diff_refs") or {}
     if not all(refs.get(k) for k in ("base_sha", "start_sha", "head_sha")):
         raise ServiceError("GitLab gave no diff_refs for the merge request: is its diff ready?")
-    notes = [n for d in _pages(api, f"{mr_path}/discussions") for n in d.get("notes", [])]
-    seen = {m for n in notes for m in _ID.findall(n.get("body") or "")}
-    drop_dismissed(result, {m for n in notes if n.get("resolved") for m in _ID.findall(n.get("body") or "")})
+    author = str((mr.get("author") or {}).get("username") or "")
+    discussions = api.pages(f"{mr_path}/discussions")
+    notes = api.ours([n for d in discussions for n in d.get("notes") or [] if isinstance(n, dict)])
+    seen = {i for n in notes for i in [marked_id(n.get("body"))] if i}
+    # a discussion of ours resolved by someone other than the merge request's author dismisses its finding
+    drop_dismissed(
+        result,
+        {
+            i
+            for n in notes
+            for i in [marked_id(n.get("body"))]
+            if i and n.get("resolved") and (n.get("resolved_by") or {}).get("username") not in (author, None, "")
+        },
+    )
     inline = already = 0
     off_diff: list[Finding] = []
     refused: list[Finding] = []
@@ -153,14 +153,14 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
         try:
             api.call("POST", f"{mr_path}/discussions", {"body": comment_body(f, tag), "position": position})
             inline += 1
-        except ServiceError as e:
-            if "HTTP 400" not in str(e):
+        except ApiError as e:
+            if e.status != 400:
                 raise
             refused.append(f)
     body = summary_body(result, off_diff, refused, inline + already)
-    summary = next((n for n in notes if SUMMARY_MARKER in (n.get("body") or "")), None)
+    summary = next((n for n in notes if is_summary(n.get("body"))), None)
     if summary is None:
-        summary = next((n for n in _pages(api, f"{mr_path}/notes") if SUMMARY_MARKER in (n.get("body") or "")), None)
+        summary = next((n for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))), None)
     if summary is not None:
         api.call("PUT", f"{mr_path}/notes/{summary['id']}", {"body": body})
     else:
@@ -183,10 +183,11 @@ def review_range(repo: Repo, base: str | None, head: str | None) -> tuple[str, s
 
 
 def previous_head(ctx: Context | None = None) -> str | None:
-    """The head the merge request's codepilot summary note says was reviewed last."""
+    """The head codepilot's own summary note on the merge request says was reviewed last."""
     from codepilot.incremental import recorded_head
 
     ctx = ctx or Context.from_env()
     mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
-    notes = _pages(Api(ctx), f"{mr_path}/notes")
-    return recorded_head([n.get("body") or "" for n in notes if SUMMARY_MARKER in (n.get("body") or "")])
+    api = Api(ctx)
+    notes = api.ours(api.pages(f"{mr_path}/notes"))
+    return recorded_head([n.get("body") or "" for n in notes if is_summary(n.get("body"))])

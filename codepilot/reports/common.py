@@ -108,9 +108,19 @@ def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[st
 
 
 _FENCE = re.compile(r"`{3,}|~{3,}")
+# `@user`, `@org/team`, `@everyone`: not after a word character or a dot (an e-mail address stays as it is)
+_MENTION = re.compile(r"(?<![\w.@/`])@(?=[A-Za-z0-9_])")
+_IMAGE = re.compile(r"!\[")
+
+
+def neutral(text: str) -> str:
+    """Text that will be posted on a platform, made unable to act there (issue 28): mentions notify
+    nobody (a zero-width joiner after the @), images are not loaded (a tracking pixel is a link
+    shown as text)."""
+    return _IMAGE.sub("!\\[", _MENTION.sub("@\u200d", text))
 
 
 def md_text(text: str) -> str:
     """Model text made safe inside Markdown: raw HTML shown as text, fences that would swallow the rest
-    of the page broken up."""
-    return _FENCE.sub(lambda m: "\\" + "\\".join(m.group()), html.escape(text, quote=False))
+    of the page broken up, mentions and images neutralised."""
+    return neutral(_FENCE.sub(lambda m: "\\" + "\\".join(m.group()), html.escape(text, quote=False)))

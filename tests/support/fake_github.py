@@ -23,9 +23,13 @@ class FakeGitHub:
         self.pr_body: str | None = "Notes by the author."
         self.requests: list[tuple[str, str]] = []
         self.read_only_token = "read-only"
+        self.users = {"t0ken": None, "read-only": None}  # token -> login of GET /user (None: 403, as GITHUB_TOKEN)
+        self.bot = "github-actions[bot]"  # who a token without a user writes as
+        self.link_next: str | None = None  # a Link rel="next" sent with the review comments (hostile tests)
+        self.malformed = False  # answer the review comments with {} instead of a list
         self._next_id = 100
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def url(self) -> str:
@@ -54,12 +58,31 @@ class FakeGitHub:
                 path = self.path.split("?")[0]
                 gh.requests.append(("GET", path))
                 if path == f"{base}/pulls/{gh.number}/comments":
+                    if gh.malformed:
+                        return self._send(200, {})
+                    if gh.link_next:
+                        return self._send(200, gh.review_comments, {"Link": f'<{gh.link_next}>; rel="next"'})
                     return self._send(200, gh.review_comments)
                 if path == f"{base}/issues/{gh.number}/comments":
                     return self._send(200, gh.issue_comments)
                 if path == f"{base}/pulls/{gh.number}":
                     return self._send(200, {"number": gh.number, "body": gh.pr_body})
+                if path == "/user":
+                    login = gh.users.get(self._token())
+                    if login is None:
+                        return self._send(403, {"message": "Resource not accessible by integration"})
+                    return self._send(200, {"login": login})
+                m = re.fullmatch(rf"{re.escape(base)}/pulls/comments/(\d+)/reactions", path)
+                for c in gh.review_comments if m else []:
+                    if c["id"] == int(m.group(1)):  # type: ignore[union-attr]
+                        return self._send(200, c.get("reaction_list", []))
                 return self._send(404, {"message": "Not Found"})
+
+            def _token(self) -> str:
+                return (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+
+            def _writer(self) -> dict[str, str]:
+                return {"login": gh.users.get(self._token()) or gh.bot}
 
             def do_POST(self) -> None:  # noqa: N802
                 path, body = self.path.split("?")[0], self._body()
@@ -75,10 +98,15 @@ class FakeGitHub:
                         )
                     gh.reviews.append(body)
                     for c in body.get("comments", []):
-                        gh.review_comments.append({**c, "id": gh._id()})
+                        gh.review_comments.append({**c, "id": gh._id(), "user": self._writer()})
                     return self._send(200, {"id": gh._id()})
                 if path == f"{base}/issues/{gh.number}/comments":
-                    c = {"id": gh._id(), "body": body["body"], "html_url": f"https://github.test/c/{gh._next_id}"}
+                    c = {
+                        "id": gh._id(),
+                        "body": body["body"],
+                        "html_url": f"https://github.test/c/{gh._next_id}",
+                        "user": self._writer(),
+                    }
                     gh.issue_comments.append(c)
                     return self._send(201, c)
                 return self._send(404, {"message": "Not Found"})

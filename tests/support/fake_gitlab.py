@@ -26,10 +26,12 @@ class FakeGitLab:
         self.discussions: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
         self.refuse: set[tuple[str, int]] = set()
+        self.bot = "project_42_bot"  # the token's user (a project access token is a bot user)
+        self.author = "author"  # the merge request's author
         self._next = 500
         self.requests: list[tuple[str, str]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def url(self) -> str:
@@ -71,9 +73,12 @@ class FakeGitLab:
                             "iid": gl.iid,
                             "description": gl.description,
                             "diff_refs": gl.refs,
+                            "author": {"username": gl.author},
                             "web_url": f"https://gitlab.test/p/-/merge_requests/{gl.iid}",
                         },
                     )
+                if path == "/api/v4/user":
+                    return self._send(200, {"id": 1, "username": gl.bot})
                 if path == f"{mr_path}/discussions":
                     return self._send(200, gl.discussions[(page - 1) * 100 : page * 100])
                 if path == f"{mr_path}/notes":
@@ -93,11 +98,17 @@ class FakeGitLab:
                     shas = all(pos.get(k) == gl.refs[k] for k in ("base_sha", "start_sha", "head_sha"))
                     if not (on_diff and shas and pos.get("position_type") == "text") or (path, line) in gl.refuse:
                         return self._send(400, {"message": {"base": ['Note {:line_code=>["can\'t be blank"]}']}})
-                    note = {"id": gl._next, "body": body["body"], "position": pos, "resolved": False}
+                    note = {
+                        "id": gl._next,
+                        "body": body["body"],
+                        "position": pos,
+                        "resolved": False,
+                        "author": {"username": gl.bot},
+                    }
                     gl.discussions.append({"id": f"d{gl._next}", "notes": [note]})
                     return self._send(201, {"id": f"d{gl._next}", "notes": [note]})
                 if self.path == f"{mr_path}/notes":
-                    note = {"id": gl._next, "body": body["body"]}
+                    note = {"id": gl._next, "body": body["body"], "author": {"username": gl.bot}}
                     gl.notes.append(note)
                     return self._send(201, note)
                 return self._send(404, {"message": "404 Not found"})
