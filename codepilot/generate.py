@@ -77,24 +77,111 @@ class Options:
     allow: tuple[str, ...] = ()  # --allow-path globs: edits the answer may make beyond the targets
 
 
-# files that change how code is built, checked or run, and codepilot's own configuration: an answer
-# may touch them only when the user allows it by name (--allow-path)
+# files that make code run on their own — CI of every platform, git hooks, editor tasks, Python start-up
+# files, build files, package manifests with scripts — and codepilot's own configuration: an answer may
+# touch them only when the user allows it by name (--allow-path). Matched ignoring case: `.GitHub/` and
+# `jenkinsfile` are the same files on the file systems of macOS and Windows (issue 28, item 7).
 GUARDED = [
+    # CI
     ".github/**",
+    ".gitea/**",
+    ".forgejo/**",
     ".gitlab-ci.yml",
     ".gitlab/**",
+    ".circleci/**",
+    ".travis.yml",
+    "**/Jenkinsfile",
+    "**/Jenkinsfile.*",
+    "azure-pipelines.yml",
+    "azure-pipelines.yaml",
+    ".azure-pipelines/**",
+    ".azuredevops/**",
+    "bitbucket-pipelines.yml",
+    ".drone.yml",
+    ".drone.yaml",
+    ".buildkite/**",
+    ".woodpecker.yml",
+    ".woodpecker.yaml",
+    ".woodpecker/**",
+    "appveyor.yml",
+    ".appveyor.yml",
+    ".semaphore/**",
+    "cloudbuild.yaml",
+    "cloudbuild.yml",
+    "buildspec.yml",
+    "codemagic.yaml",
+    ".teamcity/**",
+    # hooks
     ".pre-commit-config.yaml",
     ".pre-commit-hooks.yaml",
     ".husky/**",
     ".githooks/**",
+    "lefthook.yml",
+    "lefthook.yaml",
+    ".lefthook.yml",
+    ".lefthook.yaml",
+    "lefthook-local.yml",
+    ".lefthook/**",
+    ".overcommit.yml",
+    # editors and dev environments
+    ".vscode/**",
+    ".idea/**",
+    "*.code-workspace",
+    ".devcontainer/**",
+    ".envrc",
+    # Python start-up and build
+    "**/conftest.py",
+    "**/sitecustomize.py",
+    "**/usercustomize.py",
+    "**/*.pth",
+    "**/setup.py",
+    "**/setup.cfg",
+    "**/pyproject.toml",
+    "**/tox.ini",
+    "**/noxfile.py",
+    "**/pytest.ini",
+    # build files and package manifests (their scripts run on install or build)
+    "**/Makefile",
+    "**/GNUmakefile",
+    "**/*.mk",
+    "**/CMakeLists.txt",
+    "**/meson.build",
+    "**/justfile",
+    "**/Taskfile.yml",
+    "**/Rakefile",
+    "**/Gemfile",
+    "**/*.gemspec",
+    "**/build.gradle",
+    "**/build.gradle.kts",
+    "**/settings.gradle",
+    "**/settings.gradle.kts",
+    "**/gradlew",
+    "**/gradlew.bat",
+    "**/gradle-wrapper.properties",
+    "**/pom.xml",
+    "**/build.xml",
+    "**/Cargo.toml",
+    "**/build.rs",
+    "**/package.json",
+    "**/.npmrc",
+    "**/.yarnrc",
+    "**/.yarnrc.yml",
+    "**/composer.json",
+    "**/Dockerfile",
+    "**/Dockerfile.*",
+    "**/docker-compose*.yml",
+    "**/docker-compose*.yaml",
+    "**/Vagrantfile",
+    "**/WORKSPACE",
+    "**/BUILD.bazel",
+    "**/*.bzl",
+    ".bazelrc",
+    # git and codepilot itself
     ".codepilot.toml",
     ".codepilot/**",
     ".gitattributes",
     ".gitmodules",
-    ".circleci/**",
-    "Jenkinsfile",
-    ".travis.yml",
-    "azure-pipelines.yml",
+    "**/.gitconfig",
 ]
 
 
@@ -419,14 +506,14 @@ def _refused(p: Prepared, path: str) -> str | None:
     never."""
     from codepilot import globs
 
-    if globs.matches(path, p.allow):
+    if globs.matches(path, p.allow, ignore_case=True):
         return None
     if denied(p.config, path):
         return "refused: a credential file (deny globs)"
-    if globs.matches(path, GUARDED):
+    if globs.matches(path, GUARDED, ignore_case=True):
         return f"refused: {path} controls builds, hooks or codepilot itself; allow it with --allow-path {path}"
     exists = p.repo.inside(path) is not None and (p.repo.root / path).exists()
-    if exists and path not in {t.path for t in p.targets}:
+    if exists and path.lower() not in {t.path.lower() for t in p.targets}:
         return f"refused: {path} exists and was not aimed at; allow it with --allow-path {path} (or --path)"
     return None
 

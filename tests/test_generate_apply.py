@@ -154,3 +154,49 @@ def test_review_apply_refuses_changed_files_and_foreign_heads(
     repo.git("checkout", "-q", "HEAD~1")
     code, _, err = run_cli(["review", "--base", "HEAD", "--head", "main", "--apply"], repo.root, capsys, monkeypatch)
     assert code == 2 and "checked out" in err
+
+
+GUARDED_FILES = [
+    ".gitea/workflows/ci.yml",
+    ".forgejo/workflows/ci.yml",
+    ".drone.yml",
+    "bitbucket-pipelines.yml",
+    ".buildkite/pipeline.yml",
+    ".woodpecker.yml",
+    "lefthook.yml",
+    ".vscode/tasks.json",
+    "conftest.py",
+    "sitecustomize.py",
+    "evil.pth",
+    "Makefile",
+    "package.json",
+    "pyproject.toml",
+    ".GitHub/workflows/x.yml",
+    ".Pre-Commit-Config.yaml",
+    ".GITLAB-CI.yml",
+    "jenkinsfile",
+]
+
+
+def test_files_that_run_code_need_allow_path_in_any_letter_case(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
+    """Issue 28, item 7: an answer may not create CI, hooks, editor tasks, start-up or build files."""
+    setup(repo)
+    edits = [{"path": p, "find": "", "replace": "echo pwned\n"} for p in GUARDED_FILES]
+    edits.append({"path": "tests/test_billing.py", "find": "", "replace": TEST_FILE})
+    llm.enqueue({"summary": "x", "edits": edits})
+    code, doc, err = gen(repo, capsys, monkeypatch, "write tests", "--apply")
+    assert code == 3
+    refused = {e["path"] for e in doc["edits"] if not e["placed"]}
+    assert refused == set(GUARDED_FILES), refused ^ set(GUARDED_FILES)
+    assert all("--allow-path" in e["note"] for e in doc["edits"] if not e["placed"])
+    # and a run that failed applies nothing, not even its placed edit
+    assert doc["applied"] == [] and not (repo.root / "tests" / "test_billing.py").exists()
+    assert any("nothing applied" in e for e in doc["errors"])
+    for p in GUARDED_FILES:
+        assert not (repo.root / p).exists()
+
+    llm.enqueue({"summary": "x", "edits": [{"path": "Makefile", "find": "", "replace": "all:\n\techo ok\n"}]})
+    code, doc, err = gen(repo, capsys, monkeypatch, "add a Makefile", "--allow-path", "makefile", "--apply")
+    assert code == 0 and (repo.root / "Makefile").exists(), err

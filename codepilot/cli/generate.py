@@ -74,7 +74,9 @@ def command(
         return 0
     spec = models.resolve(prepared.config.model, prepared.config.base_url)
     result = generate.run(prepared, spec, use_cache=not no_cache)
-    if apply_ and result.patches:
+    if apply_ and result.patches and result.errors:  # a run that failed applies nothing (issue 28)
+        result.errors.append("--apply: nothing applied, since the run did not complete (the patches are written)")
+    elif apply_ and result.patches:
         _apply(prepared, result)
     write_output(
         json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _text(result), output
