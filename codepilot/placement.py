@@ -362,6 +362,11 @@ def _opens_block(key: str) -> bool:
     return key.endswith(":") and bool(_BLOCK_WORDS.match(key))
 
 
+# terminal control characters (C0 but tab, newline, carriage return and form feed; DEL; C1) and
+# bidirectional overrides: what a fix may not add to a source file
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def place(
     text: str,
     find: str,
@@ -373,6 +378,10 @@ def place(
     """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where the
     indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a text) must
     not rise, or there is no patch."""
+    added = set(_CONTROL.findall(replace)) - set(_CONTROL.findall(find))
+    if added:  # an escape sequence in a source file reaches every terminal that shows it (issue 28)
+        shown = ", ".join(sorted(f"U+{ord(c):04X}" for c in added))
+        return NotPlaced(f"fix refused: it would write control characters ({shown}) into the file")
     if text.startswith("\ufeff"):  # a byte order mark is no part of the first line's code
         placed = place(text[1:], find, replace, hint, syntax_errors)
         if isinstance(placed, Placed):

@@ -27,7 +27,21 @@ def excerpt(report: ReviewResult, f: Finding, around: int = 1) -> list[tuple[int
     lines = rf.new_lines
     last = min(f.end_line, f.line + 7)
     lo, hi = max(1, f.line - around), min(len(lines), last + around)
-    return [(n, lines[n - 1].rstrip("\r")) for n in range(lo, hi + 1)]
+    return [(n, visible(lines[n - 1].rstrip("\r"))) for n in range(lo, hi + 1)]
+
+
+# what a terminal would act on (C0 but tab, DEL, C1) and bidirectional overrides in code that is shown
+_SHOWN_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Code as a terminal or a report may show it: each control character as a visible escape (the
+    reviewed file may hold an OSC 52 clipboard write or a clear-screen; see issue 28)."""
+    return _SHOWN_CONTROL.sub(lambda m: _escape(ord(m.group())), text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def numbered_excerpt(report: ReviewResult, f: Finding) -> list[str]:
@@ -99,9 +113,9 @@ def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[st
     rf = report.changeset.file(f.path)
     old = rf.new_lines if rf is not None else []
     rows: list[tuple[str, int | None, str]] = [
-        ("-", n, old[n - 1].rstrip("\r")) for n in range(f.line, f.end_line + 1) if 0 < n <= len(old)
+        ("-", n, visible(old[n - 1].rstrip("\r"))) for n in range(f.line, f.end_line + 1) if 0 < n <= len(old)
     ]
-    rows += [("+", f.line + i, text) for i, text in enumerate(f.suggestion)]
+    rows += [("+", f.line + i, visible(text)) for i, text in enumerate(f.suggestion)]
     if len(rows) > limit:
         rows = rows[:limit] + [("…", None, f"{len(rows) - limit} more lines (see the patch)")]
     return rows
