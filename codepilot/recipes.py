@@ -15,8 +15,6 @@ import difflib
 import hashlib
 import os
 import re
-import subprocess
-import sys
 import tarfile
 import tomllib
 import zipfile
@@ -60,7 +58,15 @@ class BuiltRecipe:
     languages: dict[str, int]
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a case's folder: one plain path component
+_PACKAGE = re.compile(r"(?:@[a-z0-9][a-z0-9._~-]*/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}")
+
+
 def load(path: Path) -> tuple[int, list[Recipe]]:
+    """The recipe's cases, checked as the untrusted input a recipe is (issue 28, item 9): a case's name
+    is one plain folder name, its files relative paths that stay inside the case, its package and
+    versions registry names — nothing it says can reach a path outside `--out`."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -76,28 +82,103 @@ def load(path: Path) -> tuple[int, list[Recipe]]:
             raise UsageError(f"recipe {path}: case {i} lacks {', '.join(missing)}")
         if raw["registry"] not in ("pypi", "npm") or raw["kind"] not in ("bug", "clean"):
             raise UsageError(f"recipe {path}: case {raw['name']}: registry pypi|npm, kind bug|clean")
-        cases.append(Recipe(**{k: raw[k] for k in Recipe.__dataclass_fields__}))
+        case = Recipe(**{k: raw[k] for k in Recipe.__dataclass_fields__})
+        _check(path, i, case)
+        cases.append(case)
     return int(data.get("tolerance", 3)), cases
 
 
+def _check(path: Path, number: int, case: Recipe) -> None:
+    def bad(what: str) -> UsageError:
+        return UsageError(f"recipe {path}: case {number}: {what}")
+
+    if not isinstance(case.name, str) or not _NAME.fullmatch(case.name) or case.name in (".", ".."):
+        raise bad(f"name {case.name!r} must be a plain folder name (letters, digits, . _ -)")
+    if not isinstance(case.package, str) or not _PACKAGE.fullmatch(case.package) or ".." in case.package:
+        raise bad(f"package {case.package!r} is not a registry package name")
+    for version in (case.before, case.after):
+        if not isinstance(version, str) or not _VERSION.fullmatch(version) or ".." in version:
+            raise bad(f"version {version!r} is not a release version")
+    if not isinstance(case.files, list) or not case.files:
+        raise bad("files must be a list of paths inside the release archive")
+    for name in case.files:
+        if not isinstance(name, str) or not _relative(name):
+            raise bad(f"file {name!r} must be a relative path inside the archive (no .., no absolute path)")
+
+
+def _relative(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        bool(name)
+        and "\\" not in name
+        and "\0" not in name
+        and not name.startswith("/")
+        and ":" not in parts[0]
+        and all(p not in ("", ".", "..", ".git") for p in parts)
+    )
+
+
 def fetch(registry: str, package: str, version: str, into: Path) -> Path:
-    """The release's source archive from its registry (downloaded once into `into`)."""
+    """The release's source archive, downloaded once into `into` straight from the registry's index and
+    checked against the hash the index gives — never built: `pip download` of an sdist runs its build
+    backend, i.e. the package's own code (issue 28, item 10)."""
+    import httpx
+
     into.mkdir(parents=True, exist_ok=True)
     key = f"{registry}-{package.replace('/', '_').replace('@', '')}-{version}"
     done = into / key
     if done.is_dir() and any(done.iterdir()):
         return next(done.iterdir())
     done.mkdir(exist_ok=True)
-    if registry == "pypi":
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "-d", str(done)]
-        cmd.append(f"{package}=={version}")
-    else:
-        cmd = ["npm", "pack", "--silent", f"{package}@{version}", "--pack-destination", str(done)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=done)
-    files = list(done.iterdir())
-    if proc.returncode != 0 or not files:
-        raise EnvironmentProblem(f"cannot download {package} {version} from {registry}: {proc.stderr.strip()[-300:]}")
-    return files[0]
+    try:
+        with httpx.Client(timeout=60, follow_redirects=True) as http:
+            url, algorithm, digest = (_pypi if registry == "pypi" else _npm)(http, package, version)
+            data = http.get(url).raise_for_status().content
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
+        raise EnvironmentProblem(f"cannot download {package} {version} from {registry}: {e}") from None
+    if hashlib.new(algorithm, data).hexdigest() != digest:
+        raise EnvironmentProblem(f"{package} {version} from {registry}: the archive does not match its {algorithm}")
+    name = url.rsplit("/", 1)[-1].split("?")[0].split("#")[0]
+    if not _NAME.fullmatch(name):
+        name = f"{key}.tar.gz"
+    target = done / name
+    target.write_bytes(data)
+    return target
+
+
+def _pypi(http: object, package: str, version: str) -> tuple[str, str, str]:
+    """The sdist of `package` `version` on the package index pip uses (PIP_INDEX_URL, else PyPI), through
+    its JSON simple API (PEP 691): its URL and sha256."""
+    import httpx
+
+    assert isinstance(http, httpx.Client)
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    norm = re.sub(r"[-_.]+", "-", package).lower()
+    page = http.get(f"{index}/{norm}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    files = page.raise_for_status().json()["files"]
+    stems = {f"{n}-{version}" for n in (package, norm, norm.replace("-", "_"), package.replace("-", "_"))}
+    for f in files:
+        name = str(f["filename"]).lower()
+        sdist = any(name == f"{s}{ext}".lower() for s in stems for ext in (".tar.gz", ".zip"))
+        if sdist and f.get("hashes", {}).get("sha256"):
+            return str(page.url.join(f["url"])), "sha256", f["hashes"]["sha256"]
+    raise ValueError(f"no source archive of {version} with a sha256 on {index}")
+
+
+def _npm(http: object, package: str, version: str) -> tuple[str, str, str]:
+    """The tarball of `package` `version` on the npm registry (npm's own registry setting's default):
+    its URL and the sha512 of its `integrity`."""
+    import base64
+
+    import httpx
+
+    assert isinstance(http, httpx.Client)
+    registry = os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org").rstrip("/")
+    dist = http.get(f"{registry}/{package.replace('/', '%2F')}/{version}").raise_for_status().json()["dist"]
+    integrity = str(dist.get("integrity", ""))
+    if integrity.startswith("sha512-"):
+        return str(dist["tarball"]), "sha512", base64.b64decode(integrity[7:]).hex()
+    return str(dist["tarball"]), "sha1", str(dist["shasum"])
 
 
 def _read(archive: Path, files: list[str]) -> dict[str, bytes | None]:
@@ -110,6 +191,7 @@ def _read(archive: Path, files: list[str]) -> dict[str, bytes | None]:
                 if rest in found:
                     found[rest] = z.read(name)
         return found
+    # members are only read into memory, by the names the recipe asked for: nothing is extracted
     with tarfile.open(archive) as t:
         for member in t.getmembers():
             rest = member.name.split("/", 1)[1] if "/" in member.name else member.name
@@ -127,8 +209,12 @@ def _git(repo: Path, *args: str, plain: bool = True) -> str:
 
 
 def _commit(repo: Path, files: dict[str, bytes | None], message: str) -> None:
+    from codepilot.git import confined
+
     for path, data in files.items():
-        target = repo / path
+        target = confined(repo, path)
+        if target is None:
+            raise UsageError(f"{path}: outside the case's repository")
         if data is None:
             target.unlink(missing_ok=True)
             continue
@@ -159,8 +245,10 @@ def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | Non
             raise UsageError(f"recipe case {case.name}: {', '.join(case.files)} did not change between the releases")
         first, second = (new, old) if case.kind == "bug" else (old, new)
         second = {path: _same_versions(first[path], data) for path, data in second.items()}
-        repo = out / "repos" / case.name
-        if repo.exists():
+        repo = out / "repos" / case.name  # a plain folder name (load): always inside --out
+        if repo.is_symlink():
+            repo.unlink()
+        elif repo.exists():
             import shutil
 
             shutil.rmtree(repo)

@@ -102,3 +102,91 @@ def test_the_starter_recipe_is_complete() -> None:
     assert len({detect(c.files[0]).name for c in cases}) >= 4
     assert all(c.license and c.fix and c.before != c.after for c in cases)
     assert len({c.name for c in cases}) == len(cases)
+
+
+# --- recipes are untrusted input (issue 28, items 9 and 10) ---
+
+
+def _recipe(tmp_path: Path, **changes: object) -> Path:
+    text = RECIPE.split("[[case]]")[0] + "[[case]]" + RECIPE.split("[[case]]")[1]
+    for key, value in changes.items():
+        text = "\n".join(
+            f"{key} = {value!r}".replace("'", '"') if line.startswith(f"{key} =") else line
+            for line in text.splitlines()
+        )
+    path = tmp_path / "recipe.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "../../victim"},
+        {"name": "/tmp/victim-absolute"},
+        {"name": ".."},
+        {"files": ["../../../x.py"]},
+        {"files": ["/etc/passwd"]},
+        {"files": ["src/.git/hooks/pre-commit"]},
+        {"before": "../../1.0"},
+        {"package": "../calc"},
+    ],
+)
+def test_names_and_paths_stay_inside_out(tmp_path: Path, changes: dict[str, object]) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    out = tmp_path / "out"  # out/repos/../../victim is the victim
+    with pytest.raises(UsageError):
+        recipes.build(_recipe(tmp_path, **changes), out, fake_registry([]))
+    assert (victim / "keep.txt").read_text() == "mine"
+    assert not out.exists() or not any(p for p in out.rglob("*") if p.is_file())
+
+
+def test_release_archives_are_fetched_by_hash_never_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import json
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from codepilot.errors import EnvironmentProblem
+    from tests.support.http import JsonHandler
+
+    marker = tmp_path / "built"
+    setup = f"open({str(marker)!r}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='calc')\n"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for name, text in (("calc-1.0.0/setup.py", setup), ("calc-1.0.0/src/calc.py", BUGGY)):
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            t.addfile(info, io.BytesIO(text.encode()))
+    sdist = buf.getvalue()
+    served = {"digest": hashlib.sha256(sdist).hexdigest()}
+
+    class Index(JsonHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/simple/calc/":
+                files = [{"filename": "calc-1.0.0.tar.gz", "url": "/files/calc-1.0.0.tar.gz",
+                          "hashes": {"sha256": served["digest"]}}]
+                data = json.dumps({"name": "calc", "files": files}).encode()
+            elif self.path == "/files/calc-1.0.0.tar.gz":
+                data = sdist
+            else:
+                return self._send(404, {})
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Index)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{server.server_address[1]}/simple")
+        archive = recipes.fetch("pypi", "calc", "1.0.0", tmp_path / "downloads")
+        assert archive.read_bytes() == sdist and not marker.exists()
+        served["digest"] = "0" * 64  # a file that is not what the index says is refused
+        with pytest.raises(EnvironmentProblem, match="does not match"):
+            recipes.fetch("pypi", "calc", "1.0.0", tmp_path / "other")
+    finally:
+        server.shutdown()
+        server.server_close()
