@@ -19,6 +19,7 @@ from codepilot.config import Config
 from codepilot.diff import Source
 from codepilot.git import Repo, Running, blob_id
 from codepilot.parallel import Child, fork_call, fork_iter, will_fork
+from codepilot.redact import Redactor
 from codepilot.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract, prepare
@@ -340,8 +341,10 @@ def _add(
 
 
 def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]]) -> None:
+    redactor = Redactor()
     with db:
         for sha, (lang, (defs, refs, imports)) in found:
+            defs = _redacted(defs, redactor)
             cur = db.execute("INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name))
             if not cur.rowcount:
                 continue  # another run indexed it meanwhile
@@ -359,6 +362,28 @@ def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Ro
                 "INSERT INTO imports (file, local, module, name, level) VALUES (?, ?, ?, ?, ?)",
                 [(fid, *row) for row in imports],
             )
+
+
+def _redacted(defs: list[tuple[Any, ...]], redactor: Redactor) -> list[tuple[Any, ...]]:
+    """Definition rows with the secrets redaction would remove from their signatures and docstrings
+    replaced: the index on disk holds no credential a request would not carry (issue 28, item 11).
+    One pass over a file's texts; rows stay as they are when nothing is found."""
+    texts = [text for row in defs for text in (row[6], row[7])]
+    if not texts:
+        return defs
+    joined = "\n".join(texts)
+    redacted = redactor.text(joined, engine=False, code=True)
+    if redacted == joined:
+        return defs
+    lines, out, at = redacted.split("\n"), [], 0
+    for row in defs:
+        parts = []
+        for text in (row[6], row[7]):
+            n = text.count("\n") + 1
+            parts.append("\n".join(lines[at : at + n]))
+            at += n
+        out.append((*row[:6], *parts))
+    return out
 
 
 def _extract(job: tuple[Language, bytes]) -> Rows:

@@ -128,7 +128,8 @@ _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~]")
 
 _MIN_ENGINE_SECRET = 6  # shorter values the engine reports are not taken (too many are words)
 _QUOTE_OR_DIGIT = re.compile(r"[\"'`\d]")
-_LINES: dict[tuple[object, ...], tuple[str, set[tuple[str, str]]]] = {}  # Redactor.line's memory
+# Redactor.line's memory: the answer, what it counted, and the values it replaced (in memory only)
+_LINES: dict[tuple[object, ...], tuple[str, set[tuple[str, str]], dict[str, str]]] = {}
 
 
 class Redactor:
@@ -140,8 +141,10 @@ class Redactor:
         self.found: Counter[str] = Counter()  # distinct secrets replaced, by kind (never the values)
         self.seen: set[tuple[str, str]] = set()  # (kind, digest of the value): distinct across files
         self._capture: set[tuple[str, str]] | None = None  # what line() counts, remembered with its answer
+        self._values: dict[str, str] = {}  # the secret values line() replaced, by value: kind
 
     def _count(self, kind: str, value: str) -> None:
+        self._values[value] = kind
         item = (kind, hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16])
         if self._capture is not None:
             self._capture.add(item)
@@ -158,10 +161,11 @@ class Redactor:
         self._keyword = [p for p in plugins if type(p).__name__ == "KeywordDetector"]
         self._plugins = [p for p in plugins if type(p).__name__ not in ("KeywordDetector", "IPPublicDetector")]
 
-    def text(self, text: str, filename: str = "file") -> str:
+    def text(self, text: str, filename: str = "file", engine: bool = True, code: bool | None = None) -> str:
         """`text` with every secret found replaced; same number of lines. In source code (`filename`'s
-        language is one we parse), an identifier or attribute chain outside a string literal is code,
-        never a secret: it is never replaced."""
+        language is one we parse, or `code`), an identifier or attribute chain outside a string literal
+        is code, never a secret: it is never replaced. `engine=False`: our rules and detect-secrets'
+        only (no Betterleaks start-up: for the index's short texts, stored in bulk)."""
         starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
         def line_of(pos: int) -> int:
@@ -179,13 +183,21 @@ class Redactor:
         token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
         token_hits |= {i for i in {line_of(pos) for pos in _triggers(text)} if _FORMATS.search(lines[i])}
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
-        code = _is_code(filename)
-        known = self._engine(text)
+        code = _is_code(filename) if code is None else code
+        known = self._engine(text) if engine else {}
         if known:
             token_hits |= {i for i, ln in enumerate(lines) if any(v in ln for v in known)}
         self._split_keys(lines, code)  # first: a part redacted alone would hide the whole from the check
-        for i in sorted((token_hits | keyword_hits) - in_keys):
+        self._values = {}
+        hits = sorted((token_hits | keyword_hits) - in_keys)
+        for i in hits:
             lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code, known)
+        # a value found once (after `password=`) is a secret wherever else it stands in the same text
+        again = {v: k for v, k in self._values.items() if len(v) >= 8 and not v.startswith("[REDACTED")}
+        if again:
+            for i, ln in enumerate(lines):
+                for value in sorted((v for v in again if v in ln), key=len, reverse=True):
+                    lines[i] = ln = _replace(ln, value, again[value])
         return "\n".join(lines)
 
     def _engine(self, text: str) -> dict[str, str]:
@@ -238,16 +250,18 @@ class Redactor:
         key = (line, suffix(filename), keyword, token, code, tuple(sorted((known or {}).items())))
         hit = _LINES.get(key)
         if hit is None:
-            self._capture = set()
+            self._capture, outer = set(), self._values
+            self._values = {}
             try:
                 result = self._line(line, filename, keyword, token, code, known)
-                found = self._capture
+                found, values = self._capture, self._values
             finally:
-                self._capture = None
+                self._capture, self._values = None, outer
             if len(_LINES) > 20_000:
                 _LINES.clear()
-            hit = _LINES[key] = (result, found)
+            hit = _LINES[key] = (result, found, values)
         self.merge(hit[1])
+        self._values.update(hit[2])
         return hit[0]
 
     def _line(

@@ -166,8 +166,13 @@ def test_release_archives_are_fetched_by_hash_never_built(tmp_path: Path, monkey
     class Index(JsonHandler):
         def do_GET(self) -> None:  # noqa: N802
             if self.path == "/simple/calc/":
-                files = [{"filename": "calc-1.0.0.tar.gz", "url": "/files/calc-1.0.0.tar.gz",
-                          "hashes": {"sha256": served["digest"]}}]
+                files = [
+                    {
+                        "filename": "calc-1.0.0.tar.gz",
+                        "url": "/files/calc-1.0.0.tar.gz",
+                        "hashes": {"sha256": served["digest"]},
+                    }
+                ]
                 data = json.dumps({"name": "calc", "files": files}).encode()
             elif self.path == "/files/calc-1.0.0.tar.gz":
                 data = sdist

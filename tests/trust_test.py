@@ -142,3 +142,23 @@ def test_what_stays_on_disk_is_the_users_alone(repo: GitRepo, llm, capsys, monke
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
     for p in {p.parent for p in files}:
         assert stat.S_IMODE(p.stat().st_mode) == 0o700, p
+
+
+def test_the_index_holds_no_secret_redaction_would_remove(repo: GitRepo, capsys, monkeypatch, hermetic: Path) -> None:
+    import sqlite3
+
+    repo.write(
+        "db.py",
+        'def connect(host="db", password="S3cr3t-Pa55w0rd-9f8e7d"):\n'
+        '    """Connect; the default password is S3cr3t-Pa55w0rd-9f8e7d (AKIAIOSFODNN7EXAMPLE)."""\n'
+        "    return host\n",
+    )
+    repo.write("app.py", "from db import connect\n\n\ndef run():\n    return connect()\n")
+    repo.commit("base")
+    repo.write("app.py", "from db import connect\n\n\ndef run():\n    return connect('x')\n")
+    code, out, err = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
+    assert code == 0, err
+    [index] = [p for p in hermetic.rglob("index-*.sqlite") if p.is_file()]
+    with sqlite3.connect(index) as db:
+        stored = "\n".join(s + "\n" + d for s, d in db.execute("SELECT signature, doc FROM defs"))
+    assert "def connect(" in stored and "S3cr3t-Pa55w0rd" not in stored and "AKIAIOSFODNN7EXAMPLE" not in stored
