@@ -117,9 +117,17 @@ class ChangeSet:
         return {f.path: f for f in self.files}
 
 
+def _named(path: str) -> str | None:
+    from codepilot.redact import in_name
+
+    return in_name(path)
+
+
 def _rule_reason(fc: FileChange, cfg: Config, attrs: dict[str, set[str]]) -> str | None:
     """Skips decided by name, mode and attributes, before any content is read."""
     path = fc.path
+    if _named(path):
+        return "its name holds a credential; never read nor sent"
     if pattern := globs.matches(path, cfg.deny, ignore_case=True):
         return f"denied: matches {pattern}; never sent"
     if fc.untracked and not cfg.untracked:
@@ -225,7 +233,7 @@ def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Re
             fc.binary = True
             out.append(ReviewFile(fc, detect(fc.path), None, None, []))
         if reason is not None:
-            skipped.append(Skipped(fc.path, reason))
+            skipped.append(Skipped(_named(fc.path) or fc.path, reason))
             continue
         if fc.untracked:
             fc.hunks = whole_file_hunk(_decode(new) or "")

@@ -337,14 +337,16 @@ def _add(
     langs = [lang for lang, _ in jobs]
     if will_fork(len(jobs)):
         prepare(langs)
-    _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True))
+    _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True), redacted=True)
 
 
-def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]]) -> None:
+def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]], redacted: bool = False) -> None:
+    """Store files' rows; `redacted`: their definitions were redacted where they were made (a worker's
+    `_extract`), else here."""
     redactor = Redactor()
     with db:
         for sha, (lang, (defs, refs, imports)) in found:
-            defs = _redacted(defs, redactor)
+            defs = defs if redacted else _redacted(defs, redactor)
             cur = db.execute("INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name))
             if not cur.rowcount:
                 continue  # another run indexed it meanwhile
@@ -386,6 +388,15 @@ def _redacted(defs: list[tuple[Any, ...]], redactor: Redactor) -> list[tuple[Any
     return out
 
 
+_WORKER_REDACTOR: list[Redactor] = []  # one per process that extracts
+
+
 def _extract(job: tuple[Language, bytes]) -> Rows:
+    """A file's rows, its definitions redacted here (in the worker, beside the parse)."""
     lang, data = job
-    return extract(lang, data).rows() if data else ([], [], [])
+    if not data:
+        return ([], [], [])
+    if not _WORKER_REDACTOR:
+        _WORKER_REDACTOR.append(Redactor())
+    defs, refs, imports = extract(lang, data).rows()
+    return _redacted(defs, _WORKER_REDACTOR[0]), refs, imports

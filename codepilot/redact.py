@@ -23,7 +23,10 @@ from codepilot.syntax.languages import suffix
 # a key block. Only those lines go through the (slower) plugins.
 _TOKENISH = re.compile(r"""[A-Za-z0-9+/=_\-~]{20,}""")
 _SHAPED = re.compile(r"""["'][0-9a-fA-F]{8,}["']|://[^\s/@:]*:[^\s/@]+@""")
-_KEYWORDISH = re.compile(r"(?:pass|pwd|secret|token|api.?key|credential|auth.?key)[\w\-.]*[\"'\]]?\s*(?:=|:|=>)")
+_KEYWORDISH = re.compile(
+    r"(?:pass|pwd|secret|token|api.?key|credential|auth.?key|contrase|senha|wachtwoord|has(?:l|ł)o|senord|salasana"
+    r"|kennwort)[\w\-.]*[\"'\]]?\s*(?:=|:|=>|>)"
+)
 _KEY_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S)
 _LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")  # numbered code or diff marker, indentation
 _URL_CREDENTIALS = re.compile(r"://([^\s/@:'\"]*):([^\s/@'\"]+)@")  # redis://:pw@ has no user
@@ -36,28 +39,88 @@ _EXTRA_TOKENS = re.compile(
     r"|AccountKey=([A-Za-z0-9+/=]{20,})"
 )
 # Formats found by their shape wherever they stand (no digit needed, so never behind the token prefilter):
-# vendor prefixes, and credentials in headers, URLs, markup and command lines. The group is the secret.
-_FORMATS = re.compile(
-    r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"
-    r"|\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})"
-    r"|\b(do[opr]_v1_[a-f0-9]{64})"
-    r"|\b(dapi[a-f0-9]{32}(?:-\d+)?)"
-    r"|\b(hv[sbr]\.[A-Za-z0-9_\-]{24,})"
-    r"|\b(key-[a-f0-9]{32})\b"
-    r"|\b(GOCSPX-[A-Za-z0-9_\-]{24,})"
-    r"|\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"
-    r"|\b(xox[abprs]-[A-Za-z0-9\-]{10,})"
-    r"|\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"
-    r"|[?&]sig=([A-Za-z0-9%+/=]{16,})"
-    r"|(?i:authorization[\"']?\s*[:=]\s*[\"']?basic\s+)([A-Za-z0-9+/=]{8,})"
-    r"|\b_(?:auth|authToken|password)\s*=\s*[\"']?([^\s\"']{6,})"
-    r"|\"auth\"\s*:\s*\"([A-Za-z0-9+/=]{8,})\""
-    r"|(?i:<(?:password|passwd|pwd|secret|token|api_?key|passphrase)>)([^<\s][^<]{2,})</"
-    r"|\bcurl\b[^\n]*?\s(?:-u|--user)\s*[\"']?[^\s:\"']*:([^\s\"']+)"
-    r"|\bsshpass\s+-p\s*[\"']?([^\s\"']+)"
-    r"|\bmysql(?:dump|admin)?\b[^\n]*?\s-p[\"']?([^\s\"'-][^\s\"']*)"
-    r"|\bPGPASSWORD=[\"']?([^\s\"']+)"
+# vendor prefixes, and credentials in headers, URLs, markup and command lines. Each rule names the
+# literal pieces (lower case) that any text it matches contains: the prefilter looks for those with
+# str.find in the lowered text, so the (slow) alternation runs only on the few lines that hold one — and
+# the prefilter is derived from the rules, never kept in step by hand. The group is the secret.
+_FORMAT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("akia", "asia", "abia", "acca"), r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"),
+    (("shp",), r"\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})"),
+    (("_v1_",), r"\b(do[opr]_v1_[a-f0-9]{64})"),
+    (("dapi",), r"\b(dapi[a-f0-9]{32}(?:-\d+)?)"),
+    (("hvs.", "hvb.", "hvr."), r"\b(hv[sbr]\.[A-Za-z0-9_\-]{24,})"),
+    (("key-",), r"\b(key-[a-f0-9]{32})\b"),
+    (("gocspx-",), r"\b(GOCSPX-[A-Za-z0-9_\-]{24,})"),
+    (
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})",
+    ),
+    (("xox",), r"\b(xox[abprs]-[A-Za-z0-9\-]{10,})"),
+    (("_live_",), r"\b((?:sk|rk)_live_[A-Za-z0-9]{20,})"),
+    (("sig=",), r"[?&]sig=([A-Za-z0-9%+/=]{16,})"),
+    (("authorization",), r"(?i:authorization[\"']?\s*[:=]\s*[\"']?basic\s+)([A-Za-z0-9+/=]{8,})"),
+    (("_auth", "_password"), r"\b_(?:auth|authToken|password)\s*=\s*[\"']?([^\s\"']{6,})"),
+    (('"auth"',), r"\"auth\"\s*:\s*\"([A-Za-z0-9+/=]{8,})\""),
+    (("curl",), r"\bcurl\b[^\n]*?\s(?:-u|--user)\s*[\"']?[^\s:\"']*:([^\s\"']+)"),
+    (("sshpass",), r"\bsshpass\s+-p\s*[\"']?([^\s\"']+)"),
+    (("mysql",), r"\bmysql(?:dump|admin)?\b[^\n]*?\s-p[\"']?([^\s\"'-][^\s\"']*)"),
+    (("pgpassword",), r"\bPGPASSWORD=[\"']?([^\s\"']+)"),
+    (("discord",), r"discord(?:app)?\.com/api/webhooks/\d+/([\w\-]{20,})"),
+    (("webhook.office",), r"\.webhook\.office\.com/webhookb2/[^\s\"']*?/IncomingWebhook/([0-9a-fA-F]{32})"),
+    (("hooks.slack",), r"hooks\.slack\.com/services/[A-Z0-9]+/[A-Z0-9]+/([A-Za-z0-9]{16,})"),
+    (("ssws",), r"\bSSWS\s+([A-Za-z0-9_\-]{20,})"),
+    (("sentry",), r"://([0-9a-f]{32})(?::[0-9a-f]{32})?@[^\s\"'/]*sentry"),
+    (("aaaa",), r"\b(AAAA[A-Za-z0-9_\-]{7}:[A-Za-z0-9_\-]{100,})"),
+    (("access_token$",), r"access_token\$production\$[0-9a-z]{16}\$([0-9a-f]{32})"),
+    (("ltai",), r"\b(LTAI[A-Za-z0-9]{12,20})\b"),
+    (("key-data",), r"(?i:\bclient[-_]key[-_]data\b)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9+/=]{16,})"),
 )
+_FORMATS = re.compile("|".join(pattern for _, pattern in _FORMAT_RULES))
+# Credentials by the name they stand under, in shapes the keyword rules do not see (markup of any case,
+# an auth tuple's second item, a connection string, SQL, a command line option, .NET settings, a
+# Dockerfile, other languages' words for password). A value must also look like a secret (`_secretish`).
+_SECRET_WORDS = (
+    r"passw(?:or)?d|passwd|pwd|secret|token|api_?key|apikey|passphrase|credentials?|"
+    r"contrase(?:n|ñ)a|passwort|kennwort|mot_?de_?passe|senha|wachtwoord|has(?:l|ł)o|l(?:o|ö)senord|salasana"
+)
+_KEYED_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("key>",),  # and every other name by the keyword prefilter (`password>`: _KEYWORDISH)
+        r"(?i:<[\w.:\-]*(?:password|passwd|pwd|secret|token|[\w.\-]key|passphrase)>)([^<\s][^<]{2,})</",
+    ),
+    (("auth=", "auth ="), r"(?i:\bauth\s*=\s*\(\s*[\"'][^\"'\n]*[\"']\s*,\s*)[\"']([^\"'\n]+)[\"']"),
+    (("basicauth",), r"(?i:basicauth\(\s*[\"'][^\"'\n]*[\"']\s*,\s*)[\"']([^\"'\n]+)[\"']"),
+    ((), r"(?i:(?<![\w\-])password\s*=\s*)([^\s'\"`;,)]+)"),
+    (("password '", "identified"), r"(?i:\b(?:password|identified\s+by)\s+)'([^'\n]{3,})'"),
+    (
+        ("--token", "--password", "--passwd", "--api-key", "--apikey", "--secret", "--auth-token", "--access-token"),
+        r"(?i:--(?:token|password|passwd|api-key|apikey|secret|auth-token|access-token)(?:=|\s+))[\"']?([^\s\"']{6,})",
+    ),
+    (
+        ("<add",),
+        r"(?i:<add\s+key\s*=\s*\"[^\"]*(?:password|passwd|pwd|secret|token|apikey|api_key|credential)[^\"]*\""
+        r"\s+value\s*=\s*\")([^\"]+)\"",
+    ),
+    (  # found by the keyword prefilter (_KEYWORDISH), not by triggers
+        (),
+        r"(?i:[\w.\-]*(?:contrase(?:n|ñ)a|passwort|kennwort|mot_?de_?passe|senha|wachtwoord|has(?:l|ł)o|"
+        r"l(?:o|ö)senord|salasana)[\w.\-]*[\"']?\s*(?::|=|=>)\s*)[\"']?([^\s\"'#,]+)",
+    ),
+)
+_KEYED = re.compile("|".join(pattern for _, pattern in _KEYED_RULES), re.MULTILINE)
+_HEX_ESCAPED = re.compile(r"(?:\\x[0-9a-fA-F]{2}){16,}")  # a token written as \x67\x68\x70...
+# in a Dockerfile (only there: `env ` and `arg ` are everywhere in code), ENV and ARG under a secret's name
+_DOCKER = re.compile(
+    r"(?i:^\s*(?:ENV|ARG)\s+[\w.]*(?:pass|pwd|secret|token|key|credential)[\w.]*(?:=|\s+))[\"']?([^\s\"']+)",
+    re.MULTILINE,
+)
+
+
+def _is_docker(filename: str) -> bool:
+    base = filename.rsplit("/", 1)[-1].lower()
+    return base.startswith(("dockerfile", "containerfile")) or base.endswith((".dockerfile", ".containerfile"))
+
+
 # `KEY: value` / `KEY=value` lines of configuration whose key names a credential (including the short
 # forms detect-secrets' keyword list lacks: `_pw`, `passphrase`, `credentials`)
 _CONFIG_LINE = re.compile(
@@ -69,55 +132,44 @@ _CONFIG_LINE = re.compile(
 _SPLIT_HEAD = re.compile(r"""(["'])([A-Za-z0-9_\-+/=.]{6,})\1\s*(?:\+|\\)?\s*$""")
 _SPLIT_ANY = re.compile(r"""["'][ \t]*[+\\]?[ \t]*\n[^\n]*?["'][A-Za-z0-9_\-+/=.]{6,}["']""")
 _SPLIT_TAIL = re.compile(r"""^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:\+\s*)?(["'])([A-Za-z0-9_\-+/=.]{6,})\1""")
-# literal pieces one of _FORMATS' shapes starts with or contains: found with str.find (C speed), so the
-# (slow) alternation only ever runs on the few lines that hold one
-_TRIGGERS = (
-    "AKIA",
-    "ASIA",
-    "ABIA",
-    "ACCA",
-    "shp",
-    "_v1_",
-    "dapi",
-    "hvs.",
-    "hvb.",
-    "hvr.",
-    "key-",
-    "GOCSPX-",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "xox",
-    "_live_",
-    "sig=",
-    "asic",
-    "ASIC",
-    "_auth",
-    "_password",
-    '"auth"',
-    "<pass",
-    "<pwd",
-    "<secret",
-    "<token",
-    "<api",
-    "<PASS",
-    "curl",
-    "sshpass",
-    "mysql",
-    "PGPASSWORD",
-)
+# the literal pieces (lower case) the rules' texts hold, and the markers of escaped tokens
+_TRIGGERS = tuple(sorted({p for rules in (_FORMAT_RULES, _KEYED_RULES) for pieces, _ in rules for p in pieces}))
+
+
+def _keyed(line: str) -> bool:
+    """A keyed rule finds a value that looks like a secret on this line (`password=password` does not)."""
+    return any(_secretish(m.group(m.lastindex or 0)) for m in _KEYED.finditer(line))
+
+
+def in_name(path: str) -> str | None:
+    """`path` with the credential its name holds redacted, or None when it holds none (a token pasted
+    as a file name: that file is never read nor sent, and is listed under this name; see issue 28)."""
+    found = [m.group(m.lastindex or 0) for rx in (_FORMATS, _EXTRA_TOKENS) for m in rx.finditer(path)]
+    if not found:
+        return None
+    for value in sorted(found, key=len, reverse=True):
+        path = path.replace(value, "[REDACTED:credential]")
+    return path
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
 
 
 def _triggers(text: str) -> list[int]:
+    """Where a rule's literal pieces stand in `text`, ignoring ASCII case: one position per line and
+    piece is enough (the rules then run on the whole line)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few non-ASCII letters grow when lowered: ASCII only, same offsets
+        lowered = text.translate(_ASCII_LOWER)
     hits = []
     for piece in _TRIGGERS:
-        pos = text.find(piece)
+        pos = lowered.find(piece)
         while pos >= 0:
             hits.append(pos)
-            pos = text.find(piece, pos + 1)
+            end = lowered.find("\n", pos)
+            pos = lowered.find(piece, end + 1) if end >= 0 else -1
+    if "\\x" in text:
+        hits += [m.start() for m in _HEX_ESCAPED.finditer(text)]
     return hits
 
 
@@ -181,7 +233,13 @@ class Redactor:
             self._count("private-key", m.group(0))
         token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
         token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
-        token_hits |= {i for i in {line_of(pos) for pos in _triggers(text)} if _FORMATS.search(lines[i])}
+        if _is_docker(filename):
+            token_hits |= {line_of(m.start()) for m in _DOCKER.finditer(text)}
+        token_hits |= {
+            i
+            for i in {line_of(pos) for pos in _triggers(text)}
+            if _FORMATS.search(lines[i]) or _keyed(lines[i]) or _HEX_ESCAPED.search(lines[i])
+        }
         keyword_hits = {line_of(m.start()) for m in _keywordish(text)}
         code = _is_code(filename) if code is None else code
         known = self._engine(text) if engine else {}
@@ -296,6 +354,16 @@ class Redactor:
                 values.setdefault(m.group(m.lastindex or 0), "token")
             for m in _FORMATS.finditer(line):
                 values.setdefault(m.group(m.lastindex or 0), "credential")
+        if token or keyword:
+            docker = _DOCKER.finditer(line) if _is_docker(filename) else ()
+            for m in (*_KEYED.finditer(line), *docker):
+                value = m.group(m.lastindex or 0)
+                if _secretish(value) and not (code and _code_name(line, value)):
+                    values.setdefault(value, "credential")
+            for m in _HEX_ESCAPED.finditer(line):
+                decoded = bytes.fromhex(m.group().replace("\\x", "")).decode("latin-1")
+                if _FORMATS.search(decoded) or _EXTRA_TOKENS.search(decoded) or _TOKENISH.fullmatch(decoded):
+                    values.setdefault(m.group(), "escaped-token")
         for value, rule in (known or {}).items():
             if value in line:
                 values.setdefault(value, rule)
@@ -306,6 +374,8 @@ class Redactor:
             values.setdefault(config.group(1).strip(), "secret-keyword")
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
             if value.startswith(_REFERENCES):  # `$PASSWORD`, `${TOKEN}`, `{{ secret }}`: a name, not a value
+                continue
+            if value.lower() in _NOT_SECRETS or _PLACEHOLDER.match(value):  # `secret = "secret"`: no secret
                 continue
             if value in line and not (code and value in by_keyword and _code_name(line, value)):
                 line = _replace(line, value, kind)
@@ -463,6 +533,8 @@ def _secretish(value: str) -> bool:
 
 
 _NOT_SECRETS = {"required", "optional", "string", "password", "secret", "token", "none", "null", "true", "false"}
+# documentation placeholders and public test vectors' stand-ins ("your-256-bit-secret", "<token>", "****")
+_PLACEHOLDER = re.compile(r"(?i)your[-_ ]|<[\w\-]+>$|\*{3,}$|x{4,}$|[\w\-]*[-_]here$|placeholder|changeme$")
 
 
 def _key_line(line: str, first: bool, last: bool) -> str:
