@@ -24,7 +24,7 @@ from codepilot.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract, prepare
 
-VERSION = 3  # bump when what is extracted changes: a new file, so old entries are never read
+VERSION = 4  # bump when what is stored changes: a new file, so old entries are never read (4: redacted)
 CHUNK = 1000  # files read and parsed at a time (one pool of workers each)
 MIGRATIONS = [
     """
