@@ -134,6 +134,9 @@ class Config(BaseModel):
     verify: bool = Field(False, description="double-check each finding in a second, focused request")
     votes: int = Field(1, ge=1, le=9, description="independent readings of each request; a majority keeps a finding")
     max_cost: float | None = Field(None, ge=0, description="refuse a run whose estimated cost (USD) is higher")
+    confirm_over: float | None = Field(
+        0.50, ge=0, description="in a terminal, ask before sending when the estimate (USD) is higher (None: never)"
+    )
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     # the repository's own prompt templates apply only when the user trusted them (see `trust`)
     _prompts_trusted: bool = PrivateAttr(default=False)

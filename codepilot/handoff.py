@@ -383,7 +383,7 @@ def write_summary(h: Handoff, prepared: Prepared, model: str | None, base_url: s
             "report",
             h.base_sha,
             h.head_sha,
-            spec.id,
+            spec.label,
             1,
             int(out.cached),
             out.usage.prompt_tokens,

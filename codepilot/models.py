@@ -77,7 +77,21 @@ class ModelSpec:
 
     @property
     def id(self) -> str:
+        """Which model at which server: the cache key's part (never shown: an address is no label)."""
         return f"{self.provider}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
+
+    @property
+    def label(self) -> str:
+        """The model as reports, comments, the history and the JSON name it: no server address (issue
+        23: `openai:gpt-4.1-mini@http://127.0.0.1:42501/v1` reached PR comments and client reports)."""
+        name = f"{self.provider}:{self.name}"
+        if not self.base_url or (self.provider == "ollama" and self.base_url == OLLAMA_URL):
+            return name
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        local = host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+        return f"{name} ({'local' if local else 'own'} server)"
 
 
 NO_MODEL = (
@@ -87,11 +101,12 @@ NO_MODEL = (
 )
 
 
-def resolve(model: str | None, base_url: str | None) -> ModelSpec:
+def resolve(model: str | None, base_url: str | None, need_key: bool = True) -> ModelSpec:
     """--model / CODEPILOT_MODEL / config (already merged into `model`), else OpenAI's default model when
-    OPENAI_API_KEY is set; otherwise a usage error naming the ways to configure one."""
+    OPENAI_API_KEY is set; otherwise a usage error naming the ways to configure one. `need_key=False`:
+    the model a run would use once its key is set (an estimate prices it without the key)."""
     if not model:
-        if not os.environ.get("OPENAI_API_KEY"):
+        if need_key and not os.environ.get("OPENAI_API_KEY"):
             raise UsageError(NO_MODEL)
         model = f"openai:{DEFAULT_OPENAI_MODEL}"
     provider, sep, name = model.partition(":")
@@ -105,7 +120,7 @@ def resolve(model: str | None, base_url: str | None) -> ModelSpec:
             f"unknown provider {provider!r} in {model!r}: use one of {', '.join(KNOWN_PROVIDERS)} "
             "(e.g. openai:gpt-4.1-mini)"
         )
-    if provider == "openai" and not base_url and not os.environ.get("OPENAI_API_KEY"):
+    if need_key and provider == "openai" and not base_url and not os.environ.get("OPENAI_API_KEY"):
         raise UsageError(f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible server)")
     return ModelSpec(provider, name, base_url)
 

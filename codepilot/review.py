@@ -288,12 +288,12 @@ def estimate(prepared: Prepared) -> Estimate:
     usage = Usage(
         n * sum(r.prompt_tokens for r in prepared.requests), n * ESTIMATED_COMPLETION * len(prepared.requests)
     )
-    try:
-        spec: ModelSpec | None = models.resolve(prepared.config.model, prepared.config.base_url)
+    try:  # priced without the key: the model the run would use once it is set
+        spec: ModelSpec | None = models.resolve(prepared.config.model, prepared.config.base_url, need_key=False)
     except UsageError:
         spec = None
     usd = cost(prepared.config, spec, usage) if spec is not None else None
-    return Estimate(usage.prompt_tokens, usage.completion_tokens, usd, spec.id if spec else None)
+    return Estimate(usage.prompt_tokens, usage.completion_tokens, usd, spec.label if spec else None)
 
 
 def check_budget(prepared: Prepared) -> None:
@@ -459,7 +459,7 @@ def _result(
     reviewed = sorted({p for r in prepared.requests for p in r.paths} - failed)
     return ReviewResult(
         prepared.changeset.source.label,
-        spec.id,
+        spec.label,
         findings,
         errors,
         stats,

@@ -127,3 +127,23 @@ def test_init_finds_a_local_ollama_coder_model() -> None:
     finally:
         server.shutdown()
     assert model == "ollama:qwen2.5-coder:7b" and "Ollama" in why
+
+
+def test_spending_over_confirm_over_is_asked_in_a_terminal(two: GitRepo, llm: FakeOpenAI) -> None:
+    """Issue 23, item 17: a terminal asks before sending a run estimated above confirm_over; no sends."""
+    from tests.support.repos import user_config
+
+    user_config('[prices."test-model"]\ninput = 100000\noutput = 100000\n')
+    code, screen = run_in_pty(["review"], two.root, dict(os.environ), [(b"Send? [y/N]: ", "n\r")])
+    assert code == 2 and "over confirm_over $0.50" in screen and "nothing sent" in screen, screen
+    assert llm.history == []
+    code, screen = run_in_pty(["review"], two.root, dict(os.environ), [(b"Send? [y/N]: ", "y\r")])
+    assert code == 1 and len(llm.history) == 1, screen
+
+
+def test_spending_is_never_asked_outside_a_terminal(two: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    from tests.support.repos import user_config
+
+    user_config('[prices."test-model"]\ninput = 100000\noutput = 100000\n')
+    code, out, err = run_cli(["review"], two.root, capsys, monkeypatch)
+    assert code == 1 and "Send?" not in out + err and len(llm.history) == 1

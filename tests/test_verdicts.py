@@ -186,7 +186,7 @@ def test_usage_csv_names_and_since(changed: GitRepo, llm: FakeOpenAI, capsys, mo
     run_cli(["review"], changed.root, capsys, monkeypatch)
     code, out, _ = run_cli(["usage", "--format", "csv", "--by", "model"], changed.root, capsys, monkeypatch)
     rows = out.strip().splitlines()
-    assert code == 0 and rows[0].startswith("model,runs,") and rows[1].startswith("openai:test-model (local),1,")
+    assert code == 0 and rows[0].startswith("model,runs,") and rows[1].startswith("openai:test-model (local server),1,")
     code, out, _ = run_cli(["usage", "--by", "repo"], changed.root, capsys, monkeypatch)
     assert str(changed.root) in out.replace("\n", "")
     code, _, err = run_cli(["usage", "--since", "99999999d"], changed.root, capsys, monkeypatch)

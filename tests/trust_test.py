@@ -162,3 +162,15 @@ def test_the_index_holds_no_secret_redaction_would_remove(repo: GitRepo, capsys,
     with sqlite3.connect(index) as db:
         stored = "\n".join(s + "\n" + d for s, d in db.execute("SELECT signature, doc FROM defs"))
     assert "def connect(" in stored and "S3cr3t-Pa55w0rd" not in stored and "AKIAIOSFODNN7EXAMPLE" not in stored
+
+
+def test_the_model_label_never_carries_a_server_address(repo: GitRepo, llm, capsys, monkeypatch) -> None:
+    """Issue 23, item 13: what reaches PR comments, the JSON and the client report names no address."""
+    repo.write("a.py", "def f(x):\n    return x\n")
+    repo.commit("base")
+    repo.write("a.py", "def f(x):\n    return 1 / x\n")
+    llm.enqueue({"findings": [finding("a.py", 2, title="x may be zero")]})
+    for fmt in ("json", "markdown", "text"):
+        code, out, err = run_cli(["review", "--format", fmt], repo.root, capsys, monkeypatch)
+        assert "127.0.0.1" not in out + err, out
+        assert fmt == "text" or "openai:test-model (local server)" in out, out

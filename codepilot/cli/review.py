@@ -108,6 +108,7 @@ def command(
     keep_until_exit(prepared)
     if dry_run:
         return _dry_run(prepared, fmt, output)
+    confirm_spend(prepared)
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
     if interactive:
@@ -208,6 +209,26 @@ def _keys() -> Iterator[tuple[Callable[[], str], Callable[[str], str]]]:
         yield key, line
     finally:
         termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+def confirm_spend(prepared: Any) -> None:
+    """In a terminal, ask before sending a run whose estimate is over `confirm_over` (an 880 KB generated
+    file became 252 requests with no question, see issue 23); outside a terminal never ask (max_cost is
+    the limit there)."""
+    limit = prepared.config.confirm_over
+    if limit is None or not prepared.requests or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    from codepilot.review import estimate
+
+    est = estimate(prepared)
+    if est.cost_usd is None or est.cost_usd <= limit:
+        return
+    question = (
+        f"codepilot: {len(prepared.requests)} request(s), ~{est.prompt_tokens} prompt tokens, about "
+        f"${est.cost_usd:.2f} with {est.model} (over confirm_over ${limit:.2f}). Send?"
+    )
+    if not click.confirm(question, default=False, err=True):
+        raise UsageError(f"nothing sent: the estimate ${est.cost_usd:.2f} was not confirmed")
 
 
 def finish(result: ReviewResult, fail_on: str) -> int:

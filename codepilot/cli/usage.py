@@ -28,15 +28,15 @@ def parse_since(text: str) -> float:
 
 
 def model_name(model_id: str) -> str:
-    """One name per model whatever port its local server had: `openai:qwen@http://127.0.0.1:8080/v1`
-    is `openai:qwen (local)`; a remote server keeps its host."""
-    from urllib.parse import urlsplit
+    """A model as the history names it: runs record the label (no address); earlier runs recorded
+    `openai:qwen@http://127.0.0.1:8080/v1`, named here as its label would be (`(local server)`)."""
+    from codepilot.models import ModelSpec
 
     name, _, url = model_id.partition("@")
     if not url:
         return name
-    host = urlsplit(url).hostname or url
-    return f"{name} (local)" if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") else f"{name} @ {host}"
+    provider, _, model = name.partition(":")
+    return ModelSpec(provider, model, url).label
 
 
 def repo_name(key: str) -> str:

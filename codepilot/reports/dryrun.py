@@ -52,11 +52,13 @@ def to_text(p: Prepared, est: Estimate) -> str:
             for item in r.context:
                 symbol = f" ({item['symbol']})" if item.get("symbol") else ""
                 out.append(f"      + {item['kind']}: {item['path']}:{item['start_line']}-{item['end_line']}{symbol}")
-        money = "cost unknown (no model or no price)" if est.cost_usd is None else f"~${est.cost_usd:.4f}"
-        out.append(
-            f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion tokens, {money}"
-            + (f" with {est.model}" if est.model else "")
-        )
+        if est.cost_usd is not None:
+            money = f"~${est.cost_usd:.4f} with {est.model}"
+        elif est.model:
+            money = f'cost unknown: no price for {est.model} (set [prices."<model>"] in the configuration)'
+        else:
+            money = "cost unknown: no model configured"
+        out.append(f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion tokens, {money}")
     if cs.skipped:
         out.append("\nskipped:")
         out.extend(f"  {s.path}: {s.reason}" for s in cs.skipped)
