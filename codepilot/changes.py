@@ -280,7 +280,23 @@ def map_files(
             rf.diff.set_hunk_rows(hunks)
         if rows is not None:
             facts[ids[rf.path]] = (rf.language, rows)
-    return ChangeSet(read.source, read.files, read.skipped, facts)
+    # a file whose every change only adds, removes or trims blank space has nothing to review: it is
+    # listed as such, never dropped silently (see issue 23)
+    quiet = [f for f in read.files if f.changes and all(whitespace_only(f, c) for c in f.changes)]
+    files = [f for f in read.files if f not in quiet]
+    skipped = read.skipped + [Skipped(f.path, "whitespace only") for f in quiet]
+    return ChangeSet(read.source, files, skipped, facts)
+
+
+def whitespace_only(f: ReviewFile, c: Change) -> bool:
+    """The change's added and removed lines are the same once blank lines are left out and trailing
+    blanks trimmed (indentation counts: in Python it is code)."""
+    new, old = f.new_lines, f.old_lines
+    added = [new[n - 1] for n in c.added_lines if n <= len(new)]
+    removed = [old[n - 1] for n in c.removed_lines if n <= len(old)]
+    if added == removed:  # equal as decoded, not as bytes (undecodable bytes changed): not blank space
+        return False
+    return [x.rstrip() for x in added if x.strip()] == [x.rstrip() for x in removed if x.strip()]
 
 
 def _map_job(

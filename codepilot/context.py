@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codepilot import moves, tokens
-from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile
+from codepilot.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile, whitespace_only
 from codepilot.diff import Hunk
 from codepilot.moves import Block, Moves
 from codepilot.parallel import fork_map
@@ -293,14 +293,6 @@ def _code_span(c: Change, hunks: list[Hunk]) -> tuple[int, int] | None:
     return min(h.new_start for h in hunks), max(h.new_start + h.new_len - 1 for h in hunks)
 
 
-def _blank_only(f: ReviewFile, c: Change) -> bool:
-    """Only blank lines added or removed: nothing for a model to review."""
-    new, old = f.new_lines, f.old_lines
-    texts = [new[n - 1] for n in c.added_lines if n <= len(new)]
-    texts += [old[n - 1] for n in c.removed_lines if n <= len(old)]
-    return all(not t.strip() for t in texts)
-
-
 def units_for(f: ReviewFile, c: Change, budget: int, moved: Moved | None = None) -> list[Unit]:
     """The change as one unit, or split by hunks (and hunks by lines) when it exceeds `budget`."""
     added, removed = set(c.added_lines), set(c.removed_lines)
@@ -453,7 +445,7 @@ def _file_units(
     budget = room - tokens.count(header) - 10
     units = []
     for i, c in enumerate(f.changes):
-        if not _blank_only(f, c):
+        if not whitespace_only(f, c):
             for u in units_for(f, c, budget, moved):
                 u.change = i
                 units.append(u)

@@ -72,7 +72,7 @@ class RequestError:
 
 @dataclass
 class Stats:
-    requests: int = 0
+    requests: int = 0  # every request made: sent (each reading, re-ask and --verify request) or cached
     sent: int = 0
     cached: int = 0
     prompt_tokens: int = 0

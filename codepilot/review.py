@@ -407,6 +407,8 @@ def _verify(prepared: Prepared, spec: ModelSpec, cache: Cache, result: ReviewRes
     result.findings, result.refuted = checked.kept, checked.refuted
     s = result.stats
     s.verify_requests, s.cached = checked.requests, s.cached + checked.cached
+    s.sent += checked.sent
+    s.requests += checked.sent + checked.cached
     s.prompt_tokens += checked.usage.prompt_tokens
     s.completion_tokens += checked.usage.completion_tokens
     usage = Usage(s.prompt_tokens, s.completion_tokens)
@@ -425,15 +427,16 @@ def _result(
     time_limit: float | None,
 ) -> ReviewResult:
     """The answers checked against the repository: findings, errors and counts (no patches yet)."""
-    stats = Stats(requests=len(prepared.requests), redacted=dict(prepared.redactions))
+    stats = Stats(redacted=dict(prepared.redactions))
     answers: list[tuple[str, AnswerFinding]] = []
     errors = []
     unusable: Counter[str] = Counter()
     usage = Usage()
     outvoted = 0
     for req, samples in zip(prepared.requests, outcomes, strict=True):
+        # every request made counts: each reading of --votes, each re-ask, each answer from the cache
         stats.cached += sum(o.cached for o in samples)
-        stats.sent += sum(not o.cached for o in samples)
+        stats.sent += sum(o.attempts for o in samples if not o.cached)
         stats.reasks += sum(max(o.attempts - 1, 0) for o in samples)
         o, lost = votes.majority(samples) if len(samples) > 1 else (samples[0], 0)
         outvoted += lost
@@ -443,6 +446,7 @@ def _result(
         elif isinstance(o.answer, ReviewAnswer):
             answers += [(req.id, a) for a in o.answer.findings]
             unusable.update(f"unusable finding ({why})" for why in o.answer.unusable)
+    stats.requests = stats.sent + stats.cached
     stats.prompt_tokens, stats.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     stats.cost_usd = cost(prepared.config, spec, usage)
     findings, dropped, unchecked = check(prepared.changeset, answers, deadline, prepared.dismissed)

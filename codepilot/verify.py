@@ -64,6 +64,7 @@ class Checked:
     usage: Usage = field(default_factory=Usage)
     requests: int = 0
     cached: int = 0
+    sent: int = 0  # attempts that went to the model (re-asks included)
     errors: list[str] = field(default_factory=list)
 
 
@@ -100,6 +101,7 @@ def verify(prepared: Prepared, caller: Caller, findings: list[Finding]) -> Check
             outcome = caller.call(messages_for(prepared, batch, redactor), VerifyAnswer, VERIFY_SCHEMA)
             out.requests += 1
             out.cached += outcome.cached
+            out.sent += 0 if outcome.cached else outcome.attempts
             out.usage += outcome.usage
             if not isinstance(outcome.answer, VerifyAnswer):
                 out.errors.append(outcome.error or "no answer")

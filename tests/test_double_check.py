@@ -162,3 +162,14 @@ def test_eval_build_from_a_real_fix_commit(repo: GitRepo, tmp_path, capsys, monk
     shown = subprocess.run(["git", "show", f"{fix.head}:shop.py"], cwd=fix.repo, capture_output=True, text=True)
     assert "i.price for i in items" in shown.stdout  # the change under review puts the bug back
     assert any(c.name.startswith("clean-") and not c.bugs for c in suite.cases)
+
+
+def test_dismissing_an_unknown_id_is_a_usage_error(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 23, item 9: a mistyped id is not "dismissed"."""
+    repo.write("m.py", OLD)
+    repo.commit("base")
+    code, out, err = run_cli(["dismiss", "0123456789ab"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "no finding" in err and len(err.strip().splitlines()) == 1
+    assert not (repo.root / ".codepilot" / "dismissals.json").exists()
+    code, out, err = run_cli(["dismiss", "0123456789ab", "--force"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "dismissed" in out

@@ -145,3 +145,18 @@ def test_non_utf8_never_crashes(repo: GitRepo, capsys, monkeypatch) -> None:
     doc = dry_json([], repo.root, capsys, monkeypatch)
     assert doc["files"][0]["changes"][0]["symbol"] == "f"
     assert "\ufffd" in doc["requests"][0]["messages"][1]["content"]
+
+
+def test_whitespace_only_changes_are_listed_as_skipped(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 23, item 10: never dropped silently; indentation is code and stays reviewed."""
+    repo.write("a.py", "def f(x):\n    return x\n\n\ndef g():\n    return 1\n")
+    repo.write("b.py", "A = 1\n")
+    repo.write("c.py", "if True:\n    x = 1\n")
+    repo.commit("base")
+    repo.write("a.py", "def f(x):\n    return x   \n\n\n\ndef g():\n    return 1\n")
+    repo.write("b.py", "A = 2\n")
+    repo.write("c.py", "if True:\n        x = 1\n")
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    assert {"path": "a.py", "reason": "whitespace only"} in doc["skipped"]
+    assert {f["path"] for f in doc["files"]} == {"b.py", "c.py"}
+    assert {p for r in doc["requests"] for p in r["paths"]} == {"b.py", "c.py"}

@@ -12,7 +12,10 @@ from codepilot.errors import UsageError
 @click.option("--reason", help="Why (shared with the team; recent reasons guide the model).")
 @click.option("--list", "list_", is_flag=True, help="List the dismissed findings.")
 @click.option("--undo", is_flag=True, help="Take the dismissal of ID back.")
-def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool) -> int:
+@click.option(
+    "--force", is_flag=True, help="Record ID although no finding of the local history has it (an id from a PR)."
+)
+def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool, force: bool) -> int:
     """Dismiss the finding ID (from a report or the JSON): later runs drop it, also after its code
     moves. The file .codepilot/dismissals.json is meant to be committed, so the team and CI share it."""
     from codepilot import dismissals
@@ -37,6 +40,11 @@ def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool)
     known = _from_history(repo, finding_id)
     if known is not None:
         item.id, item.path, item.category, item.title = known
+    elif not force:  # a typo must not read as "dismissed" (see issue 23)
+        raise UsageError(
+            f"no finding of this repository's history has the id {finding_id}: check it, or give --force "
+            "to record it anyway (an id from a pull request's comment)"
+        )
     if dismissals.dismiss(repo.root, item):
         click.echo(
             f"codepilot: dismissed {item.id}"
