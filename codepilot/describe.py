@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codepilot import review
 from codepilot.calls import Caller, cost
-from codepilot.errors import ServiceError
+from codepilot.errors import ServiceError, UsageError
 from codepilot.results import Prepared
 
 SYSTEM, USER = "describe-system.md", "describe-user.md"
@@ -110,11 +110,19 @@ def messages(prepared: Prepared, budget_tokens: int) -> list[dict[str, str]]:
     ]
 
 
+class NothingToDescribe(UsageError):
+    """The change is empty (an empty repository, nothing staged, `git commit --allow-empty`)."""
+
+    exit_code = 0
+
+
 def describe(opts: review.Options, use_cache: bool = True) -> Description:
     from codepilot import history, models
     from codepilot.cache import open_cache
 
     prepared = review.prepare(opts)
+    if not prepared.changeset.files and not prepared.changeset.skipped:  # nothing sent, nothing invented
+        raise NothingToDescribe(f"nothing to describe: no changes ({prepared.changeset.source.label})")
     spec = models.resolve(prepared.config.model, prepared.config.base_url)
     msgs = messages(prepared, prepared.config.max_request_tokens * 4)
     cache = open_cache(use_cache)

@@ -104,3 +104,21 @@ def test_publish_sets_the_merge_request_description(staged: GitRepo, capsys, mon
         assert code == 2 and "GITLAB_TOKEN" in err
     finally:
         gl.close()
+
+
+def test_nothing_to_describe_is_said_as_such(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    """Issue 23, item 5: an empty repository, nothing staged, `git commit --allow-empty`: no request."""
+    code, out, err = run_cli(["describe"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "nothing to describe" in err and out == "" and llm.history == []
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    code, out, err = run_cli(["describe", "--staged"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "nothing to describe" in err and llm.history == []
+    code, out, err = run_cli(["hook", "install", "--commit-msg"], repo.root, capsys, monkeypatch)
+    env = {**os.environ, "GIT_EDITOR": "true", "PYTHONPATH": os.pathsep.join(sys.path)}
+    p = subprocess.run(
+        ["git", "commit", "-q", "--allow-empty"], cwd=repo.root, env=env, capture_output=True, text=True
+    )
+    assert llm.history == [] and "nothing to describe" in p.stderr, p.stderr
+    msg = repo.root / ".git" / "COMMIT_EDITMSG"
+    assert not msg.exists() or not any(ln.strip() and not ln.startswith("#") for ln in msg.read_text().splitlines())
