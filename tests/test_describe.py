@@ -116,9 +116,7 @@ def test_nothing_to_describe_is_said_as_such(repo: GitRepo, llm: FakeOpenAI, cap
     assert code == 0 and "nothing to describe" in err and llm.history == []
     code, out, err = run_cli(["hook", "install", "--commit-msg"], repo.root, capsys, monkeypatch)
     env = {**os.environ, "GIT_EDITOR": "true", "PYTHONPATH": os.pathsep.join(sys.path)}
-    p = subprocess.run(
-        ["git", "commit", "-q", "--allow-empty"], cwd=repo.root, env=env, capture_output=True, text=True
-    )
+    p = subprocess.run(["git", "commit", "-q", "--allow-empty"], cwd=repo.root, env=env, capture_output=True, text=True)
     assert llm.history == [] and "nothing to describe" in p.stderr, p.stderr
     msg = repo.root / ".git" / "COMMIT_EDITMSG"
     assert not msg.exists() or not any(ln.strip() and not ln.startswith("#") for ln in msg.read_text().splitlines())

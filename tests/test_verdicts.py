@@ -198,3 +198,23 @@ def test_verbose_shows_what_is_sent_and_received(changed: GitRepo, llm: FakeOpen
     code, out, err = run_cli(["review", "--verbose"], changed.root, capsys, monkeypatch)
     assert "sent to openai:test-model" in err and "return sum(values) / len(values)" in err
     assert "received (" in err and '"Empty list"' in err and "Empty list" in out
+
+
+def test_usage_is_readable_at_80_columns(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    """Issue 23, item 14: in an 80-column terminal every header and the model's name show whole."""
+    import os
+
+    from tests.support.terminal import run_in_pty
+
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    repo.write("a.py", "A = 2\n")
+    run_cli(["review"], repo.root, capsys, monkeypatch)
+    code, screen = run_in_pty(["usage"], repo.root, {**os.environ, "COLUMNS": "80", "LINES": "40"}, [])
+    import re
+
+    screen = re.sub(r"\x1b\[[0-9;]*m", "", screen).replace("\r", "")
+    assert code == 0 and all(len(ln) <= 80 for ln in screen.splitlines()), [len(ln) for ln in screen.splitlines()]
+    for word in ("run(s)", "request(s)", "cached", "prompt", "completion", "tokens", "$"):
+        assert word in screen, screen
+    assert "openai:test-model (local server)\n" in screen and "total\n" in screen, screen

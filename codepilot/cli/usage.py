@@ -7,6 +7,7 @@ import io
 import json
 import re
 import sys
+import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,17 +130,20 @@ def command(since: str, by: str, fmt: str) -> int:
     from rich.table import Table
 
     table = Table(title=f"codepilot usage since {datetime.fromtimestamp(start, UTC):%Y-%m-%d}")
-    for col in (by, "runs", "requests", "cached", "prompt tokens", "completion tokens", "cost (USD)"):
-        table.add_column(col, justify="left" if col == by else "right", overflow="fold", no_wrap=col != by)
+    # numbers never wrapped, two-line headers; the name column takes the rest and folds a long name
+    # rather than cutting it (a terminal under 100 columns gets blocks instead, see below)
+    table.add_column(by, justify="left", overflow="fold", min_width=16, ratio=1)
+    for col in ("runs", "requests", "cached", "prompt\ntokens", "completion\ntokens", "cost\n(USD)"):
+        table.add_column(col, justify="right", no_wrap=True)
     for g in groups + [{**grand[0], by: "total"}] if grand else []:
-        cost = f"{float(g['cost_usd']):.4f}" + (f" (+{g['unpriced_runs']} unpriced)" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
+        cost = f"{float(g['cost_usd']):.4f}" + (f"\n+{g['unpriced_runs']} unpriced" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
         table.add_row(
             str(g[by]),
-            str(g["runs"]),
-            str(g["requests"]),
-            str(g["cached"]),
-            str(g["prompt_tokens"]),
-            str(g["completion_tokens"]),
+            f"{g['runs']:,}",
+            f"{g['requests']:,}",
+            f"{g['cached']:,}",
+            f"{g['prompt_tokens']:,}",
+            f"{g['completion_tokens']:,}",
             cost,
         )
     if not rows:
@@ -147,6 +151,17 @@ def command(since: str, by: str, fmt: str) -> int:
         return 0
     import shutil
 
-    width = max(shutil.get_terminal_size((100, 24)).columns, 60) if sys.stdout.isatty() else 400
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 400
+    if width < 100:  # seven columns of numbers leave a name no room: one block per group instead
+        click.echo(f"codepilot usage since {datetime.fromtimestamp(start, UTC):%Y-%m-%d}\n")
+        for g in groups + [{**grand[0], by: "total"}]:
+            cost = f"${float(g['cost_usd']):.4f}" + (f" (+{g['unpriced_runs']} unpriced)" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
+            detail = (
+                f"{g['runs']:,} run(s), {g['requests']:,} request(s) ({g['cached']:,} cached), "
+                f"{g['prompt_tokens']:,} prompt + {g['completion_tokens']:,} completion tokens, {cost}"
+            )
+            wrap = textwrap.fill(detail, max(width, 40), initial_indent="  ", subsequent_indent="  ")
+            click.echo(f"{g[by]}\n{wrap}")
+        return 0
     Console(width=width, soft_wrap=True).print(table)  # never cut a model or repository name
     return 0
