@@ -43,6 +43,7 @@ class Finding:
     suggestion: list[str] | None = None  # the fix's new lines, when its patch replaces exactly line..end_line
     replaced: list[str] | None = None  # the file's lines line..end_line that the placed fix replaces
     status: str | None = None  # new / still present, from the history (None when it is off)
+    found_in: str | None = None  # an incremental PR review: the head of the earlier run that found it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class Finding:
             "note": self.note,
             "applied": self.applied,
             "status": self.status,
+            "found_in": self.found_in,
             "placed_fix": None
             if self.suggestion is None or self.patch is None
             else {

@@ -73,6 +73,7 @@ class RequestError:
 @dataclass
 class Stats:
     requests: int = 0  # every request made: sent (each reading, re-ask and --verify request) or cached
+    planned: int = 0  # the requests the plan made (each read --votes times)
     sent: int = 0
     cached: int = 0
     prompt_tokens: int = 0
@@ -86,6 +87,7 @@ class Stats:
     def to_json(self) -> dict[str, object]:
         return {
             "requests": self.requests,
+            "planned": self.planned,
             "sent": self.sent,
             "cached": self.cached,
             "prompt_tokens": self.prompt_tokens,
@@ -125,7 +127,7 @@ class ReviewResult:
     def nothing_to_review(self) -> bool:
         """No request was planned: there was nothing reviewable in the change (said as such, never
         as "no findings")."""
-        return self.stats.requests == 0 and not self.errors
+        return self.stats.planned == 0 and not self.errors and not self.findings
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -427,7 +427,7 @@ def _result(
     time_limit: float | None,
 ) -> ReviewResult:
     """The answers checked against the repository: findings, errors and counts (no patches yet)."""
-    stats = Stats(redacted=dict(prepared.redactions))
+    stats = Stats(planned=len(prepared.requests), redacted=dict(prepared.redactions))
     answers: list[tuple[str, AnswerFinding]] = []
     errors = []
     unusable: Counter[str] = Counter()

@@ -251,3 +251,45 @@ def test_mentions_and_remote_images_are_neutralised(pr, llm: FakeOpenAI, capsys,
         for name in ("@octocat", "@acme/security-team", "@everyone"):
             assert name not in body
         assert "![" not in body and "a@b.example" in body
+
+
+def test_the_verdict_after_a_push_covers_earlier_open_findings(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    """Issue 23, item 2: an error found before a push still fails the check until it is gone."""
+    repo, gh = pr
+    llm.default = {"findings": [finding("calc.py", 38, title="Division by zero", fix=FIX)]}
+    code, out, err = run_cli(["review", "--publish", "github", "--fail-on", "error"], repo.root, capsys, monkeypatch)
+    assert code == 1, err
+    repo.write("notes.py", "NOTE = 'unrelated'\n")  # a new commit that does not touch calc.py
+    repo.commit("unrelated")
+    llm.default = {"findings": []}
+    code, out, err = run_cli(
+        ["review", "--publish", "github", "--head", "HEAD", "--format", "sarif"], repo.root, capsys, monkeypatch
+    )
+    assert code == 1, err
+    summary = gh.issue_comments[0]["body"]
+    assert "| ✖ error | 1 |" in summary and "Still open from earlier reviews" in summary, summary
+    assert "only the 1 new commit(s)" in summary
+    [result] = json.loads(out)["runs"][0]["results"]
+    assert result["properties"]["foundIn"] and result["locations"][0]["physicalLocation"]["region"]["startLine"] == 38
+    # nothing new: still 1; the error's code changed by a later commit: reviewed again, no longer carried
+    code, _, err = run_cli(["review", "--publish", "github", "--head", "HEAD"], repo.root, capsys, monkeypatch)
+    assert code == 1 and "No new commits" in err
+    repo.write("calc.py", HEAD.replace("return x // 0\n", "return x // 1\n"))
+    repo.commit("fix")
+    code, _, err = run_cli(["review", "--publish", "github", "--head", "HEAD"], repo.root, capsys, monkeypatch)
+    assert code == 0, err
+    assert "| ✖ error | 0 |" in gh.issue_comments[0]["body"]
+
+
+def test_a_dismissed_earlier_finding_no_longer_counts(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    repo, gh = pr
+    llm.default = {"findings": [finding("calc.py", 38, title="Division by zero", fix=FIX)]}
+    run_cli(["review", "--publish", "github"], repo.root, capsys, monkeypatch)
+    error = gh.review_comments[0]
+    error["reactions"] = {"-1": 1}
+    error["reaction_list"] = [{"content": "-1", "user": {"login": "maintainer"}}]
+    repo.write("notes.py", "NOTE = 1\n")
+    repo.commit("unrelated")
+    llm.default = {"findings": []}
+    code, _, err = run_cli(["review", "--publish", "github", "--head", "HEAD"], repo.root, capsys, monkeypatch)
+    assert code == 0, err

@@ -105,7 +105,8 @@ def test_incremental_review_after_a_pushed_commit(mr, llm: FakeOpenAI, capsys, m
     assert len(gl.discussions) == 2 and len(gl.notes) == 1  # the earlier comment kept once
     assert "only the 1 new commit(s)" in gl.notes[0]["body"] and "head=" + new_head in gl.notes[0]["body"]
     code, _, err = run_cli(["review", "--publish", "gitlab"], repo.root, capsys, monkeypatch)
-    assert code == 0 and "No new commits" in err
+    assert code == 1 and "No new commits" in err  # nothing sent, the open error still counts (issue 23)
+    assert len(llm.history) == sent_before + 1
     code, _, err = run_cli(["review", "--publish", "gitlab", "--full"], repo.root, capsys, monkeypatch)
     assert "x / 0" in llm.history[-1]["messages"][1]["content"] and "(--full)" in gl.notes[0]["body"]
 

@@ -81,9 +81,8 @@ def command(
     scope = None
     if publish:
         scope = _publish_scope(publish, base, head, full)
-        if scope.nothing_new:
+        if scope.nothing_new:  # nothing to send; the verdict still covers what is open (see issue 23)
             click.echo(f"codepilot: {scope.covered}", err=True)
-            return 0
         base, head = scope.base, scope.head
     overrides = options.overrides(rest)  # refused before git starts
     # git writes the patch while the rest of the pipeline loads
@@ -119,6 +118,11 @@ def command(
         if scope.whole_base:  # findings are placed against the whole request's diff
             whole = review.prepare(review.Options(paths=paths, base=scope.whole_base, head=head, plan=False))
             result.whole = whole.changeset
+            # an incremental run's verdict covers the earlier findings still open, not only its own
+            from codepilot import incremental
+
+            new_head = result.changeset.source.new or ""
+            result.findings += incremental.carried(scope.earlier, result.changeset, result.findings, new_head)
     if publish == "github":  # first: what the team dismissed on the request leaves the result too
         _publish(result)
     elif publish == "gitlab":
@@ -146,14 +150,16 @@ def _publish_scope(publish: str, base: str | None, head: str | None, full: bool)
 
         ctx = github.Context.from_env()
         base, head = github.review_range(ctx, repo, base, head)
-        previous = None if full else github.previous_head(ctx)
+        previous, earlier = (None, []) if full else github.previous_state(ctx)
     else:
         from codepilot.publish import gitlab
 
         gl = gitlab.Context.from_env()  # a missing token is said before anything is paid for
         base, head = gitlab.review_range(repo, base, head)
-        previous = None if full else gitlab.previous_head(gl)
-    return incremental.scope(repo, base, head, previous, full)
+        previous, earlier = (None, []) if full else gitlab.previous_state(gl)
+    scope = incremental.scope(repo, base, head, previous, full)
+    scope.earlier = earlier
+    return scope
 
 
 def _walk(prepared: Any, result: ReviewResult) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from codepilot.errors import ServiceError, UsageError
 from codepilot.findings import Finding
 from codepilot.git import Repo
-from codepilot.incremental import head_marker, recorded_head
+from codepilot.incremental import head_marker, open_marker, recorded_head, recorded_open
 from codepilot.publish.http import ApiError, Client
 from codepilot.reports.common import ICONS, counts, md_text, usage_line, verdict
 from codepilot.results import ReviewResult
@@ -182,6 +182,14 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
         out += ["", f"_{report.covered}_"]
     if report.errors:
         out += ["", "### Not reviewed", *[f"- `{e.request}` ({', '.join(e.paths)}): {e.error}" for e in report.errors]]
+    earlier = [f for f in report.findings if f.found_in]
+    if earlier:
+        out += ["", "### Still open from earlier reviews (counted in the verdict)", ""]
+        out += [
+            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{md_text(f.title)}** ({f.severity}, "
+            f"found by the review of `{f.found_in}`)"
+            for f in earlier
+        ]
     rest = off_diff + refused
     if rest:
         out += ["", "### Findings outside the diff", ""]
@@ -194,7 +202,8 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
         out += ["", "<details><summary>Skipped files</summary>", ""]
         out += [f"- `{s.path}`: {s.reason}" for s in report.changeset.skipped]
         out += ["", "</details>"]
-    out += ["", f"_{usage_line(report)}_", head_marker(report.changeset.source.new)]
+    head = report.changeset.source.new
+    out += ["", f"_{usage_line(report)}_", open_marker(report.findings, head), head_marker(head)]
     return "\n".join(out)
 
 
@@ -319,15 +328,17 @@ def set_description(text: str, ctx: Context | None = None) -> str:
     return f"https://github.com/{ctx.repository}/pull/{ctx.number}"
 
 
-def previous_head(ctx: Context | None = None) -> str | None:
-    """The head codepilot's own summary on the pull request says was reviewed last."""
+def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[str, Any]]]:
+    """The head codepilot's own summary on the pull request says was reviewed last, and the findings it
+    counted as open."""
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     try:
         comments = api.ours(api.pages(f"/repos/{ctx.repository}/issues/{ctx.number}/comments"))
     except ApiError as e:
         raise ServiceError(f"cannot read the pull request's comments: {e}") from None
-    return recorded_head([c.get("body") or "" for c in comments if is_summary(c.get("body"))])
+    bodies = [c.get("body") or "" for c in comments if is_summary(c.get("body"))]
+    return recorded_head(bodies), recorded_open(bodies)
 
 
 def drop_dismissed(report: ReviewResult, ids: set[str]) -> None:

@@ -182,12 +182,13 @@ def review_range(repo: Repo, base: str | None, head: str | None) -> tuple[str, s
     return base, head or (head_sha if repo.has_commit(head_sha) else None)
 
 
-def previous_head(ctx: Context | None = None) -> str | None:
-    """The head codepilot's own summary note on the merge request says was reviewed last."""
-    from codepilot.incremental import recorded_head
+def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[str, Any]]]:
+    """The head codepilot's own summary note on the merge request says was reviewed last, and the
+    findings it counted as open."""
+    from codepilot.incremental import recorded_head, recorded_open
 
     ctx = ctx or Context.from_env()
     mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
     api = Api(ctx)
-    notes = api.ours(api.pages(f"{mr_path}/notes"))
-    return recorded_head([n.get("body") or "" for n in notes if is_summary(n.get("body"))])
+    bodies = [n.get("body") or "" for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))]
+    return recorded_head(bodies), recorded_open(bodies)

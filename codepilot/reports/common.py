@@ -76,10 +76,11 @@ def verdict(report: ReviewResult) -> str:
     c = counts(report.findings)
     found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in c.items() if n) or "no findings"
     if report.errors:
-        return (
-            f"INCOMPLETE: {len(report.errors)} of {report.stats.requests} request(s) failed; "
-            f"{found} in the part that was reviewed"
-        )
+        planned = report.stats.planned
+        failed = len({e.request for e in report.errors if e.request[:1] == "r" and e.request[1:].isdigit()})
+        if planned and failed >= planned:
+            return f"INCOMPLETE: none of the {planned} request(s) was answered; nothing was reviewed"
+        return f"INCOMPLETE: {failed} of {planned} request(s) failed; {found} in the part that was reviewed"
     return found
 
 

@@ -68,6 +68,7 @@ def _result(f: Finding) -> dict[str, Any]:
             "symbol": f.symbol,
             "patch": f.patch,
             "applied": f.applied,
+            "foundIn": f.found_in,  # an earlier review's head, for a finding still open from it
         },
     }
     fixes = _fix(f)
