@@ -80,6 +80,18 @@ def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
     return [results[p.patch] for p in planned]
 
 
+def to_index(repo: Repo, patch: str) -> str | None:
+    """Also stage an applied patch (a `--staged` review: the commit being made gets the fix, see issue
+    23); why not, when the index cannot take it (it differs from the work tree there)."""
+    from codepilot.errors import GitError
+
+    try:
+        repo.git("apply", "--cached", str(repo.root / patch))
+    except GitError as e:
+        return str(e)
+    return None
+
+
 def _utf8(repo: Repo, file: str) -> bool:
     """The file is absent or valid UTF-8: rewriting it from its decoded text loses no byte."""
     full = repo.inside(file)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codepilot import apply, dismissals
-from codepilot.errors import GitError
 from codepilot.findings import Finding
 from codepilot.results import Prepared, ReviewResult
 
@@ -93,10 +92,11 @@ def _apply(prepared: Prepared, result: ReviewResult, f: Finding) -> str:
             p.start, p.end = p.start + delta, p.end + delta
         p.expected = now
     if prepared.changeset.source.kind == "staged" and f.patch:
-        try:
-            prepared.repo.git("apply", "--cached", str(prepared.repo.root / f.patch))
-        except GitError as e:
-            return f"  applied to the work tree; NOT staged ({e}): stage it yourself"
+        from codepilot.apply import to_index
+
+        why = to_index(prepared.repo, f.patch)
+        if why:
+            return f"  applied to the work tree; NOT staged ({why}): stage it yourself"
         return "  applied (work tree and index)"
     return "  applied"
 

@@ -323,11 +323,16 @@ def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:
 
     result.applied = apply.apply_all(prepared.repo, result.planned)
     by_patch = {f.patch: f for f in result.findings if f.patch}
+    staged = prepared.changeset.source.kind == "staged"
     for a in result.applied:
+        if a.ok and staged:  # the commit being made gets the fix too, as with -i
+            why = apply.to_index(prepared.repo, a.patch)
+            if why:
+                a.note = f"applied to the work tree; NOT staged ({why}): stage it yourself"
         finding = by_patch.get(a.patch)
         if finding is not None:
             finding.applied = a.ok
-            if not a.ok and a.note:
+            if a.note:
                 finding.note = f"{finding.note}; {a.note}" if finding.note else a.note
 
 

@@ -218,3 +218,20 @@ def test_usage_is_readable_at_80_columns(repo: GitRepo, llm: FakeOpenAI, capsys,
     for word in ("run(s)", "request(s)", "cached", "prompt", "completion", "tokens", "$"):
         assert word in screen, screen
     assert "openai:test-model (local server)\n" in screen and "total\n" in screen, screen
+
+
+def test_staged_apply_fixes_what_gets_committed(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    """Issue 23, item 8: `--staged --apply` puts the fix in the index and the work tree, like -i."""
+    from tests.support.samples import OLD
+
+    repo.write("stats.py", OLD)
+    repo.commit("base")
+    repo.write("stats.py", SRC)
+    repo.git("add", "stats.py")
+    llm.default = {"findings": [finding("stats.py", 3, title="Empty list", fix=FIX)]}
+    code, out, err = run_cli(["review", "--staged", "--apply"], repo.root, capsys, monkeypatch)
+    assert "applied" in err, err
+    assert repo.git("status", "--porcelain").strip() == "M  stats.py"  # staged, nothing left unstaged
+    assert repo.git("show", ":stats.py") == (repo.root / "stats.py").read_text() != SRC
+    code, out, err = run_cli(["review", "--staged", "--no-cache"], repo.root, capsys, monkeypatch)
+    assert "does not apply" not in out + err
