@@ -125,12 +125,15 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=3000)
     ap.add_argument("--show", help="print the first wrong results of this kind")
     args = ap.parse_args()
-    from codepilot.syntax import detect, syntax_errors
+    from codepilot.syntax import detect, string_lines, syntax_errors
 
     python = detect("x.py")
 
     def check(t: str) -> int:
         return syntax_errors(python, t)
+
+    def strings(t: str) -> set[int]:
+        return string_lines(python, t)
 
     good, none, wrong = Counter(), Counter(), Counter()
     examples: dict[str, str] = {}
@@ -144,7 +147,7 @@ def main() -> int:
         if quoted is not None:
             offered["quoted blank edges"] = quoted
         for kind, (f, r, hint) in offered.items():
-            got = place(text, f, r, hint, check)
+            got = place(text, f, r, hint, check, string_lines=strings)
             if isinstance(got, NotPlaced):
                 none[kind] += 1
                 if kind != "misspelt":

@@ -28,7 +28,7 @@ from codepilot.placement import NotPlaced, Placed, place
 from codepilot.prompts import Templates
 from codepilot.redact import Redactor
 from codepilot.related import Drafting, Related, for_definition, render
-from codepilot.syntax import Definition, detect, outline, syntax_errors
+from codepilot.syntax import Definition, detect, outline, string_lines, syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
@@ -539,7 +539,14 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
                 files[path] = (text, text or "")
             original, current = files[path]
             lang = detect(path, current[:200].encode())
-            placed = place(current, e.find, e.replace, hints.get(path, 1), functools.partial(syntax_errors, lang))
+            placed = place(
+                current,
+                e.find,
+                e.replace,
+                hints.get(path, 1),
+                functools.partial(syntax_errors, lang),
+                string_lines=functools.partial(string_lines, lang),
+            )
             if isinstance(placed, NotPlaced):
                 result.edits.append(EditResult(path, False, note=placed.reason))
                 continue

@@ -374,16 +374,18 @@ def place(
     hint: int,
     syntax_errors: Callable[[str], int] | None = None,
     lines: list[str] | None = None,
+    string_lines: Callable[[str], set[int]] | None = None,
 ) -> Placed | NotPlaced:
     """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where the
     indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a text) must
-    not rise, or there is no patch."""
+    not rise, and no line replaced may lie inside a multi-line string (`string_lines`, if given), or
+    there is no patch."""
     added = set(_CONTROL.findall(replace)) - set(_CONTROL.findall(find))
     if added:  # an escape sequence in a source file reaches every terminal that shows it (issue 28)
         shown = ", ".join(sorted(f"U+{ord(c):04X}" for c in added))
         return NotPlaced(f"fix refused: it would write control characters ({shown}) into the file")
     if text.startswith("\ufeff"):  # a byte order mark is no part of the first line's code
-        placed = place(text[1:], find, replace, hint, syntax_errors)
+        placed = place(text[1:], find, replace, hint, syntax_errors, None, string_lines)
         if isinstance(placed, Placed):
             return Placed(placed.start, placed.end, "\ufeff" + placed.new_text, placed.how, placed.lines)
         return placed
@@ -409,6 +411,13 @@ def place(
     # a flat replacement where a block opens, its body at the same column: its levels were lost too, so
     # each new line is placed only where its indentation is certain
     rebuilt = found.level == "no-indentation" or _lost_levels(found.find, r)
+    if rebuilt and string_lines is not None:  # (a constant shift keeps a string's own relative blanks)
+        inside = string_lines(text)
+        if any(n in inside for n in range(start, start + found.length + 1)):
+            return NotPlaced(
+                "fix not offered as a patch: its indentation was lost and the lines it replaces lie inside a "
+                "multi-line string, where leading blanks are the string's content"
+            )
     if found.level == "indentation" and not rebuilt:
         r = _reindent_shift(window, found.find, r)
     elif rebuilt:

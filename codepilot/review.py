@@ -30,7 +30,7 @@ from codepilot.prompts import Templates
 from codepilot.redact import Redactor, Scanned
 from codepilot.related import Related
 from codepilot.results import Estimate, Prepared, RequestError, ReviewResult, Stats
-from codepilot.syntax import syntax_errors
+from codepilot.syntax import string_lines, syntax_errors
 
 if TYPE_CHECKING:
     from codepilot import index
@@ -553,7 +553,8 @@ def write_patches(prepared: Prepared, findings: list[Finding], deadline: float |
                 lines = split[f.path] = Lines(split_lines(rf.new_text))
             check = functools.partial(syntax_errors, rf.language)
             bom = rf.new_text.startswith("\ufeff")
-            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines)
+            strings = functools.partial(string_lines, rf.language)
+            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines, strings)
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
                 f.note = f"{f.note}; {why}" if f.note else why

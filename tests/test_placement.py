@@ -163,3 +163,50 @@ def test_lost_indentation_where_a_block_opens_or_closes_is_refused() -> None:
         """)
     got = place(text, "if created:\nuser = configure(user)\nreturn user", "user = configure(user)\nreturn user", 2)
     assert isinstance(got, NotPlaced)  # was the body dedented with its `if` gone? nobody can tell
+
+
+STRING_CASES = [
+    (  # a triple-quoted string: its lines' leading blanks are content
+        "python",
+        'def usage():\n    text = """\n    Usage:\n        tool run\n    """\n    return text\n',
+        "Usage:\ntool run",
+        "Usage:\ntool run --fast",
+    ),
+    (  # an HTML template in a string
+        "javascript",
+        "const page = `\n<div>\n    <p>Hello</p>\n</div>\n`;\nmodule.exports = page;\n",
+        "<div>\n<p>Hello</p>\n</div>",
+        "<div>\n<p>Hello</p>\n<p>Bye</p>\n</div>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "find", "replace"), STRING_CASES)
+def test_lost_indentation_inside_a_multiline_string_gives_no_patch(
+    lang: str, text: str, find: str, replace: str
+) -> None:
+    """Issue 23, item 7: the indentation of a string's content cannot be inferred: no patch, said why."""
+    import functools
+
+    from codepilot.syntax import string_lines, syntax_errors
+    from codepilot.syntax.languages import LANGUAGES
+
+    language = LANGUAGES[lang]
+    placed = place(
+        text,
+        find,
+        replace,
+        3,
+        functools.partial(syntax_errors, language),
+        string_lines=functools.partial(string_lines, language),
+    )
+    assert isinstance(placed, NotPlaced) and "multi-line string" in placed.reason
+    line = next(ln for ln in text.split("\n") if ln.strip() == "<p>Hello</p>" or ln.strip() == "tool run")
+    placed = place(
+        text,
+        line,
+        line + "  # ok" if "tool" in line else line.replace("Hello", "Hi"),
+        3,
+        string_lines=functools.partial(string_lines, language),
+    )
+    assert isinstance(placed, Placed)  # quoted exactly, with its blanks: placed as it is

@@ -233,3 +233,24 @@ def syntax_errors(lang: Language, text: str) -> int:
         elif node.has_error:
             stack.extend(node.children)
     return count
+
+
+def string_lines(lang: Language, text: str) -> set[int]:
+    """The lines (1-based) that lie inside a multi-line string literal after its first line: there a
+    line's leading blanks are the string's content, not indentation (see issue 23: a fix whose lost
+    indentation was rebuilt there changed the string)."""
+    if not lang.parsed:
+        return set()
+    out: set[int] = set()
+    stack = [_parser(lang).parse(text.encode("utf-8", "replace")).root_node]
+    while stack:
+        node = stack.pop()
+        first, last = node.start_point[0], node.end_point[0]
+        if first == last:
+            continue
+        kind = node.type
+        if "string" in kind or "heredoc" in kind or "template" in kind:
+            out.update(range(first + 2, last + 2))
+            continue
+        stack.extend(node.children)
+    return out
