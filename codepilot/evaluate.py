@@ -13,13 +13,20 @@ from typing import Any
 
 from codepilot.errors import FatalError, UsageError
 
+Range = tuple[str, int, int]  # path, first line, last line (new file)
+
 
 @dataclass
 class Bug:
-    path: str
-    line: int
-    end_line: int
+    """One bug, wherever it is spread: a reverted fix touching three hunks is still one bug to catch."""
+
+    ranges: list[Range]
     title: str = ""
+
+    @property
+    def where(self) -> str:
+        path, line, _ = self.ranges[0]
+        return f"{path}:{line}"
 
 
 @dataclass
@@ -127,10 +134,7 @@ def load(path: Path) -> Suite:
                 (path.parent / str(c["repo"])).resolve(),
                 str(c["base"]),
                 str(c["head"]),
-                [
-                    Bug(str(b["path"]), int(b["line"]), int(b.get("end_line", b["line"])), str(b.get("title", "")))
-                    for b in c.get("bugs", [])
-                ],
+                [_bug(b) for b in c.get("bugs", [])],
             )
             for c in data.get("case", [])
         ]
@@ -141,15 +145,25 @@ def load(path: Path) -> Suite:
     return Suite(path, tolerance, cases)
 
 
+def _bug(b: dict[str, Any]) -> Bug:
+    """A suite's bug: `{path, line, end_line}`, or `{ranges = [{path, line, end_line}, ...]}` for one bug
+    spread over several places; `title` either way."""
+    raw = b.get("ranges", [b])
+    ranges = [(str(r["path"]), int(r["line"]), int(r.get("end_line", r["line"]))) for r in raw]
+    if not ranges:
+        raise ValueError("ranges")
+    return Bug(ranges, str(b.get("title", "")))
+
+
 def score(bugs: list[Bug], findings: list[tuple[str, int, int]], tolerance: int) -> tuple[int, int, list[str]]:
     """(bugs caught, findings matched, titles of missed bugs): a finding catches a bug when the path is
-    the same and its lines overlap the bug's lines widened by `tolerance`; each finding catches at most
-    one bug and each bug is caught at most once (a maximum matching)."""
+    the same and its lines overlap one of the bug's ranges widened by `tolerance`; each finding catches at
+    most one bug and each bug is caught at most once (a maximum matching)."""
     hits = [
         [
             j
             for j, (path, line, end) in enumerate(findings)
-            if path == b.path and line <= b.end_line + tolerance and end >= b.line - tolerance
+            if any(path == p and line <= e + tolerance and end >= s - tolerance for p, s, e in b.ranges)
         ]
         for b in bugs
     ]
@@ -167,7 +181,7 @@ def score(bugs: list[Bug], findings: list[tuple[str, int, int]], tolerance: int)
     for i in range(len(bugs)):
         augment(i, set())
     caught = set(owner.values())
-    missed = [b.title or f"{b.path}:{b.line}" for i, b in enumerate(bugs) if i not in caught]
+    missed = [b.title or b.where for i, b in enumerate(bugs) if i not in caught]
     return len(caught), len(owner), missed
 
 
@@ -285,11 +299,12 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
         head = repo.git("rev-parse", "HEAD").decode().strip()
         git_run(clone, env, "tag", "-f", f"{name}-base", sha)
         git_run(clone, env, "tag", "-f", f"{name}-head", head)
-        bugs = _added_ranges(repo.git("diff", "--no-ext-diff", "-U0", sha, head).decode("utf-8", "replace"))
-        if not bugs:
+        ranges = added_ranges(repo.git("diff", "--no-ext-diff", "-U0", sha, head).decode("utf-8", "replace"))
+        if not ranges:
             continue
+        bugs = [ranges]  # one reverted fix is one bug, however many hunks it has
         lines.append(
-            _case_toml(
+            case_toml(
                 name, clone.relative_to(out), f"{name}-base", f"{name}-head", bugs, f"reverts {sha[:12]}: {subject}"
             )
         )
@@ -297,24 +312,24 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
         name = f"clean-{n:02d}"
         git_run(clone, env, "tag", "-f", f"{name}-base", f"{sha}^")
         git_run(clone, env, "tag", "-f", f"{name}-head", sha)
-        lines.append(_case_toml(name, clone.relative_to(out), f"{name}-base", f"{name}-head", [], subject))
+        lines.append(case_toml(name, clone.relative_to(out), f"{name}-base", f"{name}-head", [], subject))
     suite = out / "suite.toml"
     suite.write_text("\n".join(lines), encoding="utf-8")
     return Built(suite, sum(1 for ln in lines if 'name = "fix-' in ln), len(picked_clean))
 
 
-def _added_ranges(diff: str, gaps: bool = False) -> list[tuple[str, int, int]]:
-    """The new-file line ranges of a `-U0` diff's hunks; with `gaps`, a hunk that only removes lines
-    gives the line just before the gap."""
-    import re
+def added_ranges(diff: str, gaps: bool = False) -> list[Range]:
+    """The new-file line ranges of a `-U0` diff's hunks (read by unidiff); with `gaps`, a hunk that
+    only removes lines gives the line just before the gap."""
+    from unidiff.patch import PatchSet
 
-    out, path = [], ""
-    for line in diff.split("\n"):
-        if line.startswith("+++ "):
-            path = line[6:] if line.startswith("+++ b/") else ""
-        m = re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", line)
-        if m and path:
-            start, count = int(m.group(1)), int(m.group(2) or 1)
+    out = []
+    for f in PatchSet(diff):
+        if f.is_removed_file:
+            continue
+        path = f.target_file[2:] if f.target_file.startswith("b/") else f.target_file
+        for h in f:
+            start, count = h.target_start, h.target_length
             if count:
                 out.append((path, start, start + count - 1))
             elif gaps:
@@ -322,11 +337,15 @@ def _added_ranges(diff: str, gaps: bool = False) -> list[tuple[str, int, int]]:
     return out
 
 
-def _case_toml(name: str, repo: Path, base: str, head: str, bugs: list[tuple[str, int, int]], about: str) -> str:
+def case_toml(name: str, repo: Path, base: str, head: str, bugs: list[list[Range]], about: str) -> str:
+    """A suite's case: each bug as its list of ranges (one range: the plain form)."""
     import json
 
-    items = ", ".join(f"{{ path = {json.dumps(p)}, line = {a}, end_line = {b} }}" for p, a, b in bugs)
+    def one(ranges: list[Range]) -> str:
+        items = [f"{{ path = {json.dumps(p)}, line = {a}, end_line = {b} }}" for p, a, b in ranges]
+        return items[0] if len(items) == 1 else f"{{ ranges = [{', '.join(items)}] }}"
+
     return (
         f"[[case]]\nname = {json.dumps(name)}\nrepo = {json.dumps(repo.as_posix())}\nbase = {json.dumps(base)}\n"
-        f"head = {json.dumps(head)}\nabout = {json.dumps(about)}\nbugs = [{items}]\n"
+        f"head = {json.dumps(head)}\nabout = {json.dumps(about)}\nbugs = [{', '.join(one(b) for b in bugs)}]\n"
     )

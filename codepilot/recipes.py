@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codepilot.errors import EnvironmentProblem, UsageError
-from codepilot.evaluate import _added_ranges, _case_toml
+from codepilot.evaluate import Range, added_ranges, case_toml
 from codepilot.git import run as git_run
 
 Fetch = Callable[[str, str, str, Path], Path]  # registry, package, version, download folder -> archive
@@ -267,7 +267,7 @@ def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | Non
             f"{case.registry} {case.package} {case.before} -> {case.after} ({case.license}); "
             f"{'bug put back' if case.kind == 'bug' else 'clean: the fix itself'}; {case.fix}"
         )
-        lines.append(_case_toml(case.name, repo.relative_to(out), "base", "head", found, about))
+        lines.append(case_toml(case.name, repo.relative_to(out), "base", "head", [found] if found else [], about))
         bugs += case.kind == "bug"
         clean += case.kind == "clean"
         lang = detect(case.files[0]).name
@@ -292,24 +292,19 @@ def _same_versions(base: bytes | None, head: bytes | None) -> bytes | None:
     return b"\n".join(out)
 
 
-MERGE_GAP = 12  # key ranges this close are one bug: one fix taken back out is one thing to catch
 _IMPORT = re.compile(r"^\s*(?:import\s|from\s+\S+\s+import\s|#include\s|const\s+\w+\s*=\s*require\()")
 
 
-def _key(diff: str, repo: Path) -> list[tuple[str, int, int]]:
-    """The answer key: the lines the change adds, and where it only removes lines (a check the fix
-    added, taken away again), the line just before the gap — import lines left out, ranges close
-    together merged into one bug."""
-    merged: list[tuple[str, int, int]] = []
-    for path, a, b in _added_ranges(diff, gaps=True):
+def _key(diff: str, repo: Path) -> list[Range]:
+    """The answer key: one bug (a released fix taken back out is one thing to catch, however many hunks
+    it has), at the lines the change adds — and where it only removes lines (a check the fix added,
+    taken away again), the line just before the gap — import lines left out."""
+    out: list[Range] = []
+    for path, a, b in added_ranges(diff, gaps=True):
         lines = (repo / path).read_text(encoding="utf-8", errors="replace").split("\n")
-        if all(_IMPORT.match(x) or not x.strip() for x in lines[a - 1 : b]):
-            continue
-        if merged and merged[-1][0] == path and a - merged[-1][2] <= MERGE_GAP:
-            merged[-1] = (path, merged[-1][1], max(b, merged[-1][2]))
-        else:
-            merged.append((path, a, b))
-    return merged
+        if not all(_IMPORT.match(x) or not x.strip() for x in lines[a - 1 : b]):
+            out.append((path, a, b))
+    return out
 
 
 def fingerprint(out: Path) -> str:

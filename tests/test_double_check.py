@@ -158,7 +158,7 @@ def test_eval_build_from_a_real_fix_commit(repo: GitRepo, tmp_path, capsys, monk
 
     suite = evaluate.load(out_dir / "suite.toml")
     fix = next(c for c in suite.cases if c.name == "fix-01")
-    assert [(b.path, b.line) for b in fix.bugs] == [("shop.py", 2)]
+    assert [b.ranges for b in fix.bugs] == [[("shop.py", 2, 2)]]
     shown = subprocess.run(["git", "show", f"{fix.head}:shop.py"], cwd=fix.repo, capture_output=True, text=True)
     assert "i.price for i in items" in shown.stdout  # the change under review puts the bug back
     assert any(c.name.startswith("clean-") and not c.bugs for c in suite.cases)

@@ -195,3 +195,42 @@ def test_release_archives_are_fetched_by_hash_never_built(tmp_path: Path, monkey
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_released_fix_over_several_hunks_is_one_bug(tmp_path: Path) -> None:
+    """Issue 23, item 12: `semver` counted 10 bugs for one fix; a bug now carries all its ranges."""
+    from codepilot import evaluate
+
+    body = "".join(f"\n\ndef f{i}(x):\n    return x + {i}\n" for i in range(30))
+    buggy = body.replace("return x + 3\n", "return x - 3\n").replace("return x + 25\n", "return x - 25\n")
+
+    def fetch(registry: str, package: str, version: str, into: Path) -> Path:
+        into.mkdir(parents=True, exist_ok=True)
+        archive = into / f"{package}-{version}.tar.gz"
+        with tarfile.open(archive, "w:gz") as t:
+            data = (buggy if version == "1.0.0" else body).encode()
+            info = tarfile.TarInfo(f"{package}-{version}/src/calc.py")
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        return archive
+
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(RECIPE.split("[[case]]")[0] + "[[case]]" + RECIPE.split("[[case]]")[1])
+    made = recipes.build(recipe, tmp_path / "out", fetch)
+    [case] = evaluate.load(made.suite).cases
+    assert len(case.bugs) == 1 and len(case.bugs[0].ranges) == 2
+    # a finding on either place catches the one bug; two findings still catch it once
+    assert evaluate.score(case.bugs, [("src/calc.py", case.bugs[0].ranges[1][1], case.bugs[0].ranges[1][1])], 0)[0] == 1
+    assert evaluate.score(case.bugs, [(p, a, b) for p, a, b in case.bugs[0].ranges], 0)[:2] == (1, 1)
+
+
+def test_a_suite_may_give_a_bug_several_ranges(tmp_path: Path) -> None:
+    from codepilot import evaluate
+
+    (tmp_path / "suite.toml").write_text(
+        '[[case]]\nname = "x"\nrepo = "r"\nbase = "a"\nhead = "b"\n'
+        'bugs = [{ title = "t", ranges = [{ path = "a.py", line = 3, end_line = 9 }, { path = "b.py", line = 40 }] }]\n'
+    )
+    [case] = evaluate.load(tmp_path / "suite.toml").cases
+    assert case.bugs[0].ranges == [("a.py", 3, 9), ("b.py", 40, 40)] and case.bugs[0].title == "t"
+    assert evaluate.score(case.bugs, [("b.py", 41, 41)], 1)[0] == 1
