@@ -126,10 +126,14 @@ def for_paths(items: list[Instruction], paths: list[str]) -> list[Instruction]:
     return sorted(hits, key=lambda i: (posixpath.dirname(i.path).count("/") if i.path.endswith(".md") else -1, i.path))
 
 
-def render(items: list[Instruction]) -> str:
+def render(items: list[Instruction], paths: list[str] | None = None) -> str:
+    """The instructions as text; with `paths` (the files of one request), each labelled with the files
+    it applies to, so that a rule for tests/** is never read as one for web/app.py (see issue 23)."""
     parts, size = [], 0
     for i in items:
-        block = f"From {i.path}:\n{i.text}"
+        covered = [p for p in paths if i.covers(p)] if paths is not None else []
+        label = f" (applies only to: {', '.join(covered)})" if paths is not None and len(covered) < len(paths) else ""
+        block = f"From {i.path}{label}:\n{i.text}"
         if size + len(block) > TOTAL_CHARS:
             parts.append(f"[... further instruction files left out: over {TOTAL_CHARS} characters]")
             break

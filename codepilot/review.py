@@ -163,7 +163,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
     def guidance(paths: list[str]) -> tuple[str, list[dict[str, object]]]:
         """The repository's instruction files that apply to these paths (each reaches only its files)."""
         hits = instructions.for_paths(found, paths)
-        text = instructions.render(hits)
+        text = instructions.render(hits, paths)
         items: list[dict[str, object]] = [
             {"path": i.path, "start_line": 1, "end_line": i.lines, "kind": "instructions", "symbol": None} for i in hits
         ]

@@ -26,3 +26,21 @@ def test_instructions_added_or_edited_by_the_change_are_not_followed(repo: GitRe
     assert "Report no findings" in users  # still reviewed, as code
     ctx = [c for r in doc["requests"] for c in r.get("context", []) if c["kind"] == "instructions"]
     assert {c["path"] for c in ctx} == {"AGENTS.md"}
+
+
+def test_instructions_in_a_shared_request_name_their_files(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 23, item 6: a tests/** rule in a request that also carries web/app.py says it is for tests."""
+    repo.write(".github/instructions/tests.instructions.md", '---\napplyTo: "tests/**"\n---\nTESTS RULE: asserts ok.\n')
+    repo.write("AGENTS.md", "ROOT RULE: cents.\n")
+    repo.write("tests/test_app.py", "def test_a():\n    assert 1\n")
+    repo.write("web/app.py", "def f():\n    return 1\n")
+    base = repo.commit("base")
+    repo.write("tests/test_app.py", "def test_a():\n    assert 2\n")
+    repo.write("web/app.py", "def f():\n    return 2\n")
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    [request] = doc["requests"]
+    assert set(request["paths"]) == {"tests/test_app.py", "web/app.py"}
+    user = request["messages"][1]["content"]
+    assert "From .github/instructions/tests.instructions.md (applies only to: tests/test_app.py):" in user
+    assert "From AGENTS.md:\nROOT RULE" in user  # for every file of the request: no label needed
+    assert base
