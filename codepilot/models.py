@@ -132,6 +132,7 @@ class LangChainModel:
     def __init__(self, spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> None:
         self.spec = spec
         self.id, self.provider, self.name, self.base_url = spec.id, spec.provider, spec.name, spec.base_url
+        self.label = spec.label
         self._chat = _chat_model(spec, timeout, network_retries, temperature)
         self._method = 0
         self._lock = threading.Lock()
@@ -174,15 +175,20 @@ class LangChainModel:
                 raise _Unsupported(_message(e)) from None
             raise RequestFailed(f"the server refused the request: {_message(e)}") from None
         except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
-            raise ServiceError(f"the model server refused the credentials for {self.id}: {_message(e)}") from None
+            raise ServiceError(f"the model server refused the credentials for {self.label}: {_message(e)}") from None
         except openai.NotFoundError as e:
             raise ServiceError(f"model {self.name} not found on the server: {_message(e)}") from None
         except openai.APITimeoutError:
             raise RequestFailed("timed out") from None
         except openai.APIConnectionError as e:
-            raise RequestFailed(f"cannot reach the model server{_at(self.base_url)}: {_cause(e)}") from None
+            raise RequestFailed(f"cannot reach the model server of {self.label}: {_cause(e)}") from None
         except openai.APIStatusError as e:
             raise RequestFailed(f"HTTP {e.status_code} from the model server: {_message(e)}") from None
+        except Exception as e:  # another provider's SDK: its failures are request failures too (issue 23)
+            mapped = self._provider_error(e)
+            if mapped is None:
+                raise
+            raise mapped from None
         raw = out.get("raw")
         text = _text_of(raw)
         usage = _usage_of(raw)
@@ -191,6 +197,27 @@ class LangChainModel:
             why = "the answer was cut off (max tokens reached)" if finish == "length" else "the answer is not JSON"
             return Reply(None, text, usage, why)
         return Reply(out["parsed"], text, usage)
+
+    def _provider_error(self, e: Exception) -> Exception | None:
+        """A non-OpenAI SDK's failure as ours, by what every SDK shares (Anthropic, Groq, Mistral,
+        Google, Bedrock): the error class names along its bases, an HTTP status, the transport's own
+        exceptions; None for anything else (a bug stays a bug)."""
+        names = " ".join(c.__name__ for c in type(e).__mro__)
+        status = getattr(e, "status_code", None) or getattr(getattr(e, "response", None), "status_code", None)
+        status = status if isinstance(status, int) else None
+        if status in (401, 403) or any(w in names for w in ("Authentication", "PermissionDenied", "Unauthorized")):
+            return ServiceError(f"the model server refused the credentials for {self.label}: {_message(e)}")
+        if status == 404 or "NotFound" in names:
+            return ServiceError(f"model {self.name} not found on the server: {_message(e)}")
+        if "Timeout" in names or isinstance(e, TimeoutError):
+            return RequestFailed("timed out")
+        if status == 429 or "RateLimit" in names or "Throttl" in names:
+            return RequestFailed(f"rate limited by the model server: {_message(e)}")
+        if "Connect" in names or isinstance(e, ConnectionError):
+            return RequestFailed(f"cannot reach the model server of {self.label}: {_cause(e)}")
+        if status is not None or "APIStatusError" in names or "APIError" in names:
+            return RequestFailed(f"HTTP {status or '?'} from the model server: {_message(e)}")
+        return None
 
     def _runnable(self, method: str, schema: dict[str, Any]) -> Any:
         """One structured-output runnable per method and schema for the whole run (building one is slow)."""
@@ -287,10 +314,6 @@ def _cause(e: BaseException) -> str:
     while e.__cause__ is not None:
         e = e.__cause__
     return str(e).splitlines()[0][:200] or type(e).__name__
-
-
-def _at(url: str | None) -> str:
-    return f" at {url}" if url else ""
 
 
 def _text_of(raw: Any) -> str:
