@@ -118,6 +118,7 @@ class ReviewResult:
     refuted: list[Refuted] = field(default_factory=list)  # --verify: findings the second reading refuted
     covered: str | None = None  # --publish: which commits this run covered (incremental reviews)
     whole: ChangeSet | None = None  # --publish, incremental: the whole request's diff, for placing findings
+    interrupted: bool = False  # Ctrl-C: the answers that were in are reported, the rest is not reviewed
 
     @property
     def complete(self) -> bool:
@@ -138,6 +139,7 @@ class ReviewResult:
             "errors": [e.to_json() for e in self.errors],
             "stats": self.stats.to_json(),
             "skipped": [s.to_json() for s in self.changeset.skipped],
+            "interrupted": self.interrupted,
             "nothing_to_review": self.nothing_to_review,
             "refuted": [r.to_json() for r in self.refuted],
         }

@@ -339,6 +339,8 @@ def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:
 def exit_code(result: ReviewResult, fail_on: str) -> int:
     """The contract's rule: 3 when work is missing (wins), 1 when a finding not applied is at or above
     `fail_on`, else 0."""
+    if result.interrupted:
+        return 130
     if result.errors:
         return 3
     if fail_on == "never":
@@ -361,6 +363,7 @@ def _send_all(
     pool = ThreadPoolExecutor(max_workers=min(prepared.config.concurrency, len(requests) * len(callers)))
     futures = [[pool.submit(c.call, r.messages, ReviewAnswer, REVIEW_SCHEMA) for c in callers] for r in requests]
     outcomes = []
+    interrupted = False
     try:
         for samples in futures:  # in plan order: the report is deterministic
             done = []
@@ -373,8 +376,28 @@ def _send_all(
             outcomes.append(done)
             progress()
         return outcomes
+    except KeyboardInterrupt:  # Ctrl-C: the answers already in are kept and reported (see issue 23)
+        interrupted = True
+        for samples in futures[len(outcomes) :]:
+            outcomes.append(
+                [
+                    f.result()
+                    if f.done() and not f.cancelled() and f.exception() is None
+                    else Outcome(error="not reviewed: interrupted (Ctrl-C)")
+                    for f in samples
+                ]
+            )
+        raise Interrupted(outcomes) from None
     finally:
-        pool.shutdown(wait=deadline is None, cancel_futures=True)
+        pool.shutdown(wait=deadline is None and not interrupted, cancel_futures=True)
+
+
+class Interrupted(Exception):
+    """Ctrl-C while requests were in flight: the outcomes so far (the rest marked not reviewed)."""
+
+    def __init__(self, outcomes: list[list[Outcome]]) -> None:
+        super().__init__("interrupted")
+        self.outcomes = outcomes
 
 
 def run(
@@ -392,9 +415,13 @@ def run(
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
         caller.trace = trace
-        outcomes = _send_all(prepared, caller, progress, time_limit)
+        try:
+            outcomes, interrupted = _send_all(prepared, caller, progress, time_limit), False
+        except Interrupted as stop:
+            outcomes, interrupted = stop.outcomes, True
         result = _result(prepared, spec, outcomes, deadline, time_limit)
-        if prepared.config.verify and result.findings:
+        result.interrupted = interrupted
+        if prepared.config.verify and result.findings and not interrupted:
             _verify(prepared, spec, cache, result)
     finally:
         cache.close()

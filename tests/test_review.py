@@ -381,3 +381,57 @@ def test_fenced_answers_and_synonyms_need_no_reask(change: GitRepo, llm: FakeOpe
     code, doc, _ = review(change, capsys, monkeypatch)
     assert doc["stats"]["reasks"] == 0
     assert [(x["severity"], x["category"], x["line"]) for x in doc["findings"]] == [("error", "bug", AVG_LINE)]
+
+
+def test_ctrl_c_keeps_the_answers_that_came_in(repo: GitRepo, llm: FakeOpenAI) -> None:
+    """Issue 23, item 11: Ctrl-C reports and records what was answered, marked INCOMPLETE; exit 130."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.fake_openai import Delay, finding
+
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(40))
+    repo.write(".codepilot.toml", "max_request_tokens = 600\n")
+    repo.write("a.py", body)
+    repo.write("b.py", body)
+    repo.commit("base")
+    repo.write("a.py", body.replace("x + 3\n", "x / 0\n"))
+    repo.write("b.py", body.replace("x + 5\n", "x // 0\n"))
+
+    def answer(req: dict) -> object:  # type: ignore[type-arg]
+        text = req["messages"][1]["content"]
+        if "## a.py" in text:
+            return {"findings": [finding("a.py", 14, title="Division by zero in a")]}
+        return Delay(60, {"findings": []})
+
+    llm.default = answer
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codepilot", "review", "--format", "json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 60
+    while len(llm.history) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the answer about a.py is in; b.py's is 60 s away
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    doc = json.loads(out)
+    assert [f["title"] for f in doc["findings"]] == ["Division by zero in a"] and doc["interrupted"]
+    assert any("interrupted" in e["error"] for e in doc["errors"]) and "INCOMPLETE" in err
+    usage = subprocess.run(
+        [sys.executable, "-m", "codepilot", "usage", "--format", "json"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert json.loads(usage.stdout)["total"]["runs"] == 1  # recorded

@@ -243,7 +243,14 @@ def finish(result: ReviewResult, fail_on: str) -> int:
     from codepilot.reports.common import failure_line
 
     code = review.exit_code(result, fail_on)
-    if code == 3:
+    if code == 130:
+        answered = result.stats.planned - len({e.request for e in result.errors})
+        click.echo(
+            f"codepilot: interrupted: INCOMPLETE, the findings of the {answered} answered request(s) are "
+            "reported and recorded; the rest was not reviewed",
+            err=True,
+        )
+    elif code == 3:
         click.echo(f"codepilot: {failure_line(result)}", err=True)
     return code
 

@@ -54,7 +54,7 @@ def failure_line(report: ReviewResult) -> str:
     reasons = sorted({e.error for e in report.errors})
     more = f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""
     return (
-        f"{len(report.errors)} of {report.stats.requests} request(s) could not be reviewed: "
+        f"{len(report.errors)} of {report.stats.planned} request(s) could not be reviewed: "
         f"{reasons[0] if reasons else 'unknown'}{more}"
     )
 
