@@ -261,6 +261,11 @@ def _validate(data: dict[str, Any], source: str) -> Config:
         hint = ""
         if where and err["type"] == "extra_forbidden":  # a key written after [prices."x"] belongs to that table
             hint = f" (keys after a [{where[:-1]}] header belong to that table: move top-level settings above it)"
+        elif err["type"] == "extra_forbidden" and err["loc"]:
+            import difflib
+
+            near = difflib.get_close_matches(str(err["loc"][0]), list(Config.model_fields), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]}?)" if near else ""
         raise UsageError(f"{source}: {path}: {err['msg']}{hint}") from None
 
 

@@ -113,6 +113,14 @@ class Handoff:
     summary: str | None = None
     summary_note: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def base_short(self) -> str:
+        """The base's short hash as shown beside its name; none for the start of the history (git's
+        empty tree is no commit of the project)."""
+        from codepilot.git import EMPTY_TREE
+
+        return "" if self.base_sha == EMPTY_TREE else self.base_sha[:10]
+
     title: str | None = None
     client: str | None = None
     hide_cost: bool = False

@@ -224,7 +224,13 @@ def _commit(repo: Path, files: dict[str, bytes | None], message: str) -> None:
     _git(repo, "commit", "-q", "--allow-empty", "-m", message)
 
 
-def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | None = None) -> BuiltRecipe:
+def build(
+    recipe: Path,
+    out: Path,
+    fetcher: Fetch = fetch,
+    downloads: Path | None = None,
+    say: Callable[[str], None] = lambda _line: None,
+) -> BuiltRecipe:
     """Download every release the recipe names, make each case's repository (tags `base` and `head`)
     and write `out/suite.toml` — the same commits, and the same suite, on every build."""
     from codepilot.syntax import detect
@@ -238,7 +244,8 @@ def build(recipe: Path, out: Path, fetcher: Fetch = fetch, downloads: Path | Non
     ]
     bugs = clean = 0
     languages: dict[str, int] = {}
-    for case in cases:
+    for number, case in enumerate(cases, 1):
+        say(f"case {number}/{len(cases)}: {case.name} ({case.package} {case.before} -> {case.after})")
         old = _read(fetcher(case.registry, case.package, case.before, downloads), case.files)
         new = _read(fetcher(case.registry, case.package, case.after, downloads), case.files)
         if all(v is None for v in new.values()) or old == new:

@@ -372,7 +372,7 @@ def _send_all(
                 try:
                     done.append(fut.result(timeout=left))
                 except FutureTimeout:
-                    done.append(Outcome(error=f"not reviewed: the time limit of {time_limit:g} s ran out"))
+                    done.append(Outcome(error=f"the time limit of {time_limit:g} s ran out"))
             outcomes.append(done)
             progress()
         return outcomes
@@ -383,7 +383,7 @@ def _send_all(
                 [
                     f.result()
                     if f.done() and not f.cancelled() and f.exception() is None
-                    else Outcome(error="not reviewed: interrupted (Ctrl-C)")
+                    else Outcome(error="interrupted (Ctrl-C)")
                     for f in samples
                 ]
             )

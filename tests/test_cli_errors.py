@@ -64,3 +64,27 @@ def test_bad_config(repo: GitRepo, capsys, monkeypatch) -> None:
 def test_version(capsys, monkeypatch, tmp_path: Path) -> None:
     code, out, _ = run_cli(["--version"], tmp_path, capsys, monkeypatch)
     assert code == 0 and __version__ in out
+
+
+def test_messages_say_what_is_so(repo: GitRepo, capsys, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23, item 18: a few of the lines a user reads."""
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    code, out, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "nothing to review" in out and "--base REF or --commit REV" in out
+    code, out, err = run_cli([], repo.root, capsys, monkeypatch)  # bare codepilot: its help, as help
+    assert code == 0 and out.startswith("Usage: codepilot") and "codepilot: Usage" not in out + err
+    code, out, err = run_cli(["eval", "--help"], repo.root, capsys, monkeypatch)
+    assert "--model NAME" in out and "--votes N" in out
+    code, out, err = run_cli(["review", "--help"], repo.root, capsys, monkeypatch)
+    assert "Exit codes:" in out and "Examples:" in out and "[default " not in out
+    repo.write(".codepilot.toml", 'failon = "error"\n')
+    code, out, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "did you mean fail_on?" in err
+    repo.write(".codepilot.toml", "")
+    repo.write("a.py", "A = 2\n")
+    target = tmp_path / "plan.json"
+    code, out, err = run_cli(
+        ["review", "--dry-run", "--format", "json", "-o", str(target)], repo.root, capsys, monkeypatch
+    )
+    assert code == 0 and f"wrote {target}" in err and target.is_file()

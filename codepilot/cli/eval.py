@@ -22,6 +22,18 @@ class _EvalGroup(click.Group):
             return "run", self.commands["run"], args
         return super().resolve_command(ctx, args)
 
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """`eval --help` shows the scoring options too (they belong to the hidden `run`, see issue 23)."""
+        run_cmd = self.commands["run"]
+        rows = [
+            r
+            for p in run_cmd.get_params(ctx)
+            if isinstance(p, click.Option) and p.name != "help" and (r := p.get_help_record(ctx)) is not None
+        ]
+        with formatter.section("Options for scoring a SUITE (codepilot eval SUITE [OPTIONS])"):
+            formatter.write_dl(rows)
+        super().format_options(ctx, formatter)
+
 
 @click.group("eval", cls=_EvalGroup)
 def group() -> None:
@@ -127,7 +139,7 @@ def _table(doc: dict[str, Any], markdown: bool) -> str:
 @click.option(
     "--downloads",
     type=click.Path(file_okay=False, path_type=Path),
-    help="With --recipe: keep the downloaded releases here (default OUT/downloads), to rebuild without downloading.",
+    help="With --recipe: keep the downloaded releases here [default: OUT/downloads], to rebuild without downloading.",
 )
 @click.option("--fixes", type=click.IntRange(1), default=20, show_default=True, help="Bug-fix cases to make.")
 @click.option("--clean", type=click.IntRange(0), default=10, show_default=True, help="Clean cases to make.")
@@ -142,7 +154,9 @@ def build(repo: Path | None, out: Path, recipe: Path | None, downloads: Path | N
     if recipe is not None:
         from codepilot import recipes
 
-        made = recipes.build(recipe, out, downloads=downloads)
+        made = recipes.build(
+            recipe, out, downloads=downloads, say=lambda line: click.echo(f"codepilot: {line}", err=True)
+        )
         langs = ", ".join(f"{n} {lang}" for lang, n in sorted(made.languages.items()))
         click.echo(
             f"codepilot: wrote {made.suite}: {made.bugs} bug case(s), {made.clean} clean case(s) ({langs}); "

@@ -15,14 +15,14 @@ from codepilot.cli.output import write_output
     "--path", "paths", multiple=True, metavar="FILE", help="Aim at this file (repeatable; may not exist yet)."
 )
 @click.option("--symbol", metavar="NAME", help="Aim at this definition, e.g. Cart.total.")
-@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="provider:model [env CODEPILOT_MODEL].")
+@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="provider:model [env: CODEPILOT_MODEL].")
 @click.option(
-    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server [env OPENAI_BASE_URL]."
+    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server [env: OPENAI_BASE_URL]."
 )
 @click.option("--dry-run", is_flag=True, help="Build the request, call no model: print what would be sent.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-@click.option("--patch-dir", metavar="DIR", help="Where patches are written [default .codepilot/patches].")
+@click.option("--patch-dir", metavar="DIR", help="Where patches are written [default: .codepilot/patches].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--apply", "apply_", is_flag=True, help="Apply the patches to the work tree (all of a patch or none).")
 @click.option(
@@ -82,7 +82,8 @@ def command(
         json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _text(result), output
     )
     if result.errors:
-        click.echo(f"codepilot: {result.errors[0]}", err=True)
+        if fmt == "json" or output:  # the text on stdout lists them already: said once
+            click.echo(f"codepilot: {result.errors[0]}", err=True)
         return 3
     return 0
 
@@ -113,7 +114,7 @@ def _text(result: object) -> str:
     from codepilot import generate
 
     assert isinstance(result, generate.Result)
-    lines = [result.summary or "(no summary)", ""]
+    lines = [result.summary or ("no draft: the model's answer did not arrive" if result.errors else "(no summary)"), ""]
     for e in result.edits:
         lines.append(
             f"  {'placed' if e.placed else 'NOT placed'}: {e.path}"

@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         rv = cli.main(args=argv, prog_name="codepilot", standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
+    except click.exceptions.NoArgsIsHelpError as e:  # bare `codepilot`: its help, as help
+        click.echo(e.ctx.get_help() if e.ctx else e.format_message())
+        return 0
     except click.exceptions.Abort:
         click.echo("codepilot: aborted", err=True)
         return 130

@@ -22,7 +22,7 @@ def source_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., An
                     "--staged", is_flag=True, help=f"{verb} the index against HEAD (what `git commit` records)."
                 ),
                 click.option("--base", metavar="REF", help=f"{verb} merge-base(REF, head)..head."),
-                click.option("--head", metavar="REF", help="The head for --base (default HEAD)."),
+                click.option("--head", metavar="REF", help="The head for --base [default: HEAD]."),
                 click.option("--commit", metavar="REV", help=f"{verb} one commit against its first parent."),
             ]
         ):
@@ -40,24 +40,24 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--model",
                 metavar="NAME",
                 envvar="CODEPILOT_MODEL",
-                help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env CODEPILOT_MODEL].",
+                help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env: CODEPILOT_MODEL].",
             ),
             click.option(
                 "--base-url",
                 metavar="URL",
                 envvar="OPENAI_BASE_URL",
-                help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env OPENAI_BASE_URL].",
+                help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env: OPENAI_BASE_URL].",
             ),
             click.option(
                 "--fail-on",
                 type=click.Choice(SEVERITIES),
-                help="Exit 1 when a finding at or above this severity is reported [default error].",
+                help="Exit 1 when a finding at or above this severity is reported [default: error].",
             ),
             click.option(
-                "--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default 4]."
+                "--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default: 4]."
             ),
             click.option(
-                "--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default 10000]."
+                "--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default: 10000]."
             ),
             click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
             click.option(
@@ -71,21 +71,21 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--verify/--no-verify",
                 default=None,
                 help="Double-check each finding in a second, focused request; refuted ones are dropped "
-                "[config verify, default off].",
+                "[default: off; config verify].",
             ),
             click.option(
                 "--votes",
                 type=click.IntRange(1, 9),
                 metavar="N",
                 help="Read each request N times; keep the findings a majority of the readings report "
-                "(N times the tokens) [config votes, default 1].",
+                "(N times the tokens) [default: 1; config votes].",
             ),
             click.option(
                 "--max-cost",
                 type=click.FloatRange(min=0),
                 metavar="USD",
                 help="Refuse before sending when the estimated cost exceeds USD; stop sending when the spend "
-                "would [config max_cost].",
+                "would [default: none; config max_cost].",
             ),
         ]
     ):

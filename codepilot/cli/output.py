@@ -36,6 +36,7 @@ def write_output(text: str, output: str | None) -> None:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as e:
             raise UsageError(f"cannot write {output}: {e.strerror}") from None
+        click.echo(f"codepilot: wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
 

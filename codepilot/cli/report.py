@@ -9,7 +9,7 @@ from codepilot.cli.output import write_output
 
 @click.command("report")
 @click.option("--base", metavar="REF", help="Start of the range [default: the latest tag, else the whole history].")
-@click.option("--head", metavar="REF", help="End of the range [default HEAD].")
+@click.option("--head", metavar="REF", help="End of the range [default: HEAD].")
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--title", help="The report's title [default: '<project>: work report'].")
@@ -17,7 +17,7 @@ from codepilot.cli.output import write_output
 @click.option("--hide-cost", is_flag=True, help="Leave the review cost out of the report.")
 @click.option("--hide-model", is_flag=True, help="Leave the model names out of the report.")
 @click.option("--no-ai", is_flag=True, help="A purely factual report: no summary written by the model.")
-@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="Model for the summary [env CODEPILOT_MODEL].")
+@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="Model for the summary [env: CODEPILOT_MODEL].")
 @click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 def command(
@@ -52,6 +52,4 @@ def command(
             click.echo(f"codepilot: {data.summary_note}", err=True)
             data.summary_note = None  # the client's report says nothing of our plumbing
     write_output(render(data, fmt), output)
-    if output:
-        click.echo(f"codepilot: wrote {output}", err=True)
     return 0

@@ -34,7 +34,7 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
     help="Report format; github = GitHub Actions workflow annotations; gitlab = a GitLab Code Quality report.",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-@click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default .codepilot/patches].")
+@click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default: .codepilot/patches].")
 @click.option("--verbose", "-v", is_flag=True, help="Show on stderr each request sent and each answer received.")
 @click.option("--full", is_flag=True, help="With --publish: review the whole request, not only the new commits.")
 @click.option(
@@ -69,7 +69,22 @@ def command(
 
     By default every uncommitted change against HEAD: the index, the work tree and untracked files
     that git does not ignore (untracked = false in the config lists them as skipped instead).
-    PATHS limit any source to these files or folders."""
+    PATHS limit any source to these files or folders.
+
+    \b
+    Examples:
+      codepilot review --dry-run                 what would be sent, nothing sent
+      codepilot review --staged                  what `git commit` would record
+      codepilot review --base v1.0 -o report.md --format markdown
+      codepilot review --model ollama:qwen2.5-coder:7b --apply
+
+    \b
+    Exit codes:
+      0  done, nothing at or above --fail-on
+      1  findings at or above --fail-on
+      2  usage or configuration error
+      3  some of the review could not be done (the rest is reported)
+      130  interrupted (the answers that came in are reported)"""
     from codepilot import diff
 
     # with --publish the request gives the base: --head alone is fine there

@@ -59,12 +59,20 @@ def failure_line(report: ReviewResult) -> str:
     )
 
 
+def nothing_hint(kind: str, label: str) -> str:
+    """No change at all, said as such, with where changes might be instead."""
+    if kind == "staged":
+        return "nothing staged to review (git add the files first, or leave out --staged)"
+    if kind == "worktree":
+        return "nothing to review: no uncommitted changes (to review commits: --base REF or --commit REV)"
+    return f"nothing to review: no changes in {label}"
+
+
 def nothing_line(report: ReviewResult) -> str:
     """What "nothing to review" means for this run."""
     skipped = len(report.changeset.skipped)
     if not report.changeset.files and not skipped:
-        staged = report.changeset.source.kind == "staged"
-        return "nothing staged to review" if staged else f"nothing to review: no changes ({report.source})"
+        return nothing_hint(report.changeset.source.kind, report.source)
     if skipped and not any(f.changes for f in report.changeset.files):
         return f"nothing to review: every changed file was skipped ({skipped})"
     return "nothing to review: no changed lines to send"

@@ -32,9 +32,14 @@ def to_text(p: Prepared, est: Estimate) -> str:
         f"{len(cs.files)} file(s), {lines} changed line(s), {len(p.requests)} request(s), "
         f"~{sum(r.prompt_tokens for r in p.requests)} prompt tokens (estimated)"
     )
+    if not cs.files and not cs.skipped:
+        from codepilot.reports.common import nothing_hint
+
+        out.append(nothing_hint(cs.source.kind, cs.source.label))
     for f in cs.files:
         extra = f" (from {f.diff.old_path})" if f.diff.status == "renamed" else ""
-        out.append(f"\n{f.path}{extra}  [{f.status}, {f.language.name}]")
+        kind = f.status if f.status == "binary" else f"{f.status}, {f.language.name}"  # not [binary, text]
+        out.append(f"\n{f.path}{extra}  [{kind}]")
         for c in f.changes:
             name = c.symbol or ("module level" if c.kind == "module" else "file level")
             side = " (old file)" if c.side == "old" else ""

@@ -90,6 +90,8 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
             f"[dim]refuted by verification: {escape(shown(r.path))}:{r.line} {escape(r.title)} — "
             f"{escape(r.reason)}[/dim]"
         )
-    con.print(f"\n[bold]codepilot:[/bold] {escape(verdict(report))} — {escape(report.source)}")
+    said = verdict(report)  # "nothing to review" already names the source
+    tail = "" if report.nothing_to_review else f" — {escape(report.source)}"
+    con.print(f"\n[bold]codepilot:[/bold] {escape(said)}{tail}")
     con.print(f"[dim]{escape(usage_line(report))}[/dim]")
     return buf.getvalue()

@@ -109,7 +109,8 @@ def render(h: Handoff) -> str:
         f"<style>{CSS}</style></head><body><main>",
         f"<h1>{_esc(h.heading())}</h1>",
         *([f'<p class="muted">{_esc(h.for_client())}</p>'] if h.client else []),
-        f'<div class="muted">{_esc(h.base_label)} ({_esc(h.base_sha[:10])}) → {_esc(h.head_label)} '
+        f'<div class="muted">{_esc(h.base_label)}{f" ({_esc(h.base_short())})" if h.base_short() else ""} → '
+        f"{_esc(h.head_label)} "
         f"({_esc(h.head_sha[:10])}) · generated {_esc(_date(h.generated))}</div>",
     ]
     out += [f'<p class="muted">{_esc(n)}</p>' for n in h.notes]

@@ -11,7 +11,8 @@ def render(h: Handoff) -> str:
     out = [f"# {md_text(h.heading())}", ""]
     if h.client:
         out += [md_text(h.for_client()), ""]
-    out += [f"{h.base_label} (`{h.base_sha[:10]}`) → {h.head_label} (`{h.head_sha[:10]}`)", ""]
+    base = f"{h.base_label} (`{h.base_short()}`)" if h.base_short() else h.base_label
+    out += [f"{base} → {h.head_label} (`{h.head_sha[:10]}`)", ""]
     out += [f"_{n}_" for n in h.notes] + ([""] if h.notes else [])
     out += ["## Summary", ""]
     out.append(md_text(h.summary) if h.summary else f"{h.change_line()} {h.review_line()}")
