@@ -18,6 +18,8 @@ from codepilot.errors import UsageError
 from codepilot.results import Prepared
 from codepilot.review import Options, prepare, repo_key
 
+PURE_RENAME = "renamed (content unchanged)"
+
 
 @dataclass
 class Commit:
@@ -37,7 +39,11 @@ class FileRow:
     skipped: str | None = None
 
     def review_state(self) -> str:
-        return f"skipped: {self.skipped}" if self.skipped else ("reviewed" if self.reviewed else "not reviewed")
+        if self.skipped:
+            return f"skipped: {self.skipped}"
+        if self.status in ("deleted", PURE_RENAME):
+            return self.status  # no content of its own to review
+        return "reviewed" if self.reviewed else "not reviewed"
 
 
 @dataclass
@@ -144,7 +150,8 @@ class Handoff:
 
     @property
     def reviewable(self) -> list[FileRow]:
-        return [f for f in self.files if not f.skipped]
+        """Files with content to review: not skipped, not deleted, not renamed with their content kept."""
+        return [f for f in self.files if not f.skipped and f.status not in ("deleted", PURE_RENAME)]
 
     @property
     def reviewed(self) -> bool:
@@ -245,14 +252,32 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
     counts = _numstat(prepared, src.old, src.new)
     key = repo_key(prepared.repo)
     delivered = {f.path: f.diff.new_sha for f in prepared.changeset.files if f.new_text is not None}
+    texts = {f.path: f.new_text or "" for f in prepared.changeset.files if f.new_text is not None}
+    in_range = _range_blobs(prepared, src.old, src.new)
     with history.opened() as db:
         matched = history.reviews_of(db, key, delivered)
-        runs = [_run_row(r, matched[r["id"]]) for r in history.runs(db, key) if r["id"] in matched]
-        findings = [_finding_row(f) for f in history.findings_for_paths(db, key, sorted(delivered))]
-    reviewed = {p for paths in matched.values() for p in paths}
+        reviewed = {p for paths in matched.values() for p in paths}
+        findings, finders = [], set()
+        for row in history.findings_for_paths(db, key, sorted(in_range)):
+            judged = _judge(row, history.found_in(db, row["id"], row["path"]), in_range, delivered, texts, reviewed)
+            if judged is not None:
+                findings.append(judged[0])
+                finders |= judged[1]
+        # every run the report shows a finding of is listed with the runs that reviewed the delivered content
+        runs = [
+            _run_row(r, matched.get(r["id"], []))
+            for r in history.runs(db, key)
+            if r["id"] in matched or r["id"] in finders
+        ]
     skipped = {s.path: s.reason for s in prepared.changeset.skipped}
     files = [
-        FileRow(f.path, f.status, *counts.get(f.path, (0, 0)), f.path in reviewed, skipped.get(f.path))
+        FileRow(
+            f.path,
+            PURE_RENAME if f.diff.status == "renamed" and f.diff.old_sha == f.diff.new_sha else f.status,
+            *counts.get(f.path, (0, 0)),
+            f.path in reviewed,
+            skipped.get(f.path),
+        )
         for f in prepared.changeset.files
     ]
     files += [
@@ -277,6 +302,71 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
     return handoff, prepared
 
 
+def _range_blobs(p: Prepared, old: str, new: str) -> dict[str, set[str]]:
+    """Every content (blob) each file had at a commit of the range, the delivered one included: what a
+    finding must have been found in to belong to this report."""
+    from codepilot.git import EMPTY_TREE
+
+    rng = [new] if old == EMPTY_TREE else [f"{old}..{new}"]
+    out: dict[str, set[str]] = {}
+    raw = p.repo.git("log", "-z", "--raw", "--no-abbrev", "--no-renames", "--format=", *rng, "--")
+    fields = raw.decode("utf-8", "surrogateescape").split("\0")
+    i = 0
+    while i < len(fields) - 1:
+        meta = fields[i].strip("\n").lstrip(":").split()
+        if len(meta) >= 4 and i + 1 < len(fields):
+            out.setdefault(fields[i + 1], set()).add(meta[3])
+            i += 2
+        else:
+            i += 1
+    for f in p.changeset.files:
+        if f.diff.new_sha and f.new_text is not None:
+            out.setdefault(f.path, set()).add(f.diff.new_sha)
+    return out
+
+
+def _judge(
+    row: sqlite3.Row,
+    found: list[tuple[int, str]],
+    in_range: dict[str, set[str]],
+    delivered: dict[str, str],
+    texts: dict[str, str],
+    reviewed: set[str],
+) -> tuple[FindingRow, set[int]] | None:
+    """A finding as the delivered content has it (see issue 23), or None when the content it was found in
+    was never part of the range (an uncommitted work tree, another branch): open when it was found in
+    exactly the delivered content, or its lines are still there unreviewed; resolved when the delivered
+    content was reviewed without it, or its lines are gone (the file deleted included)."""
+    path = row["path"]
+    blobs = {b for _, b in found if b in in_range.get(path, set())}
+    if not blobs:
+        return None
+    runs = {r for r, b in found if b in blobs}
+    now = delivered.get(path)
+    if now in blobs:
+        status = history.PRESENT
+    elif now is None or path in reviewed:
+        status = history.RESOLVED
+    else:
+        status = (
+            history.PRESENT
+            if _still_there(row["excerpt"], row["line"], row["end_line"], texts[path])
+            else (history.RESOLVED)
+        )
+    return _finding_row(row, status), runs
+
+
+def _still_there(excerpt: str, line: int, end: int, text: str) -> bool:
+    """The lines the finding flagged (from its recorded excerpt, `  NN | code`) are all in `text`."""
+    flagged = []
+    for entry in excerpt.split("\n"):
+        number, sep, code = entry.partition(" | ")
+        if sep and number.strip().isdigit() and line <= int(number) <= end and code.strip():
+            flagged.append(code.strip())
+    have = {ln.strip() for ln in text.split("\n")}
+    return bool(flagged) and all(c in have for c in flagged)
+
+
 def _run_row(r: sqlite3.Row, files: list[str]) -> RunRow:
     return RunRow(
         r["started"],
@@ -291,7 +381,7 @@ def _run_row(r: sqlite3.Row, files: list[str]) -> RunRow:
     )
 
 
-def _finding_row(f: sqlite3.Row) -> FindingRow:
+def _finding_row(f: sqlite3.Row, status: str | None = None) -> FindingRow:
     return FindingRow(
         f["id"],
         f["path"],
@@ -303,7 +393,7 @@ def _finding_row(f: sqlite3.Row) -> FindingRow:
         f["body"],
         f["symbol"],
         f["excerpt"],
-        f["status"],
+        status or f["status"],
     )
 
 

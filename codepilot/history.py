@@ -188,6 +188,18 @@ def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict
     return out
 
 
+def found_in(db: sqlite3.Connection, finding_id: str, path: str) -> list[tuple[int, str]]:
+    """The runs that reported this finding, each with the content (blob) of `path` it reviewed then."""
+    return [
+        (int(r[0]), str(r[1]))
+        for r in db.execute(
+            "SELECT rf.run, f.blob FROM run_findings rf JOIN run_files f ON f.run = rf.run AND f.path = ? "
+            "WHERE rf.id = ? AND rf.status != ?",
+            (path, finding_id, RESOLVED),
+        )
+    ]
+
+
 def findings_for_paths(db: sqlite3.Connection, repo: str, paths: list[str]) -> list[sqlite3.Row]:
     """Every finding recorded in these files of this repository, with its current status."""
     rows: list[sqlite3.Row] = []

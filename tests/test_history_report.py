@@ -252,3 +252,41 @@ def test_usage_totals_equal_the_recorded_runs(worked: GitRepo, capsys, monkeypat
     assert abs(total["cost_usd"] - sum(r["cost_usd"] or 0 for r in runs)) < 1e-9
     code, out, _ = run_cli(["usage"], worked.root, capsys, monkeypatch)
     assert code == 0 and "total" in out
+
+
+def test_report_judges_each_finding_against_the_delivered_content(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
+    """Issue 23, item 3: statuses by content, not shared across sources; findings of the work tree only
+    never appear; every run a finding comes from is listed; deletions and pure renames said as such."""
+    import json
+
+    repo.write("README.md", "# shop\n")
+    repo.write("old.py", "X = 1\n")
+    repo.write("keep.py", "Y = 1\n" * 12)
+    commit_at(repo, "start", 1)
+    repo.git("tag", "v1")
+    repo.write("stats.py", SRC)
+    repo.git("rm", "-q", "old.py")
+    repo.git("mv", "keep.py", "kept.py")
+    commit_at(repo, "stats", 2)
+    llm.default = {"findings": [finding("stats.py", 2, title="Division by zero on an empty list")]}
+    code, _, err = run_cli(["review", "--commit", "HEAD"], repo.root, capsys, monkeypatch)
+    assert code == 1, err
+    # uncommitted: the error fixed, and a new line with a problem of its own, reviewed from the work tree
+    repo.write(
+        "stats.py",
+        SRC.replace("return sum(values) / len(values)", "return sum(values) / max(len(values), 1)")
+        + "\n\ndef leak():\n    return open('x')\n",
+    )
+    llm.default = {"findings": [finding("stats.py", 14, title="File never closed")]}
+    run_cli(["review"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    statuses = {f["title"]: f["status"] for f in doc["findings"]}
+    assert statuses == {"Division by zero on an empty list": "open"}, statuses  # as delivered (HEAD)
+    assert len(doc["reviews"]) == 1 and doc["reviews"][0]["source"].startswith("commit")
+    states = {f["path"]: f for f in doc["files"]}
+    assert states["old.py"]["status"] == "deleted" and states["kept.py"]["status"] == "renamed (content unchanged)"
+    code, out, err = run_cli(["report", "--format", "markdown", "--no-ai"], repo.root, capsys, monkeypatch)
+    assert "reviewable file(s) were reviewed" not in out, out  # the deletion and the rename are not "unreviewed"
