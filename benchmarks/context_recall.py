@@ -1,7 +1,7 @@
 """Context recall against an independent resolver (jedi), and characters sent for a whole run, on real
 releases of popular Python packages (source archives from PyPI, committed as two commits A and B).
 
-    .venv/bin/pip install jedi
+    .venv/bin/pip install -e '.[bench]'   # jedi
     .venv/bin/python benchmarks/context_recall.py [--pair requests:2.31.0:2.32.0 --pair flask:2.3.0:3.0.0]
 
 For each release pair, from `codepilot review --base A --head B --dry-run --format json`:

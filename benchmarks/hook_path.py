@@ -1,5 +1,6 @@
 """The hook path's start-up, as a ratio to a bare `python -c "import click, git"`.
 
+    .venv/bin/pip install -e '.[bench]'     # GitPython: the floor's `import git` (codepilot does not use it)
     .venv/bin/python benchmarks/hook_path.py [--runs 10]
 
 Budget: nothing staged <= 2x; a staged change whose answer is cached <= 5x."""
@@ -34,6 +35,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
+    try:
+        import git  # noqa: F401  (the floor imports it; codepilot runs git's plumbing itself)
+    except ImportError:
+        print("the floor imports GitPython: pip install -e '.[bench]' first", file=sys.stderr)
+        return 2
     server = FakeOpenAI()
     exe = str(Path(sys.executable).with_name("codepilot"))
     with tempfile.TemporaryDirectory() as tmp:

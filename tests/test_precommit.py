@@ -22,11 +22,15 @@ SHARED = Path(os.environ.get("CODEPILOT_TEST_CACHE", Path(tempfile.gettempdir())
 
 
 @pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This checkout's files (committed or not) as a repository with a tag, like a released version."""
-    src = tmp_path_factory.mktemp("hook-src") / "codepilot"
-    files = (
-        subprocess.run(
+def hook_repo() -> tuple[Path, str]:
+    """This checkout's files (committed or not) as a repository with a tag, like a released version. It
+    lives in the shared cache, tagged by a digest of the files: pre-commit keys its environments by
+    repository and tag, so an unchanged checkout reuses the environment built before (see issue 25)."""
+    import hashlib
+
+    names = sorted(
+        n
+        for n in subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=ROOT,
             capture_output=True,
@@ -34,11 +38,13 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         )
         .stdout.decode()
         .split("\0")
+        if n and (ROOT / n).is_file()
     )
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (src / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, src / name)
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
+    tag = f"v0.0.0-test-{digest.hexdigest()[:16]}"
+    src = SHARED / "hook-src"
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",
@@ -46,9 +52,18 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@t",
     }
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"], ["tag", "v0.0.0-test"]):
+    if (src / ".git").is_dir() and subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], cwd=src, capture_output=True, env=env
+    ).returncode == 0:
+        return src, tag
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    for name in names:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"], ["tag", tag]):
         subprocess.run(["git", *args], cwd=src, check=True, env=env, capture_output=True)
-    return src, "v0.0.0-test"
+    return src, tag
 
 
 def _pre_commit(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
