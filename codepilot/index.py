@@ -8,6 +8,7 @@ globs) not indexed."""
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
@@ -293,7 +294,12 @@ class Filling:
 
     def wait(self) -> None:
         for child in self.children:
-            child.wait()
+            if not child.wait():  # its work is a gain, never a dependency: `build` does what it did not
+                print(
+                    "codepilot: the repository index's filler did not finish in time: stopped; the index is "
+                    "completed in this process",
+                    file=sys.stderr,
+                )
         self.children.clear()
 
     def close(self) -> None:

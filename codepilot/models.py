@@ -284,6 +284,9 @@ def preload(provider: str | None) -> None:
 
     _preloading = threading.Thread(target=run, name="codepilot-preload", daemon=True)
     _preloading.start()
+    from codepilot.parallel import background
+
+    background(_preloading)  # a fork waits for it: forking beside a running thread may deadlock the child
 
 
 def open_model(spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> Model:

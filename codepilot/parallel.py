@@ -1,6 +1,8 @@
 """Large changes spread over the machine's processors. tree-sitter and the regex engine hold the GIL, so threads
 would not help; forked workers inherit the data and only indices and results cross the pipe.
-Linux with more than one core only; elsewhere, and for small inputs, a plain loop."""
+Linux with more than one core only; elsewhere, for small inputs, and while another thread runs (a fork
+then may deadlock its child: our own background threads are waited for first), a plain loop. Every
+wait for a forked process has a limit."""
 
 from __future__ import annotations
 
@@ -19,17 +21,30 @@ MIN_ITEMS = 200  # below this, forking costs more than it saves
 _JOB: list[Any] = []  # [function, items]: inherited by the forked workers
 
 
-def _run(i: int) -> Any:
+def _run(span: tuple[int, int]) -> list[Any]:
     func, items = _JOB
-    return func(items[i])
+    return [func(items[i]) for i in range(*span)]
 
 
-def busy() -> bool:
-    """Another thread of ours is working (the model library loading in the background): then even a
-    small input is better parsed in workers, leaving that thread the interpreter."""
+_BACKGROUND: list[Any] = []  # threads of ours a fork waits for (the model library loading: `models.preload`)
+BACKGROUND_WAIT = 30.0  # seconds a fork waits for them; past that, no fork (the work is done in this process)
+WAIT_LIMIT = 600.0  # seconds any wait for a forked process may take before it is called a hang
+
+
+def background(thread: Any) -> None:
+    """Register a thread of ours that runs beside the pipeline: a fork first waits for it to end."""
+    _BACKGROUND.append(thread)
+
+
+def _alone() -> bool:
+    """No other thread runs in this process, after waiting for our own background ones: fork() while
+    another thread holds a lock may deadlock the child (Python 3.12 warns of it; see issue 25)."""
     import threading
 
-    return any(t.name == "codepilot-preload" and t.is_alive() for t in threading.enumerate())
+    for thread in _BACKGROUND:
+        thread.join(BACKGROUND_WAIT)
+    me = threading.current_thread()
+    return not any(t is not me and t.is_alive() for t in threading.enumerate())
 
 
 _UNSAFE: set[int] = set()  # processes that started a runtime which a fork would deadlock (Go's, in Betterleaks)
@@ -49,12 +64,12 @@ def cores() -> int:
 
 
 def can_fork() -> bool:
-    return sys.platform == "linux" and cores() >= 2 and os.getpid() not in _UNSAFE
+    return sys.platform == "linux" and cores() >= 2 and os.getpid() not in _UNSAFE and _alone()
 
 
 def will_fork(n: int) -> bool:
     """`n` items go to forked workers (else a plain loop)."""
-    return n >= (2 if busy() else MIN_ITEMS) and can_fork()
+    return n >= MIN_ITEMS and can_fork()
 
 
 @dataclass
@@ -63,10 +78,27 @@ class Child:
 
     pid: int
 
-    def wait(self) -> None:
-        """Wait for it to end (how it ended does not matter: see `fork_call`)."""
+    def wait(self, limit: float = WAIT_LIMIT) -> bool:
+        """Wait for it to end, at most `limit` seconds (how it ended does not matter: see `fork_call`);
+        a child still running then is stopped, and False says so (a hang must never hang the run)."""
+        import signal
+        import time
+
+        deadline = time.monotonic() + limit
+        delay = 0.001
         with contextlib.suppress(ChildProcessError):  # already reaped
-            os.waitpid(self.pid, 0)
+            while True:
+                pid, _ = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    return True
+                if time.monotonic() >= deadline:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    return False
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        return True
 
 
 def fork_call(func: Callable[[], object]) -> Child | None:
@@ -109,10 +141,20 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[]
     gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
     try:
         with multiprocessing.get_context("fork").Pool(min(cores(), MAX_WORKERS)) as pool:
-            results = pool.imap(_run, range(len(items)), chunksize=max(1, len(items) // 64))
+            size = max(1, len(items) // 64)  # chunks of indices: each result waited for with a limit
+            spans = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+            results = pool.imap(_run, spans)
             if meanwhile is not None:
                 meanwhile()
-            yield from results
+            for _ in spans:
+                try:
+                    yield from results.next(WAIT_LIMIT)
+                except multiprocessing.TimeoutError:
+                    from codepilot.errors import EnvironmentProblem
+
+                    raise EnvironmentProblem(
+                        f"a worker process gave no result for {WAIT_LIMIT:g} s (a hang): stopped; run again"
+                    ) from None
     finally:
         gc.unfreeze()
         _JOB.clear()

@@ -171,3 +171,36 @@ def test_the_prompts_own_texts_are_redacted_by_the_workers_too(repo: GitRepo, ca
         assert users and all("Deploy with [REDACTED:" in u and key not in u for u in users)
         assert sum(doc["stats"]["redacted"].values()) == 1
     assert forked["requests"] == sequential["requests"]
+
+
+def test_no_fork_while_another_thread_runs(repo: GitRepo, llm) -> None:  # type: ignore[no-untyped-def]
+    """Issue 25, item 3: a model-bound review loads the model library in a thread; every fork of the run
+    (the index filler, the workers) happens with that thread done and no other running (Python 3.12
+    warns that such a fork may deadlock the child). Counted with os.register_at_fork, in a fresh process."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    for i in range(6):
+        repo.write(f"pkg/m{i}.py", SRC)
+    repo.commit("base")
+    for i in range(6):
+        repo.write(f"pkg/m{i}.py", SRC.replace("return x", f"return x + {i}"))
+    script = (
+        "import os, sys, threading\nfrom codepilot import parallel\nfrom codepilot.cli.main import main\n"
+        "seen = []\nos.register_at_fork(before=lambda: seen.append(threading.active_count()))\n"
+        "parallel.MIN_ITEMS = 2\ncode = main(['review', '--format', 'json'])\n"
+        "print('forks:', seen, file=sys.stderr)\nsys.exit(code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", script],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    forks = json.loads(proc.stderr.split("forks:", 1)[1].strip().splitlines()[0])
+    assert forks and all(n == 1 for n in forks), forks
