@@ -102,7 +102,7 @@ def build_repo(package: str, old: str, new: str, sdist: bool = False) -> Path:
 
 def floor(repo: Path) -> tuple[float, int]:
     """git diff (raw + patch) and one tree-sitter parse of each changed text file's two versions."""
-    from codepilot.git import open_repo
+    from codepilot.source.git import open_repo
     from codepilot.syntax import detect
     from codepilot.syntax.outline import _parser
 
@@ -133,7 +133,7 @@ def floor(repo: Path) -> tuple[float, int]:
 
 def parse_head(repo: Path) -> float:
     """One tree-sitter parse of every source file at B: what building the repository index costs at least."""
-    from codepilot.git import open_repo
+    from codepilot.source.git import open_repo
     from codepilot.syntax import detect
     from codepilot.syntax.outline import _parser
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from codepilot.placement import NotPlaced, place, split_lines  # noqa: E402
+from codepilot.check.placement import NotPlaced, place, split_lines  # noqa: E402
 
 
 def hunks(repo: str, base: str, head: str, limit: int) -> list[tuple[str, int, list[str], list[str]]]:

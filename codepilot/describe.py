@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from codepilot import review
-from codepilot.calls import Caller, cost
-from codepilot.errors import ServiceError, UsageError
-from codepilot.results import Prepared
+from codepilot.model.calls import Caller, cost
+from codepilot.prompt.prepared import Prepared
+from codepilot.runtime.errors import ServiceError, UsageError
 
 SYSTEM, USER = "describe-system.md", "describe-user.md"
 SUBJECT_LIMIT, WRAP = 72, 72
@@ -117,8 +117,9 @@ class NothingToDescribe(UsageError):
 
 
 def describe(opts: review.Options, use_cache: bool = True) -> Description:
-    from codepilot import history, models
-    from codepilot.cache import open_cache
+    from codepilot.model import models
+    from codepilot.model.cache import open_cache
+    from codepilot.output import history
 
     prepared = review.prepare(opts)
     if not prepared.changeset.files and not prepared.changeset.skipped:  # nothing sent, nothing invented
@@ -169,7 +170,7 @@ def describe(opts: review.Options, use_cache: bool = True) -> Description:
 def merged_description(existing: str | None, ours: str) -> str:
     """The pull/merge request description with our block replaced (or added); the author's text outside
     the markers is kept as it was."""
-    from codepilot.reports.common import neutral
+    from codepilot.output.common import neutral
 
     # the model's text: no mentions, no remote images, no marker of ours that would move the block
     ours = neutral(ours.replace(MARK_START, "").replace(MARK_END, ""))

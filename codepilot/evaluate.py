@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codepilot.errors import FatalError, UsageError
+from codepilot.runtime.errors import FatalError, UsageError
 
 Range = tuple[str, int, int]  # path, first line, last line (new file)
 
@@ -249,8 +249,8 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
     cases live in a clone under `out/repos/`, as tags; `out/suite.toml` lists them."""
     import re
 
-    from codepilot.git import open_repo
-    from codepilot.git import run as git_run
+    from codepilot.source.git import open_repo
+    from codepilot.source.git import run as git_run
     from codepilot.syntax import detect
 
     src = open_repo(source.resolve())

@@ -11,23 +11,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codepilot import config as config_mod
-from codepilot import patches, tokens
-from codepilot.answers import GENERATE_SCHEMA, Edit, GenerateAnswer
-from codepilot.apply import Planned
-from codepilot.cache import open_cache
-from codepilot.calls import Caller, cost
-from codepilot.config import Config
-from codepilot.context import FENCE, numbered
-from codepilot.diff import Source
-from codepilot.errors import UsageError
-from codepilot.findings import confine
-from codepilot.git import EMPTY_TREE, Repo, open_repo
-from codepilot.models import ModelSpec
-from codepilot.placement import NotPlaced, Placed, place
-from codepilot.prompts import Templates
-from codepilot.redact import Redactor
-from codepilot.related import Drafting, Related, for_definition, render
+from codepilot.check import patches
+from codepilot.check.apply import Planned
+from codepilot.check.findings import confine
+from codepilot.check.placement import NotPlaced, Placed, place
+from codepilot.index.related import Drafting, Related, for_definition, render
+from codepilot.model.answers import GENERATE_SCHEMA, Edit, GenerateAnswer
+from codepilot.model.cache import open_cache
+from codepilot.model.calls import Caller, cost
+from codepilot.model.models import ModelSpec
+from codepilot.prompt import tokens
+from codepilot.prompt.context import FENCE, numbered
+from codepilot.prompt.templates import Templates
+from codepilot.runtime import config as config_mod
+from codepilot.runtime.config import Config
+from codepilot.runtime.errors import UsageError
+from codepilot.secrets.redact import Redactor
+from codepilot.source.diff import Source
+from codepilot.source.git import EMPTY_TREE, Repo, open_repo
 from codepilot.syntax import Definition, detect, outline, string_lines, syntax_errors
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
@@ -282,7 +283,7 @@ def _by_words(repo: Repo, instruction: str) -> list[Target]:
 
 
 def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
-    from codepilot.diff import to_pathspecs
+    from codepilot.source.diff import to_pathspecs
 
     paths = to_pathspecs(repo, opts.paths, cwd) if opts.paths else []
     for p in paths:
@@ -300,7 +301,7 @@ def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
 
 
 def denied(cfg: Config, path: str) -> bool:
-    from codepilot import globs
+    from codepilot.source import globs
 
     return globs.matches(path, cfg.deny, ignore_case=True) is not None
 
@@ -393,7 +394,7 @@ def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting
 
 def _repository(repo: Repo, cfg: Config, targets: list[Target]) -> Related | None:
     """The repository index of the work tree, for what the targets call, their callers and tests."""
-    from codepilot import index
+    from codepilot.index import repo_index as index
 
     if not cfg.related_context or not any(t.definition is not None for t in targets):
         return None
@@ -472,7 +473,7 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> R
         cost(p.config, spec, outcome.usage),
     )
     if p.config.history and record:
-        from codepilot import history
+        from codepilot.output import history
         from codepilot.review import repo_key
 
         history.record_usage(
@@ -504,7 +505,7 @@ def _refused(p: Prepared, path: str) -> str | None:
     """Why the answer may not edit `path` (None: it may). New files are fine; an existing file must be
     one the user aimed at; build, CI, hook and codepilot's own files need --allow-path; credential files
     never."""
-    from codepilot import globs
+    from codepilot.source import globs
 
     if globs.matches(path, p.allow, ignore_case=True):
         return None

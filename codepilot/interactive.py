@@ -12,9 +12,11 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from codepilot import apply, dismissals
-from codepilot.findings import Finding
-from codepilot.results import Prepared, ReviewResult
+from codepilot.check import apply
+from codepilot.check.findings import Finding
+from codepilot.output.results import ReviewResult
+from codepilot.prompt.prepared import Prepared
+from codepilot.source import dismissals
 
 KEYS = "[a]pply  [s]kip  [d]ismiss  [e]dit  [q]uit"
 
@@ -92,7 +94,7 @@ def _apply(prepared: Prepared, result: ReviewResult, f: Finding) -> str:
             p.start, p.end = p.start + delta, p.end + delta
         p.expected = now
     if prepared.changeset.source.kind == "staged" and f.patch:
-        from codepilot.apply import to_index
+        from codepilot.check.apply import to_index
 
         why = to_index(prepared.repo, f.patch)
         if why:

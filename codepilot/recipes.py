@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codepilot.errors import EnvironmentProblem, UsageError
 from codepilot.evaluate import Range, added_ranges, case_toml
-from codepilot.git import run as git_run
+from codepilot.runtime.errors import EnvironmentProblem, UsageError
+from codepilot.source.git import run as git_run
 
 Fetch = Callable[[str, str, str, Path], Path]  # registry, package, version, download folder -> archive
 _ENV = {
@@ -209,7 +209,7 @@ def _git(repo: Path, *args: str, plain: bool = True) -> str:
 
 
 def _commit(repo: Path, files: dict[str, bytes | None], message: str) -> None:
-    from codepilot.git import confined
+    from codepilot.runtime.paths import confined
 
     for path, data in files.items():
         target = confined(repo, path)

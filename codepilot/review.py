@@ -14,26 +14,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codepilot import changes, context, diff, dismissals, instructions, moves, patches, redact, votes
-from codepilot import config as config_mod
-from codepilot.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
-from codepilot.apply import Planned
-from codepilot.cache import Cache, cache_dir, open_cache
-from codepilot.calls import Caller, Outcome, cost
-from codepilot.changes import ChangeSet
-from codepilot.config import Config
-from codepilot.findings import Finding, check, severity_rank
-from codepilot.git import NULL_SHA, Repo, Running, blob_id
-from codepilot.models import ModelSpec, Usage
-from codepilot.placement import Lines, Placed, place, split_lines
-from codepilot.prompts import Templates
-from codepilot.redact import Redactor, Scanned
-from codepilot.related import Related
-from codepilot.results import Estimate, Prepared, RequestError, ReviewResult, Stats
+from codepilot.check import patches, votes
+from codepilot.check.apply import Planned
+from codepilot.check.findings import Finding, check, severity_rank
+from codepilot.check.placement import Lines, Placed, place, split_lines
+from codepilot.index.related import Related
+from codepilot.model.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
+from codepilot.model.cache import Cache, open_cache
+from codepilot.model.calls import Caller, Outcome, cost
+from codepilot.model.models import ModelSpec, Usage
+from codepilot.output.results import Estimate, RequestError, ReviewResult, Stats
+from codepilot.prompt import context
+from codepilot.prompt.prepared import Prepared
+from codepilot.prompt.templates import Templates
+from codepilot.runtime import config as config_mod
+from codepilot.runtime.config import Config
+from codepilot.runtime.paths import cache_dir
+from codepilot.secrets import redact
+from codepilot.secrets.redact import Redactor, Scanned
+from codepilot.source import changes, diff, dismissals, instructions, moves
+from codepilot.source.changes import ChangeSet
+from codepilot.source.git import NULL_SHA, Repo, Running, blob_id
 from codepilot.syntax import string_lines, syntax_errors
 
 if TYPE_CHECKING:
-    from codepilot import index
+    from codepilot.index import repo_index as index
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
 
@@ -69,7 +74,7 @@ def system_prompt(cfg: Config, templates: Templates) -> str:
 def instructions_for(cfg: Config, paths: list[str], extra: str = "") -> str:
     """The project's own instructions, those for the globs that match these paths, and `extra`
     guidance (the team's recent dismissals)."""
-    from codepilot import globs
+    from codepilot.source import globs
 
     parts = [cfg.instructions.strip()] if cfg.instructions.strip() else []
     if extra:
@@ -103,7 +108,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
     cfg = config_mod.load(repo.root, opts.overrides)
     # the hook's sources (--staged) stay light: often answered from the cache, they import no model library
     if opts.calls_model and not (opts.hook or opts.staged) and (cfg.model or os.environ.get("OPENAI_API_KEY")):
-        from codepilot.models import preload
+        from codepilot.model.models import preload
 
         preload((cfg.model or "openai:").partition(":")[0].lower())
     own = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
@@ -121,7 +126,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         after inherit it), then the files the change leaves alone indexed beside the run."""
         changes.ready(found, index_wants)
         if with_index:
-            from codepilot import index
+            from codepilot.index import repo_index as index
 
             started.append(index.Filling.start(repo, source, cfg, {fc.path for fc in found}))
 
@@ -201,7 +206,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
 
 
 def _index_missing(blobs: set[str]) -> set[str]:
-    from codepilot import index
+    from codepilot.index import repo_index as index
 
     return index.missing(blobs)
 
@@ -209,7 +214,7 @@ def _index_missing(blobs: set[str]) -> set[str]:
 def repository_context(repo: Repo, changeset: ChangeSet, cfg: Config, listed: Running | None = None) -> Related | None:
     """Related code for the changes, from the repository index at the reviewed head (None when no
     reviewable file is in a parsed language)."""
-    from codepilot import index
+    from codepilot.index import repo_index as index
 
     if not any(f.language.parsed and f.changes and f.new_text is not None for f in changeset.files):
         return None
@@ -248,7 +253,8 @@ def execute(
     prepared: Prepared, opts: Options, progress: Callable[[int], Callable[[], None]] | None = None
 ) -> ReviewResult:
     """Everything after the plan. `progress(total)` gives the tick called as each request ends."""
-    from codepilot import apply, models
+    from codepilot.check import apply
+    from codepilot.model import models
 
     if opts.apply:
         apply.check_head(prepared.repo, prepared.changeset.source)
@@ -280,9 +286,9 @@ def execute(
 def estimate(prepared: Prepared) -> Estimate:
     """What the run would cost before anything is sent: the planned prompts (estimated offline) and an
     assumed answer size per request, at the configured model's price (None: unknown model or price)."""
-    from codepilot import models
-    from codepilot.calls import ESTIMATED_COMPLETION
-    from codepilot.errors import UsageError
+    from codepilot.model import models
+    from codepilot.model.calls import ESTIMATED_COMPLETION
+    from codepilot.runtime.errors import UsageError
 
     n = prepared.config.votes  # --votes: every request is read that many times
     usage = Usage(
@@ -298,7 +304,7 @@ def estimate(prepared: Prepared) -> Estimate:
 
 def check_budget(prepared: Prepared) -> None:
     """max_cost: refuse before sending when the estimate is higher, or when it cannot be estimated."""
-    from codepilot.errors import UsageError
+    from codepilot.runtime.errors import UsageError
 
     limit = prepared.config.max_cost
     if limit is None or not prepared.requests:
@@ -319,7 +325,7 @@ def check_budget(prepared: Prepared) -> None:
 
 def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:
     """Apply the result's patches to the work tree; each finding says whether its fix was applied."""
-    from codepilot import apply
+    from codepilot.check import apply
 
     result.applied = apply.apply_all(prepared.repo, result.planned)
     by_patch = {f.patch: f for f in result.findings if f.patch}
@@ -432,7 +438,7 @@ def run(
 
 def _verify(prepared: Prepared, spec: ModelSpec, cache: Cache, result: ReviewResult) -> None:
     """The second, focused reading of every finding (--verify); refuted ones are dropped and listed."""
-    from codepilot import verify
+    from codepilot.check import verify
 
     caller = Caller(spec, prepared.config, cache, prepared.templates.version(verify.SYSTEM, verify.USER))
     checked = verify.verify(prepared, caller, result.findings)
@@ -508,8 +514,8 @@ def _result(
 
 def record_history(prepared: Prepared, report: ReviewResult) -> None:
     """The run and its findings into the local history; each finding learns its status."""
-    from codepilot import history
-    from codepilot.reports.common import numbered_excerpt
+    from codepilot.output import history
+    from codepilot.output.common import numbered_excerpt
 
     src = prepared.changeset.source
     run = history.RunRecord(

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from codepilot import DISTRIBUTION, INSTALL, __version__
-from codepilot import init as init_mod
-from codepilot.models import PROVIDERS
+from codepilot import scaffold as init_mod
+from codepilot.model.models import PROVIDERS
 
 ROOT = Path(__file__).resolve().parents[1]
 # `pip install codepilot`, `pip install 'codepilot[x]'`, `pip install "codepilot==1"`: any spelling of the

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from codepilot import parallel
+from codepilot.runtime import parallel
 
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux" or parallel.cores() < 2, reason="forking needs Linux and 2 processors"
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _fresh(code: str) -> None:
-    script = "from codepilot import parallel\nimport threading, time\n" + textwrap.dedent(code)
+    script = "from codepilot.runtime import parallel\nimport threading, time\n" + textwrap.dedent(code)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
 

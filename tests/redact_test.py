@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from codepilot.redact import Redactor
+from codepilot.secrets.redact import Redactor
 
 SECRETS = [  # (file name, text, the secret in it)
     ("app.config", "<Password>Xm1Pa55w0rd!</Password>", "Xm1Pa55w0rd!"),

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from codepilot.redact import Redactor
+from codepilot.secrets.redact import Redactor
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.repos import GitRepo, run_cli
 

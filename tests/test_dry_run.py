@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codepilot import tokens
+from codepilot.prompt import tokens
 from tests.support.repos import GitRepo, dry_json, expected_lines, run_cli, seen_lines
 
 SRC = """import math
@@ -126,7 +126,7 @@ def test_ascii_text_is_counted_as_the_general_pattern_counts_it() -> None:
 
 
 def test_parallel_mapping_gives_the_same_result(repo: GitRepo, capsys, monkeypatch) -> None:
-    from codepilot import parallel
+    from codepilot.runtime import parallel
 
     for i in range(12):
         repo.write(f"pkg/m{i}.py", SRC)
@@ -157,7 +157,7 @@ def test_the_prompts_own_texts_are_redacted_by_the_workers_too(repo: GitRepo, ca
         repo.write(f"pkg/m{i}.py", SRC.replace("return x", f"return x + {i}"))
     sequential = dry_json([], repo.root, capsys, monkeypatch)
     script = (
-        "import sys\nfrom codepilot import parallel\nfrom codepilot.cli.main import main\n"
+        "import sys\nfrom codepilot.runtime import parallel\nfrom codepilot.cli.main import main\n"
         "parallel.MIN_ITEMS = 2\ncode = main(['review', '--dry-run', '--format', 'json'])\n"
         "from betterleaks import _lib\nprint('engine here:', _lib._binding_instance is not None, file=sys.stderr)\n"
         "sys.exit(code)\n"
@@ -188,7 +188,7 @@ def test_no_fork_while_another_thread_runs(repo: GitRepo, llm) -> None:  # type:
     for i in range(6):
         repo.write(f"pkg/m{i}.py", SRC.replace("return x", f"return x + {i}"))
     script = (
-        "import os, sys, threading\nfrom codepilot import parallel\nfrom codepilot.cli.main import main\n"
+        "import os, sys, threading\nfrom codepilot.runtime import parallel\nfrom codepilot.cli.main import main\n"
         "seen = []\nos.register_at_fork(before=lambda: seen.append(threading.active_count()))\n"
         "parallel.MIN_ITEMS = 2\ncode = main(['review', '--format', 'json'])\n"
         "print('forks:', seen, file=sys.stderr)\nsys.exit(code)\n"

@@ -63,7 +63,7 @@ def worked(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> GitRepo:
 
 
 def test_history_marks_fixed_findings_resolved(worked: GitRepo) -> None:
-    from codepilot import history
+    from codepilot.output import history
 
     with history.opened() as db:
         rows = {r["title"]: r["status"] for r in db.execute("SELECT title, status FROM findings")}
@@ -79,7 +79,7 @@ def test_no_history_opt_out(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch)
     repo.commit("base")
     repo.write("a.py", "A = 2\n")
     run_cli(["review", "--no-history"], repo.root, capsys, monkeypatch)
-    from codepilot import history
+    from codepilot.output import history
 
     with history.opened() as db:
         assert history.runs(db) == []
@@ -239,7 +239,7 @@ def test_html_report_in_headless_chromium(worked: GitRepo, capsys, monkeypatch, 
 
 
 def test_usage_totals_equal_the_recorded_runs(worked: GitRepo, capsys, monkeypatch) -> None:
-    from codepilot import history
+    from codepilot.output import history
 
     with history.opened() as db:
         runs = history.runs(db)

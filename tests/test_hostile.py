@@ -175,11 +175,11 @@ def test_damaged_databases_are_moved_aside(
 
 
 def test_first_runs_at_the_same_time(tmp_path: Path) -> None:
-    from codepilot import history
+    from codepilot.output import history
 
     db_path = tmp_path / "h.sqlite3"
     script = (
-        "import sys; from pathlib import Path; from codepilot import history\n"
+        "import sys; from pathlib import Path; from codepilot.output import history\n"
         "with history.opened(Path(sys.argv[1])) as db: db.execute('SELECT count(*) FROM runs').fetchone()\n"
     )
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path)], stderr=subprocess.PIPE) for _ in range(12)]
@@ -191,8 +191,8 @@ def test_first_runs_at_the_same_time(tmp_path: Path) -> None:
 
 def test_interrupted_apply_leaves_every_file_whole(repo: GitRepo, tmp_path: Path) -> None:
     """The apply step itself, killed at random moments: every file is as reviewed or fully patched."""
-    from codepilot.apply import Planned, apply_all
-    from codepilot.git import open_repo
+    from codepilot.check.apply import Planned, apply_all
+    from codepilot.source.git import open_repo
 
     texts = {f"m{i}.py": "".join(f"def f{j}():\n    return {j}\n" for j in range(400)) for i in range(40)}
     for name, text in texts.items():
@@ -247,7 +247,7 @@ def test_every_name_git_accepts(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypa
 
 
 def test_sqlite_migrations_keep_old_histories(tmp_path: Path) -> None:
-    from codepilot import history
+    from codepilot.output import history
 
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)

@@ -14,7 +14,7 @@ import unidiff
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from codepilot.placement import NotPlaced, Placed, place, split_lines
+from codepilot.check.placement import NotPlaced, Placed, place, split_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codepilot import recipes
-from codepilot.errors import UsageError
+from codepilot.runtime.errors import UsageError
 
 BUGGY = '__version__ = "1.0.0"\n\n\ndef ratio(a, b):\n    return a / b\n'
 FIXED = '__version__ = "1.0.1"\n\n\ndef ratio(a, b):\n    if b == 0:\n        return 0.0\n    return a / b\n'
@@ -149,7 +149,7 @@ def test_release_archives_are_fetched_by_hash_never_built(tmp_path: Path, monkey
     import threading
     from http.server import ThreadingHTTPServer
 
-    from codepilot.errors import EnvironmentProblem
+    from codepilot.runtime.errors import EnvironmentProblem
     from tests.support.http import JsonHandler
 
     marker = tmp_path / "built"

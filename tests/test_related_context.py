@@ -186,7 +186,7 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     for name in ("index-v1.sqlite", "index-v2.sqlite", "index-v2.sqlite-wal", "answers.sqlite3"):
         (cache / name).write_bytes(b"an earlier version's")
     dry_json([], repo.root, capsys, monkeypatch)
-    from codepilot import index
+    from codepilot.index import repo_index as index
 
     kept = [p.name for p in cache.glob("index-v*")]  # earlier versions' index files are gone, nothing else
     assert f"index-v{index.VERSION}.sqlite" in kept
@@ -204,7 +204,7 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count + 1
     assert [i["symbol"] for i in context_of(doc, "lib/util.py")] == ["parse_amount"]  # the new blob is in use
     # the changed file was read for the index from the parse that mapped its changes: the same rows
-    from codepilot.git import blob_id
+    from codepilot.source.git import blob_id
     from codepilot.syntax import detect
     from codepilot.syntax.facts import extract
 
@@ -269,7 +269,7 @@ def _rows(db: Path) -> set[tuple[object, ...]]:
 
 _COUNTING_RUN = """
 import sys
-from codepilot import index
+from codepilot.index import repo_index as index
 from codepilot.cli.main import main
 
 real, parsed_here = index._add, []
@@ -293,7 +293,7 @@ def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
     """The files the change does not touch are parsed by a forked process while the change is mapped
     (in a fresh process: this one may have loaded the secret engine, after which it never forks): the
     same index and the same requests as when the run parses them itself."""
-    from codepilot import index
+    from codepilot.index import repo_index as index
 
     for i in range(12):
         repo.write(f"pkg/m{i}.py", f"from lib.util import parse_amount\n\n\ndef f{i}(x):\n    return parse_amount(x)\n")
@@ -335,8 +335,10 @@ def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
     again = dry_json([], repo.root, capsys, monkeypatch)
     assert [i["path"] for i in context_of(fresh, "shop/cart.py")] == ["aa_early/money.py", "zz_late/money.py"]
     assert again["requests"] == fresh["requests"]
-    from codepilot import config, diff, index
-    from codepilot.git import open_repo
+    from codepilot.index import repo_index as index
+    from codepilot.runtime import config
+    from codepilot.source import diff
+    from codepilot.source.git import open_repo
 
     git = open_repo(repo.root)
     source = diff.resolve_source(git, staged=False, base=None, head=None, commit=None)

@@ -196,7 +196,7 @@ def test_every_changed_line_once_across_sources(committed: GitRepo, capsys, monk
 def test_the_patch_started_early_is_written_whatever_the_wait(committed: GitRepo) -> None:
     """The commands start `git diff` before loading the pipeline: git must finish on its own however
     large the patch (far past a pipe's buffer) and however long nobody reads it."""
-    from codepilot import diff
+    from codepilot.source import diff
 
     committed.write("big.py", "".join(f"value_{i} = {i}  # {'x' * 60}\n" for i in range(20_000)))
     committed.commit("big")
@@ -214,8 +214,9 @@ def test_the_patch_started_early_is_written_whatever_the_wait(committed: GitRepo
 
 
 def test_a_run_that_fails_after_the_patch_started_leaves_no_git_running(committed: GitRepo) -> None:
-    from codepilot import diff, review
-    from codepilot.errors import FatalError
+    from codepilot import review
+    from codepilot.runtime.errors import FatalError
+    from codepilot.source import diff
 
     committed.write("a.py", BASE.replace("return x", "return x + 1"))
     committed.write(".codepilot.toml", "max_request_tokens = 'lots'\n")
@@ -238,7 +239,7 @@ def _nodes(tree) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
 
 def _one_change(repo: GitRepo, old: str, new: str):  # type: ignore[no-untyped-def]
     """m.py committed as `old`, then as `new`: the change between the two commits, as `review` reads it."""
-    from codepilot import diff
+    from codepilot.source import diff
 
     repo.write("m.py", old)
     repo.commit("old")
@@ -267,7 +268,7 @@ OLD_PY = "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):
 def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: GitRepo, new: str) -> None:
     """The old version of a changed file is parsed incrementally from the new version's parse, with the
     hunks as edits: the result is exactly a fresh parse, node by node and position by position."""
-    from codepilot import changes
+    from codepilot.source import changes
     from codepilot.syntax import detect
     from codepilot.syntax.outline import _parser, reparse
 
@@ -282,7 +283,7 @@ def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: Gi
 def test_hunks_that_do_not_describe_the_texts_give_no_edits(committed: GitRepo) -> None:
     """A work-tree file that git's filters changed may differ from what the hunks say outside them: then
     the old version is parsed whole, never from edits that would not be true."""
-    from codepilot import changes
+    from codepilot.source import changes
 
     old = "".join(f"v{i} = {i}\n" for i in range(30))
     new = old.replace("v15 = 15", "v15 = 16")

@@ -107,7 +107,7 @@ def test_init_finds_a_local_ollama_coder_model() -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from codepilot import init
+    from codepilot import scaffold as init
 
     class Tags(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802

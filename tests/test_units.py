@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from unidiff import PatchSet
 
-from codepilot import globs
-from codepilot.context import Unit, _pack
-from codepilot.findings import Finding, _merge
-from codepilot.patches import unified
-from codepilot.placement import place
+from codepilot.check.findings import Finding, _merge
+from codepilot.check.patches import unified
+from codepilot.check.placement import place
+from codepilot.prompt.context import Unit, _pack
+from codepilot.source import globs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ def test_packing_fills_requests_and_keeps_a_files_units_together() -> None:
 
 
 def test_history_statuses(tmp_path: Path) -> None:
-    from codepilot import history
+    from codepilot.output import history
 
     def run(ids: list[str]) -> dict[str, str]:
         rec = history.RunRecord("repo", "src", "range", "a", "b", "m", 1, 0, 10, 2, 0.0, 0, ["a.py"], {"a.py": "x"})

@@ -74,7 +74,7 @@ def test_pyproject_table_is_held_to_the_same_rule(repo: GitRepo, llm, attacker, 
 
 
 def test_limits_may_be_lowered_never_raised(repo: GitRepo, capsys, monkeypatch) -> None:
-    from codepilot import config
+    from codepilot.runtime import config
 
     repo.write(".codepilot.toml", "max_file_bytes = 999999999\nmax_line_length = 100000\nconcurrency = 2\n")
     cfg = config.load(repo.root)
@@ -89,7 +89,7 @@ def test_limits_may_be_lowered_never_raised(repo: GitRepo, capsys, monkeypatch) 
 
 
 def test_credential_files_stay_denied(repo: GitRepo, capsys, monkeypatch) -> None:
-    from codepilot import config
+    from codepilot.runtime import config
 
     repo.write(".codepilot.toml", 'deny = ["private/**"]\n')
     cfg = config.load(repo.root)
@@ -121,7 +121,7 @@ def test_repository_templates_need_trust_and_never_leave_through_a_symlink(
 
 
 def test_a_config_file_linked_out_of_the_repository_is_not_read(repo: GitRepo, capsys, monkeypatch, tmp_path) -> None:
-    from codepilot import config
+    from codepilot.runtime import config
 
     outside = tmp_path / "elsewhere.toml"
     outside.write_text('instructions = "from outside"\n')

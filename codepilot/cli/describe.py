@@ -41,13 +41,13 @@ def command(
     """Title and description of a change (what and why, risks, how to test), for a pull or merge request
     or a commit. The same sources as review: default every uncommitted change; --staged, --base, --commit."""
     from codepilot import describe, review
-    from codepilot.diff import check_source_options
+    from codepilot.source.diff import check_source_options
 
     if fill_message is not None:
         return _fill(fill_message, message_source, model, base_url)
     check_source_options(staged=staged, base=base, head=head, commit=commit)
     if publish:  # a missing token is said before anything is paid for
-        from codepilot.publish import github, gitlab
+        from codepilot.platforms import github, gitlab
 
         (github if publish == "github" else gitlab).Context.from_env()
     opts = review.Options(
@@ -70,11 +70,11 @@ def command(
         text = f"{d.title}\n\n{d.body}\n"
     write_output(text, output)
     if publish == "github":
-        from codepilot.publish import github
+        from codepilot.platforms import github
 
         click.echo(f"codepilot: description set: {github.set_description(d.markdown())}", err=True)
     elif publish == "gitlab":
-        from codepilot.publish import gitlab
+        from codepilot.platforms import gitlab
 
         click.echo(f"codepilot: description set: {gitlab.set_description(d.markdown())}", err=True)
     return 0
@@ -83,7 +83,7 @@ def command(
 def _fill(path: str, source: str, model: str | None, base_url: str | None) -> int:
     """The prepare-commit-msg hook: never blocks a commit, never replaces a message the user gave."""
     from codepilot import describe, review
-    from codepilot.errors import FatalError
+    from codepilot.runtime.errors import FatalError
 
     if source in ("message", "merge", "squash", "commit"):
         return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codepilot.errors import UsageError
+from codepilot.runtime.errors import UsageError
 
 
 @click.command("dismiss")
@@ -18,8 +18,8 @@ from codepilot.errors import UsageError
 def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool, force: bool) -> int:
     """Dismiss the finding ID (from a report or the JSON): later runs drop it, also after its code
     moves. The file .codepilot/dismissals.json is meant to be committed, so the team and CI share it."""
-    from codepilot import dismissals
-    from codepilot.git import open_repo
+    from codepilot.source import dismissals
+    from codepilot.source.git import open_repo
 
     repo = open_repo()
     if list_:
@@ -58,9 +58,9 @@ def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool,
 
 def _from_history(repo: object, finding_id: str) -> tuple[str, str, str, str] | None:
     """The finding's full id, path, category and title from the local history (an id prefix works)."""
-    from codepilot import history
-    from codepilot.git import Repo
+    from codepilot.output import history
     from codepilot.review import repo_key
+    from codepilot.source.git import Repo
 
     assert isinstance(repo, Repo)
     if len(finding_id) < 6:

@@ -147,7 +147,7 @@ def build(repo: Path | None, out: Path, recipe: Path | None, downloads: Path | N
     """Make a suite from REPO's history: each small bug-fix commit reversed (the change re-introduces the
     bug; the lines it adds are the answer key), ordinary commits as clean cases. With --recipe, from
     released fixes downloaded from PyPI and npm (nothing of those projects is kept in this repository)."""
-    from codepilot.errors import UsageError
+    from codepilot.runtime.errors import UsageError
 
     if (repo is None) == (recipe is None):
         raise UsageError("give either REPO or --recipe FILE")

@@ -51,7 +51,8 @@ def command(
 
     Examples: "write pytest tests for parse_invoice", "add docstrings to the public functions in
     billing.py" --path billing.py, "implement the TODO" --symbol Cart.total."""
-    from codepilot import generate, models
+    from codepilot import generate
+    from codepilot.model import models
 
     opts = generate.Options(
         instruction,
@@ -89,7 +90,8 @@ def command(
 
 
 def _apply(prepared: object, result: object) -> None:
-    from codepilot import apply, generate
+    from codepilot import generate
+    from codepilot.check import apply
 
     assert isinstance(prepared, generate.Prepared) and isinstance(result, generate.Result)
     for a in apply.apply_all(prepared.repo, result.planned):

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from codepilot.cli import options
-from codepilot.errors import UsageError
+from codepilot.runtime.errors import UsageError
 
 ZERO = "0" * 40
 
@@ -34,7 +34,7 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     if os.environ.get("CODEPILOT_SKIP", "") not in ("", "0"):
         click.echo("codepilot: skipped (CODEPILOT_SKIP is set)", err=True)
         return 0
-    from codepilot import diff, git
+    from codepilot.source import diff, git
 
     rng = _push_range(pre_push)
     if rng == "nothing":
@@ -113,8 +113,8 @@ def _push_range(pre_push: bool) -> tuple[str, str] | str | None:
 @click.option("--force", is_flag=True, help="Replace a hook that codepilot did not install (kept as .backup).")
 def install(pre_push: bool, commit_msg: bool, force: bool) -> int:
     """Install codepilot as this repository's git hook (honours core.hooksPath)."""
-    from codepilot import hooks
-    from codepilot.git import open_repo
+    from codepilot import git_hooks as hooks
+    from codepilot.source.git import open_repo
 
     click.echo(f"codepilot: {hooks.install(open_repo(), _name(pre_push, commit_msg), force)}")
     return 0
@@ -125,8 +125,8 @@ def install(pre_push: bool, commit_msg: bool, force: bool) -> int:
 @click.option("--commit-msg", "commit_msg", is_flag=True, help="Remove the prepare-commit-msg hook.")
 def uninstall(pre_push: bool, commit_msg: bool) -> int:
     """Remove the hook codepilot installed (and put back the one it replaced)."""
-    from codepilot import hooks
-    from codepilot.git import open_repo
+    from codepilot import git_hooks as hooks
+    from codepilot.source.git import open_repo
 
     click.echo(f"codepilot: {hooks.uninstall(open_repo(), _name(pre_push, commit_msg))}")
     return 0

@@ -14,8 +14,8 @@ import click
 def command(pyproject: bool, hook: bool, github: bool, gitlab: bool, force: bool) -> int:
     """Write a commented .codepilot.toml, choosing the model from what this machine has (OPENAI_API_KEY,
     an Ollama server on localhost:11434), and add the patch folder to .gitignore."""
-    from codepilot import init
-    from codepilot.git import open_repo
+    from codepilot import scaffold as init
+    from codepilot.source.git import open_repo
 
     done = init.run(open_repo(), pyproject=pyproject, hook=hook, github=github, gitlab=gitlab, force=force)
     for line in done.lines:

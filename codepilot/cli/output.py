@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from codepilot.errors import UsageError
+from codepilot.runtime.errors import UsageError
 
 if TYPE_CHECKING:  # the hook's light path imports no pipeline module
-    from codepilot.results import ReviewResult
+    from codepilot.output.results import ReviewResult
 
 Tick = Callable[[], None]
 _KEPT: list[object] = []
@@ -42,7 +42,7 @@ def write_output(text: str, output: str | None) -> None:
 
 
 def render(result: ReviewResult, fmt: str, output: str | None) -> str:
-    from codepilot.reports import render_review
+    from codepilot.output import render_review
 
     color = output is None and sys.stdout.isatty()
     return render_review(result, fmt, color, shutil.get_terminal_size((100, 24)).columns)

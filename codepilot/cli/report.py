@@ -38,8 +38,8 @@ def command(
     delivered) and skipped, the findings with their status (still open, resolved since), charts, usage
     and cost."""
     from codepilot import handoff
-    from codepilot.errors import UsageError
-    from codepilot.reports.handoff import render
+    from codepilot.output.handoff import render
+    from codepilot.runtime.errors import UsageError
 
     data, prepared = handoff.collect(base, head)
     data.title, data.client, data.hide_cost, data.hide_model = title, client, hide_cost, hide_model

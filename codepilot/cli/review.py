@@ -13,10 +13,10 @@ import click
 
 from codepilot.cli import options
 from codepilot.cli.output import keep_until_exit, progress, render, write_output
-from codepilot.errors import UsageError
+from codepilot.runtime.errors import UsageError
 
 if TYPE_CHECKING:  # the hook's light path imports no pipeline module
-    from codepilot.results import ReviewResult
+    from codepilot.output.results import ReviewResult
 
 FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 
@@ -85,7 +85,7 @@ def command(
       2  usage or configuration error
       3  some of the review could not be done (the rest is reported)
       130  interrupted (the answers that came in are reported)"""
-    from codepilot import diff
+    from codepilot.source import diff
 
     # with --publish the request gives the base: --head alone is fine there
     diff.check_source_options(staged=staged, base=base or ("request" if publish else None), head=head, commit=commit)
@@ -134,14 +134,14 @@ def command(
             whole = review.prepare(review.Options(paths=paths, base=scope.whole_base, head=head, plan=False))
             result.whole = whole.changeset
             # an incremental run's verdict covers the earlier findings still open, not only its own
-            from codepilot import incremental
+            from codepilot.platforms import incremental
 
             new_head = result.changeset.source.new or ""
             result.findings += incremental.carried(scope.earlier, result.changeset, result.findings, new_head)
     if publish == "github":  # first: what the team dismissed on the request leaves the result too
         _publish(result)
     elif publish == "gitlab":
-        from codepilot.publish import gitlab
+        from codepilot.platforms import gitlab
 
         done = gitlab.publish(result)
         click.echo(
@@ -156,18 +156,18 @@ def command(
 def _publish_scope(publish: str, base: str | None, head: str | None, full: bool) -> Any:
     """The request's range, and what of it this run reviews: only the commits since the last published
     review, unless that head is gone (force-push) or --full."""
-    from codepilot import incremental
-    from codepilot.git import open_repo
+    from codepilot.platforms import incremental
+    from codepilot.source.git import open_repo
 
     repo = open_repo()
     if publish == "github":
-        from codepilot.publish import github
+        from codepilot.platforms import github
 
         ctx = github.Context.from_env()
         base, head = github.review_range(ctx, repo, base, head)
         previous, earlier = (None, []) if full else github.previous_state(ctx)
     else:
-        from codepilot.publish import gitlab
+        from codepilot.platforms import gitlab
 
         gl = gitlab.Context.from_env()  # a missing token is said before anything is paid for
         base, head = gitlab.review_range(repo, base, head)
@@ -182,8 +182,8 @@ def _walk(prepared: Any, result: ReviewResult) -> int:
     import shutil
 
     from codepilot import interactive
-    from codepilot.reports.common import usage_line, verdict
-    from codepilot.reports.text import render_finding
+    from codepilot.output.common import usage_line, verdict
+    from codepilot.output.text import render_finding
 
     width = shutil.get_terminal_size((100, 24)).columns
     click.echo(f"codepilot: {verdict(result)} — {result.source}")
@@ -255,7 +255,7 @@ def confirm_spend(prepared: Any) -> None:
 def finish(result: ReviewResult, fail_on: str) -> int:
     """The exit code, with the one line that says why work is missing."""
     from codepilot import review
-    from codepilot.reports.common import failure_line
+    from codepilot.output.common import failure_line
 
     code = review.exit_code(result, fail_on)
     if code == 130:
@@ -280,12 +280,12 @@ def say_applied(result: ReviewResult) -> None:
 
 
 def _publish(result: ReviewResult) -> None:
-    from codepilot.publish import github
-    from codepilot.reports import github as annotations
+    from codepilot.output import github_annotations
+    from codepilot.platforms import github
 
     done = github.publish(result)
     if done.fallback:
-        click.echo(annotations.render(result), nl=False)
+        click.echo(github_annotations.render(result), nl=False)
         click.echo(f"codepilot: {done.fallback}", err=True)
         return
     click.echo(
@@ -296,7 +296,7 @@ def _publish(result: ReviewResult) -> None:
 
 
 def _dry_run(prepared: Any, fmt: str, output: str | None) -> int:
-    from codepilot.reports import dryrun
+    from codepilot.output import dryrun
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--dry-run prints text or json, not {fmt}")

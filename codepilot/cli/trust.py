@@ -13,8 +13,8 @@ def command(list_: bool, revoke: bool) -> int:
     model or server (`model`, `base_url`), prompt templates (.codepilot/prompts/), check commands (they
     run its code), prices, looser limits. What is trusted is exactly what it asks now: when a pull
     changes any of it, codepilot ignores it again until you trust it again."""
-    from codepilot import config, trust
-    from codepilot.git import open_repo
+    from codepilot.runtime import config, trust
+    from codepilot.source.git import open_repo
 
     if list_:
         entries = trust.listed()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from codepilot.errors import UsageError
+from codepilot.runtime.errors import UsageError
 
 
 def parse_since(text: str) -> float:
@@ -31,7 +31,7 @@ def parse_since(text: str) -> float:
 def model_name(model_id: str) -> str:
     """A model as the history names it: runs record the label (no address); earlier runs recorded
     `openai:qwen@http://127.0.0.1:8080/v1`, named here as its label would be (`(local server)`)."""
-    from codepilot.models import ModelSpec
+    from codepilot.model.models import ModelSpec
 
     name, _, url = model_id.partition("@")
     if not url:
@@ -91,7 +91,7 @@ def totals(rows: list[dict[str, object]], by: str) -> list[dict[str, object]]:
 def command(since: str, by: str, fmt: str) -> int:
     """Tokens and cost of your runs (review, generate, describe, report summaries), from the local
     history of every repository."""
-    from codepilot import history
+    from codepilot.output import history
 
     start = parse_since(since)
     with history.opened() as db:

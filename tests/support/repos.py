@@ -106,7 +106,7 @@ def diff_hunks(repo: GitRepo, base: str, head: str) -> dict[str, list[tuple[int,
 
 def user_config(text: str) -> Path:
     """Write the user's own configuration (the hermetic HOME's): every key allowed there."""
-    from codepilot import config
+    from codepilot.runtime import config
 
     path = config.user_path()
     path.parent.mkdir(parents=True, exist_ok=True)

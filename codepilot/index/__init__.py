@@ -1,0 +1,2 @@
+"""Stage 3, the repository index (`repo_index`: definitions, references, imports per blob) and the
+related code of each change (`related`)."""

@@ -1,0 +1,465 @@
+"""Related code for each change, from the repository index: the signatures (and first docstring line)
+of what its added lines call or instantiate and of the types they use — resolved through imports where
+possible, a name-only match ranking lower — the call sites of a function whose signature or return
+changed (nearest first), and the tests that reference the changed symbol. Each item is labelled with
+its path and lines; `context.plan` budgets, ranks, de-duplicates and redacts them per request."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codepilot.index.repo_index import Index, Located, Use
+from codepilot.source.changes import Change, ReviewFile
+from codepilot.syntax.facts import Import, Reference, Signature
+
+MAX_CALLERS = 5
+MAX_ITEMS = 7  # per change, best first: more never fits a request's share
+MAX_TESTS = 2
+MAX_NAME_MATCHES = 4  # a name defined in more places than this, unresolved, says nothing
+SELF = frozenset({"self", "cls", "this", "super()", "Self", "static"})
+_TEST_PARTS = ("test/", "tests/", "spec/", "__tests__/", "testing/")
+
+
+@dataclass
+class Item:
+    """One piece of related code: `text` is what the request carries (numbered lines)."""
+
+    path: str
+    start_line: int
+    end_line: int
+    kind: str  # callee, caller, type, test
+    symbol: str | None
+    score: float
+    text: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "kind": self.kind,
+            "symbol": self.symbol,
+        }
+
+    def covers(self, path: str, line: int) -> bool:
+        return path == self.path and self.start_line <= line <= self.end_line
+
+
+@functools.lru_cache(maxsize=16384)
+def is_test(path: str) -> bool:
+    name = posixpath.basename(path)
+    return (
+        any(part in f"/{path}" for part in (f"/{p}" for p in _TEST_PARTS))
+        or name.startswith("test_")
+        or name.endswith(("_test.py", "_test.go", "_spec.rb", "Test.java", "Tests.cs", "_test.rs"))
+        or ".test." in name
+        or ".spec." in name
+        or name == "conftest.py"
+    )
+
+
+@dataclass
+class Resolver:
+    """Finds the definitions a reference means, for one reviewed head."""
+
+    index: Index
+    _modules: dict[str, list[str]] = field(default_factory=dict)
+    _defs: dict[str, list[Signature]] = field(default_factory=dict)
+    _imports: dict[str, list[Import]] = field(default_factory=dict)
+    _named: dict[str, list[Located]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path in self.index.paths:
+            if path.endswith((".py", ".pyi")):
+                parts = path.rsplit(".", 1)[0].split("/")
+                if parts[-1] == "__init__":
+                    parts = parts[:-1]
+                for i in range(len(parts)):
+                    self._modules.setdefault(".".join(parts[i:]), []).append(path)
+
+    def definitions(self, path: str) -> list[Signature]:
+        if path not in self._defs:
+            self._defs[path] = self.index.definitions(path)
+        return self._defs[path]
+
+    def imports(self, path: str) -> list[Import]:
+        if path not in self._imports:
+            self._imports[path] = self.index.imports(path)
+        return self._imports[path]
+
+    def prefetch(self, names: set[str]) -> None:
+        wanted = names - self._named.keys()
+        found = self.index.named(wanted)
+        for name in wanted:
+            self._named[name] = found.get(name, [])
+
+    def named(self, name: str) -> list[Located]:
+        if name not in self._named:
+            self.prefetch({name})
+        return self._named[name]
+
+    def module_files(self, path: str, module: str, level: int) -> list[str]:
+        """The files a Python module name or a JavaScript specifier means, seen from `path`."""
+        if path.endswith((".py", ".pyi")):
+            if level:
+                base = posixpath.dirname(path)
+                for _ in range(level - 1):
+                    base = posixpath.dirname(base)
+                rel = posixpath.join(base, *module.split(".")) if module else base
+                options = [f"{rel}.py", f"{rel}/__init__.py", f"{rel}.pyi", f"{rel}/__init__.pyi"]
+                return [p for p in options if p in self.index.paths]
+            found = self._modules.get(module, [])
+            return sorted(found, key=len)[:3]
+        if not module.startswith("."):
+            return []
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(path), module))
+        suffixes = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js")
+        return [rel + s for s in suffixes if rel + s in self.index.paths][:1]
+
+    def top_level(self, files: list[str], name: str, hops: int = 3) -> list[Located]:
+        """`name` defined at the top of one of `files`, following re-exports (`from .x import name`)."""
+        out = [Located(p, d) for p in files for d in self.definitions(p) if d.symbol == name]
+        if out or hops == 0:
+            return out
+        for p in files:
+            for imp in self.imports(p):
+                if imp.local == name and imp.name not in ("", "*"):
+                    out += self.top_level(self.module_files(p, imp.module, imp.level), imp.name, hops - 1)
+                elif imp.name == "*":
+                    out += self.top_level(self.module_files(p, imp.module, imp.level), name, hops - 1)
+            if out:
+                break
+        return out
+
+    def _owner_types(self, own: list[Signature], enclosing: str | None, through: str) -> list[str]:
+        """The classes a method call's receiver has, when the code says: the bases of the enclosing
+        class for `super()`, the annotated type of a parameter (`ctx: Context`) for `ctx`."""
+        if not enclosing or not through:
+            return []
+        scopes = enclosing.split(".")
+        if through == "super()":
+            for i in range(len(scopes), 0, -1):
+                cls = next((d for d in own if d.symbol == ".".join(scopes[:i]) and d.kind == "class"), None)
+                if cls is not None:
+                    m = _BASES.search(cls.signature)
+                    return _class_names(m.group(1)) if m else []
+            return []
+        if not through.isidentifier():
+            return []
+        fn = next((d for d in own if d.symbol == enclosing and d.kind in ("function", "method")), None)
+        if fn is None:
+            return []
+        return [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == through][:1]
+
+    def resolve(self, path: str, ref: Reference, enclosing: str | None) -> list[tuple[float, Located]]:
+        """What `ref` (on a line of `path`, inside `enclosing`) means, best first, with a score: 3 resolved
+        (import, same file, own class), 2 a method of this file by name, 1 a name-only match elsewhere."""
+        imports = {i.local: i for i in self.imports(path)}
+        through = ref.through
+        if not through and ref.name in imports:
+            imp = imports[ref.name]
+            if imp.name in ("", "*"):
+                return []
+            files = self.module_files(path, imp.module, imp.level)
+            target = ref.name if imp.name == "default" else imp.name
+            found = self.top_level(files, target)
+            if not found and imp.name == "default":
+                found = [Located(p, d) for p in files for d in self.definitions(p) if "." not in d.symbol][:1]
+            return [(3.0, x) for x in found]
+        if through and through in imports:
+            imp = imports[through]
+            module = imp.module if imp.name in ("", "*") else f"{imp.module}.{imp.name}".strip(".")
+            files = self.module_files(path, module, imp.level)
+            if imp.name not in ("", "*") and not files and imp.level:
+                files = self.module_files(path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level)
+            return [(3.0, x) for x in self.top_level(files, ref.name)]
+        own = self.definitions(path)
+        owners = self._owner_types(own, enclosing, through)
+        if owners:  # `super().f()` in a subclass, or `ctx.f()` where `ctx: Context` is a parameter
+            hit = [
+                x
+                for x in self.named(ref.name)
+                if x.item.symbol.rsplit(".", 2)[-2:-1] and x.item.symbol.split(".")[-2] in owners
+            ]
+            hit.sort(key=lambda x: (x.path != path, owners.index(x.item.symbol.split(".")[-2])))
+            if hit:
+                return [(3.0, x) for x in hit[:2]]
+        if through in SELF and enclosing:
+            owner = enclosing.split(".")
+            for i in range(len(owner), 0, -1):
+                symbol = ".".join(owner[:i]) + "." + ref.name
+                hit = [Located(path, d) for d in own if d.symbol == symbol]
+                if hit:
+                    return [(3.0, x) for x in hit]
+        if not through:
+            scopes = (enclosing or "").split(".")
+            for i in range(len(scopes), -1, -1):
+                symbol = ".".join([*scopes[:i], ref.name]) if i else ref.name
+                hit = [Located(path, d) for d in own if d.symbol == symbol and d.kind != "method"]
+                if hit:
+                    return [(3.0, x) for x in hit]
+        if ref.kind == "use":
+            return []
+        matches = [
+            x for x in self.named(ref.name) if (x.item.kind == "method") == bool(through) or x.item.kind == "class"
+        ]
+        if not matches or len(matches) > MAX_NAME_MATCHES:
+            return []
+        here = posixpath.dirname(path)
+        return [(2.0 if x.path == path else 1.5 if posixpath.dirname(x.path) == here else 1.0, x) for x in matches]
+
+
+_PARAM_TYPE = re.compile(r"\b(\w+)\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
+_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)", re.M)
+
+
+def _class_names(text: str) -> list[str]:
+    return [
+        part.strip().split("[")[0].rsplit(".", 1)[-1] for part in text.split(",") if part.strip() and "=" not in part
+    ]
+
+
+def enclosing(defs: list[Signature], line: int) -> Signature | None:
+    """The innermost definition around `line`."""
+    best = None
+    for d in defs:
+        if d.start <= line <= d.end and (best is None or d.end - d.start <= best.end - best.start):
+            best = d
+    return best
+
+
+def _signature_item(x: Located, kind: str, score: float) -> Item:
+    lines = x.item.signature.split("\n")
+    end = x.item.line + len(lines) - 1
+    text = [f"{x.item.line + i:>5} | {ln}" for i, ln in enumerate(lines)]
+    if x.item.doc:
+        text.append(f"      |     {x.item.doc}")
+    return Item(x.path, x.item.line, end, kind, x.item.symbol, score, "\n".join(text))
+
+
+def _window(path: str, line: int, lines: list[str], kind: str, symbol: str | None, score: float) -> Item:
+    """The line of a call site (or test) — one line is what says how it is called."""
+    text = f"{line:>5} | {lines[line - 1].rstrip()}" if line <= len(lines) else ""
+    return Item(path, line, line, kind, symbol, score, text)
+
+
+@dataclass
+class Related:
+    """Related code for the changes of one file at a time (called in the workers that build the file's
+    request units: each process keeps its own caches and database connection)."""
+
+    index: Index
+    read: Callable[[str], list[str] | None]  # a file's lines at the reviewed head (None: unreadable)
+    prefetch: Callable[[list[str]], None] = lambda paths: None  # read these in one go, before `read`
+    _resolver: Resolver | None = None
+
+    @property
+    def resolver(self) -> Resolver:
+        """This process's resolver (its caches live as long as the run)."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.index)
+        return self._resolver
+
+    def for_file(self, f: ReviewFile) -> dict[int, list[Item]]:
+        """Items for each change of `f` (by index in `f.changes`), ranked best first."""
+        index = self.index
+        if f.new_text is None or f.path not in index.paths or not f.language.parsed:
+            return {}
+        resolver = self.resolver
+        added_anywhere = [n for c in f.changes if c.side == "new" for n in c.added_lines]
+        if not added_anywhere:
+            return {}
+        refs = index.references(f.path, (min(added_anywhere), max(added_anywhere)))
+        defs = resolver.definitions(f.path)
+        work: list[tuple[int, Change, list[Reference], Signature | None]] = []
+        names: set[str] = set()
+        for i, c in enumerate(f.changes):
+            if c.side != "new":
+                continue
+            added = set(c.added_lines)
+            mine = [r for r in refs if r.line in added]
+            own = next((d for d in defs if d.symbol == c.symbol and d.start == c.start_line), None)
+            work.append((i, c, mine, own))
+            names.update(r.name for r in mine)
+        resolver.prefetch(names)
+        uses = index.uses({own.name for *_, own in work if own is not None})
+        callers = {i: _callers(f, c, own, uses.get(own.name, [])) for i, c, _, own in work if own is not None}
+        self.prefetch([u.path for chosen in callers.values() for u in chosen])  # the file's callers in one read
+        out: dict[int, list[Item]] = {}
+        for i, c, mine, _ in work:
+            items = _callees(resolver, f, c, mine)
+            if i in callers:
+                items += _caller_windows(resolver, callers[i], self.read)
+            out[i] = _ranked(items)
+        return out
+
+
+def _callees(resolver: Resolver, f: ReviewFile | _Stub, c: Change, refs: list[Reference]) -> list[Item]:
+    items: list[Item] = []
+    defs = resolver.definitions(f.path)
+    for ref in refs:
+        around = enclosing(defs, ref.line)
+        kind = "type" if ref.kind == "type" else "callee"
+        for score, x in resolver.resolve(f.path, ref, around.symbol if around else None):
+            if x.path == f.path and c.start_line <= x.item.line <= c.end_line:
+                continue  # shown already, in the change itself
+            items.append(_signature_item(x, kind, score - (0.5 if kind == "type" else 0)))
+            if x.item.kind == "class":  # instantiated: its constructor's signature too
+                for d in resolver.definitions(x.path):
+                    if d.symbol in (f"{x.item.symbol}.__init__", f"{x.item.symbol}.constructor"):
+                        items.append(_signature_item(Located(x.path, d), kind, score - 0.25))
+    return items
+
+
+def _signature_changed(f: ReviewFile, c: Change, own: Signature) -> bool:
+    """The change touches the definition's signature, or a line returning from it."""
+    head = range(own.line, own.line + own.signature.count("\n") + 1)
+    if any(n in head for n in c.added_lines) or c.removed_lines and not c.added_lines:
+        return True
+    lines = f.new_lines
+    return any(n <= len(lines) and lines[n - 1].lstrip().startswith(("return", "yield")) for n in c.added_lines)
+
+
+def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use]) -> list[Use]:
+    """The call sites to show when the signature or a return changed (nearest first), else the tests
+    using the symbol."""
+    method = own.kind == "method"
+    elsewhere = [
+        u
+        for u in uses
+        if (u.ref.kind in ("call", "new", "use") or (method and u.ref.kind == "attr"))
+        and not (u.path == f.path and c.start_line <= u.ref.line <= c.end_line)
+        and (bool(u.ref.through) or not method or u.ref.kind == "use")  # `f()` is no call of a method
+    ]
+    mine = f.path.split("/")
+
+    def near(u: Use) -> tuple[bool, int, str, int]:
+        """Code before tests, then the most path components shared with the changed file."""
+        return (is_test(u.path), -_shared(mine, u.path.split("/")), u.path, u.ref.line)
+
+    if _signature_changed(f, c, own):
+        return sorted(elsewhere, key=near)[:MAX_CALLERS]
+    return sorted((u for u in elsewhere if is_test(u.path)), key=near)[:MAX_TESTS]
+
+
+def _caller_windows(resolver: Resolver, chosen: list[Use], read: Callable[[str], list[str] | None]) -> list[Item]:
+    """A few lines around each chosen call site, ranked in their order."""
+    items: list[Item] = []
+    for rank, u in enumerate(chosen):
+        lines = read(u.path)
+        if lines is None:
+            continue
+        around = enclosing(resolver.definitions(u.path), u.ref.line)
+        kind, base = ("test", 1.8) if is_test(u.path) else ("caller", 2.5)
+        items.append(_window(u.path, u.ref.line, lines, kind, around.symbol if around else None, base - rank * 0.1))
+    return items
+
+
+def _ranked(items: list[Item]) -> list[Item]:
+    best: dict[tuple[str, int, int], Item] = {}
+    for it in items:
+        key = (it.path, it.start_line, it.end_line)
+        if key not in best or it.score > best[key].score:
+            best[key] = it
+    return sorted(best.values(), key=lambda it: -it.score)[:MAX_ITEMS]
+
+
+@dataclass
+class Drafting:
+    """What `generate` sends beside a definition: what it calls, who calls it (when asked to implement
+    or change it), the tests that use it — whose file is where new tests go — with their fixtures and
+    the test folder's layout."""
+
+    items: list[Item]
+    test_file: str | None
+    fixtures: list[Item]
+    layout: list[str]
+
+
+def for_definition(related: Related, path: str, symbol: str, kind: str, span: tuple[int, int], tests: bool) -> Drafting:
+    index, read, resolver = related.index, related.read, related.resolver
+    change = Change(symbol, kind, span[0], span[1], added_lines=list(range(span[0], span[1] + 1)))
+    refs = [r for r in index.references(path) if span[0] <= r.line <= span[1]]
+    resolver.prefetch({r.name for r in refs})
+    items = _callees(resolver, _Stub(path), change, refs)
+    name = symbol.rsplit(".", 1)[-1]
+    uses = [u for u in index.uses({name}).get(name, []) if not (u.path == path and span[0] <= u.ref.line <= span[1])]
+    mine = path.split("/")
+    callers = sorted(
+        (u for u in uses if not is_test(u.path)), key=lambda u: (_distance(mine, u.path), u.path, u.ref.line)
+    )
+    for u in callers[:MAX_CALLERS]:
+        lines = read(u.path)
+        if lines is not None:
+            around = enclosing(resolver.definitions(u.path), u.ref.line)
+            items.append(_window(u.path, u.ref.line, lines, "caller", around.symbol if around else None, 2.0))
+    in_tests = [u for u in uses if is_test(u.path) and not u.path.endswith("conftest.py")]
+    counts: dict[str, int] = {}
+    for u in in_tests:
+        counts[u.path] = counts.get(u.path, 0) + 1
+    test_file = max(counts, key=lambda p: (counts[p], -_distance(mine, p))) if counts else None
+    fixtures: list[Item] = []
+    layout: list[str] = []
+    if tests and test_file is not None:
+        for u in sorted(in_tests, key=lambda u: (u.path != test_file, u.ref.line))[:MAX_TESTS]:
+            lines = read(u.path)
+            if lines is not None:
+                around = enclosing(resolver.definitions(u.path), u.ref.line)
+                items.append(_window(u.path, u.ref.line, lines, "test", around.symbol if around else None, 1.5))
+        folder = posixpath.dirname(test_file)
+        layout = sorted(p for p in index.paths if posixpath.dirname(p) == folder and is_test(p))[:40]
+        fixtures = _fixtures(resolver, read, folder)
+    parent = symbol.rsplit(".", 1)[0] if "." in symbol else ""
+    for d in resolver.definitions(path):  # siblings: the pattern the project follows around it
+        if d.symbol != symbol and (d.symbol.rsplit(".", 1)[0] if "." in d.symbol else "") == parent:
+            items.append(_signature_item(Located(path, d), "sibling", 0.5))
+    return Drafting(_ranked(items), test_file, fixtures, layout)
+
+
+def render(items: list[Item], fence: str) -> str:
+    """Items grouped by file, in line order, each under a label saying what it is."""
+    blocks = []
+    ordered = sorted(items, key=lambda it: (it.path, it.start_line))
+    for path in dict.fromkeys(it.path for it in ordered):
+        body = []
+        for it in (it for it in ordered if it.path == path):
+            body.append(f"  # {it.kind}: {it.symbol}" if it.symbol else f"  # {it.kind}")
+            body.append(it.text)
+        blocks.append(f"{path}\n{fence}\n" + "\n".join(body) + f"\n{fence}")
+    return "\n\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class _Stub:
+    path: str
+
+
+def _shared(mine: list[str], theirs: list[str]) -> int:
+    """How many leading path components two paths share."""
+    return next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs)))
+
+
+def _distance(mine: list[str], path: str) -> int:
+    """Steps up from one file's folder and down to the other's."""
+    theirs = path.split("/")
+    return len(mine) + len(theirs) - 2 * _shared(mine, theirs)
+
+
+def _fixtures(resolver: Resolver, read: Callable[[str], list[str] | None], folder: str) -> list[Item]:
+    """pytest fixtures the tests in `folder` can use: those of every conftest.py from it upwards."""
+    out: list[Item] = []
+    parts = folder.split("/") if folder else []
+    for i in range(len(parts), -1, -1):
+        conftest = "/".join([*parts[:i], "conftest.py"])
+        lines = read(conftest) if conftest in resolver.index.paths else None
+        if lines is None:
+            continue
+        for d in resolver.definitions(conftest):
+            decorators = "\n".join(lines[d.start - 1 : d.line - 1])
+            if "fixture" in decorators and "." not in d.symbol:
+                out.append(_signature_item(Located(conftest, d), "fixture", 1.0))
+    return out[:20]

@@ -1,0 +1,114 @@
+"""Results as plain data: what a review found (`ReviewResult`, with its `Stats` and `RequestError`s;
+what it planned is `prompt.prepared.Prepared`). Renderers and publishers read these and nothing else
+of the pipeline; the JSON shapes they produce are the contract's (docs/reference.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codepilot.check.apply import Applied, Planned
+from codepilot.check.findings import Finding
+from codepilot.check.verify import Refuted
+from codepilot.source.changes import ChangeSet
+
+
+@dataclass
+class Estimate:
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    model: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "model": self.model,
+        }
+
+
+@dataclass
+class RequestError:
+    request: str
+    paths: list[str]
+    error: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"request": self.request, "paths": self.paths, "error": self.error}
+
+
+@dataclass
+class Stats:
+    requests: int = 0  # every request made: sent (each reading, re-ask and --verify request) or cached
+    planned: int = 0  # the requests the plan made (each read --votes times)
+    sent: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+    reasks: int = 0
+    verify_requests: int = 0  # --verify: the second, focused requests (their tokens are in the totals)
+    dropped: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "requests": self.requests,
+            "planned": self.planned,
+            "sent": self.sent,
+            "cached": self.cached,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "reasks": self.reasks,
+            "verify_requests": self.verify_requests,
+            "dropped": self.dropped,
+            "redacted": self.redacted,
+        }
+
+
+@dataclass
+class ReviewResult:
+    """Everything a report format needs; the same object feeds text, json, markdown, sarif, github."""
+
+    source: str
+    model: str
+    findings: list[Finding]
+    errors: list[RequestError]
+    stats: Stats
+    changeset: ChangeSet
+    repo_root: Path
+    planned: list[Planned] = field(default_factory=list)  # the patches --apply would apply, in order
+    reviewed_paths: list[str] = field(default_factory=list)  # files whose every request was answered
+    cwd: Path | None = None  # where the user stands: printed `git apply` commands work from there
+    applied: list[Applied] = field(default_factory=list)  # what --apply did, patch by patch
+    refuted: list[Refuted] = field(default_factory=list)  # --verify: findings the second reading refuted
+    covered: str | None = None  # --publish: which commits this run covered (incremental reviews)
+    whole: ChangeSet | None = None  # --publish, incremental: the whole request's diff, for placing findings
+    interrupted: bool = False  # Ctrl-C: the answers that were in are reported, the rest is not reviewed
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+    @property
+    def nothing_to_review(self) -> bool:
+        """No request was planned: there was nothing reviewable in the change (said as such, never
+        as "no findings")."""
+        return self.stats.planned == 0 and not self.errors and not self.findings
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": 1,
+            "source": self.source,
+            "model": self.model,
+            "findings": [f.to_json() for f in self.findings],
+            "errors": [e.to_json() for e in self.errors],
+            "stats": self.stats.to_json(),
+            "skipped": [s.to_json() for s in self.changeset.skipped],
+            "interrupted": self.interrupted,
+            "nothing_to_review": self.nothing_to_review,
+            "refuted": [r.to_json() for r in self.refuted],
+        }

@@ -1,1 +1,0 @@
-"""Publishing a review where people read it (GitHub pull requests)."""
