@@ -314,7 +314,7 @@ def allowed_targets(targets: list[Target], cfg: Config, explicit: bool) -> list[
     return [t for t in targets if not denied(cfg, t.path)]
 
 
-def _test_file(repo: Repo, path: str, tracked: list[str]) -> str | None:
+def _test_file(path: str, tracked: list[str]) -> str | None:
     stem = Path(path).stem
     names = {
         f"test_{stem}.py",
@@ -374,7 +374,7 @@ def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests
 def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting: Drafting | None) -> list[str]:
     """Where the tests go: the file whose tests already use the symbol, else the file named after the
     target; its text, the fixtures its tests can use and the test folder's layout."""
-    test = drafting.test_file if drafting is not None and drafting.test_file else _test_file(repo, t.path, tracked)
+    test = drafting.test_file if drafting is not None and drafting.test_file else _test_file(t.path, tracked)
     if not test:
         return [f"(no test file for {t.path} yet: create one where this project keeps its tests)"]
     text = repo.worktree_text(test) or ""

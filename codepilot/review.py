@@ -64,7 +64,7 @@ class Options:
     trace: Callable[[str], None] | None = None  # --verbose: each request sent and each answer received
 
 
-def system_prompt(cfg: Config, templates: Templates) -> str:
+def system_prompt(templates: Templates) -> str:
     """The same system prompt for every request; the project's own instructions travel in the user
     message, where they apply (and may ask for style findings)."""
     # $style_clause: kept for repository prompt overrides written for earlier versions; always the same now
@@ -187,7 +187,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
             changeset,
             templates,
             cfg.max_request_tokens,
-            system_prompt(cfg, templates),
+            system_prompt(templates),
             values,
             redactor,
             guidance,

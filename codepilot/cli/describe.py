@@ -46,10 +46,11 @@ def command(
     if fill_message is not None:
         return _fill(fill_message, message_source, model, base_url)
     check_source_options(staged=staged, base=base, head=head, commit=commit)
+    platform = None
     if publish:  # a missing token is said before anything is paid for
-        from codepilot.platforms import github, gitlab
+        from codepilot.platforms import open_platform
 
-        (github if publish == "github" else gitlab).Context.from_env()
+        platform = open_platform(publish)
     opts = review.Options(
         paths=paths,
         staged=staged,
@@ -69,14 +70,8 @@ def command(
     else:
         text = f"{d.title}\n\n{d.body}\n"
     write_output(text, output)
-    if publish == "github":
-        from codepilot.platforms import github
-
-        click.echo(f"codepilot: description set: {github.set_description(d.markdown())}", err=True)
-    elif publish == "gitlab":
-        from codepilot.platforms import gitlab
-
-        click.echo(f"codepilot: description set: {gitlab.set_description(d.markdown())}", err=True)
+    if platform is not None:
+        click.echo(f"codepilot: description set: {platform.set_description(d.markdown())}", err=True)
     return 0
 
 

@@ -13,8 +13,6 @@ import click
 from codepilot.cli import options
 from codepilot.runtime.errors import UsageError
 
-ZERO = "0" * 40
-
 
 @click.group("hook")
 def group() -> None:
@@ -88,15 +86,17 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
 
 def _push_range(pre_push: bool) -> tuple[str, str] | str | None:
     """(base, head) of the push, "nothing" when there is nothing to review, None for a commit."""
+    from codepilot.source.git import NULL_SHA  # inside: the hook's light path imports nothing it need not
+
     start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     if start and end:
-        return (start, end) if start != ZERO else "nothing"
+        return (start, end) if start != NULL_SHA else "nothing"
     if not pre_push:
         return None
     for line in sys.stdin.read().splitlines():  # git's pre-push stdin: local-ref local-sha remote-ref remote-sha
         parts = line.split()
-        if len(parts) == 4 and parts[1] != ZERO:
-            if parts[3] != ZERO:
+        if len(parts) == 4 and parts[1] != NULL_SHA:
+            if parts[3] != NULL_SHA:
                 return parts[3], parts[1]
             click.echo(f"codepilot: {parts[2]} is new on the remote: review it with --base", err=True)
     return "nothing"

@@ -138,17 +138,8 @@ def command(
 
             new_head = result.changeset.source.new or ""
             result.findings += incremental.carried(scope.earlier, result.changeset, result.findings, new_head)
-    if publish == "github":  # first: what the team dismissed on the request leaves the result too
-        _publish(result)
-    elif publish == "gitlab":
-        from codepilot.platforms import gitlab
-
-        done = gitlab.publish(result)
-        click.echo(
-            f"codepilot: posted {done.inline} discussion(s) ({done.already} already there), "
-            f"{done.in_summary} in the summary" + (f": {done.summary_url}" if done.summary_url else ""),
-            err=True,
-        )
+    if scope is not None:  # first: what the team dismissed on the request leaves the result too
+        _publish(scope.platform, result)
     write_output(render(result, fmt, output), output)
     return finish(result, prepared.config.fail_on)
 
@@ -156,24 +147,15 @@ def command(
 def _publish_scope(publish: str, base: str | None, head: str | None, full: bool) -> Any:
     """The request's range, and what of it this run reviews: only the commits since the last published
     review, unless that head is gone (force-push) or --full."""
-    from codepilot.platforms import incremental
+    from codepilot.platforms import incremental, open_platform
     from codepilot.source.git import open_repo
 
     repo = open_repo()
-    if publish == "github":
-        from codepilot.platforms import github
-
-        ctx = github.Context.from_env()
-        base, head = github.review_range(ctx, repo, base, head)
-        previous, earlier = (None, []) if full else github.previous_state(ctx)
-    else:
-        from codepilot.platforms import gitlab
-
-        gl = gitlab.Context.from_env()  # a missing token is said before anything is paid for
-        base, head = gitlab.review_range(repo, base, head)
-        previous, earlier = (None, []) if full else gitlab.previous_state(gl)
+    platform = open_platform(publish)  # a missing token is said before anything is paid for
+    base, head = platform.review_range(repo, base, head)
+    previous, earlier = (None, []) if full else platform.previous_state()
     scope = incremental.scope(repo, base, head, previous, full)
-    scope.earlier = earlier
+    scope.earlier, scope.platform = earlier, platform
     return scope
 
 
@@ -279,12 +261,11 @@ def say_applied(result: ReviewResult) -> None:
         )
 
 
-def _publish(result: ReviewResult) -> None:
-    from codepilot.output import github_annotations
-    from codepilot.platforms import github
+def _publish(platform: Any, result: ReviewResult) -> None:
+    done = platform.publish(result)
+    if done.fallback:  # a read-only token (a fork's pull request): workflow annotations instead
+        from codepilot.output import github_annotations
 
-    done = github.publish(result)
-    if done.fallback:
         click.echo(github_annotations.render(result), nl=False)
         click.echo(f"codepilot: {done.fallback}", err=True)
         return

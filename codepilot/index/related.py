@@ -45,9 +45,6 @@ class Item:
             "symbol": self.symbol,
         }
 
-    def covers(self, path: str, line: int) -> bool:
-        return path == self.path and self.start_line <= line <= self.end_line
-
 
 @functools.lru_cache(maxsize=16384)
 def is_test(path: str) -> bool:

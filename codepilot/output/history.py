@@ -162,18 +162,6 @@ def runs(db: sqlite3.Connection, repo: str | None = None, since: float = 0.0) ->
     return list(db.execute("SELECT * FROM runs WHERE repo = ? AND started >= ? ORDER BY started", (repo, since)))
 
 
-def findings_of(db: sqlite3.Connection, repo: str, run_ids: list[int]) -> list[sqlite3.Row]:
-    """Every finding first seen in one of these runs, with its current status."""
-    if not run_ids:
-        return []
-    marks = ",".join("?" * len(run_ids))
-    return list(
-        db.execute(
-            f"SELECT * FROM findings WHERE repo = ? AND first_run IN ({marks}) ORDER BY path, line", (repo, *run_ids)
-        )
-    )
-
-
 def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict[int, list[str]]:
     """The runs of this repository that reviewed exactly these contents: run id -> the paths whose
     delivered blob it reviewed (whatever the source: hook, staged, range, commit)."""

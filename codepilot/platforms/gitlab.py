@@ -192,3 +192,28 @@ def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[st
     api = Api(ctx)
     bodies = [n.get("body") or "" for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))]
     return recorded_head(bodies), recorded_open(bodies)
+
+
+class Platform:
+    """GitLab merge requests (`platforms.Platform`)."""
+
+    name = "gitlab"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def from_env(cls) -> Platform:
+        return cls(Context.from_env())
+
+    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+        return review_range(repo, base, head)
+
+    def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:
+        return previous_state(self.ctx)
+
+    def publish(self, result: ReviewResult) -> Published:
+        return publish(result, self.ctx)
+
+    def set_description(self, text: str) -> str:
+        return set_description(text, self.ctx)

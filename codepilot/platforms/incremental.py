@@ -136,6 +136,7 @@ class Scope:
     covered: str  # one line for the summary: what this run covered
     nothing_new: bool = False
     earlier: list[dict[str, Any]] = field(default_factory=list)  # the findings the last summary counted
+    platform: Any = None  # the `platforms.Platform` the request is on
 
 
 def scope(repo: Repo, base: str, head: str | None, previous: str | None, full: bool) -> Scope:

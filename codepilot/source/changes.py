@@ -356,7 +356,7 @@ def map_changes(
     changes = list(groups.values())
     for c in changes:
         if c.symbol is None:
-            _hunk_span(c, hunks)
+            _hunk_span(c)
     changes.sort(key=lambda c: (c.start_line, c.side, c.symbol or ""))
     return changes
 
@@ -423,7 +423,7 @@ def _for_removed(
     return ("old", d), _from_def(d, "old")
 
 
-def _hunk_span(c: Change, hunks: list[Hunk]) -> None:
+def _hunk_span(c: Change) -> None:
     """A module-level change spans its lines: new-file lines where it adds, old-file lines otherwise."""
     if c.added_lines:
         c.start_line, c.end_line = min(c.added_lines), max(c.added_lines)

@@ -87,15 +87,6 @@ def seen_lines(doc: dict) -> list[tuple[str, str, int]]:  # type: ignore[type-ar
     return seen
 
 
-def symbol_of(doc: dict, path: str, sign: str, line: int) -> str | None:  # type: ignore[type-arg]
-    for f in doc["files"]:
-        for ch in f["changes"]:
-            key = "added_lines" if sign == "+" else "removed_lines"
-            if (f["path"] == path or f["old_path"] == path) and line in ch[key]:
-                return ch["symbol"]  # type: ignore[no-any-return]
-    raise AssertionError(f"{path}:{sign}{line} not in any change")
-
-
 def diff_hunks(repo: GitRepo, base: str, head: str) -> dict[str, list[tuple[int, int]]]:
     """The new-file line ranges of each hunk of base...head, per file (what a platform accepts comments on)."""
     from unidiff.patch import PatchSet
