@@ -39,6 +39,7 @@ from codepilot.syntax import string_lines, syntax_errors
 
 if TYPE_CHECKING:
     from codepilot.index import repo_index as index
+    from codepilot.tools.checks import Outcome as Outcome_
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
 
@@ -62,6 +63,7 @@ class Options:
     history: bool = True  # record the run in the local history (when the config allows)
     calls_model: bool = False  # a model will be called after the plan: its library is imported meanwhile
     trace: Callable[[str], None] | None = None  # --verbose: each request sent and each answer received
+    checks: bool = True  # run the project's own checks beside the model (--no-checks: not)
 
 
 def system_prompt(templates: Templates) -> str:
@@ -274,13 +276,30 @@ def execute(
             }
         )
     tick = progress(len(prepared.requests)) if progress else (lambda: None)
-    result = run(prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit, trace=opts.trace)
+    checks = _start_checks(prepared, time_limit) if opts.checks else None
+    result = run(
+        prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit, trace=opts.trace, checks=checks
+    )
     result.cwd = (opts.cwd or Path.cwd()).resolve()
     if opts.apply:
         apply_fixes(prepared, result)
     if prepared.config.history and opts.history and prepared.requests:
         record_history(prepared, result)
     return result
+
+
+def _start_checks(prepared: Prepared, time_limit: float | None) -> Callable[[], Outcome_]:
+    """The project's checks, started now in a thread of their own (they run tools, not Python, so they
+    overlap the model's requests); the callable waits for their outcome."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from codepilot.tools import checks
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    trusted = prepared.config.checks_trusted
+    future = pool.submit(checks.run_all, prepared.repo, prepared.changeset, prepared.config, trusted, time_limit)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def estimate(prepared: Prepared) -> Estimate:
@@ -413,9 +432,11 @@ def run(
     progress: Callable[[], None] = lambda: None,
     time_limit: float | None = None,
     trace: Callable[[str], None] | None = None,
+    checks: Callable[[], Outcome_] | None = None,
 ) -> ReviewResult:
     """Send the plan, check the answers, write the patches: the whole review after the dry run, all of
-    it within `time_limit` seconds (what is not done by then is reported as not done)."""
+    it within `time_limit` seconds (what is not done by then is reported as not done). `checks`: the
+    project's own checks' outcome (run beside the requests), merged in before the patches are written."""
     deadline = None if time_limit is None else time.monotonic() + time_limit
     cache = open_cache(use_cache)
     try:
@@ -431,6 +452,12 @@ def run(
             _verify(prepared, spec, cache, result)
     finally:
         cache.close()
+    if checks is not None:  # the tools' findings, and the model's less those that repeat them
+        from codepilot.tools.checks import merge
+
+        done = checks()
+        result.findings = done.findings + merge(done.findings, result.findings)
+        result.checks = done.runs
     result.findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
     result.planned = write_patches(prepared, result.findings, deadline)
     return result

@@ -44,6 +44,8 @@ class Finding:
     replaced: list[str] | None = None  # the file's lines line..end_line that the placed fix replaces
     status: str | None = None  # new / still present, from the history (None when it is off)
     found_in: str | None = None  # an incremental PR review: the head of the earlier run that found it
+    source: str = "model"  # or the check that reported it (ruff, mypy, ...)
+    rule: str | None = None  # the check's rule id
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,8 @@ class Finding:
             "applied": self.applied,
             "status": self.status,
             "found_in": self.found_in,
+            "source": self.source,
+            "rule": self.rule,
             "placed_fix": None
             if self.suggestion is None or self.patch is None
             else {

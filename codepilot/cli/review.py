@@ -44,6 +44,13 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 )
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
 @click.option(
+    "--checks/--no-checks",
+    default=True,
+    help="Run the project's own checks (ruff, mypy: configured or detected) on the reviewed content, beside "
+    "the model [default: on].",
+)
+@click.option("--checks-only", is_flag=True, help="The checks alone: no model, no key, no cost.")
+@click.option(
     "--interactive",
     "-i",
     is_flag=True,
@@ -63,6 +70,8 @@ def command(
     interactive: bool,
     full: bool,
     verbose: bool,
+    checks: bool,
+    checks_only: bool,
     **rest: Any,
 ) -> int:
     """Double-check changes: findings on the right lines, fixes as patch files.
@@ -115,13 +124,15 @@ def command(
         time_limit=rest["time_limit"],
         apply=apply_,
         history=not rest["no_history"],
-        calls_model=not dry_run,
+        calls_model=not dry_run and not checks_only,
+        checks=checks or checks_only,
+        plan=not checks_only,  # no model: no requests to build
         trace=(lambda text: click.echo(f"codepilot: {text}", err=True)) if verbose else None,
     )
     prepared = review.prepare(opts, begun)
     keep_until_exit(prepared)
     if dry_run:
-        return _dry_run(prepared, fmt, output)
+        return _dry_run(prepared, fmt, output, checks or checks_only)
     confirm_spend(prepared)
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
@@ -276,7 +287,7 @@ def _publish(platform: Any, result: ReviewResult) -> None:
     )
 
 
-def _dry_run(prepared: Any, fmt: str, output: str | None) -> int:
+def _dry_run(prepared: Any, fmt: str, output: str | None, with_checks: bool = True) -> int:
     from codepilot.output import dryrun
 
     if fmt not in ("text", "json"):
@@ -284,5 +295,12 @@ def _dry_run(prepared: Any, fmt: str, output: str | None) -> int:
     from codepilot.review import estimate
 
     est = estimate(prepared)
-    write_output(dryrun.to_json(prepared, est) if fmt == "json" else dryrun.to_text(prepared, est), output)
+    planned = []
+    if with_checks:  # which checks would run, and why each is in or out
+        from codepilot.tools.checks import CheckRun, plan
+
+        ok, out = plan(prepared.repo, prepared.config, prepared.config.checks_trusted)
+        planned = [CheckRun(c.name, "would run") for c in ok] + out
+    text = dryrun.to_json(prepared, est, planned) if fmt == "json" else dryrun.to_text(prepared, est, planned)
+    write_output(text, output)
     return 0

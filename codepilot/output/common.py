@@ -92,9 +92,18 @@ def verdict(report: ReviewResult) -> str:
     return found
 
 
+def checks_line(report: ReviewResult) -> str:
+    """The project's checks in one line, each with what became of it (never silent)."""
+    parts = [
+        f"{c.name} {c.status}" + (f" ({c.findings} finding(s))" if c.status == "ran" else f": {c.reason}")
+        for c in report.checks
+    ]
+    return "checks: " + "; ".join(parts) if parts else ""
+
+
 def usage_line(report: ReviewResult) -> str:
     s = report.stats
-    if report.nothing_to_review:
+    if report.nothing_to_review or s.planned == 0:
         return "nothing sent to a model; $0"
     cost = "cost unknown (no price for this model)" if s.cost_usd is None else f"${s.cost_usd:.4f}"
     return (

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from codepilot.output.results import Estimate
 from codepilot.prompt.prepared import Prepared
 
+if TYPE_CHECKING:
+    from codepilot.tools.checks import CheckRun
 
-def to_json(p: Prepared, est: Estimate) -> str:
+
+def to_json(p: Prepared, est: Estimate, checks: list[CheckRun] | None = None) -> str:
     doc = {
         "version": 1,
         "source": p.changeset.source.label,
@@ -16,6 +20,7 @@ def to_json(p: Prepared, est: Estimate) -> str:
         "requests": [r.to_json() for r in p.requests],
         "skipped": [s.to_json() for s in p.changeset.skipped],
         "estimate": est.to_json(),
+        "checks": [c.to_json() for c in checks or []],
         "stats": {
             "requests": len(p.requests),
             "prompt_tokens": sum(r.prompt_tokens for r in p.requests),
@@ -25,7 +30,7 @@ def to_json(p: Prepared, est: Estimate) -> str:
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
-def to_text(p: Prepared, est: Estimate) -> str:
+def to_text(p: Prepared, est: Estimate, checks: list[CheckRun] | None = None) -> str:
     cs = p.changeset
     out = [f"codepilot dry run: {cs.source.label} — nothing is sent"]
     lines = sum(len(c.added_lines) + len(c.removed_lines) for f in cs.files for c in f.changes)
@@ -65,6 +70,9 @@ def to_text(p: Prepared, est: Estimate) -> str:
         else:
             money = "cost unknown: no model configured"
         out.append(f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion tokens, {money}")
+    if checks:
+        out.append("\nchecks (the project's own, run beside the model):")
+        out.extend(f"  {c.name}: {c.status}" + (f" ({c.reason})" if c.reason else "") for c in checks)
     if cs.skipped:
         out.append("\nskipped:")
         out.extend(f"  {s.path}: {s.reason}" for s in cs.skipped)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from codepilot.output.common import (
     ICONS,
     apply_command,
+    checks_line,
     counts,
     fix_diff,
     md_text,
@@ -64,5 +65,7 @@ def render(report: ReviewResult) -> str:
         out += ["<details><summary>Skipped files</summary>", ""]
         out += [f"- `{s.path}`: {s.reason}" for s in report.changeset.skipped]
         out += ["", "</details>", ""]
+    if report.checks:
+        out += [f"_{md_text(checks_line(report))}_", ""]
     out += [f"_Usage: {usage_line(report)}_", ""]
     return "\n".join(out)

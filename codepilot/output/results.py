@@ -11,6 +11,7 @@ from codepilot.check.apply import Applied, Planned
 from codepilot.check.findings import Finding
 from codepilot.check.verify import Refuted
 from codepilot.source.changes import ChangeSet
+from codepilot.tools.checks import CheckRun
 
 
 @dataclass
@@ -88,6 +89,7 @@ class ReviewResult:
     covered: str | None = None  # --publish: which commits this run covered (incremental reviews)
     whole: ChangeSet | None = None  # --publish, incremental: the whole request's diff, for placing findings
     interrupted: bool = False  # Ctrl-C: the answers that were in are reported, the rest is not reviewed
+    checks: list[CheckRun] = field(default_factory=list)  # the project's own checks: each ran or why not
 
     @property
     def complete(self) -> bool:
@@ -97,7 +99,8 @@ class ReviewResult:
     def nothing_to_review(self) -> bool:
         """No request was planned: there was nothing reviewable in the change (said as such, never
         as "no findings")."""
-        return self.stats.planned == 0 and not self.errors and not self.findings
+        ran = any(c.status == "ran" for c in self.checks)
+        return self.stats.planned == 0 and not self.errors and not self.findings and not ran
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -109,6 +112,7 @@ class ReviewResult:
             "stats": self.stats.to_json(),
             "skipped": [s.to_json() for s in self.changeset.skipped],
             "interrupted": self.interrupted,
+            "checks": [c.to_json() for c in self.checks],
             "nothing_to_review": self.nothing_to_review,
             "refuted": [r.to_json() for r in self.refuted],
         }

@@ -7,7 +7,7 @@ import io
 from typing import TYPE_CHECKING
 
 from codepilot.check.findings import Finding
-from codepilot.output.common import ICONS, apply_command, excerpt, fix_diff, usage_line, verdict
+from codepilot.output.common import ICONS, apply_command, checks_line, excerpt, fix_diff, usage_line, verdict
 from codepilot.output.results import ReviewResult
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
             f"[dim]refuted by verification: {escape(shown(r.path))}:{r.line} {escape(r.title)} — "
             f"{escape(r.reason)}[/dim]"
         )
+    if report.checks:
+        con.print(f"[dim]{escape(checks_line(report))}[/dim]")
     said = verdict(report)  # "nothing to review" already names the source
     tail = "" if report.nothing_to_review else f" — {escape(report.source)}"
     con.print(f"\n[bold]codepilot:[/bold] {escape(said)}{tail}")

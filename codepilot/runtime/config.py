@@ -92,6 +92,19 @@ DEFAULT_PRICES = {
 }
 
 
+class CheckConfig(BaseModel):
+    """One check of `checks`: a tool that cannot hallucinate, run on the reviewed content."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    command: list[str] | str = Field(description="the command; the changed files' paths are appended")
+    format: Literal["sarif", "ruff-json", "mypy", "pattern"] = "pattern"
+    pattern: str | None = Field(None, description="format pattern: a regex with named groups path, line, message")
+    files: list[str] = Field(default_factory=list, description="globs of the files it applies to (all: [])")
+    timeout: float = Field(120.0, gt=0)
+    type_checker: bool = Field(False, description="also count new errors the change caused on other lines")
+
+
 class Config(BaseModel):
     """Every setting, with its default. Unknown keys are an error, not silently ignored."""
 
@@ -138,12 +151,21 @@ class Config(BaseModel):
         0.50, ge=0, description="in a terminal, ask before sending when the estimate (USD) is higher (None: never)"
     )
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
-    # the repository's own prompt templates apply only when the user trusted them (see `trust`)
+    checks: list[CheckConfig] | None = Field(
+        None, description="the checks to run (None: detect ruff, mypy from the repository's configuration)"
+    )
+    # the repository's own prompt templates and code-running checks apply only when the user trusted them
     _prompts_trusted: bool = PrivateAttr(default=False)
+    _checks_trusted: bool = PrivateAttr(default=False)
 
     @property
     def prompts_trusted(self) -> bool:
         return self._prompts_trusted
+
+    @property
+    def checks_trusted(self) -> bool:
+        """Checks that run the repository's code may run: the user trusted it, or named them."""
+        return self._checks_trusted
 
 
 def _read_toml(path: Path, name: str) -> dict[str, Any]:
@@ -215,6 +237,7 @@ def load(root: Path, overrides: dict[str, Any] | None = None) -> Config:
             )
     cfg = _validate({**user, **repo, **given, "prices": {**user.get("prices", {}), **repo.get("prices", {})}}, source)
     cfg._prompts_trusted = accepted and bool(ask.templates)
+    cfg._checks_trusted = accepted or "checks" in user
     return cfg
 
 

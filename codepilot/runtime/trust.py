@@ -117,6 +117,15 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
     checks = repo_settings.get("checks")
     if isinstance(checks, list):
         ask.checks = [str(c.get("command")) if isinstance(c, dict) else str(c) for c in checks]
+    for name in ("pyproject.toml", "mypy.ini", ".mypy.ini"):  # mypy runs the plugins its configuration names
+        try:
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "plugins" in text and ("[mypy" in text or "[tool.mypy" in text):
+            ask.checks.append(
+                f"mypy with the plugins of {name} (sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]})"
+            )
     return ask
 
 

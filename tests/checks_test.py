@@ -1,0 +1,88 @@
+"""The project's own checks beside the model (issue 24): real ruff and mypy on the reviewed content."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_openai import FakeOpenAI, finding
+from tests.support.repos import GitRepo, run_cli
+
+BIN = str(Path(sys.executable).parent)  # this environment's ruff and mypy, as a user's PATH has them
+BASE = "def total(prices: list[int]) -> int:\n    return sum(prices)\n"
+CHANGED = (
+    "import os\n\n\ndef total(prices: list[int]) -> int:\n    count: int = 'many'\n"
+    "    return sum(prices) // len(prices)\n"
+)
+CONFIG = '[project]\nname = "shop"\n\n[tool.ruff]\nline-length = 100\n\n[tool.mypy]\nstrict = true\n'
+
+
+@pytest.fixture
+def project(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
+    repo.write("pyproject.toml", CONFIG)
+    repo.write("shop.py", BASE)
+    repo.commit("base")
+    repo.write("shop.py", CHANGED)
+    return repo
+
+
+def test_checks_only_reports_the_tools_findings_offline(project: GitRepo, capsys, monkeypatch) -> None:
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], project.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    by_rule = {(f["source"], f["rule"]): f for f in doc["findings"]}
+    assert ("ruff", "F401") in by_rule and by_rule[("ruff", "F401")]["line"] == 1, doc["findings"]
+    assert ("mypy", "assignment") in by_rule and by_rule[("mypy", "assignment")]["line"] == 5
+    assert {c["name"]: c["status"] for c in doc["checks"]} == {"ruff": "ran", "mypy": "ran"}
+    assert code == 1  # mypy's error is at or above --fail-on error
+    fixed = by_rule[("ruff", "F401")]
+    assert fixed["patch"], fixed  # ruff's own fix, through the checked patch path
+    import subprocess
+
+    subprocess.run(["git", "apply", "--check", fixed["patch"]], cwd=project.root, check=True)
+    assert doc["stats"]["requests"] == 0
+
+
+def test_checks_on_a_commit_never_touch_the_work_tree(project: GitRepo, capsys, monkeypatch) -> None:
+    project.commit("change")
+    project.write("shop.py", CHANGED + "\n# work in progress\n")
+    before = (project.root / "shop.py").read_bytes()
+    code, out, err = run_cli(
+        ["review", "--checks-only", "--commit", "HEAD", "--format", "json"], project.root, capsys, monkeypatch
+    )
+    assert {f["rule"] for f in json.loads(out)["findings"]} >= {"F401", "assignment"}
+    assert (project.root / "shop.py").read_bytes() == before
+    assert project.git("status", "--porcelain").strip() == "M shop.py"
+
+
+def test_with_a_model_a_repeated_finding_is_merged(project: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    llm.default = {
+        "findings": [
+            finding("shop.py", 6, title="Division by zero on an empty list"),
+            finding("shop.py", 1, title="os is imported and never used", severity="warning"),
+        ]
+    }
+    code, out, err = run_cli(["review", "--format", "json"], project.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    titles = [(f["source"], f["title"]) for f in doc["findings"]]
+    assert ("model", "Division by zero on an empty list") in titles
+    assert not any(t == "os is imported and never used" for _, t in titles)  # merged into ruff's F401
+    assert len(llm.history) == 1
+
+
+def test_a_repository_check_command_does_not_run_untrusted(repo: GitRepo, capsys, monkeypatch, tmp_path) -> None:
+    marker = tmp_path / "ran"
+    repo.write(".codepilot.toml", f'[[checks]]\nname = "evil"\ncommand = ["touch", "{marker}"]\n')
+    repo.write("a.py", "A = 1\n")
+    repo.commit("base")
+    repo.write("a.py", "A = 2\n")
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
+    assert not marker.exists() and "checks" in err  # ignored, and said
+    code, out, err = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
+    run_cli(["trust"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
+    assert marker.exists(), err
