@@ -66,6 +66,23 @@ codepilot-review:
 """.replace("{INSTALL}", INSTALL)
 
 
+BITBUCKET_PIPELINE = """\
+# Written by `codepilot init --bitbucket`: review every pull request (set OPENAI_API_KEY and BITBUCKET_TOKEN,
+# a repository access token with pull request write, as secured repository variables).
+image: python:3.12
+clone:
+  depth: full   # the pull request's destination commit must be in the history
+pipelines:
+  pull-requests:
+    "**":
+      - step:
+          name: codepilot review
+          script:
+            - pip install "{INSTALL}"
+            - codepilot review --publish bitbucket --fail-on error
+""".replace("{INSTALL}", INSTALL)
+
+
 @dataclass
 class Done:
     lines: list[str] = field(default_factory=list)
@@ -125,7 +142,15 @@ confirm_over = 0.50               # in a terminal, ask before sending a run esti
 
 
 def run(
-    repo: Repo, *, pyproject: bool, hook: bool, github: bool, gitlab: bool, force: bool, ollama_url: str = OLLAMA_TAGS
+    repo: Repo,
+    *,
+    pyproject: bool,
+    hook: bool,
+    github: bool,
+    gitlab: bool,
+    force: bool,
+    bitbucket: bool = False,
+    ollama_url: str = OLLAMA_TAGS,
 ) -> Done:
     done = Done()
     model, why = choose_model(ollama_url)
@@ -138,6 +163,8 @@ def run(
         _write(repo.root / ".github" / "workflows" / "codepilot.yml", GITHUB_WORKFLOW, force, done)
     if gitlab:
         _write(repo.root / ".gitlab-ci.yml", GITLAB_JOB, force, done)
+    if bitbucket:
+        _write(repo.root / "bitbucket-pipelines.yml", BITBUCKET_PIPELINE, force, done)
     if hook:
         from codepilot.git_hooks import install
 

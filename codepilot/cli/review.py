@@ -39,8 +39,8 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 @click.option("--full", is_flag=True, help="With --publish: review the whole request, not only the new commits.")
 @click.option(
     "--publish",
-    type=click.Choice(["github", "gitlab"]),
-    help="Post the review on the pull request (GitHub Actions) or merge request (GitLab CI).",
+    type=click.Choice(["github", "gitlab", "bitbucket"]),
+    help="Post the review on the pull request (GitHub Actions, Bitbucket Pipelines) or merge request (GitLab CI).",
 )
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
 @click.option(
@@ -150,6 +150,7 @@ def command(
             new_head = result.changeset.source.new or ""
             result.findings += incremental.carried(scope.earlier, result.changeset, result.findings, new_head)
     if scope is not None:  # first: what the team dismissed on the request leaves the result too
+        result.fail_on = prepared.config.fail_on
         _publish(scope.platform, result)
     write_output(render(result, fmt, output), output)
     return finish(result, prepared.config.fail_on)

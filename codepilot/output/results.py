@@ -90,6 +90,7 @@ class ReviewResult:
     whole: ChangeSet | None = None  # --publish, incremental: the whole request's diff, for placing findings
     interrupted: bool = False  # Ctrl-C: the answers that were in are reported, the rest is not reviewed
     checks: list[CheckRun] = field(default_factory=list)  # the project's own checks: each ran or why not
+    fail_on: str = "error"  # the run's --fail-on (a platform's merge gate says PASSED or FAILED by it)
 
     @property
     def complete(self) -> bool:

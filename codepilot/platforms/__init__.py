@@ -13,7 +13,11 @@ if TYPE_CHECKING:
     from codepilot.source.git import Repo
 
 # --publish NAME -> the module whose `Platform` class serves it (imported only when used)
-REGISTRY = {"github": "codepilot.platforms.github", "gitlab": "codepilot.platforms.gitlab"}
+REGISTRY = {
+    "github": "codepilot.platforms.github",
+    "gitlab": "codepilot.platforms.gitlab",
+    "bitbucket": "codepilot.platforms.bitbucket",
+}
 
 
 class Platform(Protocol):
