@@ -38,8 +38,29 @@ class Platform(Protocol):
         """The request's description with codepilot's block set to `text`; where it can be seen."""
 
 
+class _Module:
+    """A platform module as a `Platform`: each module offers the same functions over its `Context`
+    (`review_range(ctx, ...)`, `previous_state(ctx)`, `publish(result, ctx)`, `set_description(text,
+    ctx)`), so one adapter serves them all."""
+
+    def __init__(self, name: str, module: Any) -> None:
+        self.name, self.module = name, module
+        self.ctx = module.Context.from_env()
+
+    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+        return self.module.review_range(self.ctx, repo, base, head)  # type: ignore[no-any-return]
+
+    def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:
+        return self.module.previous_state(self.ctx)  # type: ignore[no-any-return]
+
+    def publish(self, result: ReviewResult) -> Published:
+        return self.module.publish(result, self.ctx)  # type: ignore[no-any-return]
+
+    def set_description(self, text: str) -> str:
+        return self.module.set_description(text, self.ctx)  # type: ignore[no-any-return]
+
+
 def open_platform(name: str) -> Platform:
     """The platform `name` from its environment: a missing variable or token is one line (exit 2),
     said before anything is paid for."""
-    platform: Platform = import_module(REGISTRY[name]).Platform.from_env()
-    return platform
+    return _Module(name, import_module(REGISTRY[name]))

@@ -22,7 +22,7 @@ from codepilot.platforms.github import (
     marked_id,
     summary_body,
 )
-from codepilot.platforms.http import ApiError, Client
+from codepilot.platforms.http import ApiError, Client, require_env
 from codepilot.runtime.errors import GitError, ServiceError, UsageError
 from codepilot.source.git import Repo
 
@@ -43,19 +43,15 @@ class Context:
 
     @classmethod
     def from_env(cls) -> Context:
-        values = {k: os.environ.get(k, "") for k in ENV}
-        missing = [k for k, v in values.items() if not v]
-        if missing:
-            raise UsageError(
-                f"--publish bitbucket runs in a Bitbucket Pipelines pull request build: {', '.join(missing)} "
-                "not set (BITBUCKET_TOKEN: a repository access token with pull request write)"
-            )
-        try:
-            pr = int(values["BITBUCKET_PR_ID"])
-        except ValueError:
-            raise UsageError("BITBUCKET_PR_ID is not a number") from None
+        values = require_env(
+            ENV,
+            "--publish bitbucket runs in a Bitbucket Pipelines pull request build",
+            "BITBUCKET_TOKEN: a repository access token with pull request write",
+            number="BITBUCKET_PR_ID",
+        )
         api = os.environ.get("BITBUCKET_API_URL", "https://api.bitbucket.org/2.0").rstrip("/")
         user = os.environ.get("BITBUCKET_USER") or None
+        pr = int(values["BITBUCKET_PR_ID"])
         return cls(
             api, values["BITBUCKET_WORKSPACE"], values["BITBUCKET_REPO_SLUG"], pr, values["BITBUCKET_TOKEN"], user
         )
@@ -127,12 +123,12 @@ def _pr(api: Api) -> dict[str, Any]:
     return api.http.object(api.call("GET", path), path)
 
 
-def review_range(api: Api, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
     """The pull request's destination and source commits (Bitbucket gives 12-character hashes: resolved
     in this clone; a missing one is a clear error)."""
     if base and head:
         return base, head
-    pr = _pr(api)
+    pr = _pr(Api(ctx))
 
     def full(side: str) -> str:
         short = str(((pr.get(side) or {}).get("commit") or {}).get("hash") or "")
@@ -257,28 +253,3 @@ def set_description(text: str, ctx: Context | None = None) -> str:
     except ApiError as e:
         raise ServiceError(f"cannot set the pull request description: {e}") from None
     return f"pull request #{ctx.pr}"
-
-
-class Platform:
-    """Bitbucket Cloud pull requests (`platforms.Platform`)."""
-
-    name = "bitbucket"
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    @classmethod
-    def from_env(cls) -> Platform:
-        return cls(Context.from_env())
-
-    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
-        return review_range(Api(self.ctx), repo, base, head)
-
-    def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:
-        return previous_state(self.ctx)
-
-    def publish(self, result: ReviewResult) -> Published:
-        return publish(result, self.ctx)
-
-    def set_description(self, text: str) -> str:
-        return set_description(text, self.ctx)

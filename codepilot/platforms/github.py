@@ -347,28 +347,3 @@ def drop_dismissed(report: ReviewResult, ids: set[str]) -> None:
     if len(kept) != len(report.findings):
         report.stats.dropped["dismissed on the pull/merge request"] = len(report.findings) - len(kept)
         report.findings = kept
-
-
-class Platform:
-    """GitHub pull requests (`platforms.Platform`)."""
-
-    name = "github"
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    @classmethod
-    def from_env(cls) -> Platform:
-        return cls(Context.from_env())
-
-    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
-        return review_range(self.ctx, repo, base, head)
-
-    def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:
-        return previous_state(self.ctx)
-
-    def publish(self, result: ReviewResult) -> Published:
-        return publish(result, self.ctx)
-
-    def set_description(self, text: str) -> str:
-        return set_description(text, self.ctx)

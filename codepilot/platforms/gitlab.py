@@ -13,7 +13,7 @@ from typing import Any
 from codepilot.check.findings import Finding
 from codepilot.output.results import ReviewResult
 from codepilot.platforms.github import Published, comment_body, drop_dismissed, is_summary, marked_id, summary_body
-from codepilot.platforms.http import ApiError, Client
+from codepilot.platforms.http import ApiError, Client, require_env
 from codepilot.runtime.errors import ServiceError, UsageError
 from codepilot.source.git import Repo
 
@@ -29,18 +29,18 @@ class Context:
 
     @classmethod
     def from_env(cls) -> Context:
-        values = {k: os.environ.get(k, "") for k in ENV}
-        missing = [k for k, v in values.items() if not v]
-        if missing:
-            raise UsageError(
-                f"--publish gitlab runs in a GitLab CI merge request pipeline: {', '.join(missing)} "
-                "not set (GITLAB_TOKEN: a project or personal access token with api scope)"
-            )
-        try:
-            iid = int(values["CI_MERGE_REQUEST_IID"])
-        except ValueError:
-            raise UsageError("CI_MERGE_REQUEST_IID is not a number") from None
-        return cls(values["CI_API_V4_URL"].rstrip("/"), values["CI_PROJECT_ID"], iid, values["GITLAB_TOKEN"])
+        values = require_env(
+            ENV,
+            "--publish gitlab runs in a GitLab CI merge request pipeline",
+            "GITLAB_TOKEN: a project or personal access token with api scope",
+            number="CI_MERGE_REQUEST_IID",
+        )
+        return cls(
+            values["CI_API_V4_URL"].rstrip("/"),
+            values["CI_PROJECT_ID"],
+            int(values["CI_MERGE_REQUEST_IID"]),
+            values["GITLAB_TOKEN"],
+        )
 
 
 class Api:
@@ -168,7 +168,7 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     return Published(inline, already, len(off_diff) + len(refused), mr.get("web_url"))
 
 
-def review_range(repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
     """The merge request's range in a GitLab CI pipeline: CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA
     (the head only when this clone has it; a missing base is a clear error)."""
 
@@ -192,28 +192,3 @@ def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[st
     api = Api(ctx)
     bodies = [n.get("body") or "" for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))]
     return recorded_head(bodies), recorded_open(bodies)
-
-
-class Platform:
-    """GitLab merge requests (`platforms.Platform`)."""
-
-    name = "gitlab"
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    @classmethod
-    def from_env(cls) -> Platform:
-        return cls(Context.from_env())
-
-    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
-        return review_range(repo, base, head)
-
-    def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:
-        return previous_state(self.ctx)
-
-    def publish(self, result: ReviewResult) -> Published:
-        return publish(result, self.ctx)
-
-    def set_description(self, text: str) -> str:
-        return set_description(text, self.ctx)

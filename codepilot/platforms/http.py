@@ -147,3 +147,19 @@ def _message(resp: httpx.Response) -> str:
         msg = data.get("message", data.get("error", data))
         return msg if isinstance(msg, str) else json.dumps(msg)[:300]
     return str(data)[:300]
+
+
+def require_env(names: tuple[str, ...], where: str, hint: str = "", number: str | None = None) -> dict[str, str]:
+    """The pipeline's variables `names`, or one usage line naming the missing ones (before anything is
+    paid for); `number`: the one of them that must be a number (a pull request's id)."""
+    import os
+
+    from codepilot.runtime.errors import UsageError
+
+    values = {k: os.environ.get(k, "") for k in names}
+    missing = [k for k, v in values.items() if not v]
+    if missing:
+        raise UsageError(f"{where}: {', '.join(missing)} not set" + (f" ({hint})" if hint else ""))
+    if number is not None and not values[number].isdigit():
+        raise UsageError(f"{number} is not a number")
+    return values
