@@ -48,19 +48,17 @@ class Api:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.http = Client("GitLab", ctx.api, {"PRIVATE-TOKEN": ctx.token}, secrets=(ctx.token,))
+        self.http = Client(
+            "GitLab",
+            ctx.api,
+            {"PRIVATE-TOKEN": ctx.token},
+            (ctx.token,),
+            "GITLAB_TOKEN needs api scope on this project",
+        )
         self._me: str | None = None
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
-        try:
-            return self.http.call(method, path, body)
-        except ApiError as e:
-            if e.status in (401, 403):
-                raise ApiError(
-                    e.status,
-                    f"GitLab refused the token (HTTP {e.status}): GITLAB_TOKEN needs api scope on this project",
-                ) from None
-            raise
+        return self.http.call(method, path, body)
 
     def pages(self, path: str) -> list[dict[str, Any]]:
         return self.http.listing(path)

@@ -42,6 +42,7 @@ class Client:
         api: str,
         headers: dict[str, str],
         secrets: tuple[str, ...] = (),
+        refused: str = "",
         retries: int = 3,
         backoff: float = 1.0,
         timeout: float = 30.0,
@@ -49,6 +50,7 @@ class Client:
         self.name, self.api = name, api.rstrip("/")
         self._origin = origin(self.api)
         self._secrets = tuple(s for s in secrets if s)
+        self.refused = refused  # what a refused token (401, 403) needs, said with the refusal
         self.retries, self.backoff = retries, backoff
         self._http = httpx.Client(
             headers={"User-Agent": "codepilot", "Content-Type": "application/json", **headers},
@@ -89,6 +91,9 @@ class Client:
             if resp.status_code in RETRY_STATUS and attempt < self.retries:
                 time.sleep(_wait(resp, self.backoff * 2**attempt))
                 continue
+            if resp.status_code in (401, 403) and self.refused:
+                why = f"{self.name} refused the token (HTTP {resp.status_code}): {self.refused}"
+                raise ApiError(resp.status_code, self.clean(why))
             if resp.status_code >= 400 or 300 <= resp.status_code < 400:
                 raise ApiError(resp.status_code, self.clean(f"HTTP {resp.status_code}: {_message(resp)}"))
             try:
