@@ -22,7 +22,7 @@ from codepilot.platforms.github import (
     marked_id,
     summary_body,
 )
-from codepilot.platforms.http import ApiError, Client, require_env
+from codepilot.platforms.http import ApiError, Client, PlatformApi, require_env
 from codepilot.runtime.errors import GitError, ServiceError, UsageError
 from codepilot.source.git import Repo
 
@@ -61,7 +61,9 @@ class Context:
         return f"/repositories/{self.workspace}/{self.slug}"
 
 
-class Api:
+class Api(PlatformApi):
+    name_keys = ("uuid", "account_id")
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         if ctx.user:
@@ -70,11 +72,7 @@ class Api:
             auth = f"Bearer {ctx.token}"
         headers = {"Authorization": auth, "Accept": "application/json"}
         refused = "BITBUCKET_TOKEN needs pull request write on this repository"
-        self.http = Client("Bitbucket", ctx.api, headers, (ctx.token,), refused)
-        self._me: str | None = None
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        return self.http.call(method, path, body)
+        super().__init__(Client("Bitbucket", ctx.api, headers, (ctx.token,), refused))
 
     def values(self, path: str) -> list[dict[str, Any]]:
         """Every item of a Bitbucket page list (`values`, then `next` on the API's own origin)."""
@@ -89,25 +87,13 @@ class Api:
             url = nxt if isinstance(nxt, str) and nxt else None
         return out
 
-    def me(self) -> str | None:
+    def identity(self) -> str | None:
         """The account codepilot writes as; None when the token may not say (then no state is read)."""
-        if self._me is None:
-            try:
-                who = self.http.object(self.call("GET", "/user"), "/user")
-            except ApiError:
-                return None
-            self._me = str(who.get("uuid") or who.get("account_id") or "")
-        return self._me or None
-
-    def ours(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        me = self.me()
-        return [
-            c
-            for c in comments
-            if me is not None
-            and isinstance(c.get("user"), dict)
-            and me in (c["user"].get("uuid"), c["user"].get("account_id"))
-        ]
+        try:
+            who = self.http.object(self.call("GET", "/user"), "/user")
+        except ApiError:
+            return None
+        return str(who.get("uuid") or who.get("account_id") or "") or None
 
 
 def _raw(c: dict[str, Any]) -> str:

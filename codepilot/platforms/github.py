@@ -15,7 +15,7 @@ from typing import Any
 from codepilot.check.findings import Finding
 from codepilot.output.common import ICONS, counts, md_text, usage_line, verdict
 from codepilot.output.results import ReviewResult
-from codepilot.platforms.http import ApiError, Client
+from codepilot.platforms.http import ApiError, Client, PlatformApi
 from codepilot.platforms.incremental import head_marker, open_marker, recorded_head, recorded_open
 from codepilot.runtime.errors import ServiceError, UsageError
 from codepilot.source.git import Repo
@@ -74,45 +74,26 @@ class Context:
 BOT = "github-actions[bot]"  # who GITHUB_TOKEN writes as in Actions (GET /user is refused to it)
 
 
-class Api:
+class Api(PlatformApi):
     """The few GitHub REST calls we need, through the one platform client (`platforms/http.py`)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.http = Client(
-            "GitHub",
-            ctx.api,
-            {
-                "Authorization": f"Bearer {ctx.token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": "2022-11-28",
-            },
-            secrets=(ctx.token,),
-        )
-        self._me: str | None = None
+        headers = {
+            "Authorization": f"Bearer {ctx.token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        }
+        super().__init__(Client("GitHub", ctx.api, headers, secrets=(ctx.token,)))
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        return self.http.call(method, path, body)
-
-    def pages(self, path: str) -> list[dict[str, Any]]:
-        return self.http.listing(path)
-
-    def me(self) -> str:
-        """The login codepilot writes as: the token's user, or the Actions bot for GITHUB_TOKEN."""
-        if self._me is None:
-            try:
-                self._me = str(self.http.object(self.call("GET", "/user"), "/user").get("login") or BOT)
-            except ApiError as e:
-                if e.status not in (401, 403, 404):
-                    raise
-                self._me = BOT
-        return self._me
-
-    def ours(self, comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The comments codepilot's own identity wrote: the only ones whose markers are read (anyone
-        can paste a marker into a comment of their own, see issue 28)."""
-        me = self.me()
-        return [c for c in comments if isinstance(c.get("user"), dict) and c["user"].get("login") == me]
+    def identity(self) -> str:
+        """The token's user, or the Actions bot for GITHUB_TOKEN (GET /user is refused to it)."""
+        try:
+            return str(self.http.object(self.call("GET", "/user"), "/user").get("login") or BOT)
+        except ApiError as e:
+            if e.status not in (401, 403, 404):
+                raise
+            return BOT
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 from codepilot.check.findings import Finding
 from codepilot.output.results import ReviewResult
 from codepilot.platforms.github import Published, comment_body, drop_dismissed, is_summary, marked_id, summary_body
-from codepilot.platforms.http import ApiError, Client, require_env
+from codepilot.platforms.http import ApiError, Client, PlatformApi, require_env
 from codepilot.runtime.errors import ServiceError, UsageError
 from codepilot.source.git import Repo
 
@@ -43,36 +43,19 @@ class Context:
         )
 
 
-class Api:
+class Api(PlatformApi):
     """The GitLab REST calls codepilot needs, through the one platform client (`platforms/http.py`)."""
+
+    author_key, name_keys = "author", ("username",)
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.http = Client(
-            "GitLab",
-            ctx.api,
-            {"PRIVATE-TOKEN": ctx.token},
-            (ctx.token,),
-            "GITLAB_TOKEN needs api scope on this project",
-        )
-        self._me: str | None = None
+        refused = "GITLAB_TOKEN needs api scope on this project"
+        super().__init__(Client("GitLab", ctx.api, {"PRIVATE-TOKEN": ctx.token}, (ctx.token,), refused))
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        return self.http.call(method, path, body)
-
-    def pages(self, path: str) -> list[dict[str, Any]]:
-        return self.http.listing(path)
-
-    def me(self) -> str:
+    def identity(self) -> str:
         """The username codepilot writes as (a project access token is a bot user of its own)."""
-        if self._me is None:
-            self._me = str(self.http.object(self.call("GET", "/user"), "/user").get("username") or "")
-        return self._me
-
-    def ours(self, notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The notes codepilot's own identity wrote: the only ones whose markers are read (issue 28)."""
-        me = self.me()
-        return [n for n in notes if isinstance(n.get("author"), dict) and n["author"].get("username") == me]
+        return str(self.http.object(self.call("GET", "/user"), "/user").get("username") or "")
 
 
 def set_description(text: str, ctx: Context | None = None) -> str:

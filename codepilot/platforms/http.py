@@ -136,6 +136,44 @@ class Client:
         self._http.close()
 
 
+class PlatformApi:
+    """A platform's API as codepilot uses it: the one client, and who codepilot writes as there. Only
+    what that identity wrote is read for state (anyone can paste a marker into a comment of their own,
+    see issue 28). Subclasses say where an item names its author and how to ask who we are."""
+
+    author_key = "user"  # the field of a comment that holds its author
+    name_keys: tuple[str, ...] = ("login",)  # the author's fields that may name us
+
+    def __init__(self, http: Client) -> None:
+        self.http = http
+        self._me: str | None = None
+        self._asked = False
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        return self.http.call(method, path, body)
+
+    def pages(self, path: str) -> list[dict[str, Any]]:
+        return self.http.listing(path)
+
+    def identity(self) -> str | None:
+        raise NotImplementedError
+
+    def me(self) -> str | None:
+        if not self._asked:
+            self._me, self._asked = self.identity() or None, True
+        return self._me
+
+    def ours(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        me = self.me()
+        if me is None:  # who we are is unknown: nothing there is taken as ours
+            return []
+        return [
+            c
+            for c in items
+            if isinstance(c.get(self.author_key), dict) and me in (c[self.author_key].get(k) for k in self.name_keys)
+        ]
+
+
 def _wait(resp: httpx.Response, default: float) -> float:
     try:
         return min(float(resp.headers.get("retry-after", default)), 60.0)
