@@ -249,14 +249,16 @@ class Result:
 
 
 def _tracked(repo: Repo) -> list[str]:
-    return [p for p in repo.git("ls-files", "-z").decode("utf-8", "surrogateescape").split("\0") if p]
+    """The work tree's files: tracked and untracked (not ignored) — the newest code is often not added yet."""
+    out = repo.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    return list(dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p))
 
 
 def _find_symbol(repo: Repo, symbol: str, paths: list[str]) -> list[Target]:
     """Files defining `symbol` (qualified, or its last part): the given paths, else `git grep` candidates."""
     last = symbol.split(".")[-1]
     if not paths:
-        out = repo.try_git("grep", "-l", "-w", "-I", "-F", "-e", last) or b""
+        out = repo.try_git("grep", "--untracked", "-l", "-w", "-I", "-F", "-e", last) or b""
         paths = [p for p in out.decode("utf-8", "surrogateescape").splitlines() if detect(p).parsed][:200]
     hits = []
     for p in paths:
@@ -270,16 +272,33 @@ def _find_symbol(repo: Repo, symbol: str, paths: list[str]) -> list[Target]:
     return exact or hits
 
 
+_PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}\b|[\w.-]+(?:/[\w.-]+)+")
+
+
 def _by_words(repo: Repo, instruction: str) -> list[Target]:
-    """Without --path or --symbol: the files that define or mention most of the instruction's words."""
+    """Without --path or --symbol (see issue 26): a file the instruction names is the target (its full
+    path, or a file name that only one file of the work tree has); else the files that define a name the
+    instruction uses; configuration and documentation files only when named. Nothing found: a usage
+    error asking for --path or --symbol, never a guess by word count."""
+    files = _tracked(repo)
+    named: list[str] = []
+    for token in _PATHISH.findall(instruction):
+        token = token.strip("./") if not token.startswith("./") else token[2:]
+        if token in files:
+            named.append(token)
+            continue
+        same = [f for f in files if f.rsplit("/", 1)[-1] == token or f.endswith("/" + token)]
+        if len(same) == 1:
+            named.append(same[0])
+    if named:
+        return [Target(p, repo.worktree_text(p)) for p in dict.fromkeys(named)][:3]
     words = [w for w in dict.fromkeys(_WORD.findall(instruction)) if w.lower() not in _STOP][:8]
-    scores: dict[str, int] = {}
+    found: list[Target] = []
     for w in words:
-        out = repo.try_git("grep", "-l", "-w", "-I", "-F", "-e", w.split(".")[-1].lstrip("-")) or b""
-        for p in out.decode("utf-8", "surrogateescape").splitlines():
-            scores[p] = scores.get(p, 0) + 1
-    ranked = sorted(scores, key=lambda p: (-scores[p], len(p)))[:3]
-    return [Target(p, repo.worktree_text(p)) for p in ranked]
+        found += [t for t in _find_symbol(repo, w, []) if t.path not in {f.path for f in found}]
+    if found:
+        return found[:3]
+    raise UsageError("no file or definition named in the instruction was found: give --path FILE or --symbol NAME")
 
 
 def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:

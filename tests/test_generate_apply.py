@@ -186,7 +186,7 @@ def test_files_that_run_code_need_allow_path_in_any_letter_case(
     edits = [{"path": p, "find": "", "replace": "echo pwned\n"} for p in GUARDED_FILES]
     edits.append({"path": "tests/test_billing.py", "find": "", "replace": TEST_FILE})
     llm.enqueue({"summary": "x", "edits": edits})
-    code, doc, err = gen(repo, capsys, monkeypatch, "write tests", "--apply")
+    code, doc, err = gen(repo, capsys, monkeypatch, "write tests", "--path", "billing.py", "--apply")
     assert code == 3
     refused = {e["path"] for e in doc["edits"] if not e["placed"]}
     assert refused == set(GUARDED_FILES), refused ^ set(GUARDED_FILES)
@@ -198,5 +198,30 @@ def test_files_that_run_code_need_allow_path_in_any_letter_case(
         assert not (repo.root / p).exists()
 
     llm.enqueue({"summary": "x", "edits": [{"path": "Makefile", "find": "", "replace": "all:\n\techo ok\n"}]})
-    code, doc, err = gen(repo, capsys, monkeypatch, "add a Makefile", "--allow-path", "makefile", "--apply")
+    code, doc, err = gen(
+        repo, capsys, monkeypatch, "add a Makefile", "--path", "billing.py", "--allow-path", "makefile", "--apply"
+    )
     assert code == 0 and (repo.root / "Makefile").exists(), err
+
+
+def test_generate_finds_the_right_code_without_path(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+    """Issue 26, items 5 and 6: an untracked file's definition is found; a path or a defined name in the
+    instruction picks the target, never files by word count; nothing found is a clear usage error."""
+    setup(repo)
+    repo.write("tox.ini", "[tox]\nenvlist = py312 tests for ratio\n")
+    repo.write("docs/notes.md", "tests for ratio in the helper\n")
+    repo.commit("config")
+    repo.write("src/calc/newhelper.py", "def ratio(a, b):\n    return a / b\n")  # untracked, the newest code
+    llm.default = {"summary": "x", "edits": []}
+    code, doc, err = gen(repo, capsys, monkeypatch, "write pytest tests for ratio", "--symbol", "ratio", "--dry-run")
+    assert code == 0 and doc["targets"] == ["src/calc/newhelper.py"], err
+    code, doc, err = gen(
+        repo, capsys, monkeypatch, "write pytest tests for ratio in src/calc/newhelper.py", "--dry-run"
+    )
+    assert doc["targets"] == ["src/calc/newhelper.py"], err
+    code, doc, err = gen(repo, capsys, monkeypatch, "write pytest tests for ratio", "--dry-run")
+    assert doc["targets"] == ["src/calc/newhelper.py"], err  # by definition, not tox.ini by word count
+    code, doc, err = gen(repo, capsys, monkeypatch, "add docstrings to the public functions in billing.py", "--dry-run")
+    assert doc["targets"] == ["billing.py"], err
+    code, out, err = run_cli(["generate", "make it better", "--dry-run"], repo.root, capsys, monkeypatch)
+    assert code == 2 and "--path FILE or --symbol NAME" in err
