@@ -344,3 +344,22 @@ def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
     source = diff.resolve_source(git, staged=False, base=None, head=None, commit=None)
     built = index.build(git, source, config.load(git.root, {}))  # the cache stored zz_late's file first
     assert [x.path for x in built.named(["parse_amount"])["parse_amount"]] == ["aa_early/money.py", "zz_late/money.py"]
+
+
+def test_a_local_variable_of_the_same_name_is_no_test(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 26, item 3: `isinstance(first, list)` with a local `first` is no test of a new `first`; a
+    test that imports it and calls it is."""
+    repo.write("lib/seq.py", "def head(xs):\n    return xs[0]\n")
+    repo.write(
+        "tests/test_other.py",
+        "def test_lists():\n    first = [1]\n    assert isinstance(first, list)\n",
+    )
+    repo.write(
+        "tests/test_seq.py",
+        "from lib.seq import first\n\n\ndef test_first():\n    assert first([3]) == 3\n",
+    )
+    repo.commit("base")
+    repo.write("lib/seq.py", "def head(xs):\n    return xs[0]\n\n\ndef first(xs):\n    return xs[0] if xs else None\n")
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    ctx = [c for r in doc["requests"] for c in r.get("context", []) if c["kind"] == "test"]
+    assert {c["path"] for c in ctx} == {"tests/test_seq.py"}, ctx

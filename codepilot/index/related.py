@@ -284,7 +284,12 @@ class Related:
             names.update(r.name for r in mine)
         resolver.prefetch(names)
         uses = index.uses({own.name for *_, own in work if own is not None})
-        callers = {i: _callers(f, c, own, uses.get(own.name, [])) for i, c, _, own in work if own is not None}
+        real = _from(resolver, f.path)
+        callers = {
+            i: _callers(f, c, own, [u for u in uses.get(own.name, []) if real(u)])
+            for i, c, _, own in work
+            if own is not None
+        }
         self.prefetch([u.path for chosen in callers.values() for u in chosen])  # the file's callers in one read
         out: dict[int, list[Item]] = {}
         for i, c, mine, _ in work:
@@ -319,6 +324,23 @@ def _signature_changed(f: ReviewFile, c: Change, own: Signature) -> bool:
         return True
     lines = f.new_lines
     return any(n <= len(lines) and lines[n - 1].lstrip().startswith(("return", "yield")) for n in c.added_lines)
+
+
+def _from(resolver: Resolver, target: str) -> Callable[[Use], bool]:
+    """Whether a use names the definition of `target`'s file: a call, or a bare mention of a name the
+    using file imports from that file (a local variable of the same name is no use: see issue 26)."""
+    memo: dict[str, set[str]] = {}
+
+    def imported(u: Use) -> bool:
+        if u.ref.kind != "use" or u.path == target:
+            return True
+        if u.path not in memo:
+            memo[u.path] = {
+                i.local for i in resolver.imports(u.path) if target in resolver.module_files(u.path, i.module, i.level)
+            }
+        return u.ref.name in memo[u.path] or bool(u.ref.through)
+
+    return imported
 
 
 def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use]) -> list[Use]:
@@ -384,7 +406,12 @@ def for_definition(related: Related, path: str, symbol: str, kind: str, span: tu
     resolver.prefetch({r.name for r in refs})
     items = _callees(resolver, _Stub(path), change, refs)
     name = symbol.rsplit(".", 1)[-1]
-    uses = [u for u in index.uses({name}).get(name, []) if not (u.path == path and span[0] <= u.ref.line <= span[1])]
+    real = _from(resolver, path)
+    uses = [
+        u
+        for u in index.uses({name}).get(name, [])
+        if not (u.path == path and span[0] <= u.ref.line <= span[1]) and real(u)
+    ]
     mine = path.split("/")
     callers = sorted(
         (u for u in uses if not is_test(u.path)), key=lambda u: (_distance(mine, u.path), u.path, u.ref.line)
