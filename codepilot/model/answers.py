@@ -225,7 +225,7 @@ class AnswerInvalid(Exception):
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # terminal control (C0 but tab and newline, DEL, C1) and bidirectional overrides: never shown as they are
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 CODE_KEYS = frozenset({"find", "replace", "path"})  # kept as given (but lone surrogates): checked later
 
 
@@ -234,7 +234,7 @@ def clean(value: Any, key: str = "") -> Any:
     takes) replaced, and outside code, terminal escapes and bidirectional controls removed."""
     if isinstance(value, str):
         value = _SURROGATE.sub("\ufffd", value)
-        return value if key in CODE_KEYS else _CONTROL.sub("", value.replace("\r\n", "\n"))
+        return value if key in CODE_KEYS else CONTROL.sub("", value.replace("\r\n", "\n"))
     if isinstance(value, list):
         return [clean(v, key) for v in value]
     if isinstance(value, dict):

@@ -9,6 +9,7 @@ import shlex
 from collections import Counter
 
 from codepilot.check.findings import Finding
+from codepilot.model.answers import CONTROL
 from codepilot.output.results import ReviewResult
 
 ICONS = {"error": "✖", "warning": "▲", "info": "●"}
@@ -30,14 +31,10 @@ def excerpt(report: ReviewResult, f: Finding, around: int = 1) -> list[tuple[int
     return [(n, visible(lines[n - 1].rstrip("\r"))) for n in range(lo, hi + 1)]
 
 
-# what a terminal would act on (C0 but tab, DEL, C1) and bidirectional overrides in code that is shown
-_SHOWN_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def visible(text: str) -> str:
     """Code as a terminal or a report may show it: each control character as a visible escape (the
     reviewed file may hold an OSC 52 clipboard write or a clear-screen; see issue 28)."""
-    return _SHOWN_CONTROL.sub(lambda m: _escape(ord(m.group())), text)
+    return CONTROL.sub(lambda m: _escape(ord(m.group())), text)  # the set the answers' texts lose
 
 
 def _escape(code: int) -> str:
