@@ -194,13 +194,14 @@ def content(repo: Repo, changeset: ChangeSet, side: str = "new") -> Iterator[Pat
             with tarfile.open(fileobj=io.BytesIO(data)) as archive:
                 archive.extractall(folder, filter="data")
         if side == "new" and source.kind == "staged":  # the index's versions of the changed files
+            staged = repo.blobs([f.diff.new_sha for f in changeset.files if f.new_text is not None])
             for f in changeset.files:
                 target = folder / f.path
                 if f.status == "deleted":
                     target.unlink(missing_ok=True)
                 elif f.new_text is not None:
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(repo.blobs([f.diff.new_sha]).get(f.diff.new_sha, f.new_text.encode()))
+                    target.write_bytes(staged.get(f.diff.new_sha, f.new_text.encode()))
         yield folder
 
 
