@@ -117,6 +117,9 @@ class ChangeSet:
         return {f.path: f for f in self.files}
 
 
+NAMED = "its name holds a credential; never read nor sent"
+
+
 def _named(path: str) -> str | None:
     from codepilot.secrets.redact import in_name
 
@@ -127,7 +130,7 @@ def _rule_reason(fc: FileChange, cfg: Config, attrs: dict[str, set[str]]) -> str
     """Skips decided by name, mode and attributes, before any content is read."""
     path = fc.path
     if _named(path):
-        return "its name holds a credential; never read nor sent"
+        return NAMED
     if pattern := globs.matches(path, cfg.deny, ignore_case=True):
         return f"denied: matches {pattern}; never sent"
     if fc.untracked and not cfg.untracked:
@@ -233,7 +236,8 @@ def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Re
             fc.binary = True
             out.append(ReviewFile(fc, detect(fc.path), None, None, []))
         if reason is not None:
-            skipped.append(Skipped(_named(fc.path) or fc.path, reason))
+            shown = (_named(fc.path) or fc.path) if reason == NAMED else fc.path
+            skipped.append(Skipped(shown, reason))
             continue
         if fc.untracked:
             fc.hunks = whole_file_hunk(_decode(new) or "")
