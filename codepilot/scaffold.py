@@ -83,6 +83,32 @@ pipelines:
 """.replace("{INSTALL}", INSTALL)
 
 
+AZURE_PIPELINE = """\
+# Written by `codepilot init --azure`: review every pull request. Set OPENAI_API_KEY as a secret pipeline
+# variable; give the project's build service "Contribute to pull requests" on the repository (Project
+# settings > Repositories > Security), and add this pipeline as a build validation branch policy.
+trigger: none
+pr:
+  branches:
+    include: ["*"]
+pool:
+  vmImage: ubuntu-latest
+steps:
+  - checkout: self
+    fetchDepth: "0"   # the pull request's source and target commits must be in the history
+  - task: UsePythonVersion@0
+    inputs:
+      versionSpec: "3.12"
+  - script: pip install "{INSTALL}"
+    displayName: install codepilot
+  - script: codepilot review --publish azure --fail-on error
+    displayName: codepilot review
+    env:
+      OPENAI_API_KEY: $(OPENAI_API_KEY)
+      SYSTEM_ACCESSTOKEN: $(System.AccessToken)
+""".replace("{INSTALL}", INSTALL)
+
+
 @dataclass
 class Done:
     lines: list[str] = field(default_factory=list)
@@ -150,6 +176,7 @@ def run(
     gitlab: bool,
     force: bool,
     bitbucket: bool = False,
+    azure: bool = False,
     ollama_url: str = OLLAMA_TAGS,
 ) -> Done:
     done = Done()
@@ -165,6 +192,8 @@ def run(
         _write(repo.root / ".gitlab-ci.yml", GITLAB_JOB, force, done)
     if bitbucket:
         _write(repo.root / "bitbucket-pipelines.yml", BITBUCKET_PIPELINE, force, done)
+    if azure:
+        _write(repo.root / "azure-pipelines.yml", AZURE_PIPELINE, force, done)
     if hook:
         from codepilot.git_hooks import install
 

@@ -9,6 +9,7 @@ import click
 
 from codepilot.cli import options
 from codepilot.cli.output import write_output
+from codepilot.platforms import REGISTRY
 
 
 @click.command("describe")
@@ -18,9 +19,7 @@ from codepilot.cli.output import write_output
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write it here instead of stdout.")
 @click.option("--commit-message", is_flag=True, help="Print a git commit message (subject <= 72, blank, body).")
-@click.option(
-    "--publish", type=click.Choice(["github", "gitlab", "bitbucket"]), help="Set the pull / merge request description."
-)
+@click.option("--publish", type=click.Choice(list(REGISTRY)), help="Set the pull / merge request description.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--fill-message", metavar="FILE", hidden=True)
 @click.option("--message-source", default="", hidden=True)

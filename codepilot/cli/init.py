@@ -11,15 +11,23 @@ import click
 @click.option("--github", is_flag=True, help="Also write .github/workflows/codepilot.yml.")
 @click.option("--gitlab", is_flag=True, help="Also write a .gitlab-ci.yml job.")
 @click.option("--bitbucket", is_flag=True, help="Also write bitbucket-pipelines.yml.")
+@click.option("--azure", is_flag=True, help="Also write azure-pipelines.yml.")
 @click.option("--force", is_flag=True, help="Replace files that exist (never without it).")
-def command(pyproject: bool, hook: bool, github: bool, gitlab: bool, bitbucket: bool, force: bool) -> int:
+def command(pyproject: bool, hook: bool, github: bool, gitlab: bool, bitbucket: bool, azure: bool, force: bool) -> int:
     """Write a commented .codepilot.toml, choosing the model from what this machine has (OPENAI_API_KEY,
     an Ollama server on localhost:11434), and add the patch folder to .gitignore."""
     from codepilot import scaffold as init
     from codepilot.source.git import open_repo
 
     done = init.run(
-        open_repo(), pyproject=pyproject, hook=hook, github=github, gitlab=gitlab, bitbucket=bitbucket, force=force
+        open_repo(),
+        pyproject=pyproject,
+        hook=hook,
+        github=github,
+        gitlab=gitlab,
+        bitbucket=bitbucket,
+        azure=azure,
+        force=force,
     )
     for line in done.lines:
         click.echo(f"codepilot: {line}")

@@ -13,6 +13,7 @@ import click
 
 from codepilot.cli import options
 from codepilot.cli.output import keep_until_exit, progress, render, write_output
+from codepilot.platforms import REGISTRY
 from codepilot.runtime.errors import UsageError
 
 if TYPE_CHECKING:  # the hook's light path imports no pipeline module
@@ -39,8 +40,9 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 @click.option("--full", is_flag=True, help="With --publish: review the whole request, not only the new commits.")
 @click.option(
     "--publish",
-    type=click.Choice(["github", "gitlab", "bitbucket"]),
-    help="Post the review on the pull request (GitHub Actions, Bitbucket Pipelines) or merge request (GitLab CI).",
+    type=click.Choice(list(REGISTRY)),
+    help="Post the review on the pull request (GitHub Actions, Bitbucket Pipelines, Azure Pipelines) or merge "
+    "request (GitLab CI).",
 )
 @click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
 @click.option(

@@ -137,8 +137,9 @@ def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[st
 
 
 _FENCE = re.compile(r"`{3,}|~{3,}")
-# `@user`, `@org/team`, `@everyone`: not after a word character or a dot (an e-mail address stays as it is)
-_MENTION = re.compile(r"(?<![\w.@/`])@(?=[A-Za-z0-9_])")
+# `@user`, `@org/team`, `@everyone`, Azure's `@<GUID>`: not after a word character or a dot (an e-mail
+# address stays as it is)
+_MENTION = re.compile(r"(?<![\w.@/`])@(?=[A-Za-z0-9_<])")
 _IMAGE = re.compile(r"!\[")
 
 

@@ -17,6 +17,7 @@ REGISTRY = {
     "github": "codepilot.platforms.github",
     "gitlab": "codepilot.platforms.gitlab",
     "bitbucket": "codepilot.platforms.bitbucket",
+    "azure": "codepilot.platforms.azure",
 }
 
 

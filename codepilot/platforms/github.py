@@ -114,7 +114,7 @@ def commentable(report: ReviewResult) -> dict[str, set[int]]:
     }
 
 
-def _same_hunk(report: ReviewResult, f: Finding) -> bool:
+def same_hunk(report: ReviewResult, f: Finding) -> bool:
     rf = (report.whole or report.changeset).file(f.path)
     if rf is None:
         return False
@@ -205,7 +205,7 @@ def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
     for f in report.findings:
         if f.id in seen:
             already += 1
-        elif {f.line, f.end_line} <= lines.get(f.path, set()) and _same_hunk(report, f):
+        elif {f.line, f.end_line} <= lines.get(f.path, set()) and same_hunk(report, f):
             inline.append(f)
         else:
             off_diff.append(f)
