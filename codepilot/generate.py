@@ -30,8 +30,10 @@ from codepilot.secrets.redact import Redactor
 from codepilot.source.diff import Source
 from codepilot.source.git import EMPTY_TREE, Repo, open_repo
 from codepilot.syntax import Definition, detect, outline, string_lines, syntax_errors
+from codepilot.tools.drafts import DraftCheck, Mutation
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "generate-system.md", "generate-user.md"
+CORRECTION_TEMPLATE = "generate-correction.md"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{2,}")
 _STOP = {
     "the",
@@ -76,6 +78,10 @@ class Options:
     overrides: dict[str, object] = field(default_factory=dict)
     cwd: Path | None = None
     allow: tuple[str, ...] = ()  # --allow-path globs: edits the answer may make beyond the targets
+    checks: bool = True  # run the draft (issue 24): --no-checks turns it off
+    rounds: int = 2  # corrections after a failed check
+    test_cmd: str | None = None
+    lint_cmd: str | None = None
 
 
 # files that make code run on their own — CI of every platform, git hooks, editor tasks, Python start-up
@@ -205,6 +211,8 @@ class Prepared:
     redactions: Counter[str]
     patch_dir: Path
     allow: tuple[str, ...] = ()
+    tests: list[str] = field(default_factory=list)  # the tests that use the targets (pytest node ids)
+    options: Options | None = None
 
 
 @dataclass
@@ -213,6 +221,7 @@ class EditResult:
     placed: bool
     how: str | None = None
     note: str | None = None
+    round: int = 1  # the draft it belongs to: 1, then each correction
 
 
 @dataclass
@@ -228,6 +237,25 @@ class Result:
     cost_usd: float | None = 0.0
     applied: list[str] = field(default_factory=list)
     planned: list[Planned] = field(default_factory=list)  # what --apply would apply
+    checks: list[DraftCheck] = field(default_factory=list)  # the draft's checks after the last round
+    rounds: int = 0  # drafts made (the first and each correction)
+    mutation: Mutation | None = None
+    requests: int = 0
+    notes: list[str] = field(default_factory=list)  # said beside the result (a correction that failed, ...)
+
+    @property
+    def failed(self) -> list[DraftCheck]:
+        return [c for c in self.checks if c.status == "failed"]
+
+    def checks_line(self) -> str:
+        """One line on what the checks said, e.g. "tests passed after 2 rounds; ruff passed after 2 rounds"."""
+        if not self.checks:
+            return "checks: none ran"
+        after = f"after {self.rounds} round{'s' if self.rounds != 1 else ''}"
+        return "; ".join(
+            f"{c.name} not run ({c.output})" if c.status == "not run" else f"{c.name} {c.status} {after}"
+            for c in self.checks
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -238,8 +266,12 @@ class Result:
             "patches": self.patches,
             "applied": self.applied,
             "errors": self.errors,
+            "checks": [c.to_json() for c in self.checks],
+            "rounds": self.rounds,
+            "mutation": self.mutation.to_json() if self.mutation else None,
+            "notes": self.notes,
             "stats": {
-                "requests": 1,
+                "requests": self.requests,
                 "cached": int(self.cached),
                 "prompt_tokens": self.usage_prompt,
                 "completion_tokens": self.usage_completion,
@@ -351,11 +383,13 @@ def _test_file(path: str, tracked: list[str]) -> str | None:
     return next((p for p in tracked if Path(p).name in names), None)
 
 
-def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests: bool, related: Related | None) -> str:
+def _section(
+    t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests: bool, related: Related | None
+) -> tuple[str, Drafting | None]:
     lang = detect(t.path, (t.text or "")[:200].encode())
     head = f"## {t.path} ({lang.name}{', does not exist yet' if t.text is None else ''})"
     if t.text is None:
-        return head
+        return head, None
     lines = t.text.split("\n")
     parts = [head]
     drafting = None
@@ -387,7 +421,7 @@ def _section(t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests
             ]
     if wants_tests:
         parts += _tests_part(t, repo, tracked, budget, drafting)
-    return "\n".join(parts)
+    return "\n".join(parts), drafting
 
 
 def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting: Drafting | None) -> list[str]:
@@ -442,7 +476,9 @@ def prepare(opts: Options) -> Prepared:
     related = _repository(repo, cfg, targets)
     try:
         share = budget // max(len(targets), 1)
-        context = "\n\n".join(_section(t, share, repo, tracked, wants_tests, related) for t in targets)
+        sections = [_section(t, share, repo, tracked, wants_tests, related) for t in targets]
+        context = "\n\n".join(text for text, _ in sections)
+        tests = list(dict.fromkeys(n for _, d in sections if d is not None for n in d.tests))
     finally:
         if related is not None:
             related.index.close()
@@ -470,27 +506,30 @@ def prepare(opts: Options) -> Prepared:
         redactor.found,
         folder,
         opts.allow,
+        tests,
+        opts,
     )
 
 
 def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> Result:
+    """The draft, then (unless --no-checks) its checks in a copy of the work tree and up to `rounds`
+    corrections while one fails; the patch offered is the whole change against the user's content."""
     cache = open_cache(use_cache)
+    result = Result("", [], [], [], spec.label, cost_usd=0.0)
+    files: dict[str, tuple[str | None, str]] = {}
     try:
-        caller = Caller(spec, p.config, cache, p.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
-        outcome = caller.call(p.messages, GenerateAnswer, GENERATE_SCHEMA)
+        caller = Caller(spec, p.config, cache, p.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE, CORRECTION_TEMPLATE))
+        messages = list(p.messages)
+        answer = _ask(caller, messages, result, spec, p.config)
+        if answer is not None:
+            result.summary = answer.summary.strip()
+            _place(p, answer.edits, files, result)
+            result.rounds = 1
+            opts = p.options or Options(p.instruction)
+            if opts.checks and files and not result.errors:
+                _check_loop(p, opts, caller, messages, answer, files, result, spec)
     finally:
         cache.close()
-    result = Result(
-        "",
-        [],
-        [],
-        [],
-        spec.label,
-        outcome.usage.prompt_tokens,
-        outcome.usage.completion_tokens,
-        outcome.cached,
-        cost(p.config, spec, outcome.usage),
-    )
     if p.config.history and record:
         from codepilot.output import history
         from codepilot.review import repo_key
@@ -503,21 +542,88 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> R
                 None,
                 p.repo.head(),
                 spec.label,
-                1,
-                int(outcome.cached),
+                result.requests,
+                int(result.cached),
                 result.usage_prompt,
                 result.usage_completion,
                 result.cost_usd,
-                int(outcome.error is not None),
+                int(answer is None),
                 [],
             )
         )
-    if outcome.error is not None or not isinstance(outcome.answer, GenerateAnswer):
-        result.errors.append(outcome.error or "no answer")
-        return result
-    result.summary = outcome.answer.summary.strip()
-    write(p, outcome.answer.edits, result)
+    if files:
+        _write_patches(p, files, result)
     return result
+
+
+def _ask(
+    caller: Caller, messages: list[dict[str, str]], result: Result, spec: ModelSpec, cfg: Config
+) -> GenerateAnswer | None:
+    """One request; its tokens and cost added to the result whether or not an answer came."""
+    outcome = caller.call(messages, GenerateAnswer, GENERATE_SCHEMA)
+    result.requests += 1
+    result.cached = result.cached or outcome.cached
+    result.usage_prompt += outcome.usage.prompt_tokens
+    result.usage_completion += outcome.usage.completion_tokens
+    spent = cost(cfg, spec, outcome.usage)
+    result.cost_usd = None if spent is None or result.cost_usd is None else result.cost_usd + spent
+    if outcome.error is not None or not isinstance(outcome.answer, GenerateAnswer):
+        if result.rounds == 0:
+            result.errors.append(outcome.error or "no answer")
+        else:
+            result.notes.append(f"the correction request failed: {outcome.error or 'no answer'}")
+        return None
+    return outcome.answer
+
+
+def _check_loop(
+    p: Prepared,
+    opts: Options,
+    caller: Caller,
+    messages: list[dict[str, str]],
+    answer: GenerateAnswer,
+    files: dict[str, tuple[str | None, str]],
+    result: Result,
+    spec: ModelSpec,
+) -> None:
+    from codepilot.tools import drafts
+
+    plan = drafts.plan(p.repo, p.config, p.config.checks_trusted, opts.test_cmd, opts.lint_cmd, p.tests)
+    with drafts.workspace(p.repo) as folder:
+        while True:
+            touched: dict[str, str | None] = {path: text for path, (_, text) in files.items()}
+            drafts.put(folder, touched)
+            result.checks = [*drafts.run(plan, p.repo, folder, touched), *plan.not_run]
+            if not result.failed or result.rounds > opts.rounds:
+                break
+            messages += [
+                {"role": "assistant", "content": answer.model_dump_json()},
+                {"role": "user", "content": _correction(p, result.failed, files)},
+            ]
+            corrected = _ask(caller, messages, result, spec, p.config)
+            if corrected is None:
+                break
+            answer = corrected
+            result.rounds += 1
+            result.summary = corrected.summary.strip() or result.summary
+            _place(p, corrected.edits, files, result, result.rounds)
+        target = next((t for t in p.targets if t.definition is not None), None)
+        wants_tests = bool(re.search(r"\btests?\b|pytest|spec", p.instruction, re.I))
+        if wants_tests and target is not None and target.definition is not None:
+            touched = {path: text for path, (_, text) in files.items()}
+            result.mutation = drafts.mutation(plan, p.repo, folder, touched, target.path, target.definition.symbol)
+
+
+def _correction(p: Prepared, failed: list[DraftCheck], files: dict[str, tuple[str | None, str]]) -> str:
+    """The next request: what failed, and the touched files as the draft left them (numbered; the
+    next edits apply to these texts)."""
+    shown = []
+    for path, (_, text) in files.items():
+        lines = text.split("\n")
+        lang = detect(path, text[:200].encode())
+        shown += [f"## {path}", f"{FENCE}{lang.name}", numbered(lines, 1, len(lines), set()), FENCE]
+    failures = "\n\n".join(f"### {c.name}\n{FENCE}\n{c.output.replace(FENCE, '`' * 2)}\n{FENCE}" for c in failed)
+    return Redactor().text(p.templates.render(CORRECTION_TEMPLATE, failures=failures, files="\n".join(shown)))
 
 
 def _refused(p: Prepared, path: str) -> str | None:
@@ -538,41 +644,57 @@ def _refused(p: Prepared, path: str) -> str | None:
     return None
 
 
-def write(p: Prepared, edits: list[Edit], result: Result) -> None:
-    """Each file's edits placed in order on its current text; one checked patch per file."""
+def _place(
+    p: Prepared, edits: list[Edit], files: dict[str, tuple[str | None, str]], result: Result, round_: int = 1
+) -> None:
+    """Each edit placed in order on its file's current text (`files`: path -> the user's text, the
+    draft's text so far)."""
+    hints = {t.path: t.definition.start_line for t in p.targets if t.definition}
+    unplaced = 0
+    for e in edits:
+        path, why = confine(e.path)
+        if path is None:
+            result.edits.append(EditResult(e.path, False, note=f"refused: {why}", round=round_))
+            unplaced += 1
+            continue
+        refusal = _refused(p, path)
+        if refusal:
+            result.edits.append(EditResult(path, False, note=refusal, round=round_))
+            unplaced += 1
+            continue
+        if path not in files:
+            text = p.repo.worktree_text(path)
+            files[path] = (text, text or "")
+        original, current = files[path]
+        lang = detect(path, current[:200].encode())
+        placed = place(
+            current,
+            e.find,
+            e.replace,
+            hints.get(path, 1),
+            functools.partial(syntax_errors, lang),
+            string_lines=functools.partial(string_lines, lang),
+        )
+        if isinstance(placed, NotPlaced):
+            result.edits.append(EditResult(path, False, note=placed.reason, round=round_))
+            unplaced += 1
+            continue
+        files[path] = (original, placed.new_text)
+        result.edits.append(EditResult(path, True, placed.how, round=round_))
+    if unplaced and round_ == 1:
+        result.errors.append(f"{unplaced} edit(s) could not be placed")
+    elif unplaced:
+        result.notes.append(f"round {round_}: {unplaced} edit(s) of the correction could not be placed")
+
+
+def _write_patches(p: Prepared, files: dict[str, tuple[str | None, str]], result: Result) -> None:
+    """One checked patch per file: the whole change against the user's content."""
     source = Source("worktree", EMPTY_TREE, None, "work tree")
     writer = patches.Writer(p.repo, source, p.patch_dir, "generate")
-    hints = {t.path: t.definition.start_line for t in p.targets if t.definition}
-    files: dict[str, tuple[str | None, str]] = {}
     try:
-        for e in edits:
-            path, why = confine(e.path)
-            if path is None:
-                result.edits.append(EditResult(e.path, False, note=f"refused: {why}"))
-                continue
-            refusal = _refused(p, path)
-            if refusal:
-                result.edits.append(EditResult(path, False, note=refusal))
-                continue
-            if path not in files:
-                text = p.repo.worktree_text(path)
-                files[path] = (text, text or "")
-            original, current = files[path]
-            lang = detect(path, current[:200].encode())
-            placed = place(
-                current,
-                e.find,
-                e.replace,
-                hints.get(path, 1),
-                functools.partial(syntax_errors, lang),
-                string_lines=functools.partial(string_lines, lang),
-            )
-            if isinstance(placed, NotPlaced):
-                result.edits.append(EditResult(path, False, note=placed.reason))
-                continue
-            files[path] = (original, placed.new_text)
-            result.edits.append(EditResult(path, True, placed.how))
         for path, (original, new_text) in files.items():
+            if original is not None and new_text == original:
+                continue
             final = Placed(1, max(1, new_text.count("\n")), new_text, "combined")
             patch, why = writer.add(path, original, final, p.instruction)
             if patch:
@@ -582,5 +704,3 @@ def write(p: Prepared, edits: list[Edit], result: Result) -> None:
                 result.errors.append(f"{path}: {why}")
     finally:
         writer.close()
-    if any(not e.placed for e in result.edits):
-        result.errors.append(f"{sum(not e.placed for e in result.edits)} edit(s) could not be placed")

@@ -33,6 +33,18 @@ from codepilot.cli.output import write_output
     help="Let the answer also change these files (existing files not aimed at; CI, hook and "
     "codepilot configuration). Repeatable.",
 )
+@click.option(
+    "--checks/--no-checks",
+    default=True,
+    help="Apply the draft in a temporary copy of the work tree and run the project's linters and the tests "
+    "that use the target; send failures back for a corrected draft [default: on].",
+)
+@click.option(
+    "--rounds", type=click.IntRange(0, 10), default=2, show_default=True, help="Corrections after a failed check."
+)
+@click.option("--test-cmd", metavar="CMD", help="The test command to run on the draft (as typed: trusted).")
+@click.option("--lint-cmd", metavar="CMD", help="The lint command, given the touched files (as typed: trusted).")
+@click.option("--force", is_flag=True, help="With --apply: apply a draft whose checks still fail.")
 def command(
     instruction: str,
     paths: tuple[str, ...],
@@ -46,6 +58,11 @@ def command(
     no_cache: bool,
     apply_: bool,
     allow: tuple[str, ...],
+    checks: bool,
+    rounds: int,
+    test_cmd: str | None,
+    lint_cmd: str | None,
+    force: bool,
 ) -> int:
     """Draft code for INSTRUCTION; the edits become patch files.
 
@@ -60,6 +77,10 @@ def command(
         symbol,
         overrides={"model": model, "base_url": base_url, "patch_dir": patch_dir},
         allow=allow,
+        checks=checks,
+        rounds=rounds,
+        test_cmd=test_cmd,
+        lint_cmd=lint_cmd,
     )
     prepared = generate.prepare(opts)
     if dry_run:
@@ -69,6 +90,7 @@ def command(
             "prompt_tokens": prepared.prompt_tokens,
             "messages": prepared.messages,
             "redacted": dict(prepared.redactions),
+            "checks": _planned_checks(prepared) if checks else [],
         }
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else _dry_text(prepared)
         write_output(text, output)
@@ -77,6 +99,8 @@ def command(
     result = generate.run(prepared, spec, use_cache=not no_cache)
     if apply_ and result.patches and result.errors:  # a run that failed applies nothing (issue 28)
         result.errors.append("--apply: nothing applied, since the run did not complete (the patches are written)")
+    elif apply_ and result.patches and result.failed and not force:
+        result.notes.append("--apply: nothing applied, since the draft's checks fail (--force applies it anyway)")
     elif apply_ and result.patches:
         _apply(prepared, result)
     write_output(
@@ -86,7 +110,26 @@ def command(
         if fmt == "json" or output:  # the text on stdout lists them already: said once
             click.echo(f"codepilot: {result.errors[0]}", err=True)
         return 3
+    if result.failed:
+        if fmt == "json" or output:
+            click.echo(f"codepilot: {result.checks_line()}", err=True)
+        return 1
     return 0
+
+
+def _planned_checks(prepared: object) -> list[dict[str, str]]:
+    """What would check the draft, and what would not run (why)."""
+    from codepilot import generate
+    from codepilot.tools import drafts
+
+    assert isinstance(prepared, generate.Prepared) and prepared.options is not None
+    o = prepared.options
+    plan = drafts.plan(
+        prepared.repo, prepared.config, prepared.config.checks_trusted, o.test_cmd, o.lint_cmd, prepared.tests
+    )
+    return [{"name": r.name, "status": "would run", "output": r.shell or ""} for r in plan.runners] + [
+        c.to_json() for c in plan.not_run
+    ]
 
 
 def _apply(prepared: object, result: object) -> None:
@@ -124,10 +167,21 @@ def _text(result: object) -> str:
             + (f" — {e.note}" if e.note else "")
         )
     lines += [f"patch: {p}" + (" (applied)" if p in result.applied else "") for p in result.patches]
+    if result.rounds and result.checks:
+        lines += ["", f"checks: {result.checks_line()}"]
+        for c in result.failed:
+            lines += [f"  {c.name} failed:", *[f"    {ln}" for ln in c.output.splitlines()[-12:]]]
+    if result.mutation is not None:
+        m = result.mutation
+        lines.append(
+            f"mutation check: the drafted tests {'fail' if m.noticed else 'still PASS'} with {m.symbol}'s body "
+            f"replaced by raise NotImplementedError" + ("" if m.noticed else ": they prove nothing about it")
+        )
+    lines += [f"note: {n}" for n in result.notes]
     lines += [f"error: {e}" for e in result.errors]
     cost = "cost unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
     lines.append(
-        f"{'cached' if result.cached else 'sent'}; {result.usage_prompt} prompt + "
+        f"{'cached' if result.cached else 'sent'}; {result.requests} request(s), {result.usage_prompt} prompt + "
         f"{result.usage_completion} completion tokens; {cost}"
     )
     return "\n".join(lines) + "\n"

@@ -397,6 +397,17 @@ class Drafting:
     test_file: str | None
     fixtures: list[Item]
     layout: list[str]
+    tests: list[str] = field(default_factory=list)  # the tests that use it, as pytest node ids (path::Class::test)
+
+
+def _node_id(path: str, around: Signature | None) -> str:
+    """The pytest node id of the test around a use (`path::Class::test`), else its file: what generate
+    runs to check a draft (issue 24)."""
+    parts = around.symbol.split(".") if around is not None else []
+    parts = parts[:2] if len(parts) > 1 and parts[0].startswith("Test") else parts[:1]
+    if not parts or not parts[-1].startswith("test") or not path.endswith(".py"):
+        return path
+    return "::".join([path, *parts])
 
 
 def for_definition(related: Related, path: str, symbol: str, kind: str, span: tuple[int, int], tests: bool) -> Drafting:
@@ -426,6 +437,7 @@ def for_definition(related: Related, path: str, symbol: str, kind: str, span: tu
     for u in in_tests:
         counts[u.path] = counts.get(u.path, 0) + 1
     test_file = max(counts, key=lambda p: (counts[p], -_distance(mine, p))) if counts else None
+    node_ids = {_node_id(u.path, enclosing(resolver.definitions(u.path), u.ref.line)) for u in in_tests}
     fixtures: list[Item] = []
     layout: list[str] = []
     if tests and test_file is not None:
@@ -441,7 +453,7 @@ def for_definition(related: Related, path: str, symbol: str, kind: str, span: tu
     for d in resolver.definitions(path):  # siblings: the pattern the project follows around it
         if d.symbol != symbol and (d.symbol.rsplit(".", 1)[0] if "." in d.symbol else "") == parent:
             items.append(_signature_item(Located(path, d), "sibling", 0.5))
-    return Drafting(_ranked(items), test_file, fixtures, layout)
+    return Drafting(_ranked(items), test_file, fixtures, layout, sorted(node_ids))
 
 
 def render(items: list[Item], fence: str) -> str:

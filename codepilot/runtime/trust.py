@@ -126,7 +126,31 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
             ask.checks.append(
                 f"mypy with the plugins of {name} (sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]})"
             )
+    tests = test_setup(root)
+    if tests:
+        ask.checks.append(tests)
     return ask
+
+
+# where a Python project says how its tests run (pytest reads them, and runs conftest.py)
+TEST_SETUP = ("conftest.py", "tests/conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
+
+
+def test_setup(root: Path) -> str | None:
+    """The repository's pytest set-up as `generate` would run it to check a draft (issue 24), with a
+    digest of the files that steer it; None when the repository shows no pytest set-up."""
+    digest, found = hashlib.sha256(), []
+    for name in TEST_SETUP:
+        try:
+            data = (root / name).read_bytes()
+        except OSError:
+            continue
+        if name.endswith((".py", ".ini")) or b"[tool.pytest" in data or b"[tool:pytest]" in data or b"[pytest]" in data:
+            found.append(name)
+            digest.update(name.encode() + b"\0" + data)
+    if not found:
+        return None
+    return f"tests: pytest, as {', '.join(found)} set it up (sha256 {digest.hexdigest()[:12]})"
 
 
 def store_path() -> Path:

@@ -78,7 +78,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _tool(repo: Repo, name: str) -> str | None:
+def find_tool(repo: Repo, name: str) -> str | None:
     """The tool's executable: on PATH, or in the repository's own virtual environment."""
     found = shutil.which(name)
     if found:
@@ -105,7 +105,7 @@ def plan(repo: Repo, cfg: Config, trusted: bool) -> tuple[list[Check], list[Chec
     skipped: list[CheckRun] = []
     pyproject = _text(repo.root / "pyproject.toml")
     if "[tool.ruff" in pyproject or any((repo.root / n).is_file() for n in ("ruff.toml", ".ruff.toml")):
-        exe = _tool(repo, "ruff")
+        exe = find_tool(repo, "ruff")
         if exe is None:
             skipped.append(CheckRun("ruff", "skipped", "configured in the repository, not installed"))
         else:
@@ -121,7 +121,7 @@ def plan(repo: Repo, cfg: Config, trusted: bool) -> tuple[list[Check], list[Chec
         if t
     ]
     if mypy_conf:
-        exe = _tool(repo, "mypy")
+        exe = find_tool(repo, "mypy")
         if exe is None:
             skipped.append(CheckRun("mypy", "skipped", "configured in the repository, not installed"))
         else:
@@ -169,7 +169,7 @@ def _gate(checks: list[Check], trusted: bool) -> tuple[list[Check], list[CheckRu
     return ok, refused
 
 
-def _applies(check: Check, path: str) -> bool:
+def applies(check: Check, path: str) -> bool:
     from codepilot.source import globs
 
     if check.files:
@@ -226,12 +226,12 @@ def run_all(repo: Repo, changeset: ChangeSet, cfg: Config, trusted: bool, limit:
         return outcome
     with content(repo, changeset) as folder:
         for check in checks:
-            mine = [f for f in files if _applies(check, f.path)]
+            mine = [f for f in files if applies(check, f.path)]
             if not mine:
                 outcome.runs.append(CheckRun(check.name, "skipped", "no changed file it applies to"))
                 continue
             started = time.monotonic()
-            results, run = _run(check, folder, [f.path for f in mine], limit)
+            results, run = run_check(check, folder, [f.path for f in mine], limit)
             if run is not None:
                 run.seconds = time.monotonic() - started
                 outcome.runs.append(run)
@@ -241,7 +241,7 @@ def run_all(repo: Repo, changeset: ChangeSet, cfg: Config, trusted: bool, limit:
                 with content(repo, changeset, "old") as old_folder:
                     olds = [f.diff.old_path or f.path for f in mine if f.status != "added"]
                     present = [p for p in olds if (old_folder / p).is_file()]
-                    base_results, _ = _run(check, old_folder, present, limit) if present else ([], None)
+                    base_results, _ = run_check(check, old_folder, present, limit) if present else ([], None)
                 base = {(r.path, r.code, r.message) for r in base_results}
             found = _findings(check, results, {f.path: f for f in mine}, base)
             outcome.findings += found
@@ -249,7 +249,9 @@ def run_all(repo: Repo, changeset: ChangeSet, cfg: Config, trusted: bool, limit:
     return outcome
 
 
-def _run(check: Check, folder: Path, paths: list[str], limit: float | None) -> tuple[list[Result], CheckRun | None]:
+def run_check(
+    check: Check, folder: Path, paths: list[str], limit: float | None
+) -> tuple[list[Result], CheckRun | None]:
     timeout = min(check.timeout, limit) if limit else check.timeout
     try:
         proc = subprocess.run(
