@@ -276,7 +276,7 @@ def execute(
             }
         )
     tick = progress(len(prepared.requests)) if progress else (lambda: None)
-    checks = _start_checks(prepared, time_limit) if opts.checks else None
+    checks = RunningChecks(prepared, time_limit) if opts.checks else None
     result = run(
         prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit, trace=opts.trace, checks=checks
     )
@@ -288,18 +288,53 @@ def execute(
     return result
 
 
-def _start_checks(prepared: Prepared, time_limit: float | None) -> Callable[[], Outcome_]:
-    """The project's checks, started now in a thread of their own (they run tools, not Python, so they
-    overlap the model's requests); the callable waits for their outcome."""
-    from concurrent.futures import ThreadPoolExecutor
+class RunningChecks:
+    """The project's checks, started in threads of their own (they run tools, not Python, so they
+    overlap the pipeline): the linters, quick, whose results the requests carry; the type checkers,
+    slow, which run beside the model's requests (issue 24, items 3 and 5)."""
 
-    from codepilot.tools import checks
+    LINT_WAIT = 2.0  # seconds the requests wait for the linters before going without their results
 
-    pool = ThreadPoolExecutor(max_workers=1)
-    trusted = prepared.config.checks_trusted
-    future = pool.submit(checks.run_all, prepared.repo, prepared.changeset, prepared.config, trusted, time_limit)
-    pool.shutdown(wait=False)
-    return future.result
+    def __init__(self, prepared: Prepared, time_limit: float | None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from codepilot.tools import checks
+
+        pool = ThreadPoolExecutor(max_workers=2)
+        args = (prepared.repo, prepared.changeset, prepared.config, prepared.config.checks_trusted, time_limit)
+        self._lint = pool.submit(checks.run_all, *args, phase="lint")
+        self._types = pool.submit(checks.run_all, *args, phase="types")
+        pool.shutdown(wait=False)
+
+    def linters(self) -> Outcome_ | None:
+        """The linters' outcome, if it is there within LINT_WAIT seconds."""
+        try:
+            return self._lint.result(timeout=self.LINT_WAIT)
+        except FutureTimeout:
+            return None
+
+    def outcome(self) -> Outcome_:
+        from codepilot.tools.checks import Outcome
+
+        lint, types = self._lint.result(), self._types.result()
+        return Outcome(lint.runs + types.runs, lint.findings + types.findings)
+
+
+def _carry(prepared: Prepared, findings: list[Finding]) -> None:
+    """Each request carries what the checks reported on its lines (the model need not repeat it)."""
+    from codepilot.prompt import tokens
+    from codepilot.tools.checks import note_for
+
+    for r in prepared.requests:
+        mine = [
+            f
+            for f in findings
+            if any(u.path == f.path and (u.span is None or u.span[0] <= f.line <= u.span[1]) for u in r.units)
+        ]
+        if mine and r.messages:
+            note = Redactor().text(note_for(mine))
+            r.messages[-1] = {**r.messages[-1], "content": r.messages[-1]["content"] + "\n\n" + note}
+            r.prompt_tokens += tokens.count(note)
 
 
 def estimate(prepared: Prepared) -> Estimate:
@@ -432,12 +467,15 @@ def run(
     progress: Callable[[], None] = lambda: None,
     time_limit: float | None = None,
     trace: Callable[[str], None] | None = None,
-    checks: Callable[[], Outcome_] | None = None,
+    checks: RunningChecks | None = None,
 ) -> ReviewResult:
     """Send the plan, check the answers, write the patches: the whole review after the dry run, all of
     it within `time_limit` seconds (what is not done by then is reported as not done). `checks`: the
     project's own checks' outcome (run beside the requests), merged in before the patches are written."""
     deadline = None if time_limit is None else time.monotonic() + time_limit
+    early = checks.linters() if checks is not None and prepared.requests else None
+    if early is not None:
+        _carry(prepared, early.findings)
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
@@ -455,7 +493,7 @@ def run(
     if checks is not None:  # the tools' findings, and the model's less those that repeat them
         from codepilot.tools.checks import merge
 
-        done = checks()
+        done = checks.outcome()
         result.findings = done.findings + merge(done.findings, result.findings)
         result.checks = done.runs
     result.findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))

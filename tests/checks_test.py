@@ -72,6 +72,9 @@ def test_with_a_model_a_repeated_finding_is_merged(project: GitRepo, llm: FakeOp
     assert ("model", "Division by zero on an empty list") in titles
     assert not any(t == "os is imported and never used" for _, t in titles)  # merged into ruff's F401
     assert len(llm.history) == 1
+    # the request carried what the linter had said about its lines (mypy, slower, runs beside it)
+    sent = llm.history[0]["messages"][-1]["content"]
+    assert "Already reported by the project's own checks" in sent and "shop.py:1: ruff F401" in sent, sent
 
 
 def test_a_repository_check_command_does_not_run_untrusted(repo: GitRepo, capsys, monkeypatch, tmp_path) -> None:

@@ -216,10 +216,22 @@ class Result:
     fix: Fix | None = None
 
 
-def run_all(repo: Repo, changeset: ChangeSet, cfg: Config, trusted: bool, limit: float | None = None) -> Outcome:
+def run_all(
+    repo: Repo,
+    changeset: ChangeSet,
+    cfg: Config,
+    trusted: bool,
+    limit: float | None = None,
+    phase: str = "all",
+) -> Outcome:
     """Every planned check on the reviewed content; findings on the changed lines (and the new errors a
-    type checker finds elsewhere in the changed files)."""
+    type checker finds elsewhere in the changed files). `phase`: "lint" runs the linters (quick: their
+    results go into the model's requests) and lists the checks that do not run; "types" the type
+    checkers (slow: they run beside the requests)."""
     checks, out_runs = plan(repo, cfg, trusted)
+    if phase != "all":
+        checks = [c for c in checks if c.type_checker == (phase == "types")]
+        out_runs = out_runs if phase == "lint" else []
     outcome = Outcome(list(out_runs))
     files = [f for f in changeset.files if f.new_text is not None and not f.diff.binary and f.status != "deleted"]
     if not checks:
@@ -406,6 +418,15 @@ def _findings(
             )
         )
     return out
+
+
+def note_for(findings: list[Finding]) -> str:
+    """What the checks already reported on a request's lines, for the model (it need not repeat them)."""
+    rows = [f"- {f.path}:{f.line}: {f.source} {f.rule or ''}: {f.title}".replace("  ", " ") for f in findings[:30]]
+    return (
+        "Already reported by the project's own checks (do not repeat these; look for what a linter or type "
+        "checker cannot see):\n" + "\n".join(rows)
+    )
 
 
 def merge(tool: list[Finding], model: list[Finding]) -> list[Finding]:
