@@ -89,3 +89,18 @@ def test_a_repository_check_command_does_not_run_untrusted(repo: GitRepo, capsys
     run_cli(["trust"], repo.root, capsys, monkeypatch)
     code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
     assert marker.exists(), err
+
+
+def test_a_type_error_the_change_causes_elsewhere_counts_and_an_old_one_does_not(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
+    repo.write("pyproject.toml", "[tool.mypy]\nstrict = true\n")
+    old = "OLD: int = 'already wrong'\n\n\ndef size() -> int:\n    return 1\n\n\nTOTAL: int = size()\n"
+    repo.write("shop.py", old)
+    repo.commit("base")
+    repo.write("shop.py", old.replace("def size() -> int:", "def size() -> str:").replace("return 1", "return '1'"))
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
+    lines = {(f["rule"], f["line"]) for f in json.loads(out)["findings"]}
+    assert ("assignment", 8) in lines, lines  # TOTAL's line is untouched, its error is the change's doing
+    assert ("assignment", 1) not in lines  # the base had this one already

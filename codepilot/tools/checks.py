@@ -248,14 +248,21 @@ def run_all(
                 run.seconds = time.monotonic() - started
                 outcome.runs.append(run)
                 continue
-            base: set[tuple[str, str, str]] = set()
-            if check.type_checker and changeset.source.old != EMPTY_TREE:
+            base: set[tuple[str, str, str, int]] = set()
+            by_path = {f.path: f for f in mine}
+            # the base is read only when an error lies outside the changed lines (on them an error is the
+            # change's anyway): a clean change costs one run of the type checker, not two
+            if (
+                check.type_checker
+                and changeset.source.old != EMPTY_TREE
+                and any(not _on_change(r, by_path) for r in results)
+            ):
                 with content(repo, changeset, "old") as old_folder:
                     olds = [f.diff.old_path or f.path for f in mine if f.status != "added"]
                     present = [p for p in olds if (old_folder / p).is_file()]
                     base_results, _ = run_check(check, old_folder, present, limit) if present else ([], None)
-                base = {(r.path, r.code, r.message) for r in base_results}
-            found = _findings(check, results, {f.path: f for f in mine}, base)
+                base = {(r.path, r.code, r.message, r.line) for r in base_results}
+            found = _findings(check, results, by_path, base)
             outcome.findings += found
             outcome.runs.append(CheckRun(check.name, "ran", "", len(found), time.monotonic() - started))
     return outcome
@@ -383,8 +390,26 @@ def _sarif(doc: dict[str, Any], folder: Path) -> list[Result]:
     return out
 
 
+def _old_line(rf: ReviewFile, line: int) -> int | None:
+    """The base's number of an unchanged line `line` of the new file (None: the change made it)."""
+    offset = 0
+    for h in rf.diff.hunks:
+        if line < h.new_start:
+            break
+        if line < h.new_start + h.new_len:
+            same = next((ln for ln in h.lines if ln.new == line), None)
+            return same.old if same is not None and same.kind == " " else None
+        offset += h.new_len - h.old_len
+    return line - offset
+
+
+def _on_change(r: Result, files: dict[str, ReviewFile]) -> bool:
+    rf = files.get(r.path)
+    return rf is not None and any(r.line in c.added_lines or r.end_line in c.added_lines for c in rf.changes)
+
+
 def _findings(
-    check: Check, results: list[Result], files: dict[str, ReviewFile], base: set[tuple[str, str, str]]
+    check: Check, results: list[Result], files: dict[str, ReviewFile], base: set[tuple[str, str, str, int]]
 ) -> list[Finding]:
     out = []
     for r in results:
@@ -392,7 +417,12 @@ def _findings(
         if rf is None:
             continue
         change = next((c for c in rf.changes if r.line in c.added_lines or r.end_line in c.added_lines), None)
-        caused = check.type_checker and (r.path, r.code, r.message) not in base
+        # the same error on the same line of the base (the line moved by the hunks above it) was there
+        # before: not the change's doing
+        old = _old_line(rf, r.line)
+        caused = check.type_checker and (
+            old is None or (rf.diff.old_path or r.path, r.code, r.message, old) not in base
+        )
         if change is None and not caused:
             continue  # on a line the change left alone, and not the change's doing
         text = rf.new_lines[r.line - 1] if 0 < r.line <= len(rf.new_lines) else ""
