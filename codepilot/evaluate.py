@@ -81,12 +81,14 @@ class Run:
     settings: dict[str, Any]
     per_case: list[CaseScore]
 
-    def total(self, key: str) -> int:
-        return sum(int(getattr(c, key)) for c in self.per_case)
+    def total(self, key: str, scored: bool = False) -> int:
+        """`key` summed over every case (what was spent), or over the scored ones only (`scored`: a case
+        whose run failed has no score, and counts neither as caught nor as missed)."""
+        return sum(int(getattr(c, key)) for c in self.per_case if not scored or c.error is None)
 
     def to_json(self) -> dict[str, Any]:
-        bugs, caught = self.total("bugs"), self.total("caught")
-        findings, matched = self.total("findings"), self.total("matched_findings")
+        bugs, caught = self.total("bugs", True), self.total("caught", True)
+        findings, matched = self.total("findings", True), self.total("matched_findings", True)
         recall = caught / bugs if bugs else None
         precision = matched / findings if findings else None
         f1 = (
@@ -185,11 +187,37 @@ def score(bugs: list[Bug], findings: list[tuple[str, int, int]], tolerance: int)
     return len(caught), len(owner), missed
 
 
-def run_case(case: Case, tolerance: int, model: str | None, overrides: dict[str, Any], use_cache: bool) -> CaseScore:
+CHECKS_ONLY = "checks-only"  # the run of the project's checks alone: the floor a model must beat
+RUFF_DEFAULT = ("ruff", "check", "--isolated", "--output-format=json", "--exit-zero", "--no-cache")
+
+
+def _configures_checks(repo: Path) -> bool:
+    """Whether the case's repository configures a check codepilot detects (ruff, mypy)."""
+    names = ("ruff.toml", ".ruff.toml", "mypy.ini", ".mypy.ini")
+    if any((repo / n).is_file() for n in names):
+        return True
+    try:
+        text = (repo / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "[tool.ruff" in text or "[tool.mypy" in text
+
+
+def run_case(
+    case: Case, tolerance: int, model: str | None, overrides: dict[str, Any], use_cache: bool, checks: bool = False
+) -> CaseScore:
+    """One case reviewed and scored: by `model` (with the project's checks beside it when `checks`), or
+    by the checks alone (`model` CHECKS_ONLY: no model, no cost)."""
     from codepilot import review
 
     out = CaseScore(case.name, bugs=len(case.bugs))
     started = time.monotonic()
+    alone = model == CHECKS_ONLY
+    if alone and not _configures_checks(case.repo):
+        # a recipe-built case holds only the fixed files, not the project's configuration: the floor is
+        # then what ruff's default rules catch (Python; other languages have no check that runs here)
+        ruff = {"name": "ruff", "command": list(RUFF_DEFAULT), "format": "ruff-json", "files": ["**/*.py", "*.py"]}
+        overrides = {**overrides, "checks": [ruff]}
     try:
         opts = review.Options(
             base=case.base,
@@ -197,7 +225,9 @@ def run_case(case: Case, tolerance: int, model: str | None, overrides: dict[str,
             cwd=case.repo,
             use_cache=use_cache,
             history=False,
-            overrides={**overrides, "model": model or overrides.get("model"), "patch_dir": None},
+            overrides={**overrides, "model": None if alone else model or overrides.get("model"), "patch_dir": None},
+            checks=checks or alone,
+            plan=not alone,
         )
         result = review.review(opts)
     except (FatalError, OSError) as e:
@@ -212,6 +242,10 @@ def run_case(case: Case, tolerance: int, model: str | None, overrides: dict[str,
     out.prompt_tokens, out.completion_tokens, out.cost_usd = s.prompt_tokens, s.completion_tokens, s.cost_usd
     if result.errors:
         out.error = f"{len(result.errors)} request(s) failed: {result.errors[0].error}"
+    ran = [c for c in result.checks if c.status == "ran"]
+    if alone and not ran:  # nothing ran: no score, never a zero that reads as "the checks catch nothing"
+        why = "; ".join(f"{c.name}: {c.status} ({c.reason})" for c in result.checks) or "no check applies"
+        out.error = f"no check ran: {why}"
     return out
 
 
@@ -221,13 +255,15 @@ def run(
     overrides: dict[str, Any],
     use_cache: bool,
     progress: Callable[[str], None] = lambda _: None,
+    checks: bool = False,
 ) -> list[Run]:
+    """One run per model (CHECKS_ONLY: the checks alone) over every case."""
     runs = []
     for model in models:
         per_case = []
         for i, case in enumerate(suite.cases, 1):
             progress(f"{model or 'default model'}: case {i}/{len(suite.cases)} {case.name}")
-            per_case.append(run_case(case, suite.tolerance, model, overrides, use_cache))
+            per_case.append(run_case(case, suite.tolerance, model, overrides, use_cache, checks))
         settings = {k: v for k, v in overrides.items() if v is not None and k != "model"}
         runs.append(Run(model or str(overrides.get("model") or "default"), settings, per_case))
     return runs

@@ -173,3 +173,43 @@ def test_dismissing_an_unknown_id_is_a_usage_error(repo: GitRepo, capsys, monkey
     assert not (repo.root / ".codepilot" / "dismissals.json").exists()
     code, out, err = run_cli(["dismiss", "0123456789ab", "--force"], repo.root, capsys, monkeypatch)
     assert code == 0 and "dismissed" in out
+
+
+def test_eval_checks_only_scores_the_checks_alone_and_a_case_nothing_checks_has_no_score(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    """Issue 24: the floor a model must beat, with no model and no key; a case no check applies to is
+    unscored (never a zero that reads as 'the checks miss it')."""
+    import os
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    py = GitRepo(tmp_path / "suite" / "repos" / "py")
+    py.write("calc.py", "def ratio(a, b):\n    return a / b\n")
+    py.commit("a")
+    py.git("tag", "a")
+    py.write("calc.py", "def ratio(a, b):\n    return a / totl\n")  # an undefined name: ruff's F821
+    py.commit("b")
+    py.git("tag", "b")
+    js = GitRepo(tmp_path / "suite" / "repos" / "js")
+    js.write("a.js", "module.exports = 1;\n")
+    js.commit("a")
+    js.git("tag", "a")
+    js.write("a.js", "module.exports = 2;\n")
+    js.commit("b")
+    js.git("tag", "b")
+    suite = tmp_path / "suite" / "suite.toml"
+    suite.write_text(
+        '[[case]]\nname = "typo"\nrepo = "repos/py"\nbase = "a"\nhead = "b"\n'
+        'bugs = [{ path = "calc.py", line = 2, title = "undefined name" }]\n\n'
+        '[[case]]\nname = "js"\nrepo = "repos/js"\nbase = "a"\nhead = "b"\n'
+        'bugs = [{ path = "a.js", line = 1, title = "wrong value" }]\n'
+    )
+    code, out, err = run_cli(["eval", str(suite), "--checks-only", "--format", "json"], tmp_path, capsys, monkeypatch)
+    [run] = json.loads(out)["runs"]
+    assert run["model"] == "checks-only" and run["cost_usd"] == 0 and run["prompt_tokens"] == 0
+    assert (run["bugs"], run["caught"], run["catch_rate"], run["failed_cases"]) == (1, 1, 1.0, 1)
+    assert "no check ran" in run["per_case"][1]["error"]
+    assert code == 3 and "missing, not zero" in err

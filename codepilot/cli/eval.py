@@ -53,6 +53,16 @@ def group() -> None:
 @click.option("--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request.")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
+@click.option(
+    "--checks-only",
+    is_flag=True,
+    help="Also score the project's own checks alone (no model, no cost): the floor a model must beat.",
+)
+@click.option(
+    "--checks/--no-checks",
+    default=False,
+    help="Run the project's checks beside each model, as review does [default: the model alone].",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 def run(
@@ -64,6 +74,8 @@ def run(
     max_request_tokens: int | None,
     concurrency: int | None,
     no_cache: bool,
+    checks_only: bool,
+    checks: bool,
     fmt: str,
     output: str | None,
 ) -> int:
@@ -78,8 +90,11 @@ def run(
         "max_request_tokens": max_request_tokens,
         "concurrency": concurrency,
     }
+    wanted: list[str | None] = list(models) or ([] if checks_only else [None])
+    if checks_only:
+        wanted.append(evaluate.CHECKS_ONLY)
     runs = evaluate.run(
-        loaded, list(models) or [None], overrides, not no_cache, lambda line: click.echo(f"codepilot: {line}", err=True)
+        loaded, wanted, overrides, not no_cache, lambda line: click.echo(f"codepilot: {line}", err=True), checks
     )
     doc = {"version": 1, "suite": str(suite), "runs": [r.to_json() for r in runs]}
     text = json.dumps(doc, indent=2) + "\n" if fmt == "json" else _table(doc, fmt == "markdown")

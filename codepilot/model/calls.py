@@ -116,5 +116,9 @@ def price(cfg: Config, spec: ModelSpec) -> Price | None:
 
 
 def cost(cfg: Config, spec: ModelSpec, usage: Usage) -> float | None:
+    """What `usage` cost in USD; None when the model's price is unknown — but nothing billed costs 0
+    whatever the price (a run with the checks alone, or answered from the cache)."""
+    if not usage.prompt_tokens and not usage.completion_tokens:
+        return 0.0
     p = price(cfg, spec)
     return None if p is None else _usd(p, usage)

@@ -237,7 +237,7 @@ def load(root: Path, overrides: dict[str, Any] | None = None) -> Config:
             )
     cfg = _validate({**user, **repo, **given, "prices": {**user.get("prices", {}), **repo.get("prices", {})}}, source)
     cfg._prompts_trusted = accepted and bool(ask.templates)
-    cfg._checks_trusted = accepted or "checks" in user
+    cfg._checks_trusted = accepted or "checks" in user or "checks" in given  # the user's own, not the repository's
     return cfg
 
 
