@@ -104,3 +104,17 @@ def test_a_type_error_the_change_causes_elsewhere_counts_and_an_old_one_does_not
     lines = {(f["rule"], f["line"]) for f in json.loads(out)["findings"]}
     assert ("assignment", 8) in lines, lines  # TOTAL's line is untouched, its error is the change's doing
     assert ("assignment", 1) not in lines  # the base had this one already
+
+
+def test_sarif_has_a_run_per_tool_with_its_rule_ids(project: GitRepo, capsys, monkeypatch) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    code, out, err = run_cli(["review", "--checks-only", "--format", "sarif"], project.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    jsonschema.validate(doc, schema)
+    runs = {r["tool"]["driver"]["name"]: r for r in doc["runs"]}
+    assert set(runs) == {"codepilot", "ruff", "mypy"} and runs["codepilot"]["results"] == []
+    assert {r["ruleId"] for r in runs["ruff"]["results"]} == {"F401", "F841"}  # unused import, unused local
+    assert {r["id"] for r in runs["ruff"]["tool"]["driver"]["rules"]} == {"F401", "F841"}
+    assert "assignment" in {r["ruleId"] for r in runs["mypy"]["results"]}

@@ -1,6 +1,8 @@
 """`--format sarif`: SARIF 2.1.0 (GitHub code scanning and other viewers): one rule per category,
 results with level, message, relative location and region, a partial fingerprint from the finding's
-stable id, and a SARIF fix wherever there is a patch."""
+stable id, and a SARIF fix wherever there is a patch. The model's findings are codepilot's run; each
+project check that ran (ruff, mypy, ...) is a run of its own with the tool as the driver and its rule
+ids (issue 24); a check that did not run is said in codepilot's run, never left out silently."""
 
 from __future__ import annotations
 
@@ -54,10 +56,13 @@ def _deleted(f: Finding) -> dict[str, int]:
     return {"startLine": f.line, "startColumn": 1, "endLine": f.end_line + 1, "endColumn": 1}
 
 
-def _result(f: Finding) -> dict[str, Any]:
+def _result(f: Finding, rules: list[str] | None = None) -> dict[str, Any]:
+    """A finding as a result: of codepilot's run (rules: the categories), or of a tool's (its rule ids)."""
+    rule = f.category if rules is None else (f.rule or f.source)
+    known = CATEGORIES if rules is None else rules
     out: dict[str, Any] = {
-        "ruleId": f.category,
-        "ruleIndex": CATEGORIES.index(f.category) if f.category in CATEGORIES else 0,
+        "ruleId": rule,
+        "ruleIndex": known.index(rule) if rule in known else 0,
         "level": LEVELS.get(f.severity, "note"),
         "message": {"text": f.title + (f"\n\n{f.body}" if f.body else "")},
         "locations": [_location(f)],
@@ -77,37 +82,59 @@ def _result(f: Finding) -> dict[str, Any]:
     return out
 
 
+TOOL_URI = {"ruff": "https://docs.astral.sh/ruff/", "mypy": "https://mypy-lang.org/"}
+
+
 def to_sarif(report: ReviewResult) -> dict[str, Any]:
     rules = [
         {"id": c, "name": c, "shortDescription": {"text": RULE_TEXT[c]}, "defaultConfiguration": {"level": "warning"}}
         for c in CATEGORIES
     ]
     invocation: dict[str, Any] = {"executionSuccessful": report.complete}
-    if report.errors:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": f"{e.request} ({', '.join(e.paths)}): {e.error}"}}
-            for e in report.errors
-        ]
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
+    notes = [
+        {"level": "error", "message": {"text": f"{e.request} ({', '.join(e.paths)}): {e.error}"}} for e in report.errors
+    ]
+    notes += [
+        {"level": "note", "message": {"text": f"check {c.name} {c.status}" + (f": {c.reason}" if c.reason else "")}}
+        for c in report.checks
+        if c.status != "ran"
+    ]
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
+    base = {"%SRCROOT%": {"uri": report.repo_root.as_uri() + "/"}}
+    ran = [c for c in report.checks if c.status == "ran"]
+    model = [f for f in report.findings if f.source not in {c.name for c in ran}]
+    runs = [
+        {
+            "tool": {
+                "driver": {
+                    "name": "codepilot",
+                    "version": __version__,
+                    "semanticVersion": __version__,
+                    "informationUri": "https://github.com/codepilot/codepilot",
+                    "rules": rules,
+                }
+            },
+            "originalUriBaseIds": base,
+            "invocations": [invocation],
+            "results": [_result(f) for f in model],
+        }
+    ]
+    for check in ran:
+        mine = [f for f in report.findings if f.source == check.name]
+        ids = list(dict.fromkeys(f.rule or f.source for f in mine))
+        driver: dict[str, Any] = {"name": check.name, "rules": [{"id": i, "name": i} for i in ids]}
+        if check.name in TOOL_URI:
+            driver["informationUri"] = TOOL_URI[check.name]
+        runs.append(
             {
-                "tool": {
-                    "driver": {
-                        "name": "codepilot",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": "https://github.com/codepilot/codepilot",
-                        "rules": rules,
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": report.repo_root.as_uri() + "/"}},
-                "invocations": [invocation],
-                "results": [_result(f) for f in report.findings],
+                "tool": {"driver": driver},
+                "originalUriBaseIds": base,
+                "invocations": [{"executionSuccessful": True}],
+                "results": [_result(f, ids) for f in mine],
             }
-        ],
-    }
+        )
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": runs}
 
 
 def render(report: ReviewResult) -> str:
