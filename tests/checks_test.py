@@ -118,3 +118,35 @@ def test_sarif_has_a_run_per_tool_with_its_rule_ids(project: GitRepo, capsys, mo
     assert {r["ruleId"] for r in runs["ruff"]["results"]} == {"F401", "F841"}  # unused import, unused local
     assert {r["id"] for r in runs["ruff"]["tool"]["driver"]["rules"]} == {"F401", "F841"}
     assert "assignment" in {r["ruleId"] for r in runs["mypy"]["results"]}
+
+
+def test_flake8_from_its_configuration_and_local_plugins_only_when_trusted(repo: GitRepo, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
+    repo.write(".flake8", "[flake8]\nmax-line-length = 100\n")
+    repo.write("shop.py", BASE)
+    repo.commit("base")
+    repo.write("shop.py", "import os\n" + BASE)
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    assert {(f["source"], f["rule"], f["line"]) for f in doc["findings"]} == {("flake8", "F401", 1)}, doc
+    assert code == 0  # an unused import warns; --fail-on error
+    # a configuration that names local plugins would import the repository's code
+    repo.write(".flake8", "[flake8]\n[flake8:local-plugins]\nextension =\n    X1 = plugin:Check\npaths = .\n")
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
+    [run] = [c for c in json.loads(out)["checks"] if c["name"] == "flake8"]
+    assert run["status"] == "untrusted" and "codepilot trust" in run["reason"]
+
+
+def test_shellcheck_on_changed_scripts(repo: GitRepo, capsys, monkeypatch) -> None:
+    import shutil
+
+    if shutil.which("shellcheck") is None:
+        if os.environ.get("CODEPILOT_REQUIRE_SHELLCHECK"):
+            pytest.fail("shellcheck is required here (CODEPILOT_REQUIRE_SHELLCHECK) but not installed")
+        pytest.skip("shellcheck is not installed")
+    repo.write("deploy.sh", "#!/bin/sh\necho hello\n")
+    repo.commit("base")
+    repo.write("deploy.sh", "#!/bin/sh\necho hello\nrm -rf $TARGET/\n")
+    code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
+    doc = json.loads(out)
+    assert ("shellcheck", "SC2086", 3) in {(f["source"], f["rule"], f["line"]) for f in doc["findings"]}, doc

@@ -126,6 +126,14 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
             ask.checks.append(
                 f"mypy with the plugins of {name} (sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]})"
             )
+    for name in (".flake8", "setup.cfg", "tox.ini"):  # flake8 imports the local plugins its configuration names
+        try:
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "local-plugins" in text:
+            digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+            ask.checks.append(f"flake8 with the local plugins of {name} (sha256 {digest})")
     tests = test_setup(root)
     if tests:
         ask.checks.append(tests)

@@ -4,7 +4,8 @@ tool's name and rule id), on the changed lines — and, for a type checker, the 
 elsewhere in its files (new against the base: the rule reviewdog and mypy-baseline use).
 
 Which checks: the configuration's `checks`, else the usual ones detected from the repository's own
-configuration when the tool is installed (on PATH or in the repository's virtual environment);
+configuration when the tool is installed (on PATH or in the repository's virtual environment): ruff,
+mypy, flake8; shellcheck on changed shell scripts whenever it is installed;
 codepilot never installs a tool. A check that would run the repository's code (a command written in
 its configuration; mypy with plugins) runs only where the user trusted the repository (`codepilot
 trust`); ruff's configuration is plain data. A check that is missing, untrusted, times out or fails is
@@ -33,6 +34,9 @@ from codepilot.runtime.config import CheckConfig, Config
 from codepilot.source.changes import ChangeSet, ReviewFile
 from codepilot.source.git import EMPTY_TREE, Repo
 
+FLAKE8_FORMAT = "%(path)s:%(row)d:%(col)d: %(code)s %(text)s"
+_FLAKE8_LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):\d+: (?P<code>[A-Z]+\d+) (?P<message>.*)$")
+_SHELLCHECK_LEVELS = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
 _MYPY_LINE = re.compile(
     r"^(?P<path>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<level>error|warning|note): (?P<message>.*?)"
     r"(?:  \[(?P<code>[\w-]+)\])?$"
@@ -45,13 +49,14 @@ class Check:
 
     name: str
     command: list[str]
-    format: str  # ruff-json | mypy | sarif | pattern
+    format: str  # ruff-json | mypy | flake8 | shellcheck | sarif | pattern
     pattern: str | None = None
     files: list[str] = field(default_factory=list)  # globs it applies to (empty: the language's files)
     timeout: float = 120.0
     type_checker: bool = False  # its errors outside the changed lines count when the change caused them
     runs_repository_code: bool = False  # needs the user's trust in this repository
     suffixes: tuple[str, ...] = (".py", ".pyi")
+    by_presence: bool = False  # run because it is installed (no configuration asks for it): unlisted when idle
 
 
 @dataclass
@@ -129,11 +134,28 @@ def plan(repo: Repo, cfg: Config, trusted: bool) -> tuple[list[Check], list[Chec
             cmd += ["--hide-error-context", "--no-pretty", "--no-incremental", "--follow-imports=silent"]
             plugins = any("plugins" in t for t in mypy_conf)  # a plugin is the repository's code, run by mypy
             checks.append(Check("mypy", cmd, "mypy", type_checker=True, runs_repository_code=plugins, timeout=300))
+    flake8_conf = [
+        t
+        for t in (_text(repo.root / ".flake8"), _text(repo.root / "setup.cfg"), _text(repo.root / "tox.ini"))
+        if "[flake8" in t
+    ]
+    if flake8_conf:
+        exe = find_tool(repo, "flake8")
+        if exe is None:
+            skipped.append(CheckRun("flake8", "skipped", "configured in the repository, not installed"))
+        else:
+            cmd = [exe, "--exit-zero", f"--format={FLAKE8_FORMAT}"]
+            local = any("local-plugins" in t for t in flake8_conf)  # plugins from the repository: its code
+            checks.append(Check("flake8", cmd, "flake8", runs_repository_code=local))
+    shell = find_tool(repo, "shellcheck")  # its configuration (.shellcheckrc) is plain data
+    if shell is not None:
+        checks.append(
+            Check("shellcheck", [shell, "--format=json1"], "shellcheck", suffixes=(".sh", ".bash"), by_presence=True)
+        )
     for name, present in (
         ("eslint", any(repo.root.glob("eslint.config.*")) or any(repo.root.glob(".eslintrc*"))),
         ("tsc", (repo.root / "tsconfig.json").is_file()),
         ("go vet", (repo.root / "go.mod").is_file()),
-        ("flake8", (repo.root / ".flake8").is_file()),
         ("pyright", (repo.root / "pyrightconfig.json").is_file() or "[tool.pyright" in pyproject),
     ):
         if present:
@@ -240,7 +262,8 @@ def run_all(
         for check in checks:
             mine = [f for f in files if applies(check, f.path)]
             if not mine:
-                outcome.runs.append(CheckRun(check.name, "skipped", "no changed file it applies to"))
+                if not check.by_presence:
+                    outcome.runs.append(CheckRun(check.name, "skipped", "no changed file it applies to"))
                 continue
             started = time.monotonic()
             results, run = run_check(check, folder, [f.path for f in mine], limit)
@@ -296,6 +319,21 @@ def _parse(check: Check, out: str, folder: Path) -> list[Result]:
         return _ruff(json.loads(out or "[]"), folder)
     if check.format == "sarif":
         return _sarif(json.loads(out), folder)
+    if check.format == "shellcheck":
+        return _shellcheck(json.loads(out or "{}"), folder)
+    if check.format == "flake8":
+        return [
+            Result(
+                _rel(m["path"], folder),
+                int(m["line"]),
+                int(m["line"]),
+                m["code"],
+                m["message"].strip(),
+                "error" if _RUFF_ERRORS.match(m["code"]) else "warning",
+            )
+            for m in map(_FLAKE8_LINE.match, out.splitlines())
+            if m
+        ]
     rx = _MYPY_LINE if check.format == "mypy" else re.compile(check.pattern or r"^(?P<path>[^:]+):(?P<line>\d+):")
     results = []
     for line in out.splitlines():
@@ -327,8 +365,8 @@ def _rel(path: str, folder: Path) -> str:
     return p.as_posix().removeprefix("./")
 
 
-# ruff's rules that are errors: syntax, undefined names, misused comparisons and the like (pyflakes' F8xx,
-# F63x, F7xx, E9xx); the rest warn
+# ruff's (and flake8's) rules that are errors: syntax, undefined names, misused comparisons and the like
+# (pyflakes' F8xx, F63x, F7xx, E9xx); the rest warn
 _RUFF_ERRORS = re.compile(r"^(E9|F63|F7|F82)")
 
 
@@ -365,6 +403,20 @@ def _ruff_fix(fix: dict[str, Any] | None, file: Path) -> Fix | None:
         block = block[:a] + (e.get("content") or "") + block[b:]
     find = "\n".join(lines[first - 1 : last])
     return Fix(find=find, replace=block.rstrip("\n") if block.strip() else "")
+
+
+def _shellcheck(doc: dict[str, Any], folder: Path) -> list[Result]:
+    return [
+        Result(
+            _rel(str(c["file"]), folder),
+            int(c["line"]),
+            int(c.get("endLine") or c["line"]),
+            f"SC{c['code']}",
+            str(c.get("message", "")),
+            _SHELLCHECK_LEVELS.get(str(c.get("level")), "warning"),
+        )
+        for c in doc.get("comments", [])
+    ]
 
 
 def _sarif(doc: dict[str, Any], folder: Path) -> list[Result]:

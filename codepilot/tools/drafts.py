@@ -190,7 +190,8 @@ def run(p: Plan, repo: Repo, folder: Path, touched: dict[str, str | None]) -> li
         if runner.check is not None:
             mine = [path for path in present if checks.applies(runner.check, path)]
             if not mine:
-                out.append(DraftCheck(runner.name, "not run", "the draft touches no file it applies to"))
+                if not runner.check.by_presence:
+                    out.append(DraftCheck(runner.name, "not run", "the draft touches no file it applies to"))
                 continue
             after, failed = checks.run_check(runner.check, folder, mine, None)
             if failed is not None:
