@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 from dry_run import build_repo  # noqa: E402
 
 PR_AGENT = {"requests": 132_948, "flask": 170_863}
+MISSES = False  # --misses: print each missed callee and caller
 
 
 def dry_run(repo: Path) -> dict:  # type: ignore[type-arg]
@@ -117,7 +118,11 @@ def measure(name: str, old: str, new: str) -> dict[str, float]:
                         if rel == f["path"] and c["start_line"] <= (d.line or 0) <= c["end_line"]:
                             continue  # the change's own code
                         callee_all += 1
-                        callee_hit += any(in_request(r, rel, d.line or 0) for r in reqs)
+                        hit = any(in_request(r, rel, d.line or 0) for r in reqs)
+                        callee_hit += hit
+                        if not hit and MISSES:
+                            call = source.split("\n")[line - 1].strip()[:70]
+                            print(f"  miss callee: {f['path']}:{line} {call!r} -> {rel}:{d.line} {d.name}")
                 if (
                     c["kind"] in ("function", "method")
                     and c["start_line"] in c["added_lines"]
@@ -157,6 +162,8 @@ def callers(script, root: Path, f: dict, c: dict, reqs: list[dict], source: str)
             if not refs:
                 return []
             found = sum(any(in_request(q, p, ln) for q in reqs) for p, ln in refs)
+            if found < min(len(refs), 5) and MISSES:
+                print(f"  miss callers of {f['path']}:{n} {stripped[:60]!r}: {found}/{len(refs)} {refs[:5]}")
             return [min(found, 5) / min(len(refs), 5)]
     return []
 
@@ -165,7 +172,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pair", action="append", help="package:old:new (default requests and flask)")
     ap.add_argument("--pr-agent", action="append", default=[], help="package=characters")
+    ap.add_argument("--misses", action="store_true", help="print each missed callee and caller")
     args = ap.parse_args()
+    global MISSES
+    MISSES = args.misses
     pairs = args.pair or ["requests:2.31.0:2.32.0", "flask:2.3.0:3.0.0"]
     peer = dict(PR_AGENT)
     peer.update({k: int(v) for k, v in (x.split("=") for x in args.pr_agent)})

@@ -363,3 +363,94 @@ def test_a_local_variable_of_the_same_name_is_no_test(repo: GitRepo, capsys, mon
     doc = dry_json([], repo.root, capsys, monkeypatch)
     ctx = [c for r in doc["requests"] for c in r.get("context", []) if c["kind"] == "test"]
     assert {c["path"] for c in ctx} == {"tests/test_seq.py"}, ctx
+
+
+WIDGETS = """\
+class Base:
+    def render(self) -> str:
+        return ""
+
+
+class Table(Base):
+    def add_column(self, name: str, width: int = 10) -> None:
+        pass
+
+
+class Text:
+    def append_text(self, other: "Text") -> "Text":
+        return self
+
+
+class Console:
+    def __enter__(self) -> "Console":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def print(self, value: object) -> None:
+        pass
+
+
+class Grid:
+    def add_column(self, name: str) -> None:
+        pass
+
+
+def make_text() -> Text:
+    return Text()
+"""
+
+
+def test_receivers_typed_by_assignment_constructor_and_attribute(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 26, item 2: `table = Table(...)` then `table.add_column(...)`; `t = make_text()` with
+    `-> Text`; `with Console() as c: c.print(...)`; `Text("").append_text`; `self.table` typed in the
+    class; an inherited method through `self`."""
+    repo.write("ui/__init__.py", "")
+    repo.write("ui/widgets.py", WIDGETS)
+    repo.write("ui/report.py", "from ui.widgets import Console, Table, make_text, Text\n\n\ndef show():\n    pass\n")
+    repo.commit("base")
+    repo.write(
+        "ui/report.py",
+        "from ui.widgets import Console, Table, make_text, Text\n\n\n"
+        "def show():\n"
+        "    table = Table()\n"
+        "    table.add_column('name')\n"
+        "    t = make_text()\n"
+        "    t.append_text(Text('').append_text(t))\n"
+        "    with Console() as c:\n"
+        "        c.print(table)\n\n\n"
+        "class Page(Table):\n"
+        "    def __init__(self, console: Console) -> None:\n"
+        "        self.console = console\n\n"
+        "    def draw(self) -> None:\n"
+        "        self.console.print(self.render())\n",
+    )
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    found = {(i["symbol"], i["start_line"]) for i in context_of(doc, "ui/report.py") if i["kind"] == "callee"}
+    assert ("Table.add_column", 7) in found and ("Grid.add_column", 28) not in found, found
+    assert ("Text.append_text", 12) in found and ("Console.print", 23) in found
+    assert ("Base.render", 2) in found  # inherited, through self
+
+
+def test_a_call_on_a_receiver_of_another_class_is_no_caller(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 26, item 2 for callers: `grid.add_column(...)` with `grid = Grid()` does not call
+    `Table.add_column`; `table.add_column(...)` with `table = Table()` does."""
+    repo.write("ui/__init__.py", "")
+    repo.write("ui/widgets.py", WIDGETS)
+    repo.write(
+        "ui/use.py",
+        "from ui.widgets import Grid, Table\n\n\n"
+        "def a():\n    grid = Grid()\n    grid.add_column('x')\n\n\n"
+        "def b():\n    table = Table()\n    table.add_column('y')\n",
+    )
+    repo.commit("base")
+    repo.write(
+        "ui/widgets.py",
+        WIDGETS.replace(
+            "def add_column(self, name: str, width: int = 10)", "def add_column(self, name: str, width: int = 12)"
+        ),
+    )
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    callers = {(i["path"], i["start_line"]) for i in context_of(doc, "ui/widgets.py") if i["kind"] == "caller"}
+    assert ("ui/use.py", 11) in callers and ("ui/use.py", 6) not in callers, callers

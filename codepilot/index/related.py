@@ -64,6 +64,7 @@ class Resolver:
     """Finds the definitions a reference means, for one reviewed head."""
 
     index: Index
+    read: Callable[[str], list[str] | None] | None = None  # a file's lines (receivers typed by assignment)
     _modules: dict[str, list[str]] = field(default_factory=dict)
     _defs: dict[str, list[Signature]] = field(default_factory=dict)
     _imports: dict[str, list[Import]] = field(default_factory=dict)
@@ -132,25 +133,143 @@ class Resolver:
                 break
         return out
 
-    def _owner_types(self, own: list[Signature], enclosing: str | None, through: str) -> list[str]:
-        """The classes a method call's receiver has, when the code says: the bases of the enclosing
-        class for `super()`, the annotated type of a parameter (`ctx: Context`) for `ctx`."""
+    def _owner_types(self, path: str, line: int, enclosing: str | None, through: str) -> list[str]:
+        """The classes a method call's receiver has where the code says so (see issue 26), its own
+        first, then their bases: `super()` (the enclosing class's bases), a constructor call
+        (`Text("").join`), a parameter's annotation (`ctx: Context`), an assignment earlier in the
+        function (`table = Table(...)`, `t: Table = ...`, `x = make_thing()` with `-> Thing`,
+        `with Console() as c`), an attribute of `self` (`self.app`, typed in the class)."""
         if not enclosing or not through:
             return []
+        own = self.definitions(path)
         scopes = enclosing.split(".")
         if through == "super()":
             for i in range(len(scopes), 0, -1):
                 cls = next((d for d in own if d.symbol == ".".join(scopes[:i]) and d.kind == "class"), None)
                 if cls is not None:
                     m = _BASES.search(cls.signature)
-                    return _class_names(m.group(1)) if m else []
+                    return self._with_bases(_class_names(m.group(1))) if m else []
             return []
-        if not through.isidentifier():
-            return []
+        m = _CONSTRUCTED.fullmatch(through)
+        if m:
+            return self._with_bases([m.group(1)])
         fn = next((d for d in own if d.symbol == enclosing and d.kind in ("function", "method")), None)
-        if fn is None:
+        if through.startswith(("self.", "cls.")) and through.count(".") == 1:
+            return self._with_bases(self._attribute_type(path, own, scopes, through.split(".", 1)[1]))
+        if not through.isidentifier() or through in SELF or fn is None:
             return []
-        return [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == through][:1]
+        typed = [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == through][:1]
+        if not typed:
+            typed = self._assigned_type(path, fn, line, through)
+        return self._with_bases(typed)
+
+    def _lines(self, path: str) -> list[str]:
+        return (self.read(path) if self.read is not None else None) or []
+
+    def _assigned_type(self, path: str, fn: Signature, line: int, name: str) -> list[str]:
+        """The class `name` was given by its last assignment in `fn` before `line`."""
+        lines = self._lines(path)
+        assign = re.compile(rf"^\s*{re.escape(name)}\s*(?::\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)[^=]*)?=\s*(.+)$")
+        within = re.compile(rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b")
+        for n in range(min(line - 1, len(lines)), fn.start - 1, -1):
+            text = lines[n - 1] if n >= 1 else ""
+            w = within.search(text)
+            if w:
+                return [w.group(1)]
+            m = assign.match(text)
+            if not m:
+                continue
+            if m.group(1):
+                return [m.group(1)]
+            return self._value_type(m.group(2))
+        return []
+
+    def _value_type(self, value: str) -> list[str]:
+        """The class a value has when it says: `Cls(...)`, or a call of a function annotated `-> Cls`."""
+        m = _CALLED.match(value.strip())
+        if not m:
+            return []
+        name = m.group(1).rsplit(".", 1)[-1]
+        if name[:1].isupper():
+            return [name]
+        returns = {r for x in self.named(name) if x.item.kind == "function" for r in _RETURNS.findall(x.item.signature)}
+        return sorted(returns) if len(returns) == 1 else []
+
+    def _attribute_type(self, path: str, own: list[Signature], scopes: list[str], attr: str) -> list[str]:
+        """The class of `self.<attr>` as the enclosing class says: `attr: Cls` in its body,
+        `self.attr: Cls = ...`, `self.attr = Cls(...)`, or `self.attr = param` with `param: Cls`."""
+        cls = next(
+            (
+                d
+                for i in range(len(scopes), 0, -1)
+                for d in own
+                if d.symbol == ".".join(scopes[:i]) and d.kind == "class"
+            ),
+            None,
+        )
+        if cls is None:
+            return []
+        lines = self._lines(path)
+        body = re.compile(rf"^\s+{re.escape(attr)}\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
+        assign = re.compile(rf"\bself\.{re.escape(attr)}\s*(?::\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)[^=]*)?=\s*(.+)$")
+        methods = [d for d in own if d.symbol.startswith(cls.symbol + ".") and d.kind == "method"]
+        for n in range(cls.start, min(cls.end, len(lines)) + 1):
+            text = lines[n - 1]
+            m = body.match(text) if not any(d.start <= n <= d.end for d in methods) else None
+            if m:
+                return [m.group(1)]
+            a = assign.search(text)
+            if not a:
+                continue
+            if a.group(1):
+                return [a.group(1)]
+            value = a.group(2).strip()
+            if value.isidentifier():
+                fn = enclosing(methods, n)
+                typed = [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == value] if fn else []
+                if typed:
+                    return typed[:1]
+                continue
+            found = self._value_type(value)
+            if found:
+                return found
+        return []
+
+    def _with_bases(self, names: list[str], depth: int = 3) -> list[str]:
+        """`names` and the classes they derive from (as far as the index knows them)."""
+        out = list(dict.fromkeys(names))
+        frontier = list(out)
+        for _ in range(depth):
+            nxt = []
+            for name in frontier:
+                for x in self.named(name)[:MAX_NAME_MATCHES]:
+                    if x.item.kind == "class":
+                        m = _BASES.search(x.item.signature)
+                        nxt += [b for b in (_class_names(m.group(1)) if m else []) if b not in out and b != "object"]
+            out += list(dict.fromkeys(nxt))
+            frontier = nxt
+        return out
+
+    def receiver_matches(self, use: Use, owner: str) -> bool | None:
+        """Whether a method call's receiver (`use`) is of class `owner` or a subclass: True, False, or
+        None when the code does not say."""
+        through = use.ref.through
+        if not through:
+            return None
+        around = enclosing(self.definitions(use.path), use.ref.line)
+        types = self._owner_types(use.path, use.ref.line, around.symbol if around else None, through)
+        if through in SELF and around is not None:  # `self` in a class: that class and its bases
+            scopes = around.symbol.split(".")
+            classes = [
+                d.symbol.rsplit(".", 1)[-1]
+                for i in range(len(scopes), 0, -1)
+                for d in self.definitions(use.path)
+                if d.symbol == ".".join(scopes[:i]) and d.kind == "class"
+            ][:1]
+            types = self._with_bases(classes)
+        if not types:
+            return None
+        return owner in types
 
     def resolve(self, path: str, ref: Reference, enclosing: str | None) -> list[tuple[float, Located]]:
         """What `ref` (on a line of `path`, inside `enclosing`) means, best first, with a score: 3 resolved
@@ -175,7 +294,7 @@ class Resolver:
                 files = self.module_files(path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level)
             return [(3.0, x) for x in self.top_level(files, ref.name)]
         own = self.definitions(path)
-        owners = self._owner_types(own, enclosing, through)
+        owners = self._owner_types(path, ref.line, enclosing, through)
         if owners:  # `super().f()` in a subclass, or `ctx.f()` where `ctx: Context` is a parameter
             hit = [
                 x
@@ -192,6 +311,18 @@ class Resolver:
                 hit = [Located(path, d) for d in own if d.symbol == symbol]
                 if hit:
                     return [(3.0, x) for x in hit]
+            # inherited: a method of a base class, wherever the index has it
+            classes = [
+                d.symbol.rsplit(".", 1)[-1]
+                for i in range(len(owner), 0, -1)
+                for d in own
+                if d.symbol == ".".join(owner[:i]) and d.kind == "class"
+            ][:1]
+            bases = self._with_bases(classes)[1:]
+            hit = [x for x in self.named(ref.name) if x.item.kind == "method" and x.item.symbol.split(".")[-2] in bases]
+            if hit:
+                hit.sort(key=lambda x: bases.index(x.item.symbol.split(".")[-2]))
+                return [(3.0, x) for x in hit[:2]]
         if not through:
             scopes = (enclosing or "").split(".")
             for i in range(len(scopes), -1, -1):
@@ -211,6 +342,9 @@ class Resolver:
 
 
 _PARAM_TYPE = re.compile(r"\b(\w+)\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
+_RETURNS = re.compile(r"->\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
+_CONSTRUCTED = re.compile(r"(?:[\w.]*\.)?([A-Z]\w*)\(.*\)", re.S)  # a receiver that is a constructor call
+_CALLED = re.compile(r"([\w.]+)\(")
 _BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)", re.M)
 
 
@@ -258,7 +392,7 @@ class Related:
     def resolver(self) -> Resolver:
         """This process's resolver (its caches live as long as the run)."""
         if self._resolver is None:
-            self._resolver = Resolver(self.index)
+            self._resolver = Resolver(self.index, self.read)
         return self._resolver
 
     def for_file(self, f: ReviewFile) -> dict[int, list[Item]]:
@@ -285,8 +419,13 @@ class Related:
         resolver.prefetch(names)
         uses = index.uses({own.name for *_, own in work if own is not None})
         real = _from(resolver, f.path)
+        candidates = {own.name: [u for u in uses.get(own.name, []) if real(u)] for *_, own in work if own is not None}
+        # the files whose method calls are typed by their receivers, read in one go (see issue 26)
+        self.prefetch(
+            list(dict.fromkeys(u.path for us in candidates.values() for u in us[:MAX_TYPED] if u.ref.through))
+        )
         callers = {
-            i: _callers(f, c, own, [u for u in uses.get(own.name, []) if real(u)])
+            i: _callers(f, c, own, *_typed(resolver, own, candidates[own.name]))
             for i, c, _, own in work
             if own is not None
         }
@@ -343,7 +482,27 @@ def _from(resolver: Resolver, target: str) -> Callable[[Use], bool]:
     return imported
 
 
-def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use]) -> list[Use]:
+MAX_TYPED = 60  # a method's uses whose receivers are typed (each reads its file)
+
+
+def _typed(resolver: Resolver, own: Signature, uses: list[Use]) -> tuple[list[Use], set[int]]:
+    """A method's uses less those whose receiver the code types as another class (`app.register(...)`
+    where `app = App()`, for `Blueprint.register`), and the ids of those typed as its class (shown
+    first; see issue 26)."""
+    if own.kind != "method" or "." not in own.symbol:
+        return uses, set()
+    owner = own.symbol.rsplit(".", 2)[-2]
+    kept, sure = [], set()
+    for n, u in enumerate(uses):
+        match = resolver.receiver_matches(u, owner) if n < MAX_TYPED else None
+        if match is not False:
+            kept.append(u)
+        if match is True:
+            sure.add(id(u))
+    return kept, sure
+
+
+def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use], sure: set[int] | None = None) -> list[Use]:
     """The call sites to show when the signature or a return changed (nearest first), else the tests
     using the symbol."""
     method = own.kind == "method"
@@ -355,10 +514,12 @@ def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use]) -> list[
         and (bool(u.ref.through) or not method or u.ref.kind == "use")  # `f()` is no call of a method
     ]
     mine = f.path.split("/")
+    typed = sure or set()
 
-    def near(u: Use) -> tuple[bool, int, str, int]:
-        """Code before tests, then the most path components shared with the changed file."""
-        return (is_test(u.path), -_shared(mine, u.path.split("/")), u.path, u.ref.line)
+    def near(u: Use) -> tuple[bool, bool, int, str, int]:
+        """Code before tests; calls whose receiver is typed as the method's class first; then the most
+        path components shared with the changed file."""
+        return (is_test(u.path), id(u) not in typed, -_shared(mine, u.path.split("/")), u.path, u.ref.line)
 
     if _signature_changed(f, c, own):
         return sorted(elsewhere, key=near)[:MAX_CALLERS]

@@ -396,6 +396,10 @@ RELATED_HEADER = (
 )
 
 
+def _direct(it: Item) -> bool:
+    return it.kind in ("callee", "type") and it.score >= 2.5
+
+
 def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], share: int) -> tuple[list[Item], str]:
     """The best related items of these units' changes within `share` tokens — each change's best item
     first, then each one's second, ... — never twice, never what the request already shows; grouped by
@@ -405,7 +409,16 @@ def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], shar
         if u.span is not None:
             shown.setdefault(u.path, []).append(u.span)
     lists = [related.get(key, []) for key in dict.fromkeys((u.path, u.change) for u in units if not u.header)]
-    rounds = [sorted((lst[r] for lst in lists if r < len(lst)), key=lambda it: -it.score) for r in range(8)]
+    # each change's best item first; then what the changes call, resolved, before the other call sites
+    # and tests (a same-file callee needs its signature as much as a cross-file one: see issue 26)
+    first = [lst[:1] for lst in lists]
+    direct = [[it for it in lst[1:] if _direct(it)] for lst in lists]
+    rest = [[it for it in lst[1:] if not _direct(it)] for lst in lists]
+    rounds = [
+        sorted((lst[r] for lst in tier if r < len(lst)), key=lambda it: -it.score)
+        for tier in (first, direct, rest)
+        for r in range(8)
+    ]
     chosen: list[Item] = []
     taken: set[tuple[str, int, int]] = set()
     used = tokens.count(RELATED_HEADER) + 4
