@@ -428,16 +428,24 @@ def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting
     """Where the tests go: the file whose tests already use the symbol, else the file named after the
     target; its text, the fixtures its tests can use and the test folder's layout."""
     test = drafting.test_file if drafting is not None and drafting.test_file else _test_file(t.path, tracked)
-    if not test:
+    parts: list[str] = []
+    if test:
+        text = repo.worktree_text(test) or ""
+        shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
+        parts += [
+            f"## {test} (existing tests for {t.path}: add to this file, in its style)",
+            f"{FENCE}",
+            numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()),
+            FENCE,
+        ]
+    elif drafting is not None and drafting.folder is not None:
+        stem = Path(t.path).stem
+        parts.append(
+            f"(no test file for {t.path} yet: create {drafting.folder}/test_{stem}.py, where this project keeps "
+            "its tests, in the style of its neighbours)"
+        )
+    else:
         return [f"(no test file for {t.path} yet: create one where this project keeps its tests)"]
-    text = repo.worktree_text(test) or ""
-    shown = text if tokens.count(text) <= budget // 2 else "\n".join(text.split("\n")[:120])
-    parts = [
-        f"## {test} (existing tests for {t.path}: add to this file, in its style)",
-        f"{FENCE}",
-        numbered(shown.split("\n"), 1, shown.count("\n") + 1, set()),
-        FENCE,
-    ]
     if drafting is not None and drafting.fixtures:
         parts += ["Fixtures these tests can use (pytest, from conftest.py):", render(drafting.fixtures, FENCE)]
     if drafting is not None and drafting.layout:

@@ -454,3 +454,35 @@ def test_a_call_on_a_receiver_of_another_class_is_no_caller(repo: GitRepo, capsy
     doc = dry_json([], repo.root, capsys, monkeypatch)
     callers = {(i["path"], i["start_line"]) for i in context_of(doc, "ui/widgets.py") if i["kind"] == "caller"}
     assert ("ui/use.py", 11) in callers and ("ui/use.py", 6) not in callers, callers
+
+
+def test_tests_found_through_what_the_symbol_fills_and_fixtures_when_none_exist(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
+    """Issue 26, item 7: flask tests the aborter through the attribute `make_aborter` fills; a symbol
+    with no test at all still gets the folder, its layout and the conftest fixtures."""
+    repo.write("src/flask/__init__.py", "")
+    repo.write(
+        "src/flask/app.py",
+        APP.replace(
+            "    def make_config(self):",
+            "    def __init__(self):\n        self.aborter = self.make_aborter()\n\n    def make_config(self):",
+        )
+        + "\n\ndef ratio(a, b):\n    return a / b\n",
+    )
+    repo.write("tests/conftest.py", "import pytest\n\n\n@pytest.fixture\ndef app():\n    return make()\n")
+    repo.write("tests/test_basic.py", "def test_ok():\n    assert True\n")
+    repo.write(
+        "tests/test_helpers.py",
+        "def test_app_aborter_class(app):\n    assert app.aborter is not None\n",
+    )
+    repo.commit("base")
+    args = ["generate", "write pytest tests for make_aborter", "--symbol", "App.make_aborter", "--dry-run"]
+    code, out, err = run_cli(args, repo.root, capsys, monkeypatch)
+    assert code == 0, err
+    assert "## tests/test_helpers.py (existing tests for src/flask/app.py" in out and "no test file" not in out
+    args = ["generate", "write pytest tests for ratio", "--symbol", "ratio", "--dry-run"]
+    code, out, err = run_cli(args, repo.root, capsys, monkeypatch)
+    assert code == 0, err
+    assert "create tests/test_app.py, where this project keeps its tests" in out, out
+    assert "  # fixture: app" in out and "Test files in that folder: tests/conftest.py, tests/test_basic.py" in out

@@ -559,6 +559,7 @@ class Drafting:
     fixtures: list[Item]
     layout: list[str]
     tests: list[str] = field(default_factory=list)  # the tests that use it, as pytest node ids (path::Class::test)
+    folder: str | None = None  # where its tests live (or would: the project's test folder nearest to it)
 
 
 def _node_id(path: str, around: Signature | None) -> str:
@@ -596,25 +597,76 @@ def for_definition(related: Related, path: str, symbol: str, kind: str, span: tu
     in_tests = [u for u in uses if is_test(u.path) and not u.path.endswith("conftest.py")]
     counts: dict[str, int] = {}
     for u in in_tests:
-        counts[u.path] = counts.get(u.path, 0) + 1
+        counts[u.path] = counts.get(u.path, 0) + 3
+    # tests reach a symbol also through what it fills (`self.aborter = self.make_aborter()`: tests use
+    # `aborter`), what it returns, and tests named after its stem (`test_app_aborter_class`): issue 26
+    indirect = _indirect_tests(resolver, read, path, symbol, span)
+    for p, n in indirect.items():
+        counts[p] = counts.get(p, 0) + n
     test_file = max(counts, key=lambda p: (counts[p], -_distance(mine, p))) if counts else None
     node_ids = {_node_id(u.path, enclosing(resolver.definitions(u.path), u.ref.line)) for u in in_tests}
     fixtures: list[Item] = []
     layout: list[str] = []
-    if tests and test_file is not None:
+    folder = posixpath.dirname(test_file) if test_file is not None else _test_folder(index, path)
+    if tests:
         for u in sorted(in_tests, key=lambda u: (u.path != test_file, u.ref.line))[:MAX_TESTS]:
             lines = read(u.path)
             if lines is not None:
                 around = enclosing(resolver.definitions(u.path), u.ref.line)
                 items.append(_window(u.path, u.ref.line, lines, "test", around.symbol if around else None, 1.5))
-        folder = posixpath.dirname(test_file)
-        layout = sorted(p for p in index.paths if posixpath.dirname(p) == folder and is_test(p))[:40]
-        fixtures = _fixtures(resolver, read, folder)
+        if folder is not None:  # where the new tests live, even when none of the symbol exists yet
+            layout = sorted(p for p in index.paths if posixpath.dirname(p) == folder and is_test(p))[:40]
+            fixtures = _fixtures(resolver, read, folder)
     parent = symbol.rsplit(".", 1)[0] if "." in symbol else ""
     for d in resolver.definitions(path):  # siblings: the pattern the project follows around it
         if d.symbol != symbol and (d.symbol.rsplit(".", 1)[0] if "." in d.symbol else "") == parent:
             items.append(_signature_item(Located(path, d), "sibling", 0.5))
-    return Drafting(_ranked(items), test_file, fixtures, layout, sorted(node_ids))
+    return Drafting(_ranked(items), test_file, fixtures, layout, sorted(node_ids), folder)
+
+
+_MADE = re.compile(r"^(?:make|get|create|build|new|init|setup|load)_+")
+
+
+def _indirect_tests(
+    resolver: Resolver, read: Callable[[str], list[str] | None], path: str, symbol: str, span: tuple[int, int]
+) -> dict[str, int]:
+    """Test files that reach `symbol` other than by its name, weighted: 2 for each use of a name it
+    fills (`self.x = self.symbol()`) or of the class it returns (`-> Aborter`), 1 for each test named
+    after its stem (`make_aborter`: `test_app_aborter_class`)."""
+    name = symbol.rsplit(".", 1)[-1]
+    lines = read(path) or []
+    filled = re.compile(rf"^\s*(?:self\.|cls\.)?(\w+)\s*(?::[^=]+)?=\s*(?:self\.|cls\.)?{re.escape(name)}\(")
+    names = {m.group(1) for ln in lines if (m := filled.match(ln))} - {name}
+    own = next((d for d in resolver.definitions(path) if d.symbol == symbol and d.start == span[0]), None)
+    if own is not None:
+        names.update(_RETURNS.findall(own.signature))
+    out: dict[str, int] = {}
+    for uses in resolver.index.uses(names).values() if names else []:
+        for u in uses:
+            if is_test(u.path) and not u.path.endswith("conftest.py"):
+                out[u.path] = out.get(u.path, 0) + 2
+    stem = _MADE.sub("", name.lstrip("_"))
+    if len(stem) >= 4:
+        for p in [p for p in resolver.index.paths if is_test(p) and posixpath.basename(p).startswith("test")][:400]:
+            hits = sum(1 for d in resolver.definitions(p) if stem in d.symbol.rsplit(".", 1)[-1] and "test" in d.symbol)
+            if hits:
+                out[p] = out.get(p, 0) + hits
+    return out
+
+
+def _test_folder(index: Index, path: str) -> str | None:
+    """The folder where the project keeps the tests nearest to `path`: of the folders holding test
+    files (of its language), the one sharing most of its path, then holding most tests."""
+    suffix = posixpath.splitext(path)[1]
+    counts: dict[str, int] = {}
+    for p in index.paths:
+        if is_test(p) and p.endswith(suffix) and "test" in posixpath.basename(p) and not p.endswith("conftest.py"):
+            folder = posixpath.dirname(p)
+            counts[folder] = counts.get(folder, 0) + 1
+    if not counts:
+        return None
+    mine = path.split("/")
+    return max(counts, key=lambda f: (_shared(mine, f.split("/")), counts[f], -len(f)))
 
 
 def render(items: list[Item], fence: str) -> str:
