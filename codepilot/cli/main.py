@@ -49,7 +49,7 @@ def log_path() -> Path:
     """Where the details of an unexpected error go (the user's state folder, else the temp folder)."""
     import platformdirs
 
-    from codepilot.runtime.store import private_file, private_folder
+    from codepilot.runtime.paths import private_file, private_folder
 
     # the log holds arguments and tracebacks (paths, sometimes code): this user's alone (issue 28)
     for folder in (Path(platformdirs.user_log_dir("codepilot")), Path(tempfile.gettempdir())):

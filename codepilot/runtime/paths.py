@@ -1,7 +1,10 @@
-"""Paths: the one rule for a path a repository names, and the user's cache folder."""
+"""Paths: the one rule for a path a repository names, the user's cache folder, and files only this
+user can read."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 
@@ -24,3 +27,25 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("codepilot"))
+
+
+def private_folder(folder: Path) -> Path:
+    """`folder` made (with its missing parents) readable by this user only: what codepilot keeps holds
+    clients' code and what was said about it (see issue 28). An existing folder of ours is tightened."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):  # not ours to change (a shared temp folder): leave it
+            folder.chmod(0o700)
+    return folder
+
+
+def private_file(path: Path) -> Path:
+    """`path` created empty if missing, or tightened, as a file only this user can read (SQLite gives
+    its -wal and -shm files the database's own mode)."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path

@@ -180,7 +180,7 @@ def _read() -> dict[str, dict[str, Any]]:
 
 
 def _write(data: dict[str, dict[str, Any]]) -> None:
-    from codepilot.runtime.store import private_file, private_folder
+    from codepilot.runtime.paths import private_file, private_folder
 
     path = store_path()
     private_folder(path.parent)
