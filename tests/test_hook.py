@@ -99,3 +99,28 @@ def test_a_hook_never_hangs_on_a_slow_model(repo: GitRepo, llm: FakeOpenAI) -> N
     )
     assert proc.returncode == 3 and "CODEPILOT_SKIP=1" in proc.stderr
     assert time.monotonic() - started < 30  # far below the server's 60 s
+
+
+def test_a_retried_commit_of_the_same_staged_content_gets_the_same_verdict(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
+    """Issue 26, item 8: nothing is loaded or sent again for the same staged content under the same
+    settings; any change to the content, the dismissals or the configuration reviews again."""
+    repo.write("calc.py", "def ratio(a, b):\n    return a\n")
+    repo.commit("base")
+    repo.write("calc.py", "def ratio(a, b):\n    return a / b\n")
+    repo.git("add", "calc.py")
+    llm.default = {"findings": [finding("calc.py", 2, title="Division by zero")]}
+    code, first, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
+    assert code == 1 and "Division by zero" in first and len(llm.history) == 1, err
+    code, again, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
+    assert code == 1 and "Division by zero" in again and len(llm.history) == 1
+    assert "nothing sent" in err and "commit blocked" in err and "prompt +" not in again
+    repo.write("calc.py", "def ratio(a, b):\n    return a / b if b else 0.0\n")  # not staged: same verdict
+    assert run_cli(["hook", "run"], repo.root, capsys, monkeypatch)[0] == 1 and len(llm.history) == 1
+    repo.write(".codepilot.toml", 'fail_on = "never"\n')  # the configuration changed: judged again
+    code, out, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
+    assert code == 0 and "nothing sent: this is the verdict" not in err
+    repo.git("add", "calc.py")  # other staged content: reviewed again
+    llm.default = {"findings": []}
+    assert run_cli(["hook", "run"], repo.root, capsys, monkeypatch)[0] == 0 and len(llm.history) == 2

@@ -43,6 +43,21 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
         return 0
     base, head = rng if isinstance(rng, tuple) else (None, None)
     overrides = options.overrides(rest)  # refused before git starts
+    memo = _memo_key(repo, paths, rest) if rng is None and not rest["no_cache"] else None
+    if memo is not None:
+        from codepilot.runtime import verdicts
+
+        seen = verdicts.recall(memo)
+        if seen is not None:  # the very same staged content, under the very same settings
+            click.echo(str(seen["out"]), nl=False)
+            click.echo(
+                f"codepilot: nothing sent: this is the verdict of the review of this same staged content "
+                f"({seen['when']})",
+                err=True,
+            )
+            if seen.get("blocked"):
+                click.echo(str(seen["blocked"]), err=True)
+            return int(str(seen["code"]))
     # git writes the patch while the rest of the pipeline loads
     begun = diff.begin(Path.cwd(), () if rng else paths, staged=rng is None, base=base, head=head)
     from codepilot import review
@@ -65,16 +80,24 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     with progress(len(prepared.requests)) as tick:
         result = review.execute(prepared, opts, lambda _total: tick)
     say_applied(result)
-    click.echo(render(result, "text", None), nl=False)
+    text = render(result, "text", None)
+    click.echo(text, nl=False)
     code = finish(result, prepared.config.fail_on)
     what = "push" if rng else "commit"
+    blocked = (
+        f"codepilot: {what} blocked by findings at or above {prepared.config.fail_on} (fail_on); "
+        f"fix them, or skip once: CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with "
+        "pre-commit)"
+    )
+    settled = all(c.status not in ("timed out", "failed") for c in result.checks)  # a rerun could differ
+    if memo is not None and code in (0, 1) and result.complete and not result.interrupted and settled:
+        from codepilot.output.common import usage_line
+        from codepilot.runtime import verdicts
+
+        kept = "\n".join(ln for ln in text.split("\n") if ln != usage_line(result))  # nothing is spent again
+        verdicts.remember(memo, kept, code, blocked if code == 1 else "")
     if code == 1:
-        click.echo(
-            f"codepilot: {what} blocked by findings at or above {prepared.config.fail_on} (fail_on); "
-            f"fix them, or skip once: CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with "
-            "pre-commit)",
-            err=True,
-        )
+        click.echo(blocked, err=True)
     elif code == 3:
         click.echo(
             f"codepilot: {what} blocked: the review is incomplete; to {what} anyway: "
@@ -82,6 +105,18 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
             err=True,
         )
     return code
+
+
+def _memo_key(repo: Any, paths: tuple[str, ...], rest: dict[str, Any]) -> str | None:
+    """The key of the staged content's verdict (None: the index cannot be written as a tree, as in a
+    merge with conflicts)."""
+    from codepilot.runtime import verdicts
+
+    tree = repo.try_git("write-tree")
+    if not tree:
+        return None
+    head = repo.try_git("rev-parse", "-q", "--verify", "HEAD") or b""
+    return verdicts.key(repo.root, tree.decode().strip(), head.decode().strip(), paths, dict(rest))
 
 
 def _push_range(pre_push: bool) -> tuple[str, str] | str | None:
