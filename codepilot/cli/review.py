@@ -126,7 +126,6 @@ def command(
         time_limit=rest["time_limit"],
         apply=apply_,
         history=not rest["no_history"],
-        calls_model=not dry_run and not checks_only,
         checks=checks or checks_only,
         plan=not checks_only,  # no model: no requests to build
         trace=(lambda text: click.echo(f"codepilot: {text}", err=True)) if verbose else None,

@@ -7,7 +7,6 @@ providers in PROVIDERS when their LangChain package is installed (`anthropic:` w
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
@@ -265,28 +264,6 @@ def _chat_model(spec: ModelSpec, timeout: float, retries: int, temperature: floa
         return getattr(module, class_name)(**kwargs)
     except (TypeError, ValueError) as e:
         raise UsageError(f"cannot use provider {spec.provider}: {e}") from None
-
-
-_preloading: threading.Thread | None = None
-
-
-def preload(provider: str | None) -> None:
-    """Import the model library in the background (it takes about a second), overlapping git and
-    parsing, once a model call is known to be coming. Harmless if the call never happens."""
-    global _preloading
-    if _preloading is not None:
-        return
-    package, module_name, _ = PROVIDERS.get(provider or "", ("", "langchain_openai", ""))
-
-    def run() -> None:
-        with contextlib.suppress(ImportError):  # said clearly when the model is opened
-            importlib.import_module(module_name)
-
-    _preloading = threading.Thread(target=run, name="codepilot-preload", daemon=True)
-    _preloading.start()
-    from codepilot.runtime.parallel import background
-
-    background(_preloading)  # a fork waits for it: forking beside a running thread may deadlock the child
 
 
 def open_model(spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> Model:

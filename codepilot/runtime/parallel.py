@@ -26,7 +26,7 @@ def _run(span: tuple[int, int]) -> list[Any]:
     return [func(items[i]) for i in range(*span)]
 
 
-_BACKGROUND: list[Any] = []  # threads of ours a fork waits for (the model library loading: `models.preload`)
+_BACKGROUND: list[Any] = []  # threads of ours a fork waits for (registered with `background`)
 BACKGROUND_WAIT = 30.0  # seconds a fork waits for them; past that, no fork (the work is done in this process)
 WAIT_LIMIT = 600.0  # seconds any wait for a forked process may take before it is called a hang
 
