@@ -150,3 +150,22 @@ def test_shellcheck_on_changed_scripts(repo: GitRepo, capsys, monkeypatch) -> No
     code, out, err = run_cli(["review", "--checks-only", "--format", "json"], repo.root, capsys, monkeypatch)
     doc = json.loads(out)
     assert ("shellcheck", "SC2086", 3) in {(f["source"], f["rule"], f["line"]) for f in doc["findings"]}, doc
+
+
+def test_a_range_gives_the_linters_their_configuration_from_above(repo: GitRepo, capsys, monkeypatch) -> None:
+    """A linter on a commit range sees the changed files and every configuration file above them (not
+    the whole tree): a rule chosen in the root's pyproject.toml and a nested ruff.toml still apply."""
+    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
+    repo.write("pyproject.toml", '[tool.ruff]\nline-length = 100\n[tool.ruff.lint]\nselect = ["E501"]\n')
+    repo.write("pkg/ruff.toml", 'line-length = 30\n[lint]\nselect = ["E501"]\n')
+    repo.write("pkg/mod.py", "X = 1\n")
+    repo.write("top.py", "Y = 1\n")
+    repo.commit("base")
+    repo.write("pkg/mod.py", "X = 'a string long enough to pass thirty'\n")
+    repo.write("top.py", "Y = 'a string long enough to pass thirty'\n")
+    repo.commit("long lines")
+    code, out, err = run_cli(
+        ["review", "--checks-only", "--commit", "HEAD", "--format", "json"], repo.root, capsys, monkeypatch
+    )
+    found = {(f["path"], f["rule"]) for f in json.loads(out)["findings"]}
+    assert found == {("pkg/mod.py", "E501")}, (found, err)  # 42 characters: over pkg's 30, under the root's 100

@@ -199,11 +199,17 @@ def applies(check: Check, path: str) -> bool:
     return not check.suffixes or path.endswith(check.suffixes)
 
 
+# the files that configure the linters, wherever they sit above a changed file (ruff and flake8 read
+# the nearest; shellcheck its .shellcheckrc)
+LINT_CONFIG = {"pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".flake8", ".shellcheckrc"}
+
+
 @contextmanager
-def content(repo: Repo, changeset: ChangeSet, side: str = "new") -> Iterator[Path]:
+def content(repo: Repo, changeset: ChangeSet, side: str = "new", whole: bool = True) -> Iterator[Path]:
     """A folder holding exactly the reviewed content (`side` new) or its base (`side` old): the work
     tree itself for uncommitted changes, else a temporary copy made from git's objects (the user's files
-    are never touched)."""
+    are never touched). `whole` False: only the changed files and the linters' configuration files
+    above them (a linter reads nothing else; a type checker needs the whole tree for its imports)."""
     source = changeset.source
     if side == "new" and source.kind == "worktree":
         yield repo.root
@@ -212,9 +218,26 @@ def content(repo: Repo, changeset: ChangeSet, side: str = "new") -> Iterator[Pat
     with tempfile.TemporaryDirectory(prefix="codepilot-checks-") as tmp:
         folder = Path(tmp)
         if tree != EMPTY_TREE:
-            data = repo.git("archive", "--format=tar", tree)
-            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-                archive.extractall(folder, filter="data")
+            wanted: list[str] = []
+            if not whole:
+                listed = repo.git("ls-tree", "-r", "-z", "--name-only", tree).decode("utf-8", "surrogateescape")
+                changed = {f.path for f in changeset.files}
+                folders = {str(Path(p).parent) for p in changed} | {"."}
+                folders |= {str(parent) for p in changed for parent in Path(p).parents}
+                wanted = [
+                    p
+                    for p in listed.split("\0")
+                    if p and (p in changed or (Path(p).name in LINT_CONFIG and str(Path(p).parent) in folders))
+                ]
+            whole = whole or len(wanted) > 1000  # a command line has its limits: then the whole tree
+            data = (
+                repo.git("archive", "--format=tar", tree, *(() if whole else ("--", *wanted)))
+                if whole or wanted
+                else b""
+            )
+            if data:
+                with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                    archive.extractall(folder, filter="data")
         if side == "new" and source.kind == "staged":  # the index's versions of the changed files
             staged = repo.blobs([f.diff.new_sha for f in changeset.files if f.new_text is not None])
             for f in changeset.files:
@@ -258,7 +281,7 @@ def run_all(
     files = [f for f in changeset.files if f.new_text is not None and not f.diff.binary and f.status != "deleted"]
     if not checks:
         return outcome
-    with content(repo, changeset) as folder:
+    with content(repo, changeset, whole=any(c.type_checker or not c.suffixes for c in checks)) as folder:
         for check in checks:
             mine = [f for f in files if applies(check, f.path)]
             if not mine:
