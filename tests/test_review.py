@@ -210,7 +210,8 @@ def test_invalid_after_retries_is_reported_not_hidden(change: GitRepo, llm: Fake
     assert code == 3
     assert doc["findings"] == [] and len(doc["errors"]) == 1
     assert "invalid answer after 3 attempt(s)" in doc["errors"][0]["error"]
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    said = [ln for ln in err.strip().splitlines() if "reviewing:" not in ln]  # progress, on a slow machine
+    assert len(said) == 1 and "Traceback" not in err
     code, out, _ = run_cli(["review"], change.root, capsys, monkeypatch)
     assert code == 3 and "INCOMPLETE" in out and "no findings" not in out.replace("no findings in", "")
 
