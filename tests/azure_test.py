@@ -7,9 +7,8 @@ import pytest
 from tests.support.fake_azure import FakeAzure
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, diff_hunks, run_cli
-
-BASE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(12))
-HEAD = BASE.replace("    return x + 2\n", "    return x / 0\n").replace("    return x + 9\n", "    return x * 9\n")
+from tests.support.samples import PR_BASE as BASE
+from tests.support.samples import PR_HEAD as HEAD
 
 
 @pytest.fixture

@@ -144,12 +144,9 @@ class Resolver:
         own = self.definitions(path)
         scopes = enclosing.split(".")
         if through == "super()":
-            for i in range(len(scopes), 0, -1):
-                cls = next((d for d in own if d.symbol == ".".join(scopes[:i]) and d.kind == "class"), None)
-                if cls is not None:
-                    m = _BASES.search(cls.signature)
-                    return self._with_bases(_class_names(m.group(1))) if m else []
-            return []
+            cls = self._enclosing_class(own, scopes)
+            m = _BASES.search(cls.signature) if cls is not None else None
+            return self._with_bases(_class_names(m.group(1))) if m else []
         m = _CONSTRUCTED.fullmatch(through)
         if m:
             return self._with_bases([m.group(1)])
@@ -163,13 +160,26 @@ class Resolver:
             typed = self._assigned_type(path, fn, line, through)
         return self._with_bases(typed)
 
+    @staticmethod
+    def _enclosing_class(own: list[Signature], scopes: list[str]) -> Signature | None:
+        """The innermost class among the scopes `scopes` names (`A.B.f` -> `A.B`, else `A`)."""
+        return next(
+            (
+                d
+                for i in range(len(scopes), 0, -1)
+                for d in own
+                if d.symbol == ".".join(scopes[:i]) and d.kind == "class"
+            ),
+            None,
+        )
+
     def _lines(self, path: str) -> list[str]:
         return (self.read(path) if self.read is not None else None) or []
 
     def _assigned_type(self, path: str, fn: Signature, line: int, name: str) -> list[str]:
         """The class `name` was given by its last assignment in `fn` before `line`."""
         lines = self._lines(path)
-        assign = re.compile(rf"^\s*{re.escape(name)}\s*(?::\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)[^=]*)?=\s*(.+)$")
+        assign = re.compile(rf"^\s*{re.escape(name)}\s*{_ANNOTATED_VALUE}")
         within = re.compile(rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b")
         for n in range(min(line - 1, len(lines)), fn.start - 1, -1):
             text = lines[n - 1] if n >= 1 else ""
@@ -198,20 +208,12 @@ class Resolver:
     def _attribute_type(self, path: str, own: list[Signature], scopes: list[str], attr: str) -> list[str]:
         """The class of `self.<attr>` as the enclosing class says: `attr: Cls` in its body,
         `self.attr: Cls = ...`, `self.attr = Cls(...)`, or `self.attr = param` with `param: Cls`."""
-        cls = next(
-            (
-                d
-                for i in range(len(scopes), 0, -1)
-                for d in own
-                if d.symbol == ".".join(scopes[:i]) and d.kind == "class"
-            ),
-            None,
-        )
+        cls = self._enclosing_class(own, scopes)
         if cls is None:
             return []
         lines = self._lines(path)
         body = re.compile(rf"^\s+{re.escape(attr)}\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
-        assign = re.compile(rf"\bself\.{re.escape(attr)}\s*(?::\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)[^=]*)?=\s*(.+)$")
+        assign = re.compile(rf"\bself\.{re.escape(attr)}\s*{_ANNOTATED_VALUE}")
         methods = [d for d in own if d.symbol.startswith(cls.symbol + ".") and d.kind == "method"]
         for n in range(cls.start, min(cls.end, len(lines)) + 1):
             text = lines[n - 1]
@@ -259,14 +261,8 @@ class Resolver:
         around = enclosing(self.definitions(use.path), use.ref.line)
         types = self._owner_types(use.path, use.ref.line, around.symbol if around else None, through)
         if through in SELF and around is not None:  # `self` in a class: that class and its bases
-            scopes = around.symbol.split(".")
-            classes = [
-                d.symbol.rsplit(".", 1)[-1]
-                for i in range(len(scopes), 0, -1)
-                for d in self.definitions(use.path)
-                if d.symbol == ".".join(scopes[:i]) and d.kind == "class"
-            ][:1]
-            types = self._with_bases(classes)
+            cls = self._enclosing_class(self.definitions(use.path), around.symbol.split("."))
+            types = self._with_bases([cls.symbol.rsplit(".", 1)[-1]] if cls is not None else [])
         if not types:
             return None
         return owner in types
@@ -312,13 +308,8 @@ class Resolver:
                 if hit:
                     return [(3.0, x) for x in hit]
             # inherited: a method of a base class, wherever the index has it
-            classes = [
-                d.symbol.rsplit(".", 1)[-1]
-                for i in range(len(owner), 0, -1)
-                for d in own
-                if d.symbol == ".".join(owner[:i]) and d.kind == "class"
-            ][:1]
-            bases = self._with_bases(classes)[1:]
+            cls = self._enclosing_class(own, owner)
+            bases = self._with_bases([cls.symbol.rsplit(".", 1)[-1]])[1:] if cls is not None else []
             hit = [x for x in self.named(ref.name) if x.item.kind == "method" and x.item.symbol.split(".")[-2] in bases]
             if hit:
                 hit.sort(key=lambda x: bases.index(x.item.symbol.split(".")[-2]))
@@ -345,6 +336,8 @@ _PARAM_TYPE = re.compile(r"\b(\w+)\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
 _RETURNS = re.compile(r"->\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
 _CONSTRUCTED = re.compile(r"(?:[\w.]*\.)?([A-Z]\w*)\(.*\)", re.S)  # a receiver that is a constructor call
 _CALLED = re.compile(r"([\w.]+)\(")
+# after a name: an optional annotation (its class, group 1) and the value given (group 2)
+_ANNOTATED_VALUE = r"(?::\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)[^=]*)?=\s*(.+)$"
 _BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)", re.M)
 
 
