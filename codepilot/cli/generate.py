@@ -40,7 +40,12 @@ from codepilot.cli.output import write_output
     "that use the target; send failures back for a corrected draft [default: on].",
 )
 @click.option(
-    "--rounds", type=click.IntRange(0, 10), default=2, show_default=True, help="Corrections after a failed check."
+    "--rounds",
+    type=click.IntRange(0, 10),
+    default=2,
+    show_default=True,
+    metavar="N",
+    help="Corrections after a failed check (0 to 10).",
 )
 @click.option("--test-cmd", metavar="CMD", help="The test command to run on the draft (as typed: trusted).")
 @click.option("--lint-cmd", metavar="CMD", help="The lint command, given the touched files (as typed: trusted).")
@@ -65,6 +70,9 @@ def command(
     force: bool,
 ) -> int:
     """Draft code for INSTRUCTION; the edits become patch files.
+
+    The draft is first run in a temporary copy of the work tree (the project's linters, the tests that
+    use the target) and corrected up to --rounds times; exit 1 while a check still fails.
 
     Examples: "write pytest tests for parse_invoice", "add docstrings to the public functions in
     billing.py" --path billing.py, "implement the TODO" --symbol Cart.total."""
