@@ -104,7 +104,7 @@ def floor(repo: Path) -> tuple[float, int]:
     """git diff (raw + patch) and one tree-sitter parse of each changed text file's two versions."""
     from codepilot.source.git import open_repo
     from codepilot.syntax import detect
-    from codepilot.syntax.outline import _parser
+    from codepilot.syntax.outline import parser_for
 
     t0 = time.perf_counter()
     raw = subprocess.run(
@@ -127,7 +127,7 @@ def floor(repo: Path) -> tuple[float, int]:
         lang = detect(path)
         if lang.parsed:
             for data in versions:
-                _parser(lang).parse(data)
+                parser_for(lang).parse(data)
     return t_git + time.perf_counter() - t1, len(pairs)
 
 
@@ -135,7 +135,7 @@ def parse_head(repo: Path) -> float:
     """One tree-sitter parse of every source file at B: what building the repository index costs at least."""
     from codepilot.source.git import open_repo
     from codepilot.syntax import detect
-    from codepilot.syntax.outline import _parser
+    from codepilot.syntax.outline import parser_for
 
     out = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", "B"], capture_output=True, check=True).stdout
     rows = [e.split(b"\t", 1) for e in out.split(b"\0") if e]
@@ -143,7 +143,7 @@ def parse_head(repo: Path) -> float:
     data = open_repo(repo).blobs([sha for _, sha in files])
     t0 = time.perf_counter()
     for path, sha in files:
-        _parser(detect(path)).parse(data[sha])
+        parser_for(detect(path)).parse(data[sha])
     return time.perf_counter() - t0
 
 

@@ -30,7 +30,7 @@ from codepilot.runtime import config as config_mod
 from codepilot.runtime.config import Config
 from codepilot.runtime.paths import cache_dir
 from codepilot.secrets import redact
-from codepilot.secrets.redact import Redactor, Scanned
+from codepilot.secrets.redact import CleanTexts, Redactor
 from codepilot.source import changes, diff, dismissals, instructions, moves
 from codepilot.source.changes import ChangeSet
 from codepilot.source.git import NULL_SHA, Repo, Running, blob_id
@@ -86,14 +86,14 @@ def instructions_for(cfg: Config, paths: list[str], extra: str = "") -> str:
     return ("\nProject instructions:\n" + "\n".join(f"- {p}" for p in parts) + "\n") if parts else ""
 
 
-def begin(opts: Options) -> diff.Begun:
+def begin(opts: Options) -> diff.DiffStarted:
     """The change these options name, its patch started (see `diff.begin`)."""
     return diff.begin(
         opts.cwd or Path.cwd(), opts.paths, staged=opts.staged, base=opts.base, head=opts.head, commit=opts.commit
     )
 
 
-def prepare(opts: Options, begun: diff.Begun | None = None) -> Prepared:
+def prepare(opts: Options, begun: diff.DiffStarted | None = None) -> Prepared:
     """Everything up to the model: the change, its files and symbols, and the requests to send.
     `begun`: the change as `diff.begin` found it for these options (its patch under way meanwhile)."""
     begun = begun or begin(opts)
@@ -103,7 +103,7 @@ def prepare(opts: Options, begun: diff.Begun | None = None) -> Prepared:
         begun.stop()
 
 
-def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
+def _prepare(opts: Options, begun: diff.DiffStarted) -> Prepared:
     repo, source, specs = begun.repo, begun.source, begun.pathspecs
     # the model library is imported by the first request the cache cannot answer, never before: a
     # thread importing it beside the pipeline held the GIL and made every fork wait (a review answered
@@ -117,7 +117,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
     dismissed = dismissals.load(repo.root)
     with_index = opts.plan and cfg.related_context
     index_wants = _index_missing if with_index else None
-    started: list[index.Filling] = []
+    started: list[index.IndexFilling] = []
 
     def meanwhile(found: list[diff.FileChange]) -> None:
         """While git writes the patch: what mapping the change needs made ready (the processes forked
@@ -126,7 +126,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
         if with_index:
             from codepilot.index import repo_index as index
 
-            started.append(index.Filling.start(repo, source, cfg, {fc.path for fc in found}))
+            started.append(index.IndexFilling.start(repo, source, cfg, {fc.path for fc in found}))
 
     try:
         files = diff.changed_files(repo, source, specs, begun.take_patch(), meanwhile)
@@ -179,7 +179,7 @@ def _prepare(opts: Options, begun: diff.Begun) -> Prepared:
             )
         return (said, items)
 
-    scanned = Scanned(cache_dir() / "scanned.sqlite") if opts.plan else None
+    scanned = CleanTexts(cache_dir() / "scanned.sqlite") if opts.plan else None
     requests = (
         context.plan(
             changeset,

@@ -270,14 +270,14 @@ def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: Gi
     hunks as edits: the result is exactly a fresh parse, node by node and position by position."""
     from codepilot.source import changes
     from codepilot.syntax import detect
-    from codepilot.syntax.outline import _parser, reparse
+    from codepilot.syntax.outline import parser_for, reparse
 
     fc = _one_change(committed, OLD_PY, new)
     old_b, new_b = OLD_PY.encode(), new.encode()
     lang = detect("m.py")
     edits = changes._edits(fc.hunks, new_b, old_b)
     assert edits is not None
-    assert _nodes(reparse(lang, old_b, _parser(lang).parse(new_b), edits)) == _nodes(_parser(lang).parse(old_b))
+    assert _nodes(reparse(lang, old_b, parser_for(lang).parse(new_b), edits)) == _nodes(parser_for(lang).parse(old_b))
 
 
 def test_hunks_that_do_not_describe_the_texts_give_no_edits(committed: GitRepo) -> None:

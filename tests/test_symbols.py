@@ -222,10 +222,10 @@ def test_the_index_query_gives_the_same_outline_of_any_lines(path: str) -> None:
     changed file's new version is mapped when the index needs it too), is the outline the outline's own
     query gives for those lines: for every span of lines."""
     from codepilot.syntax.facts import extract
-    from codepilot.syntax.outline import _parser
+    from codepilot.syntax.outline import parser_for
 
     lang, source = detect(path), CASES[path][0].encode()
-    tree = _parser(lang).parse(source)
+    tree = parser_for(lang).parse(source)
     found = extract(lang, source, tree).found
     n = source.count(b"\n") + 1
     for first in range(1, n + 1):

@@ -270,7 +270,7 @@ _LEVELS: list[tuple[str, Matcher, bool]] = [  # name, matcher, trim blank edges 
 
 
 @dataclass(frozen=True)
-class Located:
+class Matches:
     starts: list[int]  # 1-based first lines of every match at the first level that matched
     length: int  # lines matched
     level: str
@@ -305,7 +305,7 @@ def _unquoted_blank_edges(find: list[str], replace: list[str]) -> tuple[int, int
     return lead, trail
 
 
-def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None = None) -> Located | None:
+def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None = None) -> Matches | None:
     """Every place `find` matches, at the most exact tolerance level that matches at all. At the levels
     that trim blank edges, with a `hint`, the trimming whose match lies nearest the hint wins."""
     want = split_lines(find.replace("\r\n", "\n"))
@@ -313,7 +313,7 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
     if not any(ln.strip() for ln in want):
         return None
     for name, same, trim in _LEVELS:
-        best: Located | None = None
+        best: Matches | None = None
         for f, r in _trims(want, new) if trim else [(want, new)]:
             if best is not None and len(f) < best.length:
                 return best  # a quote trimmed further is less specific: the longer match stands
@@ -322,7 +322,7 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
             hits = _hits(file_lines, f, same)
             if not hits:
                 continue
-            found = Located(hits, len(f), name, f, r)
+            found = Matches(hits, len(f), name, f, r)
             if hint is None:
                 return found
             # trimmed as much, at another edge: the one matching nearer the hint wins; equally near ones at
@@ -330,7 +330,7 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
             if best is None or min(abs(h - hint) for h in hits) < min(abs(h - hint) for h in best.starts):
                 best = found
             elif min(abs(h - hint) for h in hits) == min(abs(h - hint) for h in best.starts):
-                best = Located(sorted(set(best.starts) | set(hits)), best.length, name, best.find, best.replace)
+                best = Matches(sorted(set(best.starts) | set(hits)), best.length, name, best.find, best.replace)
         if best is not None:
             return best
     return None
@@ -403,7 +403,7 @@ def place(
     lead, trail = _unquoted_blank_edges(found.find, found.replace)
     if lead or trail:  # blank lines only quoted stay where they are
         start += lead
-        found = Located(
+        found = Matches(
             [start], found.length - lead - trail, found.level, found.find[lead : found.length - trail], found.replace
         )
     window = file_lines[start - 1 : start - 1 + found.length]

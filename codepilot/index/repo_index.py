@@ -215,7 +215,7 @@ def build(
     """The index at the reviewed head. `changed` gives the content of files whose head version is not
     in git's object store (work-tree and untracked files; None: deleted); `parsed` the rows of blobs
     already read elsewhere (the changed files, from the parse that mapped their changes); `listed` the
-    listing of the head's files, started earlier (`Filling.listed`)."""
+    listing of the head's files, started earlier (`IndexFilling.listed`)."""
     files = listing(repo, source, listed)
     content: dict[str, bytes] = {}
     for path, data in (changed or {}).items():
@@ -254,7 +254,7 @@ def _complete(
 
 
 @dataclass
-class Filling:
+class IndexFilling:
     """The index being filled beside the run by forked processes: `wait` before reading it. `build`
     then does itself whatever they did not (a child may fail or be unable to start: nothing is lost but
     time)."""
@@ -263,7 +263,7 @@ class Filling:
     listed: Running | None = None  # the head's files being listed for `build`, meanwhile
 
     @classmethod
-    def start(cls, repo: Repo, source: Source, cfg: Config, changed: set[str]) -> Filling:
+    def start(cls, repo: Repo, source: Source, cfg: Config, changed: set[str]) -> IndexFilling:
         """Start parsing the files at the reviewed head that the index lacks — all but the `changed` ones
         (the run parses those itself, to map their changes) — in a forked process, so that this work
         overlaps reading and mapping the change; none when no change is in a parsed language (the run
@@ -308,7 +308,7 @@ class Filling:
         if self.listed is not None:
             self.listed.stop()
 
-    def _fork(self, work: Callable[[], None]) -> Filling:
+    def _fork(self, work: Callable[[], None]) -> IndexFilling:
         child = fork_call(work)
         if child is not None:
             self.children.append(child)

@@ -13,7 +13,7 @@ from codepilot.index.related import Item, Related, render
 from codepilot.prompt import tokens
 from codepilot.prompt.templates import Templates
 from codepilot.runtime.parallel import fork_map
-from codepilot.secrets.redact import Redactor, Scanned
+from codepilot.secrets.redact import CleanTexts, Redactor
 from codepilot.source import moves
 from codepilot.source.changes import CONTAINER_KINDS, Change, ChangeSet, ReviewFile, whitespace_only
 from codepilot.source.diff import Hunk
@@ -326,7 +326,7 @@ def plan(
     redactor: Redactor,
     guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None,
     related: Related | None = None,
-    scanned: Scanned | None = None,
+    scanned: CleanTexts | None = None,
     found: Moves | None = None,
 ) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated), with
@@ -443,7 +443,7 @@ def _file_units(
     room: int,
     moves: Moves | None = None,
     related: Related | None = None,
-    scanned: Scanned | None = None,
+    scanned: CleanTexts | None = None,
 ) -> tuple[list[Unit], set[tuple[str, str]], dict[int, list[Item]], set[bytes], dict[str, str]]:
     """A file's header and its changes' units (none when only blank lines changed), redacted here (in
     the worker that built them); what redaction found; the related code of each change (by its index),
@@ -471,10 +471,10 @@ def _file_units(
     return units, redactor.seen, items, clean, own
 
 
-def _own(text: str, redactor: Redactor, memory: Scanned, clean: set[bytes]) -> str:
+def _own(text: str, redactor: Redactor, memory: CleanTexts, clean: set[bytes]) -> str:
     """A text of the prompt itself (the source, the instructions) redacted, unless found clean before;
     its digest goes to `clean` when nothing was found in it."""
-    digest = Scanned.digest("prompt", text)
+    digest = CleanTexts.digest("prompt", text)
     if memory.clean([digest]):
         return text
     out = redactor.text(text)
@@ -487,17 +487,17 @@ def _file_type(path: str) -> str:
     return suffix(path) or path
 
 
-_SCANNED = Scanned(None)  # without a memory on disk: what this process found clean
+_SCANNED = CleanTexts(None)  # without a memory on disk: what this process found clean
 
 
-def _redact(units: list[Unit], items: list[Item], redactor: Redactor, scanned: Scanned) -> set[bytes]:
+def _redact(units: list[Unit], items: list[Item], redactor: Redactor, scanned: CleanTexts) -> set[bytes]:
     """The units and the related items redacted, each as code of its own file type, one pass per type
     (the engines cost per call: the units and the items of their type go together); texts already found
     clean (in this process or an earlier run) are not scanned again. The digests of the texts found
     clean now."""
     parts: list[Unit | Item] = [*units, *items]
     kinds = [_file_type(p.path) for p in parts]
-    digests = [Scanned.digest(k, p.text) for k, p in zip(kinds, parts, strict=True)]
+    digests = [CleanTexts.digest(k, p.text) for k, p in zip(kinds, parts, strict=True)]
     known = scanned.clean(digests)
     by_kind: dict[str, list[int]] = {}
     for i, kind in enumerate(kinds):

@@ -50,7 +50,7 @@ def _alone() -> bool:
 _UNSAFE: set[int] = set()  # processes that started a runtime which a fork would deadlock (Go's, in Betterleaks)
 
 
-def fork_unsafe() -> None:
+def forbid_forking() -> None:
     """This process has started a runtime that does not survive fork(): no more forking here."""
     _UNSAFE.add(os.getpid())
 

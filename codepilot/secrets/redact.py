@@ -263,9 +263,9 @@ class Redactor:
         value -> rule id. Our own rules and detect-secrets run as well."""
         if len(text.strip()) < _MIN_ENGINE_SECRET or _betterleaks() is None:
             return {}  # nothing it would report fits: its start-up (~0.1 s a process) is not paid
-        from codepilot.runtime.parallel import fork_unsafe
+        from codepilot.runtime.parallel import forbid_forking
 
-        fork_unsafe()  # its Go runtime's threads would not survive a later fork of this process
+        forbid_forking()  # its Go runtime's threads would not survive a later fork of this process
         try:
             found = _betterleaks().scan_string(text)
         except Exception:  # noqa: BLE001 - a failing optional engine leaves our own rules in charge
@@ -419,7 +419,7 @@ SCANNED_MIGRATIONS = ["CREATE TABLE IF NOT EXISTS clean (id INTEGER PRIMARY KEY,
 _SCANNED_MAX = 1_000_000  # digests kept; past that the memory starts over
 
 
-class Scanned:
+class CleanTexts:
     """Texts the rules found nothing in, remembered by digest (never the text) in the user cache, so a
     re-run, or the next commit, scans only new text. A digest covers the rules' versions and the file
     type the text was scanned as; a text that held a secret is never remembered (it is scanned again

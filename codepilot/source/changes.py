@@ -18,7 +18,7 @@ from codepilot.source.diff import SUBMODULE, SYMLINK, FileChange, Hunk, HunkRows
 from codepilot.source.git import NULL_SHA, Repo, blob_id
 from codepilot.syntax import Definition, Language, Outline, detect, outline
 from codepilot.syntax.facts import Rows, extract, prepare
-from codepilot.syntax.outline import Edit, _parser, reparse
+from codepilot.syntax.outline import Edit, parser_for, reparse
 
 _GENERATED_MARK = re.compile(
     rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
@@ -310,7 +310,7 @@ def _map_job(
     rows of its new version when the index lacks them."""
     fc, lang, old, new, index = job
     unread = not fc.hunks_read
-    tree = _parser(lang).parse(new) if index and new is not None else None
+    tree = parser_for(lang).parse(new) if index and new is not None else None
     facts = extract(lang, new, tree) if tree is not None and new is not None else None
     changes = map_changes(fc.hunks, lang, old, new, tree, facts.found if facts is not None else None)
     return changes, fc.hunk_rows() if unread else None, facts.rows() if facts is not None else None
@@ -332,7 +332,7 @@ def map_changes(
     new_span = _span([(h.new_start, h.new_start + h.new_len - 1) for h in hunks if h.new_len])
     old_span = _span([(h.old_start, h.old_start + h.old_len - 1) for h in hunks if h.old_len])
     if new_tree is None and lang.parsed and new is not None and (has_added or has_removed):
-        new_tree = _parser(lang).parse(new)
+        new_tree = parser_for(lang).parse(new)
     new_outline = (
         outline(lang, new, new_span, new_tree, new_found) if new is not None and (has_added or has_removed) else None
     )

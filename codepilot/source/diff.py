@@ -254,7 +254,7 @@ def _diff_args(source: Source, pathspecs: list[str], *output: str) -> list[str]:
 
 
 @dataclass
-class Begun:
+class DiffStarted:
     """A review's change found (its source resolved, its paths checked) and its patch already being
     written by git in the background: started before the rest of the program is even loaded, it is
     ready (or nearly) by the time `changed_files` reads it."""
@@ -283,7 +283,7 @@ def begin(
     base: str | None = None,
     head: str | None = None,
     commit: str | None = None,
-) -> Begun:
+) -> DiffStarted:
     """The repository at `cwd`, the source the options name, the PATHS as checked pathspecs, and the
     patch started. Light: the commands call it before they load the rest of the pipeline."""
     cwd = cwd.resolve()
@@ -291,7 +291,7 @@ def begin(
     source = resolve_source(repo, staged=staged, base=base, head=head, commit=commit)
     specs = to_pathspecs(repo, paths, cwd)
     check_paths_match(repo, source, paths, specs)
-    return Begun(repo, source, specs, _start_patch(repo, source, specs))
+    return DiffStarted(repo, source, specs, _start_patch(repo, source, specs))
 
 
 def _start_patch(repo: Repo, source: Source, pathspecs: list[str]) -> Running:

@@ -11,7 +11,14 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from codepilot.syntax.languages import Language, grammar
-from codepilot.syntax.outline import _parser, _qualify, _query, _Raw, _raws, _text
+from codepilot.syntax.outline import (
+    RawDefinition,
+    node_text,
+    outline_query,
+    parser_for,
+    qualified_definitions,
+    raw_definitions,
+)
 
 MAX_SIGNATURE_LINES = 8
 MAX_SIGNATURE_CHARS = 480
@@ -66,7 +73,7 @@ class Facts:
     definitions: list[Signature] = field(default_factory=list)
     reference_rows: list[tuple[str, int, str, str]] = field(default_factory=list)  # a file has thousands
     imports: list[Import] = field(default_factory=list)
-    found: list[_Raw] = field(default_factory=list, repr=False)  # the definitions as found, for `outline`
+    found: list[RawDefinition] = field(default_factory=list, repr=False)  # the definitions as found, for `outline`
 
     @property
     def references(self) -> list[Reference]:
@@ -94,7 +101,7 @@ def _facts_query(lang: Language) -> tuple[Any, int, tuple[str | None, ...]]:
     refs_text = queries.joinpath("refs", f"{lang.name}.scm").read_text("utf-8")
     query = tree_sitter.Query(grammar(lang), outline_text + "\n" + refs_text)
     kinds = tuple(query.pattern_settings(i).get("ref") for i in range(query.pattern_count))
-    return query, _query(lang).pattern_count, kinds
+    return query, outline_query(lang).pattern_count, kinds
 
 
 def prepare(langs: Iterable[Language], facts: bool = True, outlines: bool = False) -> None:
@@ -102,11 +109,11 @@ def prepare(langs: Iterable[Language], facts: bool = True, outlines: bool = Fals
     workers are forked: they inherit them instead of each compiling its own (~10-50 ms a language)."""
     for lang in set(langs):
         if lang.parsed:
-            _parser(lang)
+            parser_for(lang)
             if facts:
                 _facts_query(lang)
             if outlines:
-                _query(lang)
+                outline_query(lang)
 
 
 def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
@@ -116,18 +123,18 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
         return Facts()
     import tree_sitter
 
-    tree = tree if tree is not None else _parser(lang).parse(source)
+    tree = tree if tree is not None else parser_for(lang).parse(source)
     query, first_ref, kinds = _facts_query(lang)
     outline_matches: list[Any] = []
     ref_matches: list[Any] = []
     for match in tree_sitter.QueryCursor(query).matches(tree.root_node):
         (outline_matches if match[0] < first_ref else ref_matches).append(match)
-    raws = _raws(outline_matches, lang)
+    raws = raw_definitions(outline_matches, lang)
     definitions = [
         Signature(
             d.symbol, d.kind, d.start_line, d.end_line, raw.node.start_point[0] + 1, *_head(raw.node, lang, source)
         )
-        for raw, d in zip(raws, _qualify(raws), strict=True)
+        for raw, d in zip(raws, qualified_definitions(raws), strict=True)
     ]
     references, import_nodes = _references(ref_matches, kinds)
     imports = _python_imports(import_nodes) if lang.name == "python" else _js_imports(import_nodes)
@@ -156,7 +163,7 @@ def _doc(node: Any, body: Any, lang: Language) -> str:
         if first is not None and first.type == "expression_statement" and first.named_children:
             string = first.named_children[0]
             if string.type == "string":
-                return _first_line(_text(string).strip("\"'rbuRBU"))
+                return _first_line(node_text(string).strip("\"'rbuRBU"))
         return ""
     while node.parent is not None and node.parent.type in lang.wrappers:
         node = node.parent
@@ -164,7 +171,7 @@ def _doc(node: Any, body: Any, lang: Language) -> str:
     while prev is not None and prev.type in lang.leading:
         prev = prev.prev_named_sibling
     if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
-        return _first_line(_text(prev))
+        return _first_line(node_text(prev))
     return ""
 
 
@@ -224,14 +231,14 @@ def _python_imports(nodes: list[Any]) -> list[Import]:
         if node.type == "import_statement":
             for name in node.children_by_field_name("name"):
                 if name.type == "aliased_import":
-                    module = _text(name.child_by_field_name("name"))
-                    out.append(Import(_text(name.child_by_field_name("alias")), module, ""))
+                    module = node_text(name.child_by_field_name("name"))
+                    out.append(Import(node_text(name.child_by_field_name("alias")), module, ""))
                 else:
-                    module = _text(name)
+                    module = node_text(name)
                     out.append(Import(module, module, ""))
             continue
         mod = node.child_by_field_name("module_name")
-        module, level = _text(mod) if mod is not None else "", 0
+        module, level = node_text(mod) if mod is not None else "", 0
         if mod is not None and mod.type == "relative_import":
             level = len(module) - len(module.lstrip("."))
             module = module.lstrip(".")
@@ -242,11 +249,14 @@ def _python_imports(nodes: list[Any]) -> list[Import]:
             if name.type == "aliased_import":
                 out.append(
                     Import(
-                        _text(name.child_by_field_name("alias")), module, _text(name.child_by_field_name("name")), level
+                        node_text(name.child_by_field_name("alias")),
+                        module,
+                        node_text(name.child_by_field_name("name")),
+                        level,
                     )
                 )
             else:
-                out.append(Import(_text(name), module, _text(name), level))
+                out.append(Import(node_text(name), module, node_text(name), level))
     return out
 
 
@@ -259,21 +269,21 @@ def _js_imports(nodes: list[Any]) -> list[Import]:
         source = node.child_by_field_name("source")
         if source is None:
             continue
-        module = _text(source).strip("'\"`")
+        module = node_text(source).strip("'\"`")
         for clause in (c for c in node.named_children if c.type == "import_clause"):
             for part in clause.named_children:
                 if part.type == "identifier":
-                    out.append(Import(_text(part), module, "default"))
+                    out.append(Import(node_text(part), module, "default"))
                 elif part.type == "namespace_import":
                     ids = [c for c in part.named_children if c.type == "identifier"]
                     if ids:
-                        out.append(Import(_text(ids[0]), module, ""))
+                        out.append(Import(node_text(ids[0]), module, ""))
                 elif part.type == "named_imports":
                     for spec in (s for s in part.named_children if s.type == "import_specifier"):
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias")
                         if name is not None:
-                            out.append(Import(_text(alias if alias is not None else name), module, _text(name)))
+                            out.append(Import(node_text(alias if alias is not None else name), module, node_text(name)))
     return out
 
 
@@ -283,20 +293,20 @@ def _require(node: Any) -> list[Import]:
     if value is None or value.type != "call_expression":
         return []
     fn, args = value.child_by_field_name("function"), value.child_by_field_name("arguments")
-    if fn is None or _text(fn) != "require" or args is None or not args.named_children:
+    if fn is None or node_text(fn) != "require" or args is None or not args.named_children:
         return []
-    module = _text(args.named_children[0]).strip("'\"`")
+    module = node_text(args.named_children[0]).strip("'\"`")
     target = node.child_by_field_name("name")
     if target is None:
         return []
     if target.type == "identifier":
-        return [Import(_text(target), module, "")]
+        return [Import(node_text(target), module, "")]
     out = []
     for part in target.named_children:
         if part.type == "shorthand_property_identifier_pattern":
-            out.append(Import(_text(part), module, _text(part)))
+            out.append(Import(node_text(part), module, node_text(part)))
         elif part.type == "pair_pattern":
             key, value_node = part.child_by_field_name("key"), part.child_by_field_name("value")
             if key is not None and value_node is not None:
-                out.append(Import(_text(value_node), module, _text(key)))
+                out.append(Import(node_text(value_node), module, node_text(key)))
     return out

@@ -56,7 +56,7 @@ class Outline:
 
 
 @cache
-def _query(lang: Language) -> Any:
+def outline_query(lang: Language) -> Any:
     import tree_sitter
 
     assert lang.query is not None
@@ -65,7 +65,7 @@ def _query(lang: Language) -> Any:
 
 
 @cache
-def _parser(lang: Language) -> Any:
+def parser_for(lang: Language) -> Any:
     import tree_sitter
 
     return tree_sitter.Parser(grammar(lang))
@@ -87,10 +87,10 @@ def _declarator_name(node: Any) -> str | None:
     while node is not None and node.type not in _DECLARATOR_NAMES:
         nxt = node.child_by_field_name("declarator")
         node = nxt if nxt is not None else (node.named_children[0] if node.named_children else None)
-    return _text(node) if node is not None else None
+    return node_text(node) if node is not None else None
 
 
-def _text(node: Any) -> str:
+def node_text(node: Any) -> str:
     return bytes(node.text or b"").decode("utf-8", "replace")
 
 
@@ -107,7 +107,7 @@ def _span(node: Any, lang: Language) -> tuple[int, int]:
 
 
 @dataclass
-class _Raw:
+class RawDefinition:
     start_byte: int
     end_byte: int
     rows: tuple[int, int]
@@ -117,8 +117,8 @@ class _Raw:
 
 
 def _collect(
-    tree: Any, lang: Language, rows: tuple[int, int] | None = None, raws: list[_Raw] | None = None
-) -> list[_Raw]:
+    tree: Any, lang: Language, rows: tuple[int, int] | None = None, raws: list[RawDefinition] | None = None
+) -> list[RawDefinition]:
     """The definitions in `tree` (only those that touch `rows`, 0-based and inclusive, when given);
     `raws`: all of them, found already (by the index's query): then only chosen here."""
     if raws is not None:
@@ -128,37 +128,37 @@ def _collect(
         return [r for r in raws if tuple(r.node.end_point) > start and tuple(r.node.start_point) < end]
     import tree_sitter
 
-    cursor = tree_sitter.QueryCursor(_query(lang))
+    cursor = tree_sitter.QueryCursor(outline_query(lang))
     if rows is not None:
         cursor.set_point_range((rows[0], 0), (rows[1] + 1, 0))
-    return _raws(cursor.matches(tree.root_node), lang)
+    return raw_definitions(cursor.matches(tree.root_node), lang)
 
 
-def _raws(matches: Iterable[tuple[int, Any]], lang: Language) -> list[_Raw]:
+def raw_definitions(matches: Iterable[tuple[int, Any]], lang: Language) -> list[RawDefinition]:
     """The definitions in the outline query's matches, outermost first."""
-    found: dict[tuple[int, int], _Raw] = {}
+    found: dict[tuple[int, int], RawDefinition] = {}
     for _, caps in matches:
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
         if node.type == "function_expression" and node.parent is not None and node.parent.type in _NAMED_BY_PARENT:
             continue
-        name = _declarator_name(caps["declarator"][0]) if "declarator" in caps else _text(caps["name"][0])
+        name = _declarator_name(caps["declarator"][0]) if "declarator" in caps else node_text(caps["name"][0])
         if not name:
             continue
         name = _clean(name)
         if "receiver" in caps:
-            name = _clean(_text(caps["receiver"][0])) + "." + name
+            name = _clean(node_text(caps["receiver"][0])) + "." + name
         found.setdefault(
             (node.start_byte, node.end_byte),
-            _Raw(node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:], node),
+            RawDefinition(node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:], node),
         )
     return sorted(found.values(), key=lambda r: (r.start_byte, -r.end_byte))
 
 
-def _qualify(raws: list[_Raw]) -> list[Definition]:
+def qualified_definitions(raws: list[RawDefinition]) -> list[Definition]:
     """Nest by byte range; qualify each name by its parents; a function in a class is a method."""
     out: list[Definition] = []
-    stack: list[tuple[_Raw, Definition]] = []
+    stack: list[tuple[RawDefinition, Definition]] = []
     for raw in raws:
         while stack and stack[-1][0].end_byte < raw.end_byte:
             stack.pop()
@@ -189,7 +189,7 @@ def outline(
     source: bytes,
     lines: tuple[int, int] | None = None,
     tree: Any = None,
-    raws: list[_Raw] | None = None,
+    raws: list[RawDefinition] | None = None,
 ) -> Outline:
     """Parse `source` once (or take its `tree`) and index its definitions (an empty outline for unparsed
     languages). With `lines` (1-based, inclusive), only the definitions that touch those lines are indexed.
@@ -197,8 +197,8 @@ def outline(
     line_count = source.count(b"\n") + 1
     if not lang.parsed:
         return Outline([], [-1] * line_count)
-    tree = tree if tree is not None else _parser(lang).parse(source)
-    defs = _qualify(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1), raws))
+    tree = tree if tree is not None else parser_for(lang).parse(source)
+    defs = qualified_definitions(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1), raws))
     imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
     return Outline(defs, _paint(defs, line_count), imports)
 
@@ -215,14 +215,14 @@ def reparse(lang: Language, source: bytes, tree: Any, edits: list[Edit]) -> Any:
     for start, end_before, end_after, row, rows_before, col_before, rows_after, col_after in edits:
         before = (row + rows_before, col_before)
         edited.edit(start, end_before, end_after, (row, 0), before, (row + rows_after, col_after))
-    return _parser(lang).parse(source, edited)
+    return parser_for(lang).parse(source, edited)
 
 
 def syntax_errors(lang: Language, text: str) -> int:
     """How many syntax errors tree-sitter finds (ERROR and MISSING nodes); 0 for unparsed languages."""
     if not lang.parsed:
         return 0
-    root = _parser(lang).parse(text.encode("utf-8", "replace")).root_node
+    root = parser_for(lang).parse(text.encode("utf-8", "replace")).root_node
     if not root.has_error:
         return 0
     count, stack = 0, [root]
@@ -242,7 +242,7 @@ def string_lines(lang: Language, text: str) -> set[int]:
     if not lang.parsed:
         return set()
     out: set[int] = set()
-    stack = [_parser(lang).parse(text.encode("utf-8", "replace")).root_node]
+    stack = [parser_for(lang).parse(text.encode("utf-8", "replace")).root_node]
     while stack:
         node = stack.pop()
         first, last = node.start_point[0], node.end_point[0]
