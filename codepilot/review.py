@@ -389,7 +389,7 @@ def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:
         if finding is not None:
             finding.applied = a.ok
             if a.note:
-                finding.note = f"{finding.note}; {a.note}" if finding.note else a.note
+                finding.add_note(a.note)
 
 
 def exit_code(result: ReviewResult, fail_on: str) -> int:
@@ -637,7 +637,7 @@ def write_patches(prepared: Prepared, findings: list[Finding], deadline: float |
             if f.fix is None:
                 continue
             if deadline is not None and time.monotonic() > deadline:
-                f.note = f"{f.note}; no patch: the time limit ran out" if f.note else "no patch: the time limit ran out"
+                f.add_note("no patch: the time limit ran out")
                 continue
             rf = prepared.changeset.file(f.path)
             if rf is None or rf.new_text is None:
@@ -651,7 +651,7 @@ def write_patches(prepared: Prepared, findings: list[Finding], deadline: float |
             placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines, strings)
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
-                f.note = f"{f.note}; {why}" if f.note else why
+                f.add_note(why)
             if f.patch and isinstance(placed, Placed):
                 planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end, placed.lines))
                 f.line, f.end_line = placed.start, placed.end

@@ -47,6 +47,11 @@ class Finding:
     source: str = "model"  # or the check that reported it (ruff, mypy, ...)
     rule: str | None = None  # the check's rule id
 
+    def add_note(self, text: str) -> None:
+        """What a later stage says about the finding (placed elsewhere, merged, no patch, not staged),
+        after what earlier stages said."""
+        self.note = f"{self.note}; {text}" if self.note else text
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -228,7 +233,7 @@ def check(
         if placement == "definition":
             owner = d.symbol if d else "its definition"
             moved = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
-            finding.note = f"{finding.note}; {moved}" if finding.note else moved
+            finding.add_note(moved)
         out.append(finding)
     return _merge(out), dropped, unchecked
 

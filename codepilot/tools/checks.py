@@ -544,5 +544,5 @@ def merge(tool: list[Finding], model: list[Finding]) -> list[Finding]:
             kept.append(f)
         else:
             twin.merged += 1
-            twin.note = f"{twin.note}; also reported by the model" if twin.note else "also reported by the model"
+            twin.add_note("also reported by the model")
     return kept
