@@ -21,8 +21,8 @@ from codepilot.model.cache import open_cache
 from codepilot.model.calls import Caller, cost
 from codepilot.model.models import ModelSpec
 from codepilot.prompt import tokens
-from codepilot.prompt.context import FENCE, numbered
 from codepilot.prompt.templates import Templates
+from codepilot.prompt.views import FENCE, numbered
 from codepilot.runtime import config as config_mod
 from codepilot.runtime.config import Config
 from codepilot.runtime.errors import UsageError

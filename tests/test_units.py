@@ -14,7 +14,8 @@ from unidiff import PatchSet
 from codepilot.check.findings import Finding, _merge
 from codepilot.check.patches import unified
 from codepilot.check.placement import place
-from codepilot.prompt.context import Unit, _pack
+from codepilot.prompt.context import _pack
+from codepilot.prompt.views import Unit
 from codepilot.source import globs
 
 ROOT = Path(__file__).resolve().parent.parent

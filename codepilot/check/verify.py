@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from codepilot.check.findings import Finding
 from codepilot.model.calls import Caller
 from codepilot.model.models import Usage
-from codepilot.prompt.context import numbered
 from codepilot.prompt.prepared import Prepared
+from codepilot.prompt.views import numbered
 from codepilot.secrets.redact import Redactor
 
 SYSTEM, USER = "verify-system.md", "verify-user.md"
