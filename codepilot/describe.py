@@ -137,7 +137,7 @@ def describe(opts: review.Options, use_cache: bool = True) -> Description:
     if prepared.config.history and opts.history:
         history.record_usage(
             history.RunRecord(
-                review.repo_key(prepared.repo),
+                history.repo_key(prepared.repo),
                 f"describe: {prepared.changeset.source.label}",
                 "describe",
                 prepared.changeset.source.old,

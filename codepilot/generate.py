@@ -540,7 +540,7 @@ def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> R
         cache.close()
     if p.config.history and record:
         from codepilot.output import history
-        from codepilot.review import repo_key
+        from codepilot.output.history import repo_key
 
         history.record_usage(
             history.RunRecord(

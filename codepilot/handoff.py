@@ -13,8 +13,9 @@ from pydantic import BaseModel
 
 from codepilot.output import history
 from codepilot.output.handoff.data import PURE_RENAME, Commit, FileRow, FindingRow, Handoff, RunRow
+from codepilot.output.history import repo_key
 from codepilot.prompt.prepared import Prepared
-from codepilot.review import Options, prepare, repo_key
+from codepilot.review import Options, prepare
 from codepilot.runtime.errors import UsageError
 
 

@@ -3,7 +3,6 @@ findings -> patches -> report. Each stage lives in its own module; this one only
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -14,15 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codepilot.check import patches, votes
-from codepilot.check.apply import Planned
-from codepilot.check.findings import Finding, check, severity_rank
-from codepilot.check.placement import Lines, Placed, place, split_lines
+from codepilot.check.findings import check, severity_rank
 from codepilot.index.related import Related
 from codepilot.model.answers import REVIEW_SCHEMA, AnswerFinding, ReviewAnswer
 from codepilot.model.cache import Cache, open_cache
 from codepilot.model.calls import Caller, Outcome, cost
 from codepilot.model.models import ModelSpec, Usage
-from codepilot.output.results import Estimate, RequestError, ReviewResult, Stats
+from codepilot.output.results import RequestError, ReviewResult, Stats
 from codepilot.prompt import context
 from codepilot.prompt.prepared import Prepared
 from codepilot.prompt.templates import Templates
@@ -33,12 +30,11 @@ from codepilot.secrets import redact
 from codepilot.secrets.redact import CleanTexts, Redactor
 from codepilot.source import changes, diff, dismissals, instructions, moves
 from codepilot.source.changes import ChangeSet
-from codepilot.source.git import NULL_SHA, Repo, Running, blob_id
-from codepilot.syntax import string_lines, syntax_errors
+from codepilot.source.git import Repo, Running
+from codepilot.tools import running
 
 if TYPE_CHECKING:
     from codepilot.index import repo_index as index
-    from codepilot.tools.checks import Outcome as Outcome_
 
 SYSTEM_TEMPLATE, USER_TEMPLATE = "review-system.md", "review-user.md"
 
@@ -261,6 +257,8 @@ def execute(
         if prepared.requests
         else models.ModelSpec("none", "none", None)
     )
+    from codepilot.model.estimate import check_budget
+
     check_budget(prepared)
     time_limit = opts.time_limit
     if opts.hook and time_limit is None:
@@ -272,7 +270,7 @@ def execute(
             }
         )
     tick = progress(len(prepared.requests)) if progress else (lambda: None)
-    checks = RunningChecks(prepared, time_limit) if opts.checks else None
+    checks = running.RunningChecks(prepared, time_limit) if opts.checks else None
     result = run(
         prepared, spec, use_cache=opts.use_cache, progress=tick, time_limit=time_limit, trace=opts.trace, checks=checks
     )
@@ -280,97 +278,10 @@ def execute(
     if opts.apply:
         apply_fixes(prepared, result)
     if prepared.config.history and opts.history and prepared.requests:
+        from codepilot.output.history import record_history
+
         record_history(prepared, result)
     return result
-
-
-class RunningChecks:
-    """The project's checks, started in threads of their own (they run tools, not Python, so they
-    overlap the pipeline): the linters, quick, whose results the requests carry; the type checkers,
-    slow, which run beside the model's requests (issue 24, items 3 and 5)."""
-
-    LINT_WAIT = 2.0  # seconds the requests wait for the linters before going without their results
-
-    def __init__(self, prepared: Prepared, time_limit: float | None) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from codepilot.tools import checks
-
-        pool = ThreadPoolExecutor(max_workers=2)
-        args = (prepared.repo, prepared.changeset, prepared.config, prepared.config.checks_trusted, time_limit)
-        self._lint = pool.submit(checks.run_all, *args, phase="lint")
-        self._types = pool.submit(checks.run_all, *args, phase="types")
-        pool.shutdown(wait=False)
-
-    def linters(self) -> Outcome_ | None:
-        """The linters' outcome, if it is there within LINT_WAIT seconds."""
-        try:
-            return self._lint.result(timeout=self.LINT_WAIT)
-        except FutureTimeout:
-            return None
-
-    def outcome(self) -> Outcome_:
-        from codepilot.tools.checks import Outcome
-
-        lint, types = self._lint.result(), self._types.result()
-        return Outcome(lint.runs + types.runs, lint.findings + types.findings)
-
-
-def _carry(prepared: Prepared, findings: list[Finding]) -> None:
-    """Each request carries what the checks reported on its lines (the model need not repeat it)."""
-    from codepilot.prompt import tokens
-    from codepilot.tools.checks import note_for
-
-    for r in prepared.requests:
-        mine = [
-            f
-            for f in findings
-            if any(u.path == f.path and (u.span is None or u.span[0] <= f.line <= u.span[1]) for u in r.units)
-        ]
-        if mine and r.messages:
-            note = Redactor().text(note_for(mine))
-            r.messages[-1] = {**r.messages[-1], "content": r.messages[-1]["content"] + "\n\n" + note}
-            r.prompt_tokens += tokens.count(note)
-
-
-def estimate(prepared: Prepared) -> Estimate:
-    """What the run would cost before anything is sent: the planned prompts (estimated offline) and an
-    assumed answer size per request, at the configured model's price (None: unknown model or price)."""
-    from codepilot.model import models
-    from codepilot.model.calls import ESTIMATED_COMPLETION
-    from codepilot.runtime.errors import UsageError
-
-    n = prepared.config.votes  # --votes: every request is read that many times
-    usage = Usage(
-        n * sum(r.prompt_tokens for r in prepared.requests), n * ESTIMATED_COMPLETION * len(prepared.requests)
-    )
-    try:  # priced without the key: the model the run would use once it is set
-        spec: ModelSpec | None = models.resolve(prepared.config.model, prepared.config.base_url, need_key=False)
-    except UsageError:
-        spec = None
-    usd = cost(prepared.config, spec, usage) if spec is not None else None
-    return Estimate(usage.prompt_tokens, usage.completion_tokens, usd, spec.label if spec else None)
-
-
-def check_budget(prepared: Prepared) -> None:
-    """max_cost: refuse before sending when the estimate is higher, or when it cannot be estimated."""
-    from codepilot.runtime.errors import UsageError
-
-    limit = prepared.config.max_cost
-    if limit is None or not prepared.requests:
-        return
-    est = estimate(prepared)
-    if est.cost_usd is None:
-        raise UsageError(
-            f"--max-cost ${limit:g}: the cost of {est.model or 'this model'} cannot be estimated (no "
-            "price): add it under [prices] in the configuration, or leave out --max-cost"
-        )
-    if est.cost_usd > limit:
-        raise UsageError(
-            f"the estimated cost ${est.cost_usd:.4f} ({len(prepared.requests)} requests, "
-            f"~{est.prompt_tokens} prompt tokens) exceeds --max-cost ${limit:g}: review fewer files "
-            "(PATHS, --staged, a shorter --base range) or raise the limit"
-        )
 
 
 def apply_fixes(prepared: Prepared, result: ReviewResult) -> None:
@@ -463,7 +374,7 @@ def run(
     progress: Callable[[], None] = lambda: None,
     time_limit: float | None = None,
     trace: Callable[[str], None] | None = None,
-    checks: RunningChecks | None = None,
+    checks: running.RunningChecks | None = None,
 ) -> ReviewResult:
     """Send the plan, check the answers, write the patches: the whole review after the dry run, all of
     it within `time_limit` seconds (what is not done by then is reported as not done). `checks`: the
@@ -471,7 +382,7 @@ def run(
     deadline = None if time_limit is None else time.monotonic() + time_limit
     early = checks.linters() if checks is not None and prepared.requests else None
     if early is not None:
-        _carry(prepared, early.findings)
+        running.carry(prepared, early.findings)
     cache = open_cache(use_cache)
     try:
         caller = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE))
@@ -493,7 +404,7 @@ def run(
         result.findings = done.findings + merge(done.findings, result.findings)
         result.checks = done.runs
     result.findings.sort(key=lambda f: (-severity_rank(f.severity), f.path, f.line))
-    result.planned = write_patches(prepared, result.findings, deadline)
+    result.planned = patches.for_findings(prepared, result.findings, deadline)
     return result
 
 
@@ -571,92 +482,3 @@ def _result(
         [],
         reviewed,
     )
-
-
-def record_history(prepared: Prepared, report: ReviewResult) -> None:
-    """The run and its findings into the local history; each finding learns its status."""
-    from codepilot.output import history
-    from codepilot.output.common import numbered_excerpt
-
-    src = prepared.changeset.source
-    run = history.RunRecord(
-        repo_key(prepared.repo),
-        src.label,
-        src.kind,
-        src.old,
-        src.new or prepared.repo.head(),
-        report.model,
-        report.stats.requests,
-        report.stats.cached,
-        report.stats.prompt_tokens,
-        report.stats.completion_tokens,
-        report.stats.cost_usd,
-        len(report.errors),
-        report.reviewed_paths,
-        reviewed_blobs(prepared, report),
-    )
-    excerpts = {f.id: "\n".join(numbered_excerpt(report, f)) for f in report.findings}
-    with history.opened() as db:
-        statuses = history.record(db, run, report.findings, excerpts)
-    for f in report.findings:
-        f.status = statuses.get(f.id)
-
-
-def reviewed_blobs(prepared: Prepared, result: ReviewResult) -> dict[str, str]:
-    """The exact content each completely reviewed file had: its blob id (from git for the index and
-    commits; hashed from the reviewed bytes for the work tree)."""
-    out = {}
-    for path in result.reviewed_paths:
-        rf = prepared.changeset.file(path)
-        if rf is None or rf.new_text is None:
-            continue
-        sha = rf.diff.new_sha
-        if sha == NULL_SHA:
-            full = prepared.repo.inside(path)
-            try:
-                sha = blob_id(full.read_bytes()) if full is not None else NULL_SHA
-            except OSError:
-                continue
-        if sha != NULL_SHA:
-            out[path] = sha
-    return out
-
-
-def repo_key(repo: Repo) -> str:
-    """One history per repository, whichever worktree it is reviewed from."""
-    return str(repo.common_dir or repo.git_dir)
-
-
-def write_patches(prepared: Prepared, findings: list[Finding], deadline: float | None = None) -> list[Planned]:
-    """A patch for each finding whose fix places in the reviewed file; a note on the others."""
-    writer = patches.Writer(prepared.repo, prepared.changeset.source, prepared.patch_dir, "review")
-    planned = []
-    split: dict[str, Lines] = {}
-    try:
-        for f in findings:
-            if f.fix is None:
-                continue
-            if deadline is not None and time.monotonic() > deadline:
-                f.add_note("no patch: the time limit ran out")
-                continue
-            rf = prepared.changeset.file(f.path)
-            if rf is None or rf.new_text is None:
-                continue
-            lines = split.get(f.path)
-            if lines is None:  # split once per file, however many fixes it has
-                lines = split[f.path] = Lines(split_lines(rf.new_text))
-            check = functools.partial(syntax_errors, rf.language)
-            bom = rf.new_text.startswith("\ufeff")
-            strings = functools.partial(string_lines, rf.language)
-            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines, strings)
-            f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
-            if why:
-                f.add_note(why)
-            if f.patch and isinstance(placed, Placed):
-                planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end, placed.lines))
-                f.line, f.end_line = placed.start, placed.end
-                f.suggestion = list(placed.lines)
-                f.replaced = lines[placed.start - 1 : placed.end]
-    finally:
-        writer.close()
-    return planned

@@ -29,12 +29,15 @@ TEXTS = [t for t in (p.read_text(encoding="utf-8") for p in CORPUS) if t.count("
 
 
 def unique_window(lines: list[str], start: int, size: int) -> bool:
-    """The window (whitespace-insensitive) occurs once: a fix quoting it means exactly this place."""
+    """The window (whitespace-insensitive, and without the blank lines at its edges, which placement
+    may trim) occurs once: a fix quoting it means exactly this place."""
     key = [ln.strip() for ln in lines[start : start + size]]
     if not any(key) or not key[0]:
         return False
+    while not key[-1]:
+        key.pop()
     stripped = [ln.strip() for ln in lines]
-    return sum(stripped[i : i + size] == key for i in range(len(lines) - size + 1)) == 1
+    return sum(stripped[i : i + len(key)] == key for i in range(len(lines) - len(key) + 1)) == 1
 
 
 def edit(window: list[str]) -> list[str]:

@@ -5,16 +5,25 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codepilot.check.placement import NotPlaced, Placed, replace_lines
+from codepilot.check.apply import Planned
+from codepilot.check.placement import Lines, NotPlaced, Placed, place, replace_lines, split_lines
 from codepilot.runtime.errors import GitError, UsageError
 from codepilot.source.diff import Source
 from codepilot.source.git import Repo, run
+from codepilot.syntax import string_lines, syntax_errors
+
+if TYPE_CHECKING:
+    from codepilot.check.findings import Finding
+    from codepilot.prompt.prepared import Prepared
 
 _OURS = re.compile(r"^\d{4}-.*\.patch$")
 
@@ -221,3 +230,38 @@ class Writer:
     def close(self) -> None:
         if self._index and os.path.exists(self._index):
             os.unlink(self._index)
+
+
+def for_findings(prepared: Prepared, findings: list[Finding], deadline: float | None = None) -> list[Planned]:
+    """A patch for each finding whose fix places in the reviewed file; a note on the others."""
+    writer = Writer(prepared.repo, prepared.changeset.source, prepared.patch_dir, "review")
+    planned = []
+    split: dict[str, Lines] = {}
+    try:
+        for f in findings:
+            if f.fix is None:
+                continue
+            if deadline is not None and time.monotonic() > deadline:
+                f.add_note("no patch: the time limit ran out")
+                continue
+            rf = prepared.changeset.file(f.path)
+            if rf is None or rf.new_text is None:
+                continue
+            lines = split.get(f.path)
+            if lines is None:  # split once per file, however many fixes it has
+                lines = split[f.path] = Lines(split_lines(rf.new_text))
+            check = functools.partial(syntax_errors, rf.language)
+            bom = rf.new_text.startswith("\ufeff")
+            strings = functools.partial(string_lines, rf.language)
+            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines, strings)
+            f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
+            if why:
+                f.add_note(why)
+            if f.patch and isinstance(placed, Placed):
+                planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end, placed.lines))
+                f.line, f.end_line = placed.start, placed.end
+                f.suggestion = list(placed.lines)
+                f.replaced = lines[placed.start - 1 : placed.end]
+    finally:
+        writer.close()
+    return planned

@@ -59,7 +59,7 @@ def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool,
 def _from_history(repo: object, finding_id: str) -> tuple[str, str, str, str] | None:
     """The finding's full id, path, category and title from the local history (an id prefix works)."""
     from codepilot.output import history
-    from codepilot.review import repo_key
+    from codepilot.output.history import repo_key
     from codepilot.source.git import Repo
 
     assert isinstance(repo, Repo)

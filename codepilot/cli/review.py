@@ -234,7 +234,7 @@ def confirm_spend(prepared: Any) -> None:
     limit = prepared.config.confirm_over
     if limit is None or not prepared.requests or not (sys.stdin.isatty() and sys.stderr.isatty()):
         return
-    from codepilot.review import estimate
+    from codepilot.model.estimate import estimate
 
     est = estimate(prepared)
     if est.cost_usd is None or est.cost_usd <= limit:
@@ -294,7 +294,7 @@ def _dry_run(prepared: Any, fmt: str, output: str | None, with_checks: bool = Tr
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--dry-run prints text or json, not {fmt}")
-    from codepilot.review import estimate
+    from codepilot.model.estimate import estimate
 
     est = estimate(prepared)
     planned = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from codepilot.output.results import Estimate
+from codepilot.model.estimate import Estimate
 from codepilot.prompt.prepared import Prepared
 
 if TYPE_CHECKING:

@@ -10,9 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codepilot.check.findings import Finding
 from codepilot.runtime.store import open_db
+from codepilot.source.git import NULL_SHA, Repo, blob_id
+
+if TYPE_CHECKING:
+    from codepilot.output.results import ReviewResult
+    from codepilot.prompt.prepared import Prepared
 
 MIGRATIONS = [
     """
@@ -200,3 +206,56 @@ def record_usage(run: RunRecord) -> None:
     """A run that reviewed nothing (generate, describe, a report summary): counted for `usage`."""
     with opened() as db:
         record(db, run, [], {})
+
+
+def record_history(prepared: Prepared, report: ReviewResult) -> None:
+    """The run and its findings into the local history; each finding learns its status."""
+    from codepilot.output.common import numbered_excerpt
+
+    src = prepared.changeset.source
+    run = RunRecord(
+        repo_key(prepared.repo),
+        src.label,
+        src.kind,
+        src.old,
+        src.new or prepared.repo.head(),
+        report.model,
+        report.stats.requests,
+        report.stats.cached,
+        report.stats.prompt_tokens,
+        report.stats.completion_tokens,
+        report.stats.cost_usd,
+        len(report.errors),
+        report.reviewed_paths,
+        reviewed_blobs(prepared, report),
+    )
+    excerpts = {f.id: "\n".join(numbered_excerpt(report, f)) for f in report.findings}
+    with opened() as db:
+        statuses = record(db, run, report.findings, excerpts)
+    for f in report.findings:
+        f.status = statuses.get(f.id)
+
+
+def reviewed_blobs(prepared: Prepared, result: ReviewResult) -> dict[str, str]:
+    """The exact content each completely reviewed file had: its blob id (from git for the index and
+    commits; hashed from the reviewed bytes for the work tree)."""
+    out = {}
+    for path in result.reviewed_paths:
+        rf = prepared.changeset.file(path)
+        if rf is None or rf.new_text is None:
+            continue
+        sha = rf.diff.new_sha
+        if sha == NULL_SHA:
+            full = prepared.repo.inside(path)
+            try:
+                sha = blob_id(full.read_bytes()) if full is not None else NULL_SHA
+            except OSError:
+                continue
+        if sha != NULL_SHA:
+            out[path] = sha
+    return out
+
+
+def repo_key(repo: Repo) -> str:
+    """One history per repository, whichever worktree it is reviewed from."""
+    return str(repo.common_dir or repo.git_dir)

@@ -15,22 +15,6 @@ from codepilot.tools.checks import CheckRun
 
 
 @dataclass
-class Estimate:
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
-    model: str | None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
-            "model": self.model,
-        }
-
-
-@dataclass
 class RequestError:
     request: str
     paths: list[str]
