@@ -199,6 +199,8 @@ def test_interrupted_apply_leaves_every_file_whole(repo: GitRepo, tmp_path: Path
         repo.write(name, text)
     repo.commit("base")
     fixed = {n: t.replace("    return 7\n", "    return -7\n") for n, t in texts.items()}
+    first = repo.root / "m0.py"
+    interrupted = 0
     for trial in range(6):
         for name, text in texts.items():
             repo.write(name, text)
@@ -209,12 +211,20 @@ def test_interrupted_apply_leaves_every_file_whole(repo: GitRepo, tmp_path: Path
                 apply_all(r, [Planned(f"{n}.patch", n, t, 16, 16, ("    return -7",)) for n, t in texts.items()])
             finally:
                 os._exit(0)
-        time.sleep(0.002 * trial)
+        # killed once the writing has begun (the first file is patched), so the kill lands among the
+        # writes of the others, not before them (see issue 25: a fixed sleep never hit a write)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and first.read_text() != fixed["m0.py"]:
+            pass
         os.kill(child, signal.SIGTERM if trial % 2 else signal.SIGKILL)
         os.waitpid(child, 0)
+        done = 0
         for name in texts:
             got = (repo.root / name).read_text()
             assert got in (texts[name], fixed[name]), (trial, name, len(got))
+            done += got == fixed[name]
+        interrupted += 0 < done < len(texts)
+    assert interrupted, "no trial stopped the apply in the middle: the test proves nothing"
 
 
 def test_bad_configuration_values(changed: GitRepo, capsys, monkeypatch) -> None:
