@@ -69,6 +69,10 @@ class Resolver:
     _defs: dict[str, list[Signature]] = field(default_factory=dict)
     _imports: dict[str, list[Import]] = field(default_factory=dict)
     _named: dict[str, list[Located]] = field(default_factory=dict)
+    # receiver typing, memoised for the run (a large change asks about the same names many times)
+    _assigned: dict[tuple[str, int, str], list[tuple[int, list[str]]]] = field(default_factory=dict)
+    _attributes: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    _bases: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path in self.index.paths:
@@ -178,21 +182,25 @@ class Resolver:
 
     def _assigned_type(self, path: str, fn: Signature, line: int, name: str) -> list[str]:
         """The class `name` was given by its last assignment in `fn` before `line`."""
-        lines = self._lines(path)
-        assign = re.compile(rf"^\s*{re.escape(name)}\s*{_ANNOTATED_VALUE}")
-        within = re.compile(rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b")
-        for n in range(min(line - 1, len(lines)), fn.start - 1, -1):
-            text = lines[n - 1] if n >= 1 else ""
-            w = within.search(text)
-            if w:
-                return [w.group(1)]
-            m = assign.match(text)
-            if not m:
-                continue
-            if m.group(1):
-                return [m.group(1)]
-            return self._value_type(m.group(2))
-        return []
+        key = (path, fn.start, name)
+        if key not in self._assigned:  # every assignment of `name` in `fn`, read once
+            lines = self._lines(path)
+            assign = re.compile(rf"^\s*{re.escape(name)}\s*{_ANNOTATED_VALUE}")
+            within = re.compile(rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b")
+            found: list[tuple[int, list[str]]] = []
+            for n in range(max(fn.start, 1), min(fn.end, len(lines)) + 1):
+                text = lines[n - 1]
+                if name not in text:
+                    continue
+                w = within.search(text)
+                m = None if w else assign.match(text)
+                if w:
+                    found.append((n, [w.group(1)]))
+                elif m:
+                    found.append((n, [m.group(1)] if m.group(1) else self._value_type(m.group(2))))
+            self._assigned[key] = found
+        before = [types for n, types in self._assigned[key] if n < line]
+        return before[-1] if before else []
 
     def _value_type(self, value: str) -> list[str]:
         """The class a value has when it says: `Cls(...)`, or a call of a function annotated `-> Cls`."""
@@ -211,12 +219,20 @@ class Resolver:
         cls = self._enclosing_class(own, scopes)
         if cls is None:
             return []
+        key = (path, cls.symbol, attr)
+        if key not in self._attributes:
+            self._attributes[key] = self._read_attribute(path, own, cls, attr)
+        return self._attributes[key]
+
+    def _read_attribute(self, path: str, own: list[Signature], cls: Signature, attr: str) -> list[str]:
         lines = self._lines(path)
         body = re.compile(rf"^\s+{re.escape(attr)}\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
         assign = re.compile(rf"\bself\.{re.escape(attr)}\s*{_ANNOTATED_VALUE}")
         methods = [d for d in own if d.symbol.startswith(cls.symbol + ".") and d.kind == "method"]
         for n in range(cls.start, min(cls.end, len(lines)) + 1):
             text = lines[n - 1]
+            if attr not in text:
+                continue
             m = body.match(text) if not any(d.start <= n <= d.end for d in methods) else None
             if m:
                 return [m.group(1)]
@@ -239,6 +255,12 @@ class Resolver:
 
     def _with_bases(self, names: list[str], depth: int = 3) -> list[str]:
         """`names` and the classes they derive from (as far as the index knows them)."""
+        key = tuple(names)
+        if key not in self._bases:
+            self._bases[key] = self._derive(names, depth)
+        return self._bases[key]
+
+    def _derive(self, names: list[str], depth: int) -> list[str]:
         out = list(dict.fromkeys(names))
         frontier = list(out)
         for _ in range(depth):
@@ -414,11 +436,10 @@ class Related:
         real = _from(resolver, f.path)
         candidates = {own.name: [u for u in uses.get(own.name, []) if real(u)] for *_, own in work if own is not None}
         # the files whose method calls are typed by their receivers, read in one go (see issue 26)
-        self.prefetch(
-            list(dict.fromkeys(u.path for us in candidates.values() for u in us[:MAX_TYPED] if u.ref.through))
-        )
+        to_type = {own.name: _to_type(f.path, own, candidates[own.name]) for *_, own in work if own is not None}
+        self.prefetch(list(dict.fromkeys(u.path for us in to_type.values() for u in us if u.ref.through not in SELF)))
         callers = {
-            i: _callers(f, c, own, *_typed(resolver, own, candidates[own.name]))
+            i: _callers(f, c, own, *_typed(resolver, own, candidates[own.name], to_type[own.name]))
             for i, c, _, own in work
             if own is not None
         }
@@ -475,24 +496,30 @@ def _from(resolver: Resolver, target: str) -> Callable[[Use], bool]:
     return imported
 
 
-MAX_TYPED = 60  # a method's uses whose receivers are typed (each reads its file)
+MAX_TYPED = 24  # a method's uses whose receivers are typed, nearest first (each may read its file)
 
 
-def _typed(resolver: Resolver, own: Signature, uses: list[Use]) -> tuple[list[Use], set[int]]:
+def _to_type(path: str, own: Signature, uses: list[Use]) -> list[Use]:
+    """The uses of a method whose receivers are worth typing: those with a receiver, nearest first
+    (code before tests, most of the path shared), at most MAX_TYPED (the rest are kept untyped)."""
+    if own.kind != "method" or "." not in own.symbol:
+        return []
+    through = [u for u in uses if u.ref.through]
+    if len(uses) <= MAX_TESTS or not through:  # every use is shown anyway: nothing to choose between
+        return []
+    mine = path.split("/")
+    return sorted(through, key=lambda u: (is_test(u.path), -_shared(mine, u.path.split("/"))))[:MAX_TYPED]
+
+
+def _typed(resolver: Resolver, own: Signature, uses: list[Use], to_type: list[Use]) -> tuple[list[Use], set[int]]:
     """A method's uses less those whose receiver the code types as another class (`app.register(...)`
     where `app = App()`, for `Blueprint.register`), and the ids of those typed as its class (shown
-    first; see issue 26)."""
-    if own.kind != "method" or "." not in own.symbol:
+    first; see issue 26). Only `to_type` are typed."""
+    if not to_type:
         return uses, set()
     owner = own.symbol.rsplit(".", 2)[-2]
-    kept, sure = [], set()
-    for n, u in enumerate(uses):
-        match = resolver.receiver_matches(u, owner) if n < MAX_TYPED else None
-        if match is not False:
-            kept.append(u)
-        if match is True:
-            sure.add(id(u))
-    return kept, sure
+    match = {id(u): resolver.receiver_matches(u, owner) for u in to_type}
+    return [u for u in uses if match.get(id(u)) is not False], {i for i, m in match.items() if m is True}
 
 
 def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use], sure: set[int] | None = None) -> list[Use]:
