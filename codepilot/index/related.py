@@ -500,13 +500,11 @@ MAX_TYPED = 24  # a method's uses whose receivers are typed, nearest first (each
 
 
 def _to_type(path: str, own: Signature, uses: list[Use]) -> list[Use]:
-    """The uses of a method whose receivers are worth typing: those with a receiver, nearest first
-    (code before tests, most of the path shared), at most MAX_TYPED (the rest are kept untyped)."""
+    """The uses of a method whose receivers are typed: those with a receiver, nearest first (code before
+    tests, most of the path shared), at most MAX_TYPED (the rest are kept untyped)."""
     if own.kind != "method" or "." not in own.symbol:
         return []
     through = [u for u in uses if u.ref.through]
-    if len(uses) <= MAX_TESTS or not through:  # every use is shown anyway: nothing to choose between
-        return []
     mine = path.split("/")
     return sorted(through, key=lambda u: (is_test(u.path), -_shared(mine, u.path.split("/"))))[:MAX_TYPED]
 
