@@ -307,7 +307,11 @@ def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
         [sys.executable, "-c", _COUNTING_RUN, *args], cwd=repo.root, env=env, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stderr
-    assert "parsed here: 0" in proc.stderr  # the forked process parsed every unchanged file
+    # the forked process parsed every unchanged file; the changed one's rows go to the index from a
+    # fork too, unless a thread of the run was still alive at that moment (then this process stores
+    # them itself: never a fork beside a thread), which a loaded machine makes possible
+    here = int(proc.stderr.rsplit("parsed here: ", 1)[1].split()[0])
+    assert here <= 1, proc.stderr
     assert json.loads(proc.stdout)["requests"] == alone["requests"]
     dbs = [next((tmp_path / d / "codepilot").glob("index-v*.sqlite")) for d in ("here", "forked")]
     assert _rows(dbs[0]) == _rows(dbs[1])

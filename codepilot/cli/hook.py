@@ -61,8 +61,9 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     # git writes the patch while the rest of the pipeline loads
     begun = diff.begin(Path.cwd(), () if rng else paths, staged=rng is None, base=base, head=head)
     from codepilot import review
-    from codepilot.cli.output import keep_until_exit, progress, render
+    from codepilot.cli.output import progress, render
     from codepilot.cli.review import finish, say_applied
+    from codepilot.runtime.process import keep_until_exit
 
     opts = review.Options(
         paths=() if rng else paths,  # a push: the range already says which files

@@ -5,7 +5,6 @@ means findings) for a crash."""
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import tempfile
@@ -105,21 +104,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The console script: `main`, then an immediate exit once the output is flushed. Nothing is left to
-    clean up by then (caches and the history are closed), and a time-limited hook must not wait at exit
-    for model requests still in flight, nor a finished run for the model library's teardown."""
-    # a run builds many long-lived objects and frees few cycles: the default thresholds would have the
-    # collector rescan them hundreds of times (0.5 s on a large change); at 20,000 its young collections
-    # still took ~0.07 s of a large change's run, most of it in the main process
-    gc.set_threshold(100_000, 20, 20)
-    code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:
-        pass
-    finally:
-        os._exit(code)
+    """The console script: `main`, then an immediate exit once the output is flushed (see
+    `runtime/process.py`)."""
+    from codepilot.runtime import process
+
+    process.tune_collector()
+    process.exit_now(main())
 
 
 if __name__ == "__main__":

@@ -20,14 +20,6 @@ if TYPE_CHECKING:  # the hook's light path imports no pipeline module
     from codepilot.output.results import ReviewResult
 
 Tick = Callable[[], None]
-_KEPT: list[object] = []
-
-
-def keep_until_exit(data: object) -> None:
-    """Leave a run's data to the process's exit instead of freeing it when the command returns: the
-    console script ends with `os._exit`, which frees nothing, while freeing a large change's objects one
-    by one takes ~0.05 s. Only the latest is kept (tests run many commands in one process)."""
-    _KEPT[:] = [data]
 
 
 def write_output(text: str, output: str | None) -> None:

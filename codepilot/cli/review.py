@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from codepilot.cli import options
-from codepilot.cli.output import keep_until_exit, progress, render, write_output
+from codepilot.cli.output import progress, render, write_output
 from codepilot.platforms import REGISTRY
 from codepilot.runtime.errors import UsageError
+from codepilot.runtime.process import keep_until_exit
 
 if TYPE_CHECKING:  # the hook's light path imports no pipeline module
     from codepilot.output.results import ReviewResult
