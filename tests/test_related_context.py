@@ -490,3 +490,32 @@ def test_tests_found_through_what_the_symbol_fills_and_fixtures_when_none_exist(
     assert code == 0, err
     assert "create tests/test_app.py, where this project keeps its tests" in out, out
     assert "  # fixture: app" in out and "Test files in that folder: tests/conftest.py, tests/test_basic.py" in out
+
+
+def test_a_loop_over_a_typed_container_types_its_variable(repo: GitRepo, capsys, monkeypatch) -> None:
+    """Issue 26, item 2: `for line in self.split(...)` where `split` returns `Lines`, whose `__iter__`
+    gives `Iterator["Text"]`; `for t in texts()` where `texts` returns `list[Text]`."""
+    repo.write("ui/__init__.py", "")
+    repo.write(
+        "ui/text.py",
+        "from typing import Iterator\n\n\n"
+        "class Text:\n    def pad(self, n: int) -> None:\n        pass\n\n"
+        "    def split(self) -> 'Lines':\n        return Lines()\n\n"
+        "    def expand(self) -> None:\n        pass\n\n\n"
+        "class Lines:\n    def __iter__(self) -> Iterator['Text']:\n        return iter([])\n\n\n"
+        "class Other:\n    def pad(self, n: int) -> None:\n        pass\n\n\n"
+        "def texts() -> list[Text]:\n    return []\n",
+    )
+    repo.commit("base")
+    text = (repo.root / "ui/text.py").read_text()
+    repo.write(
+        "ui/text.py",
+        text.replace(
+            "    def expand(self) -> None:\n        pass\n",
+            "    def expand(self) -> None:\n        for line in self.split():\n            line.pad(2)\n"
+            "        for t in texts():\n            t.pad(3)\n",
+        ),
+    )
+    doc = dry_json([], repo.root, capsys, monkeypatch)
+    found = {i["symbol"] for i in context_of(doc, "ui/text.py") if i["kind"] == "callee"}
+    assert "Text.pad" in found and "Other.pad" not in found, found

@@ -187,6 +187,8 @@ class Resolver:
             lines = self._lines(path)
             assign = re.compile(rf"^\s*{re.escape(name)}\s*{_ANNOTATED_VALUE}")
             within = re.compile(rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b")
+            loop = re.compile(rf"^\s*(?:async\s+)?for\s+{re.escape(name)}\s+in\s+(.+?):\s*(?:#.*)?$")
+            scope = fn.symbol.rsplit(".", 1)[0] if fn.kind == "method" and "." in fn.symbol else None
             found: list[tuple[int, list[str]]] = []
             for n in range(max(fn.start, 1), min(fn.end, len(lines)) + 1):
                 text = lines[n - 1]
@@ -194,24 +196,53 @@ class Resolver:
                     continue
                 w = within.search(text)
                 m = None if w else assign.match(text)
+                f = None if w or m else loop.match(text)
                 if w:
                     found.append((n, [w.group(1)]))
                 elif m:
-                    found.append((n, [m.group(1)] if m.group(1) else self._value_type(m.group(2))))
+                    found.append((n, [m.group(1)] if m.group(1) else self._value_type(m.group(2), scope)))
+                elif f:  # a loop over a typed container: its items' class
+                    found.append((n, self._value_type(f.group(1), scope, items=True)))
             self._assigned[key] = found
         before = [types for n, types in self._assigned[key] if n < line]
         return before[-1] if before else []
 
-    def _value_type(self, value: str) -> list[str]:
-        """The class a value has when it says: `Cls(...)`, or a call of a function annotated `-> Cls`."""
+    def _value_type(self, value: str, scope: str | None = None, items: bool = False) -> list[str]:
+        """The class a value has when it says: `Cls(...)`, or a call of a function (or of a method of
+        the enclosing class `scope`, through `self.`) annotated `-> Cls`. `items`: the class of what the
+        value holds when iterated (`-> list[Cls]`, or a class whose `__iter__` gives `Iterator[Cls]`)."""
         m = _CALLED.match(value.strip())
         if not m:
             return []
-        name = m.group(1).rsplit(".", 1)[-1]
+        called = m.group(1)
+        name = called.rsplit(".", 1)[-1]
         if name[:1].isupper():
-            return [name]
-        returns = {r for x in self.named(name) if x.item.kind == "function" for r in _RETURNS.findall(x.item.signature)}
-        return sorted(returns) if len(returns) == 1 else []
+            return [] if items else [name]
+        if called.startswith(("self.", "cls.")) and scope:
+            owners = self._with_bases([scope.rsplit(".", 1)[-1]])
+            sigs = [
+                x.item.signature
+                for x in self.named(name)
+                if x.item.kind == "method" and x.item.symbol.split(".")[-2] in owners
+            ][:1]
+        else:
+            sigs = [x.item.signature for x in self.named(name) if x.item.kind == "function"]
+        annotations = {a.strip() for sig in sigs for a in _ANNOTATION.findall(sig)}
+        if len(annotations) != 1:
+            return []
+        annotation = annotations.pop()
+        if not items:
+            found = _RETURNS.findall("-> " + annotation)
+            return found[:1]
+        inner = _ITEMS.search(annotation)
+        if inner:
+            return [inner.group(1)]
+        container = _RETURNS.findall("-> " + annotation)[:1]
+        for x in self.named("__iter__") if container else []:
+            if x.item.symbol.split(".")[-2] == container[0]:
+                got = _ITEMS.search(x.item.signature)
+                return [got.group(1)] if got else []
+        return []
 
     def _attribute_type(self, path: str, own: list[Signature], scopes: list[str], attr: str) -> list[str]:
         """The class of `self.<attr>` as the enclosing class says: `attr: Cls` in its body,
@@ -358,6 +389,11 @@ _PARAM_TYPE = re.compile(r"\b(\w+)\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
 _RETURNS = re.compile(r"->\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
 _CONSTRUCTED = re.compile(r"(?:[\w.]*\.)?([A-Z]\w*)\(.*\)", re.S)  # a receiver that is a constructor call
 _CALLED = re.compile(r"([\w.]+)\(")
+_ANNOTATION = re.compile(r"->\s*([^:]+?)\s*:\s*$", re.M)  # a signature's return annotation
+# the class a container annotation holds: list[Cls], Iterator["Cls"], Sequence[mod.Cls], ...
+_ITEMS = re.compile(
+    r"\b(?:list|List|Sequence|Iterable|Iterator|Generator|set|Set|frozenset|tuple|Tuple)\[\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)"
+)
 # after a name: an optional annotation (its class, group 1) and the value given (group 2)
 _ANNOTATED_VALUE = r"(?::\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)[^=]*)?=\s*(.+)$"
 _BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)", re.M)
