@@ -310,10 +310,7 @@ def exit_code(result: ReviewResult, fail_on: str) -> int:
         return 130
     if result.errors:
         return 3
-    if fail_on == "never":
-        return 0
-    bar = severity_rank(fail_on)
-    return 1 if any(severity_rank(f.severity) >= bar and not f.applied for f in result.findings) else 0
+    return 1 if result.fails(fail_on) else 0
 
 
 def _send_all(

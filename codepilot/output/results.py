@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot.check.apply import Applied, Planned
-from codepilot.check.findings import Finding
+from codepilot.check.findings import Finding, severity_rank
 from codepilot.check.verify import Refuted
 from codepilot.source.changes import ChangeSet
 from codepilot.tools.checks import CheckRun
@@ -79,6 +79,14 @@ class ReviewResult:
     @property
     def complete(self) -> bool:
         return not self.errors
+
+    def fails(self, fail_on: str | None = None) -> bool:
+        """A finding not applied is at or above `fail_on` (the run's own when None): exit 1, a platform's
+        merge gate FAILED."""
+        bar = self.fail_on if fail_on is None else fail_on
+        if bar == "never":
+            return False
+        return any(severity_rank(f.severity) >= severity_rank(bar) and not f.applied for f in self.findings)
 
     @property
     def nothing_to_review(self) -> bool:

@@ -253,13 +253,10 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
 def _status(api: Api, result: ReviewResult, iteration: int | None) -> None:
     """The pull request status codepilot/review: failed by --fail-on, else succeeded (a branch policy
     can require it)."""
-    from codepilot.check.findings import severity_rank
     from codepilot.output.common import verdict
 
-    fail_on = result.fail_on
-    failed = fail_on != "never" and any(severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings)
     status: dict[str, Any] = {
-        "state": "failed" if failed else "succeeded",
+        "state": "failed" if result.fails() else "succeeded",
         "description": f"codepilot: {verdict(result)}"[:256],
         "context": STATUS_CONTEXT,
     }

@@ -177,11 +177,8 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
 def _insights(api: Api, head: str, result: ReviewResult) -> None:
     """The Code Insights report on the head commit: PASSED or FAILED by --fail-on, the findings as
     annotations (100 a request, 1000 a report, summaries cut at 450 characters, never refused)."""
-    from codepilot.check.findings import severity_rank
     from codepilot.output.common import counts
 
-    fail_on = result.fail_on
-    failed = fail_on != "never" and any(severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings)
     c = counts(result.findings)
     path = f"{api.ctx.repo_path}/commit/{head}/reports/{REPORT}"
     api.call(
@@ -192,7 +189,7 @@ def _insights(api: Api, head: str, result: ReviewResult) -> None:
             "details": f"{len(result.findings)} finding(s) on this pull request ({result.source}).",
             "report_type": "BUG",
             "reporter": "codepilot",
-            "result": "FAILED" if failed else "PASSED",
+            "result": "FAILED" if result.fails() else "PASSED",
             "data": [{"title": s, "type": "NUMBER", "value": n} for s, n in c.items()],
         },
     )
