@@ -280,12 +280,6 @@ class Result:
         }
 
 
-def _tracked(repo: Repo) -> list[str]:
-    """The work tree's files: tracked and untracked (not ignored) — the newest code is often not added yet."""
-    out = repo.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    return list(dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p))
-
-
 def _find_symbol(repo: Repo, symbol: str, paths: list[str]) -> list[Target]:
     """Files defining `symbol` (qualified, or its last part): the given paths, else `git grep` candidates."""
     last = symbol.split(".")[-1]
@@ -312,7 +306,7 @@ def _by_words(repo: Repo, instruction: str) -> list[Target]:
     path, or a file name that only one file of the work tree has); else the files that define a name the
     instruction uses; configuration and documentation files only when named. Nothing found: a usage
     error asking for --path or --symbol, never a guess by word count."""
-    files = _tracked(repo)
+    files = repo.worktree_files()
     named: list[str] = []
     for token in _PATHISH.findall(instruction):
         token = token.strip("./") if not token.startswith("./") else token[2:]
@@ -479,7 +473,7 @@ def prepare(opts: Options) -> Prepared:
     targets = allowed_targets(choose_targets(repo, opts, cwd), cfg, explicit=bool(opts.paths))
     templates = Templates(repo.root, cfg.prompts_trusted)
     wants_tests = bool(re.search(r"\btests?\b|pytest|spec", opts.instruction, re.I))
-    tracked = [p for p in _tracked(repo) if not denied(cfg, p)] if wants_tests else []
+    tracked = [p for p in repo.worktree_files() if not denied(cfg, p)] if wants_tests else []
     budget = max(cfg.max_request_tokens * 3, 8000)  # drafting needs more room than reviewing one hunk
     related = _repository(repo, cfg, targets)
     try:

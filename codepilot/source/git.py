@@ -144,6 +144,12 @@ class Repo:
         repository or into .git: nothing outside the repository is ever read or written through it."""
         return confined(self.root, path)
 
+    def worktree_files(self) -> list[str]:
+        """The work tree's files: tracked and untracked that git does not ignore (the newest code is
+        often not added yet)."""
+        out = self.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        return list(dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p))
+
     def worktree_text(self, path: str) -> str | None:
         """A work-tree file as text (undecodable bytes replaced), or None when there is no such file (or
         it resolves outside the repository)."""

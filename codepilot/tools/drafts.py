@@ -111,10 +111,9 @@ def workspace(repo: Repo) -> Iterator[Path]:
     """A temporary copy of the work tree as the user has it now: tracked and untracked files that git
     does not ignore, uncommitted changes included (never git's folder; the user's files stay as they
     are)."""
-    out = repo.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
     with tempfile.TemporaryDirectory(prefix="codepilot-draft-") as tmp:
         folder = Path(tmp)
-        for name in dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p):
+        for name in repo.worktree_files():
             source, target = repo.root / name, folder / name
             if not source.is_symlink() and not source.is_file():
                 continue  # deleted in the work tree, or a submodule
