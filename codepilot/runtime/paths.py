@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 
@@ -49,3 +50,23 @@ def private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+VENVS = (".venv", "venv")  # where a repository keeps its own virtual environment
+
+
+def venv_bins(root: Path) -> list[Path]:
+    """The repository's virtual environments' script folders that exist."""
+    return [root / v / "bin" for v in VENVS if (root / v / "bin").is_dir()]
+
+
+def executable(root: Path, name: str) -> str | None:
+    """A tool's executable: on PATH, or in the repository's own virtual environment."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in venv_bins(root):
+        candidate = folder / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None

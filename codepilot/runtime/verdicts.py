@@ -15,12 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
 from codepilot import __version__
-from codepilot.runtime.paths import private_file, private_folder
+from codepilot.runtime.paths import executable, private_file, private_folder
 
 KEPT = 50  # verdicts remembered (the newest)
 ENV = ("CODEPILOT_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "PATH", "VIRTUAL_ENV")
@@ -59,9 +58,7 @@ def key(root: Path, tree: str, head: str, paths: tuple[str, ...], options: dict[
         for path in sorted(p for p in own.rglob("*") if p.is_file() and "patches" not in p.parts):
             add(str(path), _file(path))
     for tool in TOOLS:
-        found = shutil.which(tool) or next(
-            (str(p) for v in (".venv", "venv") if (p := root / v / "bin" / tool).is_file()), None
-        )
+        found = executable(root, tool)
         if found:
             st = os.stat(found)
             add(tool, f"{found}:{st.st_size}:{st.st_mtime_ns}")

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -31,6 +29,7 @@ from typing import Any
 from codepilot.check.findings import Finding, stable_id
 from codepilot.model.answers import Fix
 from codepilot.runtime.config import CheckConfig, Config
+from codepilot.runtime.paths import executable
 from codepilot.source.changes import ChangeSet, ReviewFile
 from codepilot.source.git import EMPTY_TREE, Repo
 
@@ -85,14 +84,7 @@ class Outcome:
 
 def find_tool(repo: Repo, name: str) -> str | None:
     """The tool's executable: on PATH, or in the repository's own virtual environment."""
-    found = shutil.which(name)
-    if found:
-        return found
-    for venv in (".venv", "venv"):
-        candidate = repo.root / venv / "bin" / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
+    return executable(repo.root, name)
 
 
 def _text(path: Path) -> str:

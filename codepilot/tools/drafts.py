@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codepilot.runtime.config import Config
+from codepilot.runtime.paths import venv_bins
 from codepilot.runtime.trust import test_setup
 from codepilot.source.git import Repo
 from codepilot.tools import checks
@@ -144,7 +145,7 @@ def _env(repo: Repo, folder: Path) -> dict[str, str]:
     paths = [str(folder / "src"), str(folder)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    venvs = [str(repo.root / v / "bin") for v in (".venv", "venv") if (repo.root / v / "bin").is_dir()]
+    venvs = [str(p) for p in venv_bins(repo.root)]
     env["PATH"] = os.pathsep.join([*venvs, env.get("PATH", ""), str(Path(sys.executable).parent)])
     return env
 
