@@ -75,6 +75,8 @@ class Plan:
     runners: list[Runner]
     not_run: list[DraftCheck]
     tests: list[str]  # the tests that use the target (pytest node ids)
+    # a linter's results on the user's own content, per linter and files: the same every round
+    baseline: dict[tuple[str, tuple[str, ...]], list[checks.Result]] = field(default_factory=dict)
 
     @property
     def test_runner(self) -> Runner | None:
@@ -198,7 +200,10 @@ def run(p: Plan, repo: Repo, folder: Path, touched: dict[str, str | None]) -> li
                 out.append(DraftCheck(runner.name, "not run", f"{failed.status}: {failed.reason}"))
                 continue
             had = [path for path in mine if (repo.root / path).is_file()]
-            before, _ = checks.run_check(runner.check, repo.root, had, None) if had else ([], None)
+            key = (runner.name, tuple(had))
+            if key not in p.baseline:
+                p.baseline[key] = checks.run_check(runner.check, repo.root, had, None)[0] if had else []
+            before = p.baseline[key]
             new = Counter(map(_key, after)) - Counter(map(_key, before))
             problems = [r for r in after if new[_key(r)] > 0]
             if problems:
