@@ -72,12 +72,34 @@ def main() -> int:
             "OPENAI_BASE_URL": server.url,
             "OPENAI_API_KEY": "x",
         }
-        ruff = [str(BIN / "ruff"), "check", "--output-format=json", "--exit-zero", "--no-cache", *files]
-        mypy = [str(BIN / "mypy"), "--no-error-summary", "--show-column-numbers", "--show-error-codes"]
+        ruff = [
+            str(BIN / "ruff"),
+            "check",
+            "--output-format=json",
+            "--exit-zero",
+            "--no-cache",
+            *files,
+        ]
+        mypy = [
+            str(BIN / "mypy"),
+            "--no-error-summary",
+            "--show-column-numbers",
+            "--show-error-codes",
+        ]
         mypy += ["--no-color-output", "--hide-error-context", "--no-pretty", "--no-incremental"]
         mypy += ["--follow-imports=silent", *files]
         t_ruff, t_mypy = median(ruff, env, args.repeat), median(mypy, env, args.repeat)
-        review = [exe, "review", "--commit", args.commit, "--no-history", "--format", "json", "--fail-on", "never"]
+        review = [
+            exe,
+            "review",
+            "--commit",
+            args.commit,
+            "--no-history",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]
         t_only = median([*review, "--checks-only"], env, args.repeat)
         t_with = median([*review, "--no-cache"], env, args.repeat)
         t_without = median([*review, "--no-cache", "--no-checks"], env, args.repeat)
@@ -85,9 +107,13 @@ def main() -> int:
     tools = t_ruff + t_mypy
     print(f"change: {args.commit} ({len(files)} Python files changed), median of {args.repeat}")
     print(f"tools by hand: ruff {t_ruff:.2f} s + mypy {t_mypy:.2f} s = {tools:.2f} s")
-    print(f"review --checks-only: {t_only:.2f} s = {t_only / tools:.2f}x the tools' own time (goal <= 2x)")
     print(
-        f"review with a {args.delay:g} s model: {t_with:.2f} s with checks, {t_without:.2f} s without "
+        f"review --checks-only: {t_only:.2f} s = {t_only / tools:.2f}x the tools' own time "
+        "(goal <= 2x)"
+    )
+    print(
+        f"review with a {args.delay:g} s model: {t_with:.2f} s with checks, {t_without:.2f} s "
+        "without "
         f"= {t_with / t_without:.2f}x (goal <= 1.1x)"
     )
     return 0

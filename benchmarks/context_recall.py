@@ -1,13 +1,15 @@
-"""Context recall against an independent resolver (jedi), and characters sent for a whole run, on real
-releases of popular Python packages (source archives from PyPI, committed as two commits A and B).
+"""Context recall against an independent resolver (jedi), and characters sent for a whole run, on
+real releases of popular Python packages (source archives from PyPI, committed as two commits A and
+B).
 
     .venv/bin/pip install -e '.[bench]'   # jedi
-    .venv/bin/python benchmarks/context_recall.py [--pair requests:2.31.0:2.32.0 --pair flask:2.3.0:3.0.0]
+    .venv/bin/python benchmarks/context_recall.py \
+        [--pair requests:2.31.0:2.32.0 --pair flask:2.3.0:3.0.0]
 
 For each release pair, from `codepilot review --base A --head B --dry-run --format json`:
-- callee recall: of the repository definitions that jedi resolves a call on an added line to (`goto`,
-  following imports), the share whose `def`/`class` line is in the change's request (its own code or a
-  `requests[].context` item);
+- callee recall: of the repository definitions that jedi resolves a call on an added line to
+  (`goto`, following imports), the share whose `def`/`class` line is in the change's request (its
+  own code or a `requests[].context` item);
 - caller recall: for each function or method whose `def` line is added, jedi's references to it
   elsewhere (not its own definition or body); per function min(found, 5) / min(all, 5), averaged;
 - characters: every message of every request, against PR-Agent 0.49's figures on the same releases
@@ -47,7 +49,9 @@ def dry_run(repo: Path) -> dict:  # type: ignore[type-arg]
 
 
 def checkout(repo: Path, into: Path) -> None:
-    archive = subprocess.run(["git", "-C", str(repo), "archive", "B"], capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "B"], capture_output=True, check=True
+    ).stdout
     tar = into / "b.tar"
     tar.write_bytes(archive)
     with tarfile.open(tar) as t:
@@ -65,7 +69,11 @@ def in_request(req: dict, path: str, line: int) -> bool:  # type: ignore[type-ar
 
 
 def requests_of(doc: dict, path: str, symbol: str | None) -> list[dict]:  # type: ignore[type-arg]
-    return [r for r in doc["requests"] if any(u["path"] == path and u["symbol"] == symbol for u in r["units"])]
+    return [
+        r
+        for r in doc["requests"]
+        if any(u["path"] == path and u["symbol"] == symbol for u in r["units"])
+    ]
 
 
 def call_positions(tree: ast.AST, lines: set[int]) -> list[tuple[int, int]]:
@@ -112,7 +120,11 @@ def measure(name: str, old: str, new: str) -> dict[str, float]:
                 for line, col in call_positions(tree, set(c["added_lines"])):
                     for d in script.goto(line, col, follow_imports=True):
                         p = d.module_path
-                        if p is None or root not in Path(p).parents or d.type not in ("function", "class"):
+                        if (
+                            p is None
+                            or root not in Path(p).parents
+                            or d.type not in ("function", "class")
+                        ):
                             continue
                         rel = Path(p).relative_to(root).as_posix()
                         if rel == f["path"] and c["start_line"] <= (d.line or 0) <= c["end_line"]:
@@ -122,7 +134,10 @@ def measure(name: str, old: str, new: str) -> dict[str, float]:
                         callee_hit += hit
                         if not hit and MISSES:
                             call = source.split("\n")[line - 1].strip()[:70]
-                            print(f"  miss callee: {f['path']}:{line} {call!r} -> {rel}:{d.line} {d.name}")
+                            print(
+                                f"  miss callee: {f['path']}:{line} {call!r} -> "
+                                f"{rel}:{d.line} {d.name}"
+                            )
                 if (
                     c["kind"] in ("function", "method")
                     and c["start_line"] in c["added_lines"]
@@ -153,7 +168,11 @@ def callers(script, root: Path, f: dict, c: dict, reqs: list[dict], source: str)
             col = text.index("def ") + 4
             refs = []
             for r in script.get_references(n, col, include_builtins=False):
-                if r.is_definition() or r.module_path is None or root not in Path(r.module_path).parents:
+                if (
+                    r.is_definition()
+                    or r.module_path is None
+                    or root not in Path(r.module_path).parents
+                ):
                     continue
                 rel = Path(r.module_path).relative_to(root).as_posix()
                 if rel == f["path"] and c["start_line"] <= (r.line or 0) <= c["end_line"]:
@@ -163,7 +182,10 @@ def callers(script, root: Path, f: dict, c: dict, reqs: list[dict], source: str)
                 return []
             found = sum(any(in_request(q, p, ln) for q in reqs) for p, ln in refs)
             if found < min(len(refs), 5) and MISSES:
-                print(f"  miss callers of {f['path']}:{n} {stripped[:60]!r}: {found}/{len(refs)} {refs[:5]}")
+                print(
+                    f"  miss callers of {f['path']}:{n} {stripped[:60]!r}: "
+                    f"{found}/{len(refs)} {refs[:5]}"
+                )
             return [min(found, 5) / min(len(refs), 5)]
     return []
 
@@ -182,10 +204,15 @@ def main() -> int:
     for pair in pairs:
         name, old, new = pair.split(":")
         m = measure(name, old, new)
-        ratio = f"{m['chars'] / peer[name]:.2f}x PR-Agent ({peer[name]:,})" if name in peer else "no PR-Agent figure"
+        ratio = (
+            f"{m['chars'] / peer[name]:.2f}x PR-Agent ({peer[name]:,})"
+            if name in peer
+            else "no PR-Agent figure"
+        )
         print(
             f"{name} {old} -> {new}: callee recall {m['callee']:.2f} ({m['callee_n']} calls), "
-            f"caller recall {m['caller']:.2f} ({m['caller_n']} functions), {m['requests']} requests, "
+            f"caller recall {m['caller']:.2f} ({m['caller_n']} functions), {m['requests']} "
+            "requests, "
             f"{m['chars']:,} characters = {ratio}, dry run {m['seconds']:.1f} s"
         )
     return 0

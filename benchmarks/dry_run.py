@@ -3,10 +3,10 @@ committed as two commits of a scratch repository, reviewed with `--base A --head
 
     .venv/bin/python benchmarks/dry_run.py [--package django --old 4.2 --new 5.0] [--runs 3]
 
-Prints files/s and changed lines/s for the dry run and for the floor: `git diff` (raw + patch) plus one
-tree-sitter parse of each changed file's old and new version; and, per round, the warm run (cache
-filled) against that floor and the cold run (empty cache: the repository index built) against the floor
-plus one parse of every source file at the head. Run by hand; nothing here is asserted."""
+Prints files/s and changed lines/s for the dry run and for the floor: `git diff` (raw + patch) plus
+one tree-sitter parse of each changed file's old and new version; and, per round, the warm run
+(cache filled) against that floor and the cold run (empty cache: the repository index built) against
+the floor plus one parse of every source file at the head. Run by hand; nothing here is asserted."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def fetch(package: str, version: str, sdist: bool = False) -> Path:
 
     def found() -> list[Path]:
         if sdist:
-            return [p for p in DATA.glob("*.tar.gz") if p.name.lower() in (f"{stem}-{version}.tar.gz",)]
+            return [
+                p for p in DATA.glob("*.tar.gz") if p.name.lower() in (f"{stem}-{version}.tar.gz",)
+            ]
         return [p for p in DATA.glob("*.whl") if p.name.lower().startswith(f"{stem}-{version}-")]
 
     if not found():
@@ -108,9 +110,13 @@ def floor(repo: Path) -> tuple[float, int]:
 
     t0 = time.perf_counter()
     raw = subprocess.run(
-        ["git", "-C", str(repo), "diff", "--raw", "-z", "-M", "--no-abbrev", "A", "B"], capture_output=True, check=True
+        ["git", "-C", str(repo), "diff", "--raw", "-z", "-M", "--no-abbrev", "A", "B"],
+        capture_output=True,
+        check=True,
     ).stdout
-    subprocess.run(["git", "-C", str(repo), "diff", "-M", "A", "B"], capture_output=True, check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "diff", "-M", "A", "B"], capture_output=True, check=True
+    )
     t_git = time.perf_counter() - t0
     fields = raw.split(b"\0")
     pairs, i = [], 0
@@ -132,12 +138,15 @@ def floor(repo: Path) -> tuple[float, int]:
 
 
 def parse_head(repo: Path) -> float:
-    """One tree-sitter parse of every source file at B: what building the repository index costs at least."""
+    """One tree-sitter parse of every source file at B: what building the repository index costs at
+    least."""
     from codepilot.source.git import open_repo
     from codepilot.syntax import detect
     from codepilot.syntax.outline import parser_for
 
-    out = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", "B"], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-r", "-z", "B"], capture_output=True, check=True
+    ).stdout
     rows = [e.split(b"\t", 1) for e in out.split(b"\0") if e]
     files = [(p.decode(), m.split()[2].decode()) for m, p in rows if detect(p.decode()).parsed]
     data = open_repo(repo).blobs([sha for _, sha in files])
@@ -148,10 +157,12 @@ def parse_head(repo: Path) -> float:
 
 
 def dry_run(repo: Path, cache: Path | None = None) -> tuple[float, dict]:  # type: ignore[type-arg]
-    """The whole command; with `cache`, in that (empty) cache folder: the repository index built cold."""
+    """The whole command; with `cache`, in that (empty) cache folder: the repository index built
+    cold."""
     exe = Path(sys.executable).with_name("codepilot")
     env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules compiled once, not on every run
+    # as installed: modules compiled once, not on every run
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cache:
         env["XDG_CACHE_HOME"] = str(cache)
     t0 = time.perf_counter()
@@ -162,7 +173,10 @@ def dry_run(repo: Path, cache: Path | None = None) -> tuple[float, dict]:  # typ
         env=env,
     )
     if proc.returncode:
-        raise SystemExit(f"the dry run failed (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
+        raise SystemExit(
+            f"the dry run failed (exit {proc.returncode}): "
+            f"{proc.stderr.decode(errors='replace')[-2000:]}"
+        )
     return time.perf_counter() - t0, json.loads(proc.stdout)
 
 
@@ -178,7 +192,8 @@ def main() -> int:
     # shared 2-vCPU machine drifts by tens of percent within minutes); ratios are per round
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        dry_run(repo, Path(tmp) / "compile")  # the first run writes the modules' bytecode, as pip install does
+        # the first run writes the modules' bytecode, as pip install does
+        dry_run(repo, Path(tmp) / "compile")
         dry_run(repo, Path(tmp) / "warm")
         for i in range(args.runs):
             (t_floor, nfiles), t_parse = floor(repo), parse_head(repo)
@@ -186,24 +201,35 @@ def main() -> int:
             t_dry, doc = dry_run(repo, Path(tmp) / "warm")
             rows.append((t_floor, t_parse, t_cold, t_dry))
             print(
-                f"round {i + 1}: floor {t_floor:5.2f} s, parse of every file at B {t_parse:5.2f} s, "
+                f"round {i + 1}: floor {t_floor:5.2f} s, parse of every file at B "
+                f"{t_parse:5.2f} s, "
                 f"warm {t_dry:5.2f} s (ratio {t_dry / t_floor:.2f}), cold {t_cold:5.2f} s "
                 f"(ratio {t_cold / (t_floor + t_parse):.2f})"
             )
-    lines = sum(len(c["added_lines"]) + len(c["removed_lines"]) for f in doc["files"] for c in f["changes"])
+    lines = sum(
+        len(c["added_lines"]) + len(c["removed_lines"]) for f in doc["files"] for c in f["changes"]
+    )
     t_floor = statistics.median(r[0] for r in rows)
     t_dry = statistics.median(r[3] for r in rows)
     print(
-        f"{args.package} {args.old} -> {args.new}: {nfiles} changed files, {len(doc['files'])} in report, "
+        f"{args.package} {args.old} -> {args.new}: {nfiles} changed files, "
+        f"{len(doc['files'])} in report, "
         f"{len(doc['skipped'])} skipped, {lines} changed lines, {len(doc['requests'])} requests"
     )
-    print(f"floor   (median): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  {lines / t_floor:9.0f} lines/s")
-    print(f"dry run (median): {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  {lines / t_dry:9.0f} lines/s")
+    print(
+        f"floor   (median): {t_floor:6.2f} s  {nfiles / t_floor:8.0f} files/s  "
+        f"{lines / t_floor:9.0f} lines/s"
+    )
+    print(
+        f"dry run (median): {t_dry:6.2f} s  {nfiles / t_dry:8.0f} files/s  "
+        f"{lines / t_dry:9.0f} lines/s"
+    )
     warm = statistics.median(r[3] / r[0] for r in rows)
     cold = statistics.median(r[2] / (r[0] + r[1]) for r in rows)
     print(f"warm: ratio dry run / floor, median of {args.runs} rounds: {warm:.2f}  (goal <= 2.0)")
     print(
-        f"cold (empty cache: the repository index built) / (floor + one parse of every source file at B), "
+        "cold (empty cache: the repository index built) / (floor + one parse of every source "
+        "file at B), "
         f"median of {args.runs} rounds: {cold:.2f}  (goal <= 1.5)"
     )
     return 0

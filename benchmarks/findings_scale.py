@@ -1,5 +1,5 @@
-"""How checking a model's findings scales: one answer with N findings (each with a fix) on a 4,000-line
-changed file, reviewed end to end through the stand-in model server.
+"""How checking a model's findings scales: one answer with N findings (each with a fix) on a
+4,000-line changed file, reviewed end to end through the stand-in model server.
 
     .venv/bin/python benchmarks/findings_scale.py [--sizes 1000 2000 4000 8000]
 
@@ -56,21 +56,41 @@ def main() -> int:
                     "category": "bug",
                     "title": f"Problem number {i} in f{i % 2000}",
                     "body": "x",
-                    "fix": {"find": f"    return x + {i % 2000}", "replace": f"    return x - {i % 2000}"},
+                    "fix": {
+                        "find": f"    return x + {i % 2000}",
+                        "replace": f"    return x - {i % 2000}",
+                    },
                 }
                 for i in range(n)
             ]
             server.default = {"findings": found}
-            run_env = {**env, "CODEPILOT_MODEL": "openai:bench", "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "x"}
+            run_env = {
+                **env,
+                "CODEPILOT_MODEL": "openai:bench",
+                "OPENAI_BASE_URL": server.url,
+                "OPENAI_API_KEY": "x",
+            }
             t0 = time.perf_counter()
             proc = subprocess.run(
-                [exe, "review", "--no-cache", "--no-history", "--format", "json", "--max-request-tokens", "200000"],
+                [
+                    exe,
+                    "review",
+                    "--no-cache",
+                    "--no-history",
+                    "--format",
+                    "json",
+                    "--max-request-tokens",
+                    "200000",
+                ],
                 cwd=repo,
                 env=run_env,
                 capture_output=True,
             )
             took = time.perf_counter() - t0
-            print(f"{n:6} findings: {took:6.2f} s  ({took / n * 1000:.2f} s per 1,000; exit {proc.returncode})")
+            print(
+                f"{n:6} findings: {took:6.2f} s  ({took / n * 1000:.2f} s per 1,000; exit "
+                f"{proc.returncode})"
+            )
         server.close()
     return 0
 

@@ -1,6 +1,7 @@
 """The hook path's start-up, as a ratio to a bare `python -c "import click, git"`.
 
-    .venv/bin/pip install -e '.[bench]'     # GitPython: the floor's `import git` (codepilot does not use it)
+    # GitPython: the floor's `import git` (codepilot does not use it)
+    .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/hook_path.py [--runs 10]
 
 Budget (issue 26): nothing staged < 1x; the same staged change again (its verdict remembered) <= 2x.
@@ -23,7 +24,9 @@ sys.path.insert(0, str(ROOT))
 from tests.support.fake_openai import FakeOpenAI  # noqa: E402
 
 
-def timed(cmd: list[str], cwd: str, env: dict[str, str], runs: int, forget: Path | None = None) -> float:
+def timed(
+    cmd: list[str], cwd: str, env: dict[str, str], runs: int, forget: Path | None = None
+) -> float:
     samples = []
     for _ in range(runs):
         if forget is not None:
@@ -59,14 +62,19 @@ def main() -> int:
             "GIT_COMMITTER_EMAIL": "b@b",
         }
         os.makedirs(repo)
-        (Path(repo) / "app.py").write_text("".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(40)))
+        (Path(repo) / "app.py").write_text(
+            "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(40))
+        )
         for c in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
             subprocess.run(["git", *c], cwd=repo, env=env, check=True)
         base = timed([sys.executable, "-c", "import click, git"], repo, env, args.runs)
         empty = timed([exe, "hook", "run"], repo, env, args.runs)
-        (Path(repo) / "app.py").write_text((Path(repo) / "app.py").read_text().replace("x + 7", "x - 7"))
+        (Path(repo) / "app.py").write_text(
+            (Path(repo) / "app.py").read_text().replace("x + 7", "x - 7")
+        )
         subprocess.run(["git", "add", "app.py"], cwd=repo, env=env, check=True)
-        subprocess.run([exe, "hook", "run"], cwd=repo, env=env, capture_output=True)  # fills the cache
+        # fills the cache
+        subprocess.run([exe, "hook", "run"], cwd=repo, env=env, capture_output=True)
         sent = len(server.history)
         cached = timed([exe, "hook", "run"], repo, env, args.runs)
         # the answer cache alone: the verdict memory forgotten before each run (settings changed)
@@ -75,9 +83,18 @@ def main() -> int:
         assert len(server.history) == sent, "the cached runs sent requests"
     server.close()
     print(f"baseline python -c 'import click, git': {base * 1000:6.0f} ms")
-    print(f"hook run, nothing staged:               {empty * 1000:6.0f} ms  ratio {empty / base:.2f} (budget 1)")
-    print(f"hook run, same staged change again:     {cached * 1000:6.0f} ms  ratio {cached / base:.2f} (budget 2)")
-    print(f"hook run, cached answer, new settings:  {answers * 1000:6.0f} ms  ratio {answers / base:.2f}")
+    print(
+        f"hook run, nothing staged:               {empty * 1000:6.0f} ms  ratio "
+        f"{empty / base:.2f} (budget 1)"
+    )
+    print(
+        f"hook run, same staged change again:     {cached * 1000:6.0f} ms  ratio "
+        f"{cached / base:.2f} (budget 2)"
+    )
+    print(
+        f"hook run, cached answer, new settings:  {answers * 1000:6.0f} ms  ratio "
+        f"{answers / base:.2f}"
+    )
     return 0
 
 

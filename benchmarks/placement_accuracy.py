@@ -2,12 +2,12 @@
 
     .venv/bin/python benchmarks/placement_accuracy.py [REPO] [--base A --head B] [--limit 3000]
 
-For every hunk of a real release diff (default: the Django repository built by dry_run.py), the hunk's
-old side is the `find`, its new side the `replace`, the old file the reviewed file. Each is offered
-exact, with trailing blanks, dedented (common indentation removed), with every line's indentation
-stripped, with CRLF, with blank lines around, 12 lines off, and with one name misspelt. Prints, per
-kind, how often the patch yields exactly the intended file, how often no patch is made, and (the number
-that must stay 0) how often a patch yields anything else."""
+For every hunk of a real release diff (default: the Django repository built by dry_run.py), the
+hunk's old side is the `find`, its new side the `replace`, the old file the reviewed file. Each is
+offered exact, with trailing blanks, dedented (common indentation removed), with every line's
+indentation stripped, with CRLF, with blank lines around, 12 lines off, and with one name misspelt.
+Prints, per kind, how often the patch yields exactly the intended file, how often no patch is made,
+and (the number that must stay 0) how often a patch yields anything else."""
 
 from __future__ import annotations
 
@@ -25,18 +25,24 @@ sys.path.insert(0, str(ROOT))
 from codepilot.check.placement import NotPlaced, place, split_lines  # noqa: E402
 
 
-def hunks(repo: str, base: str, head: str, limit: int) -> list[tuple[str, int, list[str], list[str]]]:
+def hunks(
+    repo: str, base: str, head: str, limit: int
+) -> list[tuple[str, int, list[str], list[str]]]:
     """(old file text, hunk old start, old side lines, new side lines) for Python files' hunks."""
     from unidiff.patch import PatchSet
 
     diff = subprocess.run(
-        ["git", "-C", repo, "diff", "-U3", "--no-renames", base, head, "--", "*.py"], capture_output=True, check=True
+        ["git", "-C", repo, "diff", "-U3", "--no-renames", base, head, "--", "*.py"],
+        capture_output=True,
+        check=True,
     ).stdout.decode("utf-8", "replace")
     out = []
     for pf in PatchSet(diff):
         if pf.is_added_file or pf.is_removed_file:
             continue
-        old = subprocess.run(["git", "-C", repo, "show", f"{base}:{pf.path}"], capture_output=True).stdout
+        old = subprocess.run(
+            ["git", "-C", repo, "show", f"{base}:{pf.path}"], capture_output=True
+        ).stdout
         text = old.decode("utf-8", "replace")
         for h in pf:
             olds = [ln.value.rstrip("\n") for ln in h if ln.line_type in " -"]
@@ -85,11 +91,19 @@ def variants(find: list[str], replace: list[str], start: int) -> dict[str, tuple
 
 
 def _dedent_pair(find: list[str], replace: list[str]) -> tuple[str, str]:
-    """The indentation common to the quote and the replacement removed from both (as models quote)."""
+    """The indentation common to the quote and the replacement removed from both (as models
+    quote)."""
     common = textwrap.dedent("\n".join(ln for ln in find + replace if ln.strip()))
     first = next((ln for ln in find + replace if ln.strip()), "")
-    width = len(first) - len(first.lstrip()) - (len(common.split("\n")[0]) - len(common.split("\n")[0].lstrip()))
-    return ("\n".join(ln[width:] for ln in find) + "\n", "\n".join(ln[width:] for ln in replace) + "\n")
+    width = (
+        len(first)
+        - len(first.lstrip())
+        - (len(common.split("\n")[0]) - len(common.split("\n")[0].lstrip()))
+    )
+    return (
+        "\n".join(ln[width:] for ln in find) + "\n",
+        "\n".join(ln[width:] for ln in replace) + "\n",
+    )
 
 
 def _quoted_blank_edges(
@@ -99,11 +113,15 @@ def _quoted_blank_edges(
     hunk's own blank edge context (or the file's blank lines right around it) stays in the quote and
     is dropped from the replacement; the intended file keeps those blank lines."""
     lead = 0
-    while lead < min(len(find), len(replace)) and not find[lead].strip() and not replace[lead].strip():
+    while (
+        lead < min(len(find), len(replace)) and not find[lead].strip() and not replace[lead].strip()
+    ):
         lead += 1
     trail = 0
     while (
-        trail < min(len(find), len(replace)) - lead and not find[-1 - trail].strip() and not replace[-1 - trail].strip()
+        trail < min(len(find), len(replace)) - lead
+        and not find[-1 - trail].strip()
+        and not replace[-1 - trail].strip()
     ):
         trail += 1
     quote, repl = find, replace[lead : len(replace) - trail]
@@ -119,7 +137,9 @@ def _quoted_blank_edges(
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("repo", nargs="?", default=str(ROOT / "benchmarks" / ".data" / "repo-django-4.2-5.0"))
+    ap.add_argument(
+        "repo", nargs="?", default=str(ROOT / "benchmarks" / ".data" / "repo-django-4.2-5.0")
+    )
     ap.add_argument("--base", default="A")
     ap.add_argument("--head", default="B")
     ap.add_argument("--limit", type=int, default=3000)
@@ -159,14 +179,17 @@ def main() -> int:
                 examples.setdefault(f"{kind} wrong", f"{got.how} at {got.start}, hunk at {s}")
                 if args.show and kind == args.show and wrong[kind] <= 3:
                     got_lines = split_lines(got.new_text)[s - 1 : s - 1 + len(replace) + 2]
-                    print("--- intended\n" + "\n".join(replace) + "\n--- got\n" + "\n".join(got_lines))
+                    print(
+                        "--- intended\n" + "\n".join(replace) + "\n--- got\n" + "\n".join(got_lines)
+                    )
     kinds = list(dict.fromkeys([*good, *none, *wrong]))
     total_good = sum(good[k] for k in kinds if k != "misspelt")
     total = sum(good[k] + none[k] + wrong[k] for k in kinds if k != "misspelt")
     for k in kinds:
         n = good[k] + none[k] + wrong[k]
         print(
-            f"{k:20} {n:6} offered  {100 * good[k] / n:6.2f}% intended  {100 * none[k] / n:6.2f}% no patch  "
+            f"{k:20} {n:6} offered  {100 * good[k] / n:6.2f}% intended  "
+            f"{100 * none[k] / n:6.2f}% no patch  "
             f"{wrong[k]:4} wrong"
         )
     print(f"all but misspelt: {100 * total_good / max(total, 1):.2f}% give the intended code")

@@ -64,7 +64,11 @@ def main() -> int:
         t0 = time.perf_counter()
         dry = json.loads(
             subprocess.run(
-                [*base[:2], "--dry-run", *base[2:]], cwd=args.repo, env=env, capture_output=True, check=True
+                [*base[:2], "--dry-run", *base[2:]],
+                cwd=args.repo,
+                env=env,
+                capture_output=True,
+                check=True,
             ).stdout
         )
         t_dry = time.perf_counter() - t0
@@ -78,12 +82,18 @@ def main() -> int:
     server.close()
     n = len(dry["requests"])
     ideal = t_dry + math.ceil(n / args.concurrency) * args.delay
-    print(f"{len(dry['files'])} files, {n} requests, concurrency {args.concurrency}, {args.delay:.1f} s per answer")
     print(
-        f"dry run {t_dry:.2f} s; review {t_review:.2f} s (exit {proc.returncode}, {len(doc['errors'])} errors); "
+        f"{len(dry['files'])} files, {n} requests, concurrency {args.concurrency}, "
+        f"{args.delay:.1f} s per answer"
+    )
+    print(
+        f"dry run {t_dry:.2f} s; review {t_review:.2f} s (exit {proc.returncode}, "
+        f"{len(doc['errors'])} errors); "
         f"ideal {ideal:.2f} s; ratio {t_review / ideal:.2f} (goal <= 1.3)"
     )
-    print(f"re-run {t_cached:.2f} s: {again['stats']['cached']} cached, {again['stats']['sent']} sent")
+    print(
+        f"re-run {t_cached:.2f} s: {again['stats']['cached']} cached, {again['stats']['sent']} sent"
+    )
     return 0
 
 

@@ -30,7 +30,9 @@ def main() -> int:
             lines = [n for c in f["changes"] for n in c[key]]
             if not lines:
                 continue
-            src = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=args.repo, capture_output=True).stdout
+            src = subprocess.run(
+                ["git", "show", f"{rev}:{path}"], cwd=args.repo, capture_output=True
+            ).stdout
             try:
                 want = ast_symbols(src.decode("utf-8", "replace"))
             except SyntaxError:
@@ -41,8 +43,13 @@ def main() -> int:
                     if c["symbol"] == want.get(n):
                         agree += 1
                     elif len(misses) < 15:
-                        misses.append(f"{path}:{side}{n} codepilot={c['symbol']!r} ast={want.get(n)!r}")
-    print(f"python changed lines: {total}, agreeing with ast: {agree} ({100 * agree / max(total, 1):.2f}%)")
+                        misses.append(
+                            f"{path}:{side}{n} codepilot={c['symbol']!r} ast={want.get(n)!r}"
+                        )
+    print(
+        f"python changed lines: {total}, agreeing with ast: {agree} "
+        f"({100 * agree / max(total, 1):.2f}%)"
+    )
     print("\n".join(misses))
     return 0
 

@@ -1,5 +1,5 @@
-"""Agreement of codepilot's JavaScript/TypeScript symbols with the TypeScript compiler's own parser on
-the changed lines of a real release diff. Needs Node.js and the `typescript` npm package:
+"""Agreement of codepilot's JavaScript/TypeScript symbols with the TypeScript compiler's own parser
+on the changed lines of a real release diff. Needs Node.js and the `typescript` npm package:
 
     (cd benchmarks/.data/node && npm install typescript@5)
     .venv/bin/python benchmarks/symbols_vs_typescript.py REPO --base A --head B"""
@@ -36,12 +36,17 @@ def main() -> int:
                 lines = [(n, c["symbol"]) for c in f["changes"] for n in c[key]]
                 if not lines:
                     continue
-                src = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=args.repo, capture_output=True).stdout
+                src = subprocess.run(
+                    ["git", "show", f"{rev}:{path}"], cwd=args.repo, capture_output=True
+                ).stdout
                 copy = Path(tmp) / ("x" + Path(path).suffix)
                 copy.write_bytes(src)
                 labels = json.loads(
                     subprocess.run(
-                        ["node", str(HERE / "ts_symbols.cjs"), str(copy)], env=env, capture_output=True, check=True
+                        ["node", str(HERE / "ts_symbols.cjs"), str(copy)],
+                        env=env,
+                        capture_output=True,
+                        check=True,
                     ).stdout
                 )[str(copy)]
                 for n, ours in lines:
@@ -50,7 +55,9 @@ def main() -> int:
                     if ours == theirs:
                         agree += 1
                     elif len(misses) < 20:
-                        misses.append(f"{path}:{key[0]}{n} codepilot={ours!r} typescript={theirs!r}")
+                        misses.append(
+                            f"{path}:{key[0]}{n} codepilot={ours!r} typescript={theirs!r}"
+                        )
     print(
         f"JS/TS changed lines: {total}, agreeing with the TypeScript parser: {agree} "
         f"({100 * agree / max(total, 1):.2f}%)"

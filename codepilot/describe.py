@@ -1,6 +1,6 @@
 """`codepilot describe`: the title and description of a change, or a git commit message, through the
-same path as a review (the change read and redacted the same way, the cache, usage, cost). The model is
-asked for `{"title", "body"}`."""
+same path as a review (the change read and redacted the same way, the cache, usage, cost). The model
+is asked for `{"title", "body"}`."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ class Description:
     cached: bool
 
     def commit_message(self) -> str:
-        """A git commit message: a subject of at most 72 characters, a blank line, a wrapped body."""
+        """A git commit message: a subject of at most 72 characters, a blank line, a wrapped
+        body."""
         subject = " ".join(self.title.split()).rstrip(".")
         if len(subject) > SUBJECT_LIMIT:
             subject = subject[: SUBJECT_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
@@ -80,7 +81,11 @@ class Description:
 
 def _wrap(paragraph: str) -> str:
     lines = paragraph.split("\n")
-    if all(ln.lstrip().startswith(("-", "*", "1", "2", "3", "4", "5", "6", "7", "8", "9")) for ln in lines if ln):
+    if all(
+        ln.lstrip().startswith(("-", "*", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
+        for ln in lines
+        if ln
+    ):
         return "\n".join(textwrap.fill(ln, WRAP, subsequent_indent="  ") for ln in lines)
     return textwrap.fill(" ".join(paragraph.split()), WRAP)
 
@@ -103,7 +108,11 @@ def messages(prepared: Prepared, budget_tokens: int) -> list[dict[str, str]]:
             f"{s.path} (skipped: {s.reason})" for s in prepared.changeset.skipped
         ]
         parts.append("Changed files: " + (", ".join(names) or "none"))
-    values = {"source": prepared.changeset.source.label, "instructions": "", "files": "\n\n".join(parts)}
+    values = {
+        "source": prepared.changeset.source.label,
+        "instructions": "",
+        "files": "\n\n".join(parts),
+    }
     return [
         {"role": "system", "content": prepared.templates.render(SYSTEM)},
         {"role": "user", "content": prepared.templates.render(USER, **values)},
@@ -122,15 +131,18 @@ def describe(opts: review.Options, use_cache: bool = True) -> Description:
     from codepilot.output import history
 
     prepared = review.prepare(opts)
-    if not prepared.changeset.files and not prepared.changeset.skipped:  # nothing sent, nothing invented
-        raise NothingToDescribe(f"nothing to describe: no changes ({prepared.changeset.source.label})")
+    # nothing sent, nothing invented
+    if not prepared.changeset.files and not prepared.changeset.skipped:
+        raise NothingToDescribe(
+            f"nothing to describe: no changes ({prepared.changeset.source.label})"
+        )
     spec = models.resolve(prepared.config.model, prepared.config.base_url)
     msgs = messages(prepared, prepared.config.max_request_tokens * 4)
     cache = open_cache(use_cache)
     try:
-        outcome = Caller(spec, prepared.config, cache, prepared.templates.version(SYSTEM, USER)).call(
-            msgs, DescribeAnswer, DESCRIBE_SCHEMA
-        )
+        outcome = Caller(
+            spec, prepared.config, cache, prepared.templates.version(SYSTEM, USER)
+        ).call(msgs, DescribeAnswer, DESCRIBE_SCHEMA)
     finally:
         cache.close()
     usd = cost(prepared.config, spec, outcome.usage)
@@ -168,8 +180,8 @@ def describe(opts: review.Options, use_cache: bool = True) -> Description:
 
 
 def merged_description(existing: str | None, ours: str) -> str:
-    """The pull/merge request description with our block replaced (or added); the author's text outside
-    the markers is kept as it was."""
+    """The pull/merge request description with our block replaced (or added); the author's text
+    outside the markers is kept as it was."""
     from codepilot.output.common import neutral
 
     # the model's text: no mentions, no remote images, no marker of ours that would move the block
@@ -185,7 +197,8 @@ def merged_description(existing: str | None, ours: str) -> str:
 
 def fill_message(path: str, source: str, message: str) -> bool:
     """prepare-commit-msg: put `message` into an empty commit message file (comments kept below it);
-    never replace what the user gave (-m, -F, a merge, an amend, a template with text). True if written."""
+    never replace what the user gave (-m, -F, a merge, an amend, a template with text). True if
+    written."""
     if source in ("message", "merge", "squash", "commit"):
         return False
     from pathlib import Path

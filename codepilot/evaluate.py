@@ -1,6 +1,7 @@
-"""`codepilot eval SUITE`: the same review pipeline, with the same options, on each case of a suite of
-changes with known bugs, scored — how many bugs a model (and its settings) catches, how precise it is,
-and what it costs. Suite format and scoring rule: docs/reference.md (the contract's `eval`)."""
+"""`codepilot eval SUITE`: the same review pipeline, with the same options, on each case of a suite
+of changes with known bugs, scored — how many bugs a model (and its settings) catches, how precise
+it is, and what it costs. Suite format and scoring rule: docs/reference.md (the contract's
+`eval`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ Range = tuple[str, int, int]  # path, first line, last line (new file)
 
 @dataclass
 class Bug:
-    """One bug, wherever it is spread: a reverted fix touching three hunks is still one bug to catch."""
+    """One bug, wherever it is spread: a reverted fix touching three hunks is still one bug to
+    catch."""
 
     ranges: list[Range]
     title: str = ""
@@ -82,8 +84,8 @@ class Run:
     per_case: list[CaseScore]
 
     def total(self, key: str, scored: bool = False) -> int:
-        """`key` summed over every case (what was spent), or over the scored ones only (`scored`: a case
-        whose run failed has no score, and counts neither as caught nor as missed)."""
+        """`key` summed over every case (what was spent), or over the scored ones only (`scored`: a
+        case whose run failed has no score, and counts neither as caught nor as missed)."""
         return sum(int(getattr(c, key)) for c in self.per_case if not scored or c.error is None)
 
     def to_json(self) -> dict[str, Any]:
@@ -112,7 +114,9 @@ class Run:
             "f1": _round(f1),
             "prompt_tokens": self.total("prompt_tokens"),
             "completion_tokens": self.total("completion_tokens"),
-            "cost_usd": None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 6),
+            "cost_usd": None
+            if any(c is None for c in costs)
+            else round(sum(c or 0.0 for c in costs), 6),
             "seconds": round(sum(c.seconds for c in self.per_case), 2),
             "failed_cases": sum(c.error is not None for c in self.per_case),
             "per_case": [c.to_json() for c in self.per_case],
@@ -141,15 +145,17 @@ def load(path: Path) -> Suite:
             for c in data.get("case", [])
         ]
     except (KeyError, TypeError, ValueError) as e:
-        raise UsageError(f"{path}: a case lacks or mistypes {e}: each needs name, repo, base, head, bugs") from None
+        raise UsageError(
+            f"{path}: a case lacks or mistypes {e}: each needs name, repo, base, head, bugs"
+        ) from None
     if not cases:
         raise UsageError(f"{path}: no [[case]] in the suite")
     return Suite(path, tolerance, cases)
 
 
 def _bug(b: dict[str, Any]) -> Bug:
-    """A suite's bug: `{path, line, end_line}`, or `{ranges = [{path, line, end_line}, ...]}` for one bug
-    spread over several places; `title` either way."""
+    """A suite's bug: `{path, line, end_line}`, or `{ranges = [{path, line, end_line}, ...]}` for
+    one bug spread over several places; `title` either way."""
     raw = b.get("ranges", [b])
     ranges = [(str(r["path"]), int(r["line"]), int(r.get("end_line", r["line"]))) for r in raw]
     if not ranges:
@@ -157,15 +163,19 @@ def _bug(b: dict[str, Any]) -> Bug:
     return Bug(ranges, str(b.get("title", "")))
 
 
-def score(bugs: list[Bug], findings: list[tuple[str, int, int]], tolerance: int) -> tuple[int, int, list[str]]:
-    """(bugs caught, findings matched, titles of missed bugs): a finding catches a bug when the path is
-    the same and its lines overlap one of the bug's ranges widened by `tolerance`; each finding catches at
-    most one bug and each bug is caught at most once (a maximum matching)."""
+def score(
+    bugs: list[Bug], findings: list[tuple[str, int, int]], tolerance: int
+) -> tuple[int, int, list[str]]:
+    """(bugs caught, findings matched, titles of missed bugs): a finding catches a bug when the path
+    is the same and its lines overlap one of the bug's ranges widened by `tolerance`; each finding
+    catches at most one bug and each bug is caught at most once (a maximum matching)."""
     hits = [
         [
             j
             for j, (path, line, end) in enumerate(findings)
-            if any(path == p and line <= e + tolerance and end >= s - tolerance for p, s, e in b.ranges)
+            if any(
+                path == p and line <= e + tolerance and end >= s - tolerance for p, s, e in b.ranges
+            )
         ]
         for b in bugs
     ]
@@ -204,19 +214,30 @@ def _configures_checks(repo: Path) -> bool:
 
 
 def run_case(
-    case: Case, tolerance: int, model: str | None, overrides: dict[str, Any], use_cache: bool, checks: bool = False
+    case: Case,
+    tolerance: int,
+    model: str | None,
+    overrides: dict[str, Any],
+    use_cache: bool,
+    checks: bool = False,
 ) -> CaseScore:
-    """One case reviewed and scored: by `model` (with the project's checks beside it when `checks`), or
-    by the checks alone (`model` CHECKS_ONLY: no model, no cost)."""
+    """One case reviewed and scored: by `model` (with the project's checks beside it when `checks`),
+    or by the checks alone (`model` CHECKS_ONLY: no model, no cost)."""
     from codepilot import review
 
     out = CaseScore(case.name, bugs=len(case.bugs))
     started = time.monotonic()
     alone = model == CHECKS_ONLY
     if alone and not _configures_checks(case.repo):
-        # a recipe-built case holds only the fixed files, not the project's configuration: the floor is
-        # then what ruff's default rules catch (Python; other languages have no check that runs here)
-        ruff = {"name": "ruff", "command": list(RUFF_DEFAULT), "format": "ruff-json", "files": ["**/*.py", "*.py"]}
+        # a recipe-built case holds only the fixed files, not the project's configuration: the floor
+        # is then what ruff's default rules catch (Python; other languages have no check that runs
+        # here)
+        ruff = {
+            "name": "ruff",
+            "command": list(RUFF_DEFAULT),
+            "format": "ruff-json",
+            "files": ["**/*.py", "*.py"],
+        }
         overrides = {**overrides, "checks": [ruff]}
     try:
         opts = review.Options(
@@ -225,7 +246,11 @@ def run_case(
             cwd=case.repo,
             use_cache=use_cache,
             history=False,
-            overrides={**overrides, "model": None if alone else model or overrides.get("model"), "patch_dir": None},
+            overrides={
+                **overrides,
+                "model": None if alone else model or overrides.get("model"),
+                "patch_dir": None,
+            },
             checks=checks or alone,
             plan=not alone,
         )
@@ -239,12 +264,20 @@ def run_case(
     out.caught, out.matched_findings, out.missed = score(case.bugs, found, tolerance)
     out.findings = len(found)
     s = result.stats
-    out.prompt_tokens, out.completion_tokens, out.cost_usd = s.prompt_tokens, s.completion_tokens, s.cost_usd
+    out.prompt_tokens, out.completion_tokens, out.cost_usd = (
+        s.prompt_tokens,
+        s.completion_tokens,
+        s.cost_usd,
+    )
     if result.errors:
         out.error = f"{len(result.errors)} request(s) failed: {result.errors[0].error}"
     ran = [c for c in result.checks if c.status == "ran"]
-    if alone and not ran:  # nothing ran: no score, never a zero that reads as "the checks catch nothing"
-        why = "; ".join(f"{c.name}: {c.status} ({c.reason})" for c in result.checks) or "no check applies"
+    # nothing ran: no score, never a zero that reads as "the checks catch nothing"
+    if alone and not ran:
+        why = (
+            "; ".join(f"{c.name}: {c.status} ({c.reason})" for c in result.checks)
+            or "no check applies"
+        )
         out.error = f"no check ran: {why}"
     return out
 
@@ -280,9 +313,9 @@ class Built:
 
 
 def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: int = 40) -> Built:
-    """A suite from a repository's history: each bug-fix commit reversed (the change under review puts
-    the bug back; the lines it adds are the answer key), and ordinary commits as clean changes. The
-    cases live in a clone under `out/repos/`, as tags; `out/suite.toml` lists them."""
+    """A suite from a repository's history: each bug-fix commit reversed (the change under review
+    puts the bug back; the lines it adds are the answer key), and ordinary commits as clean changes.
+    The cases live in a clone under `out/repos/`, as tags; `out/suite.toml` lists them."""
     import re
 
     from codepilot.source.git import open_repo
@@ -303,7 +336,9 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
         "GIT_COMMITTER_NAME": "codepilot eval",
         "GIT_COMMITTER_EMAIL": "eval@codepilot.invalid",
     }
-    log = repo.git("log", "--no-merges", "-n", "2000", "--format=%H%x00%s%x00%P").decode("utf-8", "replace")
+    log = repo.git("log", "--no-merges", "-n", "2000", "--format=%H%x00%s%x00%P").decode(
+        "utf-8", "replace"
+    )
     picked_fix: list[tuple[str, str]] = []
     picked_clean: list[tuple[str, str]] = []
     lines: list[str] = []
@@ -311,10 +346,19 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
         sha, subject, parents = (entry.split("\0") + ["", ""])[:3]
         if len(parents.split()) != 1:
             continue
-        stat = repo.git("diff", "--no-ext-diff", "--numstat", f"{sha}^", sha).decode("utf-8", "replace").split("\n")
+        stat = (
+            repo.git("diff", "--no-ext-diff", "--numstat", f"{sha}^", sha)
+            .decode("utf-8", "replace")
+            .split("\n")
+        )
         rows = [r.split("\t") for r in stat if r.count("\t") == 2]
         size = sum(int(a) + int(d) for a, d, _ in rows if a.isdigit() and d.isdigit())
-        if not rows or size > max_lines or len(rows) > 3 or not all(detect(r[2]).parsed for r in rows):
+        if (
+            not rows
+            or size > max_lines
+            or len(rows) > 3
+            or not all(detect(r[2]).parsed for r in rows)
+        ):
             continue
         is_fix = re.search(FIX_WORDS, subject, re.IGNORECASE) is not None
         if is_fix and len(picked_fix) < fixes:
@@ -335,20 +379,29 @@ def build(source: Path, out: Path, fixes: int = 20, clean: int = 10, max_lines: 
         head = repo.git("rev-parse", "HEAD").decode().strip()
         git_run(clone, env, "tag", "-f", f"{name}-base", sha)
         git_run(clone, env, "tag", "-f", f"{name}-head", head)
-        ranges = added_ranges(repo.git("diff", "--no-ext-diff", "-U0", sha, head).decode("utf-8", "replace"))
+        ranges = added_ranges(
+            repo.git("diff", "--no-ext-diff", "-U0", sha, head).decode("utf-8", "replace")
+        )
         if not ranges:
             continue
         bugs = [ranges]  # one reverted fix is one bug, however many hunks it has
         lines.append(
             case_toml(
-                name, clone.relative_to(out), f"{name}-base", f"{name}-head", bugs, f"reverts {sha[:12]}: {subject}"
+                name,
+                clone.relative_to(out),
+                f"{name}-base",
+                f"{name}-head",
+                bugs,
+                f"reverts {sha[:12]}: {subject}",
             )
         )
     for n, (sha, subject) in enumerate(picked_clean, 1):
         name = f"clean-{n:02d}"
         git_run(clone, env, "tag", "-f", f"{name}-base", f"{sha}^")
         git_run(clone, env, "tag", "-f", f"{name}-head", sha)
-        lines.append(case_toml(name, clone.relative_to(out), f"{name}-base", f"{name}-head", [], subject))
+        lines.append(
+            case_toml(name, clone.relative_to(out), f"{name}-base", f"{name}-head", [], subject)
+        )
     suite = out / "suite.toml"
     suite.write_text("\n".join(lines), encoding="utf-8")
     return Built(suite, sum(1 for ln in lines if 'name = "fix-' in ln), len(picked_clean))
@@ -373,7 +426,9 @@ def added_ranges(diff: str, gaps: bool = False) -> list[Range]:
     return out
 
 
-def case_toml(name: str, repo: Path, base: str, head: str, bugs: list[list[Range]], about: str) -> str:
+def case_toml(
+    name: str, repo: Path, base: str, head: str, bugs: list[list[Range]], about: str
+) -> str:
     """A suite's case: each bug as its list of ranges (one range: the plain form)."""
     import json
 
@@ -382,6 +437,8 @@ def case_toml(name: str, repo: Path, base: str, head: str, bugs: list[list[Range
         return items[0] if len(items) == 1 else f"{{ ranges = [{', '.join(items)}] }}"
 
     return (
-        f"[[case]]\nname = {json.dumps(name)}\nrepo = {json.dumps(repo.as_posix())}\nbase = {json.dumps(base)}\n"
-        f"head = {json.dumps(head)}\nabout = {json.dumps(about)}\nbugs = [{', '.join(one(b) for b in bugs)}]\n"
+        f"[[case]]\nname = {json.dumps(name)}\nrepo = {json.dumps(repo.as_posix())}\nbase = "
+        f"{json.dumps(base)}\n"
+        f"head = {json.dumps(head)}\nabout = {json.dumps(about)}\nbugs = "
+        f"[{', '.join(one(b) for b in bugs)}]\n"
     )

@@ -1,7 +1,7 @@
-"""Drafting code: the context for an instruction chosen with tree-sitter (the target definition or file,
-the file's imports, the signatures of what the target calls, the existing tests and their style), one
-model call through the shared call path, and the edits placed with the same machinery as review fixes
-and written as patches."""
+"""Drafting code: the context for an instruction chosen with tree-sitter (the target definition or
+file, the file's imports, the signatures of what the target calls, the existing tests and their
+style), one model call through the shared call path, and the edits placed with the same machinery as
+review fixes and written as patches."""
 
 from __future__ import annotations
 
@@ -84,10 +84,11 @@ class Options:
     lint_cmd: str | None = None
 
 
-# files that make code run on their own — CI of every platform, git hooks, editor tasks, Python start-up
-# files, build files, package manifests with scripts — and codepilot's own configuration: an answer may
-# touch them only when the user allows it by name (--allow-path). Matched ignoring case: `.GitHub/` and
-# `jenkinsfile` are the same files on the file systems of macOS and Windows (issue 28, item 7).
+# files that make code run on their own — CI of every platform, git hooks, editor tasks, Python
+# start-up files, build files, package manifests with scripts — and codepilot's own configuration:
+# an answer may touch them only when the user allows it by name (--allow-path). Matched ignoring
+# case: `.GitHub/` and `jenkinsfile` are the same files on the file systems of macOS and Windows
+# (issue 28, item 7).
 GUARDED = [
     # CI
     ".github/**",
@@ -211,7 +212,8 @@ class Prepared:
     redactions: Counter[str]
     patch_dir: Path
     allow: tuple[str, ...] = ()
-    tests: list[str] = field(default_factory=list)  # the tests that use the targets (pytest node ids)
+    # the tests that use the targets (pytest node ids)
+    tests: list[str] = field(default_factory=list)
     options: Options | None = None
 
 
@@ -237,23 +239,28 @@ class Result:
     cost_usd: float | None = 0.0
     applied: list[str] = field(default_factory=list)
     planned: list[Planned] = field(default_factory=list)  # what --apply would apply
-    checks: list[DraftCheck] = field(default_factory=list)  # the draft's checks after the last round
+    # the draft's checks after the last round
+    checks: list[DraftCheck] = field(default_factory=list)
     rounds: int = 0  # drafts made (the first and each correction)
     mutation: Mutation | None = None
     requests: int = 0
-    notes: list[str] = field(default_factory=list)  # said beside the result (a correction that failed, ...)
+    # said beside the result (a correction that failed, ...)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[DraftCheck]:
         return [c for c in self.checks if c.status == "failed"]
 
     def checks_line(self) -> str:
-        """One line on what the checks said, e.g. "tests passed after 2 rounds; ruff passed after 2 rounds"."""
+        """One line on what the checks said, e.g. "tests passed after 2 rounds; ruff passed after 2
+        rounds"."""
         if not self.checks:
             return "checks: none ran"
         after = f"after {self.rounds} round{'s' if self.rounds != 1 else ''}"
         return "; ".join(
-            f"{c.name} not run ({c.output})" if c.status == "not run" else f"{c.name} {c.status} {after}"
+            f"{c.name} not run ({c.output})"
+            if c.status == "not run"
+            else f"{c.name} {c.status} {after}"
             for c in self.checks
         )
 
@@ -281,18 +288,25 @@ class Result:
 
 
 def _find_symbol(repo: Repo, symbol: str, paths: list[str]) -> list[Target]:
-    """Files defining `symbol` (qualified, or its last part): the given paths, else `git grep` candidates."""
+    """Files defining `symbol` (qualified, or its last part): the given paths, else `git grep`
+    candidates."""
     last = symbol.split(".")[-1]
     if not paths:
         out = repo.try_git("grep", "--untracked", "-l", "-w", "-I", "-F", "-e", last) or b""
-        paths = [p for p in out.decode("utf-8", "surrogateescape").splitlines() if detect(p).parsed][:200]
+        paths = [
+            p for p in out.decode("utf-8", "surrogateescape").splitlines() if detect(p).parsed
+        ][:200]
     hits = []
     for p in paths:
         text = repo.worktree_text(p)
         if text is None:
             continue
         for d in outline(detect(p), text.encode()).definitions:
-            if d.symbol == symbol or d.symbol.endswith("." + symbol) or (d.symbol.split(".")[-1] == symbol):
+            if (
+                d.symbol == symbol
+                or d.symbol.endswith("." + symbol)
+                or (d.symbol.split(".")[-1] == symbol)
+            ):
                 hits.append(Target(p, text, d))
     exact = [t for t in hits if t.definition and t.definition.symbol == symbol]
     return exact or hits
@@ -302,10 +316,10 @@ _PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}\b|[\w.-]+(?:/[\w.-]+)+")
 
 
 def _by_words(repo: Repo, instruction: str) -> list[Target]:
-    """Without --path or --symbol (see issue 26): a file the instruction names is the target (its full
-    path, or a file name that only one file of the work tree has); else the files that define a name the
-    instruction uses; configuration and documentation files only when named. Nothing found: a usage
-    error asking for --path or --symbol, never a guess by word count."""
+    """Without --path or --symbol (see issue 26): a file the instruction names is the target (its
+    full path, or a file name that only one file of the work tree has); else the files that define a
+    name the instruction uses; configuration and documentation files only when named. Nothing found:
+    a usage error asking for --path or --symbol, never a guess by word count."""
     files = repo.worktree_files()
     named: list[str] = []
     for token in _PATHISH.findall(instruction):
@@ -324,7 +338,10 @@ def _by_words(repo: Repo, instruction: str) -> list[Target]:
         found += [t for t in _find_symbol(repo, w, []) if t.path not in {f.path for f in found}]
     if found:
         return found[:3]
-    raise UsageError("no file or definition named in the instruction was found: give --path FILE or --symbol NAME")
+    raise UsageError(
+        "no file or definition named in the instruction was found: give --path FILE or "
+        "--symbol NAME"
+    )
 
 
 def choose_targets(repo: Repo, opts: Options, cwd: Path) -> list[Target]:
@@ -378,7 +395,12 @@ def _test_file(path: str, tracked: list[str]) -> str | None:
 
 
 def _section(
-    t: Target, budget: int, repo: Repo, tracked: list[str], wants_tests: bool, related: Related | None
+    t: Target,
+    budget: int,
+    repo: Repo,
+    tracked: list[str],
+    wants_tests: bool,
+    related: Related | None,
 ) -> tuple[str, Drafting | None]:
     lang = detect(t.path, (t.text or "")[:200].encode())
     head = f"## {t.path} ({lang.name}{', does not exist yet' if t.text is None else ''})"
@@ -402,26 +424,38 @@ def _section(
                 FENCE,
             ]
             if related is not None:
-                drafting = for_definition(related, t.path, d.symbol, d.kind, (d.start_line, d.end_line), wants_tests)
+                drafting = for_definition(
+                    related, t.path, d.symbol, d.kind, (d.start_line, d.end_line), wants_tests
+                )
                 if drafting.items:
                     parts += [
-                        "From the rest of the repository (what it calls, its callers, its tests, the code around it):",
+                        "From the rest of the repository (what it calls, its callers, its "
+                        "tests, the code around it):",
                         render(drafting.items, FENCE),
                     ]
         else:
             parts += [
                 "Definitions in this file:",
-                *[f"- line {x.start_line}-{x.end_line}: {x.symbol} ({x.kind})" for x in o.definitions[:200]],
+                *[
+                    f"- line {x.start_line}-{x.end_line}: {x.symbol} ({x.kind})"
+                    for x in o.definitions[:200]
+                ],
             ]
     if wants_tests:
         parts += _tests_part(t, repo, tracked, budget, drafting)
     return "\n".join(parts), drafting
 
 
-def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting: Drafting | None) -> list[str]:
-    """Where the tests go: the file whose tests already use the symbol, else the file named after the
-    target; its text, the fixtures its tests can use and the test folder's layout."""
-    test = drafting.test_file if drafting is not None and drafting.test_file else _test_file(t.path, tracked)
+def _tests_part(
+    t: Target, repo: Repo, tracked: list[str], budget: int, drafting: Drafting | None
+) -> list[str]:
+    """Where the tests go: the file whose tests already use the symbol, else the file named after
+    the target; its text, the fixtures its tests can use and the test folder's layout."""
+    test = (
+        drafting.test_file
+        if drafting is not None and drafting.test_file
+        else _test_file(t.path, tracked)
+    )
     parts: list[str] = []
     if test:
         text = repo.worktree_text(test) or ""
@@ -435,13 +469,17 @@ def _tests_part(t: Target, repo: Repo, tracked: list[str], budget: int, drafting
     elif drafting is not None and drafting.folder is not None:
         stem = Path(t.path).stem
         parts.append(
-            f"(no test file for {t.path} yet: create {drafting.folder}/test_{stem}.py, where this project keeps "
+            f"(no test file for {t.path} yet: create {drafting.folder}/test_{stem}.py, where "
+            "this project keeps "
             "its tests, in the style of its neighbours)"
         )
     else:
         return [f"(no test file for {t.path} yet: create one where this project keeps its tests)"]
     if drafting is not None and drafting.fixtures:
-        parts += ["Fixtures these tests can use (pytest, from conftest.py):", render(drafting.fixtures, FENCE)]
+        parts += [
+            "Fixtures these tests can use (pytest, from conftest.py):",
+            render(drafting.fixtures, FENCE),
+        ]
     if drafting is not None and drafting.layout:
         parts.append("Test files in that folder: " + ", ".join(drafting.layout))
     return parts
@@ -453,7 +491,9 @@ def _repository(repo: Repo, cfg: Config, targets: list[Target]) -> Related | Non
 
     if not cfg.related_context or not any(t.definition is not None for t in targets):
         return None
-    changed: dict[str, bytes | None] = {t.path: t.text.encode() for t in targets if t.text is not None}
+    changed: dict[str, bytes | None] = {
+        t.path: t.text.encode() for t in targets if t.text is not None
+    }
     ix = index.build(repo, Source("worktree", "HEAD", None, "work tree"), cfg, changed)
 
     def read(path: str) -> list[str] | None:
@@ -469,12 +509,15 @@ def prepare(opts: Options) -> Prepared:
     cwd = (opts.cwd or Path.cwd()).resolve()
     repo = open_repo(cwd)
     cfg = config_mod.load(repo.root, opts.overrides)
-    folder = patches.patch_dir(repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None)
+    folder = patches.patch_dir(
+        repo, cfg.patch_dir, trusted=opts.overrides.get("patch_dir") is not None
+    )
     targets = allowed_targets(choose_targets(repo, opts, cwd), cfg, explicit=bool(opts.paths))
     templates = Templates(repo.root, cfg.prompts_trusted)
     wants_tests = bool(re.search(r"\btests?\b|pytest|spec", opts.instruction, re.I))
     tracked = [p for p in repo.worktree_files() if not denied(cfg, p)] if wants_tests else []
-    budget = max(cfg.max_request_tokens * 3, 8000)  # drafting needs more room than reviewing one hunk
+    # drafting needs more room than reviewing one hunk
+    budget = max(cfg.max_request_tokens * 3, 8000)
     related = _repository(repo, cfg, targets)
     try:
         share = budget // max(len(targets), 1)
@@ -484,7 +527,9 @@ def prepare(opts: Options) -> Prepared:
     finally:
         if related is not None:
             related.index.close()
-    names = ", ".join(t.path + (f" ({t.definition.symbol})" if t.definition else "") for t in targets)
+    names = ", ".join(
+        t.path + (f" ({t.definition.symbol})" if t.definition else "") for t in targets
+    )
     from codepilot.review import instructions_for
 
     user_values = {
@@ -515,12 +560,18 @@ def prepare(opts: Options) -> Prepared:
 
 def run(p: Prepared, spec: ModelSpec, use_cache: bool, record: bool = True) -> Result:
     """The draft, then (unless --no-checks) its checks in a copy of the work tree and up to `rounds`
-    corrections while one fails; the patch offered is the whole change against the user's content."""
+    corrections while one fails; the patch offered is the whole change against the user's
+    content."""
     cache = open_cache(use_cache)
     result = Result("", [], [], [], spec.label, cost_usd=0.0)
     files: dict[str, tuple[str | None, str]] = {}
     try:
-        caller = Caller(spec, p.config, cache, p.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE, CORRECTION_TEMPLATE))
+        caller = Caller(
+            spec,
+            p.config,
+            cache,
+            p.templates.version(SYSTEM_TEMPLATE, USER_TEMPLATE, CORRECTION_TEMPLATE),
+        )
         messages = list(p.messages)
         answer = _ask(caller, messages, result, spec, p.config)
         if answer is not None:
@@ -590,7 +641,9 @@ def _check_loop(
 ) -> None:
     from codepilot.tools import drafts
 
-    plan = drafts.plan(p.repo, p.config, p.config.checks_trusted, opts.test_cmd, opts.lint_cmd, p.tests)
+    plan = drafts.plan(
+        p.repo, p.config, p.config.checks_trusted, opts.test_cmd, opts.lint_cmd, p.tests
+    )
     with drafts.workspace(p.repo) as folder:
         while True:
             touched: dict[str, str | None] = {path: text for path, (_, text) in files.items()}
@@ -613,10 +666,14 @@ def _check_loop(
         wants_tests = bool(re.search(r"\btests?\b|pytest|spec", p.instruction, re.I))
         if wants_tests and target is not None and target.definition is not None:
             touched = {path: text for path, (_, text) in files.items()}
-            result.mutation = drafts.mutation(plan, p.repo, folder, touched, target.path, target.definition.symbol)
+            result.mutation = drafts.mutation(
+                plan, p.repo, folder, touched, target.path, target.definition.symbol
+            )
 
 
-def _correction(p: Prepared, failed: list[DraftCheck], files: dict[str, tuple[str | None, str]]) -> str:
+def _correction(
+    p: Prepared, failed: list[DraftCheck], files: dict[str, tuple[str | None, str]]
+) -> str:
     """The next request: what failed, and the touched files as the draft left them (numbered; the
     next edits apply to these texts)."""
     shown = []
@@ -624,14 +681,18 @@ def _correction(p: Prepared, failed: list[DraftCheck], files: dict[str, tuple[st
         lines = text.split("\n")
         lang = detect(path, text[:200].encode())
         shown += [f"## {path}", f"{FENCE}{lang.name}", numbered(lines, 1, len(lines), set()), FENCE]
-    failures = "\n\n".join(f"### {c.name}\n{FENCE}\n{c.output.replace(FENCE, '`' * 2)}\n{FENCE}" for c in failed)
-    return Redactor().text(p.templates.render(CORRECTION_TEMPLATE, failures=failures, files="\n".join(shown)))
+    failures = "\n\n".join(
+        f"### {c.name}\n{FENCE}\n{c.output.replace(FENCE, '`' * 2)}\n{FENCE}" for c in failed
+    )
+    return Redactor().text(
+        p.templates.render(CORRECTION_TEMPLATE, failures=failures, files="\n".join(shown))
+    )
 
 
 def _refused(p: Prepared, path: str) -> str | None:
-    """Why the answer may not edit `path` (None: it may). New files are fine; an existing file must be
-    one the user aimed at; build, CI, hook and codepilot's own files need --allow-path; credential files
-    never."""
+    """Why the answer may not edit `path` (None: it may). New files are fine; an existing file must
+    be one the user aimed at; build, CI, hook and codepilot's own files need --allow-path;
+    credential files never."""
     from codepilot.source import globs
 
     if globs.matches(path, p.allow, ignore_case=True):
@@ -639,15 +700,25 @@ def _refused(p: Prepared, path: str) -> str | None:
     if denied(p.config, path):
         return "refused: a credential file (deny globs)"
     if globs.matches(path, GUARDED, ignore_case=True):
-        return f"refused: {path} controls builds, hooks or codepilot itself; allow it with --allow-path {path}"
+        return (
+            f"refused: {path} controls builds, hooks or codepilot itself; allow it with "
+            f"--allow-path {path}"
+        )
     exists = p.repo.inside(path) is not None and (p.repo.root / path).exists()
     if exists and path.lower() not in {t.path.lower() for t in p.targets}:
-        return f"refused: {path} exists and was not aimed at; allow it with --allow-path {path} (or --path)"
+        return (
+            f"refused: {path} exists and was not aimed at; allow it with --allow-path {path} (or "
+            "--path)"
+        )
     return None
 
 
 def _place(
-    p: Prepared, edits: list[Edit], files: dict[str, tuple[str | None, str]], result: Result, round_: int = 1
+    p: Prepared,
+    edits: list[Edit],
+    files: dict[str, tuple[str | None, str]],
+    result: Result,
+    round_: int = 1,
 ) -> None:
     """Each edit placed in order on its file's current text (`files`: path -> the user's text, the
     draft's text so far)."""
@@ -686,7 +757,9 @@ def _place(
     if unplaced and round_ == 1:
         result.errors.append(f"{unplaced} edit(s) could not be placed")
     elif unplaced:
-        result.notes.append(f"round {round_}: {unplaced} edit(s) of the correction could not be placed")
+        result.notes.append(
+            f"round {round_}: {unplaced} edit(s) of the correction could not be placed"
+        )
 
 
 def _write_patches(p: Prepared, files: dict[str, tuple[str | None, str]], result: Result) -> None:

@@ -1,6 +1,7 @@
 """Installing codepilot as a plain git hook (for people without the pre-commit tool): pre-commit,
-pre-push, and prepare-commit-msg (a drafted commit message). Honours core.hooksPath; a hook codepilot
-did not write is replaced only with `force` and kept as `.backup`; uninstall puts it back."""
+pre-push, and prepare-commit-msg (a drafted commit message). Honours core.hooksPath; a hook
+codepilot did not write is replaced only with `force` and kept as `.backup`; uninstall puts it
+back."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def install(repo: Repo, name: str = "pre-commit", force: bool = False) -> str:
     if target.exists() and MARKER not in target.read_text(errors="replace"):
         if not force:
             raise UsageError(
-                f"{target} exists and was not installed by codepilot: use --force to replace it (it is kept as .backup)"
+                f"{target} exists and was not installed by codepilot: use --force to replace "
+                "it (it is kept as .backup)"
             )
         target.replace(target.with_name(name + ".backup"))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
-"""The facts of a hand-off report for a range of work: what changed (commits, files, lines), what was
-reviewed and what was skipped and why, the findings of the reviews of that range with their status
-(still open, resolved since), usage, and optionally a plain-language summary written by the model."""
+"""The facts of a hand-off report for a range of work: what changed (commits, files, lines), what
+was reviewed and what was skipped and why, the findings of the reviews of that range with their
+status (still open, resolved since), usage, and optionally a plain-language summary written by the
+model."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from codepilot.review import Options, prepare
 from codepilot.runtime.errors import UsageError
 
 
-def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tuple[Handoff, Prepared]:
+def collect(
+    base: str | None, head: str | None, cwd: Path | None = None
+) -> tuple[Handoff, Prepared]:
     from codepilot.source.git import EMPTY_TREE, open_repo
 
     repo = open_repo(cwd)
@@ -48,11 +51,19 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
         reviewed = {p for paths in matched.values() for p in paths}
         findings, finders = [], set()
         for row in history.findings_for_paths(db, key, sorted(in_range)):
-            judged = _judge(row, history.found_in(db, row["id"], row["path"]), in_range, delivered, texts, reviewed)
+            judged = _judge(
+                row,
+                history.found_in(db, row["id"], row["path"]),
+                in_range,
+                delivered,
+                texts,
+                reviewed,
+            )
             if judged is not None:
                 findings.append(judged[0])
                 finders |= judged[1]
-        # every run the report shows a finding of is listed with the runs that reviewed the delivered content
+        # every run the report shows a finding of is listed with the runs that reviewed the
+        # delivered content
         runs = [
             _run_row(r, matched.get(r["id"], []))
             for r in history.runs(db, key)
@@ -62,7 +73,9 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
     files = [
         FileRow(
             f.path,
-            PURE_RENAME if f.diff.status == "renamed" and f.diff.old_sha == f.diff.new_sha else f.status,
+            PURE_RENAME
+            if f.diff.status == "renamed" and f.diff.old_sha == f.diff.new_sha
+            else f.status,
             *counts.get(f.path, (0, 0)),
             f.path in reviewed,
             skipped.get(f.path),
@@ -92,8 +105,8 @@ def collect(base: str | None, head: str | None, cwd: Path | None = None) -> tupl
 
 
 def _range_blobs(p: Prepared, old: str, new: str) -> dict[str, set[str]]:
-    """Every content (blob) each file had at a commit of the range, the delivered one included: what a
-    finding must have been found in to belong to this report."""
+    """Every content (blob) each file had at a commit of the range, the delivered one included: what
+    a finding must have been found in to belong to this report."""
     from codepilot.source.git import EMPTY_TREE
 
     rng = [new] if old == EMPTY_TREE else [f"{old}..{new}"]
@@ -122,10 +135,11 @@ def _judge(
     texts: dict[str, str],
     reviewed: set[str],
 ) -> tuple[FindingRow, set[int]] | None:
-    """A finding as the delivered content has it (see issue 23), or None when the content it was found in
-    was never part of the range (an uncommitted work tree, another branch): open when it was found in
-    exactly the delivered content, or its lines are still there unreviewed; resolved when the delivered
-    content was reviewed without it, or its lines are gone (the file deleted included)."""
+    """A finding as the delivered content has it (see issue 23), or None when the content it was
+    found in was never part of the range (an uncommitted work tree, another branch): open when it
+    was found in exactly the delivered content, or its lines are still there unreviewed; resolved
+    when the delivered content was reviewed without it, or its lines are gone (the file deleted
+    included)."""
     path = row["path"]
     blobs = {b for _, b in found if b in in_range.get(path, set())}
     if not blobs:
@@ -146,7 +160,8 @@ def _judge(
 
 
 def _still_there(excerpt: str, line: int, end: int, text: str) -> bool:
-    """The lines the finding flagged (from its recorded excerpt, `  NN | code`) are all in `text`."""
+    """The lines the finding flagged (from its recorded excerpt, `  NN | code`) are all in
+    `text`."""
     flagged = []
     for entry in excerpt.split("\n"):
         number, sep, code = entry.partition(" | ")
@@ -187,8 +202,8 @@ def _finding_row(f: sqlite3.Row, status: str | None = None) -> FindingRow:
 
 
 def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
-    """The range's commits, newest first, through the one git helper (the whole history when `old` is
-    the empty tree)."""
+    """The range's commits, newest first, through the one git helper (the whole history when `old`
+    is the empty tree)."""
     from codepilot.source.git import EMPTY_TREE
 
     rng = [new] if old == EMPTY_TREE else [f"{old}..{new}"]
@@ -201,7 +216,9 @@ def _commits(p: Prepared, old: str, new: str) -> list[Commit]:
 
 
 def _numstat(p: Prepared, old: str, new: str) -> dict[str, tuple[int, int]]:
-    out = p.repo.git("diff", "--numstat", "-z", "-M", "--no-ext-diff", old, new).decode("utf-8", "surrogateescape")
+    out = p.repo.git("diff", "--numstat", "-z", "-M", "--no-ext-diff", old, new).decode(
+        "utf-8", "surrogateescape"
+    )
     fields = out.split("\0")
     counts: dict[str, tuple[int, int]] = {}
     i = 0
@@ -211,7 +228,10 @@ def _numstat(p: Prepared, old: str, new: str) -> dict[str, tuple[int, int]]:
             path, i = fields[i + 2], i + 3
         else:
             i += 1
-        counts[path] = (int(added) if added.isdigit() else 0, int(removed) if removed.isdigit() else 0)
+        counts[path] = (
+            int(added) if added.isdigit() else 0,
+            int(removed) if removed.isdigit() else 0,
+        )
     return counts
 
 
@@ -224,7 +244,12 @@ SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["summary"],
-    "properties": {"summary": {"type": "string", "description": "a short plain-language summary for the client"}},
+    "properties": {
+        "summary": {
+            "type": "string",
+            "description": "a short plain-language summary for the client",
+        }
+    },
 }
 
 
@@ -238,13 +263,18 @@ def facts_text(h: Handoff) -> str:
     lines += [f"- {c.date[:10]} {c.subject}" for c in h.commits[:60]]
     lines.append("Files changed:")
     lines += [f"- {f.path} (+{f.added} -{f.removed})" for f in h.files[:80]]
-    lines.append(f"Review findings still open: {len(h.open_findings)}; resolved: {len(h.resolved_findings)}")
+    lines.append(
+        f"Review findings still open: {len(h.open_findings)}; resolved: {len(h.resolved_findings)}"
+    )
     lines += [f"- [{f.severity}] {f.title} ({f.path}, {f.status})" for f in h.findings[:40]]
     return "\n".join(lines)
 
 
-def write_summary(h: Handoff, prepared: Prepared, model: str | None, base_url: str | None, use_cache: bool) -> None:
-    """A few plain sentences for the client, through the shared call path (redacted, cached, costed)."""
+def write_summary(
+    h: Handoff, prepared: Prepared, model: str | None, base_url: str | None, use_cache: bool
+) -> None:
+    """A few plain sentences for the client, through the shared call path (redacted, cached,
+    costed)."""
     from codepilot.model import models
     from codepilot.model.cache import open_cache
     from codepilot.model.calls import Caller, cost
@@ -256,9 +286,13 @@ def write_summary(h: Handoff, prepared: Prepared, model: str | None, base_url: s
     user = Redactor().text(t.render("report-user.md", facts=facts_text(h)))
     cache = open_cache(use_cache)
     try:
-        caller = Caller(spec, prepared.config, cache, t.version("report-system.md", "report-user.md"))
+        caller = Caller(
+            spec, prepared.config, cache, t.version("report-system.md", "report-user.md")
+        )
         out = caller.call(
-            [{"role": "system", "content": system}, {"role": "user", "content": user}], SummaryAnswer, SUMMARY_SCHEMA
+            [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            SummaryAnswer,
+            SUMMARY_SCHEMA,
         )
     finally:
         cache.close()

@@ -1,8 +1,8 @@
-"""`review --interactive`: walk the findings most severe first, one key each — `a` apply this fix now
-(all of it or none, as --apply), `s` skip, `d` dismiss (with an optional reason), `e` open $EDITOR at
-the line, `q` quit — then a summary. With --staged an applied fix goes into the index too (the commit
-being made includes it) and nothing else is staged. The terminal is the caller's: this module reads
-keys and writes text through the functions it is given."""
+"""`review --interactive`: walk the findings most severe first, one key each — `a` apply this fix
+now (all of it or none, as --apply), `s` skip, `d` dismiss (with an optional reason), `e` open
+$EDITOR at the line, `q` quit — then a summary. With --staged an applied fix goes into the index too
+(the commit being made includes it) and nothing else is staged. The terminal is the caller's: this
+module reads keys and writes text through the functions it is given."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ class Walked:
 
     def summary(self) -> str:
         return (
-            f"{len(self.applied)} applied, {len(self.skipped)} skipped, {len(self.dismissed)} dismissed, "
+            f"{len(self.applied)} applied, {len(self.skipped)} skipped, {len(self.dismissed)} "
+            "dismissed, "
             f"{len(self.left)} left"
         )
 
@@ -59,7 +60,10 @@ def walk(prepared: Prepared, result: ReviewResult, term: Terminal) -> Walked:
                 done.skipped.append(f.id)
             elif key == "d":
                 reason = term.line("  reason (optional): ").strip()
-                dismissals.dismiss(prepared.repo.root, dismissals.Dismissal(f.id, f.path, f.category, f.title, reason))
+                dismissals.dismiss(
+                    prepared.repo.root,
+                    dismissals.Dismissal(f.id, f.path, f.category, f.title, reason),
+                )
                 done.dismissed.append(f.id)
                 term.say(f"  dismissed {f.id}")
             elif key == "e":
@@ -106,7 +110,9 @@ def _apply(prepared: Prepared, result: ReviewResult, f: Finding) -> str:
 def _edit(prepared: Prepared, f: Finding) -> str:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
-        subprocess.run([*shlex.split(editor), f"+{f.line}", str(prepared.repo.root / f.path)], check=False)
+        subprocess.run(
+            [*shlex.split(editor), f"+{f.line}", str(prepared.repo.root / f.path)], check=False
+        )
     except OSError as e:
         return f"  cannot start {editor}: {e.strerror}"
     return ""

@@ -1,7 +1,7 @@
-"""`codepilot init`: a commented configuration chosen from what this machine has (an OpenAI key, a local
-Ollama server and its coder models, else a placeholder that says what to do), the patch folder ignored
-by git, and on request the hook, a GitHub workflow or a GitLab CI job. Nothing existing is overwritten
-without `force`; every step says what it did."""
+"""`codepilot init`: a commented configuration chosen from what this machine has (an OpenAI key, a
+local Ollama server and its coder models, else a placeholder that says what to do), the patch folder
+ignored by git, and on request the hook, a GitHub workflow or a GitLab CI job. Nothing existing is
+overwritten without `force`; every step says what it did."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ jobs:
 """.replace("{INSTALL}", INSTALL)
 
 GITLAB_JOB = """\
-# Written by `codepilot init --gitlab`: review every merge request (set OPENAI_API_KEY and GITLAB_TOKEN,
-# a project access token with api scope, as masked CI/CD variables).
+# Written by `codepilot init --gitlab`: review every merge request (set OPENAI_API_KEY and
+# GITLAB_TOKEN, a project access token with api scope, as masked CI/CD variables).
 codepilot-review:
   image: python:3.12
   rules:
@@ -67,8 +67,9 @@ codepilot-review:
 
 
 BITBUCKET_PIPELINE = """\
-# Written by `codepilot init --bitbucket`: review every pull request (set OPENAI_API_KEY and BITBUCKET_TOKEN,
-# a repository access token with pull request write, as secured repository variables).
+# Written by `codepilot init --bitbucket`: review every pull request.
+# Set OPENAI_API_KEY and BITBUCKET_TOKEN (a repository access token with pull request write) as
+# secured repository variables.
 image: python:3.12
 clone:
   depth: full   # the pull request's destination commit must be in the history
@@ -84,9 +85,10 @@ pipelines:
 
 
 AZURE_PIPELINE = """\
-# Written by `codepilot init --azure`: review every pull request. Set OPENAI_API_KEY as a secret pipeline
-# variable; give the project's build service "Contribute to pull requests" on the repository (Project
-# settings > Repositories > Security), and add this pipeline as a build validation branch policy.
+# Written by `codepilot init --azure`: review every pull request.
+# Set OPENAI_API_KEY as a secret pipeline variable; give the project's build service "Contribute to
+# pull requests" on the repository (Project settings > Repositories > Security), and add this
+# pipeline as a build validation branch policy.
 trigger: none
 pr:
   branches:
@@ -139,7 +141,8 @@ def choose_model(ollama_url: str = OLLAMA_TAGS) -> tuple[str | None, str]:
 
 
 def config_text(model: str | None, why: str, table: bool = False) -> str:
-    """The commented configuration (keys as `.codepilot.toml` has them, or under [tool.codepilot])."""
+    """The commented configuration (keys as `.codepilot.toml` has them, or under
+    [tool.codepilot])."""
     head = "[tool.codepilot]\n" if table else ""
     if model:
         model_line = f'model = "{model}"   # chosen by codepilot init: {why}'
@@ -152,7 +155,7 @@ def config_text(model: str | None, why: str, table: bool = False) -> str:
     return f"""{head}# codepilot configuration: every key is optional; command-line options win.
 # Reference: docs/reference.md (codepilot's documentation).
 {model_line}
-# base_url = "http://localhost:8000/v1"   # any OpenAI-compatible server (vLLM, LM Studio, llama.cpp)
+# base_url = "http://localhost:8000/v1"   # an OpenAI-compatible server (vLLM, llama.cpp...)
 fail_on = "error"                 # exit 1 on findings at or above: error | warning | info | never
 max_request_tokens = 10000        # prompt budget per request (estimated offline)
 concurrency = 4                   # model calls in flight at once
@@ -160,7 +163,7 @@ patch_dir = ".codepilot/patches"  # where fix patches are written (ignored by gi
 untracked = true                  # review untracked files too (false: list them as skipped)
 hook_timeout = 120                # seconds a commit may wait for the model
 max_cost = 1.00                   # refuse a run whose estimated cost (USD) is higher
-confirm_over = 0.50               # in a terminal, ask before sending a run estimated above this (USD)
+confirm_over = 0.50               # ask first (in a terminal) when a run is estimated above (USD)
 # exclude = ["migrations/**"]     # never reviewed
 # deny = [".env*", "*.pem", "secrets/**"]   # never read nor sent (defaults cover credential files)
 # instructions = \"\"\"Project rules the model should know.\"\"\"
@@ -182,7 +185,9 @@ def run(
     done = Done()
     model, why = choose_model(ollama_url)
     if pyproject:
-        _into_pyproject(repo.root / "pyproject.toml", config_text(model, why, table=True), force, done)
+        _into_pyproject(
+            repo.root / "pyproject.toml", config_text(model, why, table=True), force, done
+        )
     else:
         _write(repo.root / ".codepilot.toml", config_text(model, why), force, done)
     _ignore_patches(repo.root, done)
@@ -198,7 +203,11 @@ def run(
         from codepilot.git_hooks import install
 
         done.say(install(repo, "pre-commit", force))
-    done.say(f"model: {model} ({why})" if model else f"model: none yet ({why}); see the comments in the config")
+    done.say(
+        f"model: {model} ({why})"
+        if model
+        else f"model: none yet ({why}); see the comments in the config"
+    )
     return done
 
 
@@ -222,9 +231,13 @@ def _into_pyproject(path: Path, table: str, force: bool, done: Done) -> None:
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"pyproject.toml: {e}") from None
     if has and not force:
-        raise UsageError("pyproject.toml has [tool.codepilot] already: left as it is (--force replaces it)")
+        raise UsageError(
+            "pyproject.toml has [tool.codepilot] already: left as it is (--force replaces it)"
+        )
     if has:
-        raise UsageError("pyproject.toml has [tool.codepilot]: edit it by hand (init does not rewrite tables)")
+        raise UsageError(
+            "pyproject.toml has [tool.codepilot]: edit it by hand (init does not rewrite tables)"
+        )
     if (path.parent / ".codepilot.toml").exists():
         raise UsageError(".codepilot.toml exists and wins over pyproject.toml: remove it first")
     path.write_text(text.rstrip("\n") + "\n\n" + table, encoding="utf-8")
@@ -237,6 +250,7 @@ def _ignore_patches(root: Path, done: Done) -> None:
     if ".codepilot/patches/" in text.splitlines():
         return
     ignore.write_text(
-        text + ("" if not text or text.endswith("\n") else "\n") + ".codepilot/patches/\n", encoding="utf-8"
+        text + ("" if not text or text.endswith("\n") else "\n") + ".codepilot/patches/\n",
+        encoding="utf-8",
     )
     done.say(f"added .codepilot/patches/ to {ignore}")

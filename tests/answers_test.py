@@ -1,6 +1,6 @@
-"""The JSON schemas the model is asked to answer against agree with the pydantic models that read the
-answers (issue 25, item 6): the same fields, all required and closed (OpenAI's strict mode), and an
-answer the schema allows is one the model reads."""
+"""The JSON schemas the model is asked to answer against agree with the pydantic models that read
+the answers (issue 25, item 6): the same fields, all required and closed (OpenAI's strict mode), and
+an answer the schema allows is one the model reads."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _object_of(schema: dict[str, Any]) -> dict[str, Any] | None:
-    """The object schema a property describes (itself, an array's items, or one branch of a nullable)."""
+    """The object schema a property describes (itself, an array's items, or one branch of a
+    nullable)."""
     if schema.get("type") == "object" or "properties" in schema:
         return schema
     if schema.get("type") == "array":
@@ -50,19 +51,31 @@ def _object_of(schema: dict[str, Any]) -> dict[str, Any] | None:
 
 
 # what reading an answer adds to it, never asked of the model
-OURS = {"unusable", "note"}  # why each dropped finding could not be used; what was normalised in one
+# why each dropped finding could not be used; what was normalised in one
+OURS = {
+    "unusable",
+    "note",
+}
 
 
 def _agree(schema: dict[str, Any], model: type[BaseModel], where: str) -> None:
     props = schema["properties"]
     fields = set(model.model_fields) - OURS
-    assert set(props) == fields, f"{where}: schema {sorted(props)} vs {model.__name__} {sorted(fields)}"
-    assert set(schema["required"]) == set(props), f"{where}: strict mode needs every property required"
-    assert schema.get("additionalProperties") is False, f"{where}: strict mode needs a closed object"
+    assert set(props) == fields, (
+        f"{where}: schema {sorted(props)} vs {model.__name__} {sorted(fields)}"
+    )
+    assert set(schema["required"]) == set(props), (
+        f"{where}: strict mode needs every property required"
+    )
+    assert schema.get("additionalProperties") is False, (
+        f"{where}: strict mode needs a closed object"
+    )
     for name, prop in props.items():
         inner_model = _model_of(model.model_fields[name].annotation)
         inner_schema = _object_of(prop)
-        assert (inner_model is None) == (inner_schema is None), f"{where}.{name}: object in one, not the other"
+        assert (inner_model is None) == (inner_schema is None), (
+            f"{where}.{name}: object in one, not the other"
+        )
         if inner_model is not None and inner_schema is not None:
             _agree(inner_schema, inner_model, f"{where}.{name}")
 

@@ -1,4 +1,5 @@
-"""Hermetic tests: HOME, XDG dirs and git config point into tmp; real git repositories in tmp folders."""
+"""Hermetic tests: HOME, XDG dirs and git config point into tmp; real git repositories in tmp
+folders."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ _HERMETIC_VARS = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", 
 
 
 @pytest.fixture(autouse=True)
-def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def hermetic(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     for var in _HERMETIC_VARS:
         monkeypatch.setenv(var, str(home / var.lower()) if var != "HOME" else str(home))
@@ -60,7 +63,8 @@ def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 @pytest.fixture
 def changed(repo: GitRepo) -> GitRepo:
-    """A repository whose stats.py now divides by the length of a possibly empty list (uncommitted)."""
+    """A repository whose stats.py now divides by the length of a possibly empty list
+    (uncommitted)."""
     from tests.support.samples import OLD, SRC
 
     repo.write("stats.py", OLD)

@@ -1,4 +1,5 @@
-"""gitignore-style globs (source/globs.py), as a table: what each pattern matches and what it does not."""
+"""gitignore-style globs (source/globs.py), as a table: what each pattern matches and what it does
+not."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Every install line the project prints or writes installs this project (issue 23, item 1): the name
-`codepilot` on PyPI is another author's package, so a bare `pip install codepilot` would run someone
-else's code in a CI job that holds the user's keys."""
+"""Every install line the project prints or writes installs this project (issue 23, item 1): the
+name `codepilot` on PyPI is another author's package, so a bare `pip install codepilot` would run
+someone else's code in a CI job that holds the user's keys."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from codepilot import scaffold as init_mod
 from codepilot.model.models import PROVIDERS
 
 ROOT = Path(__file__).resolve().parents[1]
-# `pip install codepilot`, `pip install 'codepilot[x]'`, `pip install "codepilot==1"`: any spelling of the
-# other project's name as the thing installed (`codepilot-review` and `.`/`-e` installs are fine).
+# `pip install codepilot`, `pip install 'codepilot[x]'`, `pip install "codepilot==1"`: any spelling
+# of the other project's name as the thing installed (`codepilot-review` and `.`/`-e` installs are
+# fine).
 BARE = re.compile(r"""pip3?\s+install\s+(?:-\S+\s+)*['"]?codepilot(?![-\w])""")
 
 
 def _tracked_texts() -> list[tuple[str, str]]:
-    names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    names = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     out = []
     for name in names:
         path = ROOT / name
@@ -61,7 +64,9 @@ def test_the_pinned_releases_in_the_docs_are_this_version() -> None:
     pins = [
         (name, m.group(1))
         for name, text in _tracked_texts()
-        for m in re.finditer(r"(?:rev:\s*|codepilot-review@|codepilot-review==)v?(\d+\.\d+\.\d+)", text)
+        for m in re.finditer(
+            r"(?:rev:\s*|codepilot-review@|codepilot-review==)v?(\d+\.\d+\.\d+)", text
+        )
     ]
     assert pins, "the docs show no pinned release"
     assert {v for _, v in pins} == {__version__}, pins

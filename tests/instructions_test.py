@@ -1,12 +1,14 @@
-"""Instruction files come from the base side of a change (issue 28, item 3): a pull request that adds
-or edits AGENTS.md cannot tell the model what to do; its text is code under review."""
+"""Instruction files come from the base side of a change (issue 28, item 3): a pull request that
+adds or edits AGENTS.md cannot tell the model what to do; its text is code under review."""
 
 from __future__ import annotations
 
 from tests.support.repos import GitRepo, dry_json
 
 
-def test_instructions_added_or_edited_by_the_change_are_not_followed(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_instructions_added_or_edited_by_the_change_are_not_followed(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
     repo.write("AGENTS.md", "BASE RULE: money is in cents.\n")
     repo.write("app.py", "def f(x):\n    return x\n")
     base = repo.commit("base")
@@ -28,9 +30,15 @@ def test_instructions_added_or_edited_by_the_change_are_not_followed(repo: GitRe
     assert {c["path"] for c in ctx} == {"AGENTS.md"}
 
 
-def test_instructions_in_a_shared_request_name_their_files(repo: GitRepo, capsys, monkeypatch) -> None:
-    """Issue 23, item 6: a tests/** rule in a request that also carries web/app.py says it is for tests."""
-    repo.write(".github/instructions/tests.instructions.md", '---\napplyTo: "tests/**"\n---\nTESTS RULE: asserts ok.\n')
+def test_instructions_in_a_shared_request_name_their_files(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
+    """Issue 23, item 6: a tests/** rule in a request that also carries web/app.py says it is for
+    tests."""
+    repo.write(
+        ".github/instructions/tests.instructions.md",
+        '---\napplyTo: "tests/**"\n---\nTESTS RULE: asserts ok.\n',
+    )
     repo.write("AGENTS.md", "ROOT RULE: cents.\n")
     repo.write("tests/test_app.py", "def test_a():\n    assert 1\n")
     repo.write("web/app.py", "def f():\n    return 1\n")
@@ -41,6 +49,9 @@ def test_instructions_in_a_shared_request_name_their_files(repo: GitRepo, capsys
     [request] = doc["requests"]
     assert set(request["paths"]) == {"tests/test_app.py", "web/app.py"}
     user = request["messages"][1]["content"]
-    assert "From .github/instructions/tests.instructions.md (applies only to: tests/test_app.py):" in user
+    assert (
+        "From .github/instructions/tests.instructions.md (applies only to: tests/test_app.py):"
+        in user
+    )
     assert "From AGENTS.md:\nROOT RULE" in user  # for every file of the request: no label needed
     assert base

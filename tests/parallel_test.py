@@ -1,5 +1,6 @@
-"""The one place that forks (issue 25, item 3): results in order, every wait limited, and no fork while
-another thread runs. Each check runs in a fresh process: the test process has stand-in servers' threads."""
+"""The one place that forks (issue 25, item 3): results in order, every wait limited, and no fork
+while another thread runs. Each check runs in a fresh process: the test process has stand-in
+servers' threads."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ pytestmark = pytest.mark.skipif(
 
 
 def _fresh(code: str) -> None:
-    script = "from codepilot.runtime import parallel\nimport threading, time\n" + textwrap.dedent(code)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    script = "from codepilot.runtime import parallel\nimport threading, time\n" + textwrap.dedent(
+        code
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -54,7 +59,8 @@ def test_no_fork_beside_a_running_thread() -> None:
         other = threading.Thread(target=stop.wait, daemon=True)
         other.start()
         assert not parallel.can_fork() and not parallel.will_fork(1000)
-        assert list(parallel.fork_iter(square, list(range(300)))) == [x * x for x in range(300)]  # a plain loop
+        # a plain loop
+        assert list(parallel.fork_iter(square, list(range(300)))) == [x * x for x in range(300)]
         stop.set()
         other.join()
         assert parallel.can_fork()

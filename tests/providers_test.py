@@ -1,5 +1,6 @@
-"""Every provider's failures are request failures (issue 23, item 15): a non-OpenAI provider through its
-real SDK against a strict stand-in on loopback ends in the same one-line messages and exit codes."""
+"""Every provider's failures are request failures (issue 23, item 15): a non-OpenAI provider through
+its real SDK against a strict stand-in on loopback ends in the same one-line messages and exit
+codes."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ class _Anthropic(JsonHandler):
     def do_POST(self) -> None:  # noqa: N802
         self._body()
         kind = "authentication_error" if self.status == 401 else "overloaded_error"
-        self._send(self.status, {"type": "error", "error": {"type": kind, "message": "invalid x-api-key"}})
+        self._send(
+            self.status, {"type": "error", "error": {"type": kind, "message": "invalid x-api-key"}}
+        )
 
 
 @pytest.fixture
@@ -44,7 +47,9 @@ def _change(repo: GitRepo) -> None:
     repo.write("a.py", "def f(x):\n    return 1 / x\n")
 
 
-def test_a_wrong_anthropic_key_is_one_line_and_exit_3(repo: GitRepo, anthropic_server, capsys, monkeypatch) -> None:
+def test_a_wrong_anthropic_key_is_one_line_and_exit_3(
+    repo: GitRepo, anthropic_server, capsys, monkeypatch
+) -> None:
     url, handler = anthropic_server
     _change(repo)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-wrong")

@@ -21,7 +21,9 @@ def test_not_a_repository(tmp_path: Path, capsys, monkeypatch) -> None:
     one_line(err)
 
 
-@pytest.mark.parametrize("args", [["--base", "nope"], ["--commit", "deadbeef"], ["--base", "main", "--head", "x"]])
+@pytest.mark.parametrize(
+    "args", [["--base", "nope"], ["--commit", "deadbeef"], ["--base", "main", "--head", "x"]]
+)
 def test_unknown_ref(repo: GitRepo, args: list[str], capsys, monkeypatch) -> None:
     repo.write("a.py", "A = 1\n")
     repo.commit("base")
@@ -32,7 +34,13 @@ def test_unknown_ref(repo: GitRepo, args: list[str], capsys, monkeypatch) -> Non
 
 @pytest.mark.parametrize(
     "args",
-    [["--bogus"], ["--format", "pdf"], ["--staged", "--commit", "HEAD"], ["--head", "HEAD"], ["--concurrency", "0"]],
+    [
+        ["--bogus"],
+        ["--format", "pdf"],
+        ["--staged", "--commit", "HEAD"],
+        ["--head", "HEAD"],
+        ["--concurrency", "0"],
+    ],
 )
 def test_bad_options(repo: GitRepo, args: list[str], capsys, monkeypatch) -> None:
     repo.write("a.py", "A = 1\n")
@@ -72,7 +80,8 @@ def test_messages_say_what_is_so(repo: GitRepo, capsys, monkeypatch, tmp_path) -
     repo.commit("base")
     code, out, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
     assert code == 0 and "nothing to review" in out and "--base REF or --commit REV" in out
-    code, out, err = run_cli([], repo.root, capsys, monkeypatch)  # bare codepilot: its help, as help
+    # bare codepilot: its help, as help
+    code, out, err = run_cli([], repo.root, capsys, monkeypatch)
     assert code == 0 and out.startswith("Usage: codepilot") and "codepilot: Usage" not in out + err
     code, out, err = run_cli(["eval", "--help"], repo.root, capsys, monkeypatch)
     assert "--model NAME" in out and "--votes N" in out
@@ -85,6 +94,9 @@ def test_messages_say_what_is_so(repo: GitRepo, capsys, monkeypatch, tmp_path) -
     repo.write("a.py", "A = 2\n")
     target = tmp_path / "plan.json"
     code, out, err = run_cli(
-        ["review", "--dry-run", "--format", "json", "-o", str(target)], repo.root, capsys, monkeypatch
+        ["review", "--dry-run", "--format", "json", "-o", str(target)],
+        repo.root,
+        capsys,
+        monkeypatch,
     )
     assert code == 0 and f"wrote {target}" in err and target.is_file()

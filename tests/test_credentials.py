@@ -1,5 +1,5 @@
-"""Credentials of every common format stay home (issue 11): each line below reaches no request, through
-review and generate, while code that merely names a secret stays as it is."""
+"""Credentials of every common format stay home (issue 11): each line below reaches no request,
+through review and generate, while code that merely names a secret stays as it is."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.repos import GitRepo, run_cli
 
 CONFIG_LINES = {  # line of a configuration file or script -> the secret in it
-    "url = https://a.blob.core.windows.net/c?sv=2022&sp=r&sig=Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlQw%2Bxyz%3D": (
+    "url = "
+    "https://a.blob.core.windows.net/c?sv=2022&sp=r&sig=Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlQw%2Bxyz%3D": (
         "Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5KlQw"
     ),
     "_auth=dXNlcm5hbWU6cGFzc3dvcmQxMjM0NTY=": "dXNlcm5hbWU6cGFzc3dvcmQxMjM0NTY",
@@ -24,14 +25,17 @@ CONFIG_LINES = {  # line of a configuration file or script -> the secret in it
     "ADMIN_PW=letmein2024": "letmein2024",
     "Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l": "YWxhZGRpbjpvcGVuc2VzYW1l",
     "<password>Xm1Pa55w0rd!</password>": "Xm1Pa55w0rd!",
-    '{"auths": {"ghcr.io": {"auth": "dXNlcjpnaHBfYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="}}}': (
+    '{"auths": {"ghcr.io": {"auth": '
+    '"dXNlcjpnaHBfYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="}}}': (
         "dXNlcjpnaHBfYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY"
     ),
     "curl -u admin:Adm1nPassw0rd https://api.example.com": "Adm1nPassw0rd",
     "sshpass -p 'Sshp4ssw0rd' ssh user@host": "Sshp4ssw0rd",
     "mysql -u root -pR00tPassw0rd db": "R00tPassw0rd",
     "token: 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": "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",
-    "do: dop_v1_1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef": "dop_v1_1234567890abcdef",
+    "do: dop_v1_1234567890abcdef1234567890abcdef1234567890abcdef1234567890abcdef": (
+        "dop_v1_1234567890abcdef"
+    ),
     "host_token: dapi1234567890abcdef1234567890abcdef": "dapi1234567890abcdef1234567890abcdef",
     "VAULT: hvs.CAESIJ1234567890abcdefghijklmnopqrstuvwxyzABCDEFG": "hvs.CAESIJ1234567890abcdef",
     "MAILGUN: key-1234567890abcdef1234567890abcdef": "key-1234567890abcdef1234567890abcdef",
@@ -49,7 +53,11 @@ def test_each_format_is_redacted(line: str) -> None:
 
 def test_a_key_split_over_two_lines() -> None:
     out = Redactor().text(SPLIT_KEY, "keys.py")
-    assert "abcdefghijklmnop" not in out and "qrstuvwxyz0123456789ABCD" not in out and out.count("\n") == 4
+    assert (
+        "abcdefghijklmnop" not in out
+        and "qrstuvwxyz0123456789ABCD" not in out
+        and out.count("\n") == 4
+    )
 
 
 def test_distinct_secrets_are_counted_once() -> None:
@@ -81,13 +89,17 @@ def test_credential_files_are_denied_by_name(repo: GitRepo, capsys, monkeypatch,
     repo.write("a.py", "A = 1\n")
     repo.commit("base")
     repo.write(name, "password=Sup3rS3cret\n")
-    code, out, _ = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
     assert "Sup3rS3cret" not in json.dumps(doc["requests"])
     assert any(s["path"] == name and s["reason"].startswith("denied") for s in doc["skipped"])
 
 
-def test_none_reach_the_model_through_review_or_generate(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_none_reach_the_model_through_review_or_generate(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("deploy/app.conf", "# settings\n")
     repo.commit("base")
     repo.write("deploy/app.conf", "\n".join(CONFIG_LINES) + "\n")
@@ -95,7 +107,12 @@ def test_none_reach_the_model_through_review_or_generate(repo: GitRepo, llm: Fak
     llm.default = {"findings": []}
     run_cli(["review"], repo.root, capsys, monkeypatch)
     llm.default = {"summary": "ok", "edits": []}
-    run_cli(["generate", "document the settings", "--path", "deploy/app.conf"], repo.root, capsys, monkeypatch)
+    run_cli(
+        ["generate", "document the settings", "--path", "deploy/app.conf"],
+        repo.root,
+        capsys,
+        monkeypatch,
+    )
     wire = json.dumps(llm.history)
     assert len(llm.history) == 2
     for secret in [*CONFIG_LINES.values(), "abcdefghijklmnop"]:
@@ -103,8 +120,8 @@ def test_none_reach_the_model_through_review_or_generate(repo: GitRepo, llm: Fak
 
 
 def test_a_rerun_scans_only_new_text_and_still_redacts(repo: GitRepo, capsys, monkeypatch) -> None:
-    """Texts found clean are remembered by digest (never their text); a text with a secret is scanned,
-    redacted and counted again on every run."""
+    """Texts found clean are remembered by digest (never their text); a text with a secret is
+    scanned, redacted and counted again on every run."""
     import os
     import sqlite3
     from pathlib import Path
@@ -113,12 +130,18 @@ def test_a_rerun_scans_only_new_text_and_still_redacts(repo: GitRepo, capsys, mo
 
     repo.write("app.py", "def a():\n    return 1\n")
     repo.commit("base")
-    repo.write("app.py", 'def a():\n    return 2\n\n\ndef b():\n    key = "AKIAABCDEFGHIJKLMNOP"\n    return key\n')
+    repo.write(
+        "app.py",
+        'def a():\n    return 2\n\n\ndef b():\n    key = "AKIAABCDEFGHIJKLMNOP"\n    return key\n',
+    )
     first = dry_json([], repo.root, capsys, monkeypatch)
     memory = Path(os.environ["XDG_CACHE_HOME"]) / "codepilot" / "scanned.sqlite"
     rows = sqlite3.connect(memory).execute("SELECT digest FROM clean").fetchall()
     assert rows and all(len(r[0]) == 16 for r in rows)
     assert b"return" not in memory.read_bytes()
     second = dry_json([], repo.root, capsys, monkeypatch)
-    assert second["requests"] == first["requests"] and second["stats"]["redacted"] == first["stats"]["redacted"]
+    assert (
+        second["requests"] == first["requests"]
+        and second["stats"]["redacted"] == first["stats"]["redacted"]
+    )
     assert "AKIAABCDEFGHIJKLMNOP" not in json.dumps(second) and first["stats"]["redacted"]

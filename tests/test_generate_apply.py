@@ -1,4 +1,5 @@
-"""`codepilot generate` end to end through the test server, and `--apply` for review and generate."""
+"""`codepilot generate` end to end through the test server, and `--apply` for review and
+generate."""
 
 from __future__ import annotations
 
@@ -36,14 +37,21 @@ def setup(repo: GitRepo) -> GitRepo:
 
 
 def gen(repo: GitRepo, capsys, monkeypatch, *args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
-    code, out, err = run_cli(["generate", "--format", "json", *args], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["generate", "--format", "json", *args], repo.root, capsys, monkeypatch
+    )
     return code, json.loads(out), err
 
 
-def test_generate_tests_creates_a_new_file(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_generate_tests_creates_a_new_file(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     setup(repo)
     llm.enqueue(
-        {"summary": "Added tests.", "edits": [{"path": "tests/test_billing.py", "find": "", "replace": TEST_FILE}]}
+        {
+            "summary": "Added tests.",
+            "edits": [{"path": "tests/test_billing.py", "find": "", "replace": TEST_FILE}],
+        }
     )
     code, doc, err = gen(repo, capsys, monkeypatch, "write pytest tests for parse_invoice")
     assert code == 0, err
@@ -69,21 +77,32 @@ def test_generate_symbol_and_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monke
             ],
         }
     )
-    code, doc, err = gen(repo, capsys, monkeypatch, "implement the TODO", "--symbol", "Cart.total", "--apply")
+    code, doc, err = gen(
+        repo, capsys, monkeypatch, "implement the TODO", "--symbol", "Cart.total", "--apply"
+    )
     assert code == 0, err
     assert doc["applied"] == doc["patches"] and len(doc["patches"]) == 1
-    assert "        return sum(item.price for item in self.items)\n" in (repo.root / "billing.py").read_text()
+    assert (
+        "        return sum(item.price for item in self.items)\n"
+        in (repo.root / "billing.py").read_text()
+    )
     user = llm.history[0]["messages"][1]["content"]
     assert "Cart.total (method, lines 10-12)" in user
 
 
-def test_generate_unplaceable_and_hostile_edits(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_generate_unplaceable_and_hostile_edits(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     setup(repo)
     llm.enqueue(
         {
             "summary": "x",
             "edits": [
-                {"path": "billing.py", "find": "def parse_invoise(text):", "replace": "def parse(text):"},
+                {
+                    "path": "billing.py",
+                    "find": "def parse_invoise(text):",
+                    "replace": "def parse(text):",
+                },
                 {"path": "../evil.py", "find": "", "replace": "import os\n"},
                 {"path": ".git/hooks/pre-commit", "find": "", "replace": "rm -rf /\n"},
             ],
@@ -93,10 +112,15 @@ def test_generate_unplaceable_and_hostile_edits(repo: GitRepo, llm: FakeOpenAI, 
     assert code == 3
     assert [e["placed"] for e in doc["edits"]] == [False, False, False]
     assert doc["patches"] == [] and "3 edit(s) could not be placed" in doc["errors"][-1]
-    assert not (repo.root.parent / "evil.py").exists() and not (repo.root / ".git/hooks/pre-commit").exists()
+    assert (
+        not (repo.root.parent / "evil.py").exists()
+        and not (repo.root / ".git/hooks/pre-commit").exists()
+    )
 
 
-def test_generate_dry_run_sends_nothing(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_generate_dry_run_sends_nothing(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     setup(repo)
     code, out, _ = run_cli(
         ["generate", "add docstrings to the public functions", "--path", "billing.py", "--dry-run"],
@@ -126,7 +150,9 @@ def test_review_apply(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> No
             ]
         }
     )
-    code, out, err = run_cli(["review", "--apply", "--format", "json"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["review", "--apply", "--format", "json"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
     assert [f["applied"] for f in doc["findings"]] == [True, False]
     assert "overlaps" in doc["findings"][1]["note"]
@@ -146,13 +172,20 @@ def test_review_apply_refuses_changed_files_and_foreign_heads(
         "replace": "        lines.append((description, int(quantity), float(price)))",
     }
     llm.default = {"findings": [finding("billing.py", 5, fix=fix)]}
-    code, out, err = run_cli(["review", "--staged", "--apply", "--format", "json"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["review", "--staged", "--apply", "--format", "json"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
-    assert doc["findings"][0]["applied"] is False and "changed since it was reviewed" in doc["findings"][0]["note"]
+    assert (
+        doc["findings"][0]["applied"] is False
+        and "changed since it was reviewed" in doc["findings"][0]["note"]
+    )
     assert (repo.root / "billing.py").read_text().endswith("# edited after staging\n")
     repo.commit("two")
     repo.git("checkout", "-q", "HEAD~1")
-    code, _, err = run_cli(["review", "--base", "HEAD", "--head", "main", "--apply"], repo.root, capsys, monkeypatch)
+    code, _, err = run_cli(
+        ["review", "--base", "HEAD", "--head", "main", "--apply"], repo.root, capsys, monkeypatch
+    )
     assert code == 2 and "checked out" in err
 
 
@@ -181,12 +214,15 @@ GUARDED_FILES = [
 def test_files_that_run_code_need_allow_path_in_any_letter_case(
     repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
 ) -> None:
-    """Issue 28, item 7: an answer may not create CI, hooks, editor tasks, start-up or build files."""
+    """Issue 28, item 7: an answer may not create CI, hooks, editor tasks, start-up or build
+    files."""
     setup(repo)
     edits = [{"path": p, "find": "", "replace": "echo pwned\n"} for p in GUARDED_FILES]
     edits.append({"path": "tests/test_billing.py", "find": "", "replace": TEST_FILE})
     llm.enqueue({"summary": "x", "edits": edits})
-    code, doc, err = gen(repo, capsys, monkeypatch, "write tests", "--path", "billing.py", "--apply")
+    code, doc, err = gen(
+        repo, capsys, monkeypatch, "write tests", "--path", "billing.py", "--apply"
+    )
     assert code == 3
     refused = {e["path"] for e in doc["edits"] if not e["placed"]}
     assert refused == set(GUARDED_FILES), refused ^ set(GUARDED_FILES)
@@ -197,31 +233,63 @@ def test_files_that_run_code_need_allow_path_in_any_letter_case(
     for p in GUARDED_FILES:
         assert not (repo.root / p).exists()
 
-    llm.enqueue({"summary": "x", "edits": [{"path": "Makefile", "find": "", "replace": "all:\n\techo ok\n"}]})
+    llm.enqueue(
+        {
+            "summary": "x",
+            "edits": [{"path": "Makefile", "find": "", "replace": "all:\n\techo ok\n"}],
+        }
+    )
     code, doc, err = gen(
-        repo, capsys, monkeypatch, "add a Makefile", "--path", "billing.py", "--allow-path", "makefile", "--apply"
+        repo,
+        capsys,
+        monkeypatch,
+        "add a Makefile",
+        "--path",
+        "billing.py",
+        "--allow-path",
+        "makefile",
+        "--apply",
     )
     assert code == 0 and (repo.root / "Makefile").exists(), err
 
 
-def test_generate_finds_the_right_code_without_path(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
-    """Issue 26, items 5 and 6: an untracked file's definition is found; a path or a defined name in the
-    instruction picks the target, never files by word count; nothing found is a clear usage error."""
+def test_generate_finds_the_right_code_without_path(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
+    """Issue 26, items 5 and 6: an untracked file's definition is found; a path or a defined name in
+    the instruction picks the target, never files by word count; nothing found is a clear usage
+    error."""
     setup(repo)
     repo.write("tox.ini", "[tox]\nenvlist = py312 tests for ratio\n")
     repo.write("docs/notes.md", "tests for ratio in the helper\n")
     repo.commit("config")
-    repo.write("src/calc/newhelper.py", "def ratio(a, b):\n    return a / b\n")  # untracked, the newest code
+    # untracked, the newest code
+    repo.write("src/calc/newhelper.py", "def ratio(a, b):\n    return a / b\n")
     llm.default = {"summary": "x", "edits": []}
-    code, doc, err = gen(repo, capsys, monkeypatch, "write pytest tests for ratio", "--symbol", "ratio", "--dry-run")
+    code, doc, err = gen(
+        repo, capsys, monkeypatch, "write pytest tests for ratio", "--symbol", "ratio", "--dry-run"
+    )
     assert code == 0 and doc["targets"] == ["src/calc/newhelper.py"], err
     code, doc, err = gen(
-        repo, capsys, monkeypatch, "write pytest tests for ratio in src/calc/newhelper.py", "--dry-run"
+        repo,
+        capsys,
+        monkeypatch,
+        "write pytest tests for ratio in src/calc/newhelper.py",
+        "--dry-run",
     )
     assert doc["targets"] == ["src/calc/newhelper.py"], err
     code, doc, err = gen(repo, capsys, monkeypatch, "write pytest tests for ratio", "--dry-run")
-    assert doc["targets"] == ["src/calc/newhelper.py"], err  # by definition, not tox.ini by word count
-    code, doc, err = gen(repo, capsys, monkeypatch, "add docstrings to the public functions in billing.py", "--dry-run")
+    # by definition, not tox.ini by word count
+    assert doc["targets"] == ["src/calc/newhelper.py"], err
+    code, doc, err = gen(
+        repo,
+        capsys,
+        monkeypatch,
+        "add docstrings to the public functions in billing.py",
+        "--dry-run",
+    )
     assert doc["targets"] == ["billing.py"], err
-    code, out, err = run_cli(["generate", "make it better", "--dry-run"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["generate", "make it better", "--dry-run"], repo.root, capsys, monkeypatch
+    )
     assert code == 2 and "--path FILE or --symbol NAME" in err

@@ -1,5 +1,5 @@
-"""The local history across runs, the hand-off report (HTML in headless Chromium, Markdown snapshot),
-and usage totals."""
+"""The local history across runs, the hand-off report (HTML in headless Chromium, Markdown
+snapshot), and usage totals."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ SRC = """def average(values):
 def discount(total, percent):
     return total - total * percent / 10
 """
-FIXED = SRC.replace("return sum(values) / len(values)", "return sum(values) / len(values) if values else 0.0")
+FIXED = SRC.replace(
+    "return sum(values) / len(values)", "return sum(values) / len(values) if values else 0.0"
+)
 DIV = finding(
     "stats.py",
     2,
@@ -35,14 +37,16 @@ DISC = finding("stats.py", 6, severity="warning", title="Discount divides by 10,
 def commit_at(repo: GitRepo, message: str, day: int) -> str:
     when = f"2026-03-{day:02d}T10:00:00+00:00"
     repo.git("add", "-A")
-    repo.git("commit", "-q", "-m", message, env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+    repo.git(
+        "commit", "-q", "-m", message, env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    )
     return repo.git("rev-parse", "HEAD").strip()
 
 
 @pytest.fixture
 def worked(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> GitRepo:
-    """v1.0, then three commits of work, reviewed twice: after the second commit (two findings) and after
-    the third, which fixes the division (one resolved, one still present)."""
+    """v1.0, then three commits of work, reviewed twice: after the second commit (two findings) and
+    after the third, which fixes the division (one resolved, one still present)."""
     repo.write("README.md", "# shop\n")
     commit_at(repo, "start", 1)
     repo.git("tag", "v1.0")
@@ -51,13 +55,17 @@ def worked(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> GitRepo:
     repo.write("notes.txt", "todo\n")
     commit_at(repo, "notes", 4)
     llm.default = {"findings": [DIV, DISC]}
-    code, out, err = run_cli(["review", "--base", "v1.0", "--format", "json"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["review", "--base", "v1.0", "--format", "json"], repo.root, capsys, monkeypatch
+    )
     first = json.loads(out)
     assert {f["status"] for f in first["findings"]} == {"new"}
     repo.write("stats.py", FIXED)
     commit_at(repo, "guard the empty list", 6)
     llm.default = {"findings": [DISC]}
-    code, out, err = run_cli(["review", "--base", "v1.0", "--format", "json"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["review", "--base", "v1.0", "--format", "json"], repo.root, capsys, monkeypatch
+    )
     assert [f["status"] for f in json.loads(out)["findings"]] == ["still present"]
     return repo
 
@@ -93,7 +101,10 @@ def _normalise(text: str, repo: GitRepo) -> str:
 
 def test_markdown_report_snapshot(worked: GitRepo, capsys, monkeypatch) -> None:
     code, out, err = run_cli(
-        ["report", "--base", "v1.0", "--format", "markdown", "--no-ai"], worked.root, capsys, monkeypatch
+        ["report", "--base", "v1.0", "--format", "markdown", "--no-ai"],
+        worked.root,
+        capsys,
+        monkeypatch,
     )
     assert code == 0, err
     snapshot = Path(__file__).parent / "data" / "report.md"
@@ -105,7 +116,9 @@ def test_markdown_report_snapshot(worked: GitRepo, capsys, monkeypatch) -> None:
 
 def test_report_summary_by_the_model(worked: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     llm.default = {"summary": "Statistics were added; one problem is fixed, one is still open."}
-    code, out, _ = run_cli(["report", "--base", "v1.0", "--format", "markdown"], worked.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["report", "--base", "v1.0", "--format", "markdown"], worked.root, capsys, monkeypatch
+    )
     assert code == 0 and "Statistics were added; one problem is fixed" in out
     facts = llm.history[-1]["messages"][1]["content"]
     assert "Discount divides by 10, not 100" in facts and "guard the empty list" in facts
@@ -119,31 +132,49 @@ def test_report_of_an_unreviewed_range_says_so(repo: GitRepo, capsys, monkeypatc
     commit_at(repo, "two", 2)
     code, out, err = run_cli(["report", "--format", "markdown"], repo.root, capsys, monkeypatch)
     assert code == 0 and "not been reviewed" in out and "Since the latest tag, v1" in out
-    assert "no model configured" in err and "--model" not in out  # no developer hints for the client
+    # no developer hints for the client
+    assert "no model configured" in err and "--model" not in out
 
 
-def test_report_credits_exactly_the_content_reviewed(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_report_credits_exactly_the_content_reviewed(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("README.md", "# shop\n")
     commit_at(repo, "start", 1)
     repo.git("tag", "v1")
     repo.write("stats.py", SRC)
     repo.git("add", "stats.py")
     llm.default = {"findings": []}
-    code, _, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)  # reviewed at commit time
+    # reviewed at commit time
+    code, _, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
     assert code == 0, err
     commit_at(repo, "stats", 2)
-    code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
-    assert doc["version"] == 1 and doc["base"] == "v1" and doc["head"] == "HEAD" and len(doc["head_sha"]) == 40
+    assert (
+        doc["version"] == 1
+        and doc["base"] == "v1"
+        and doc["head"] == "HEAD"
+        and len(doc["head_sha"]) == 40
+    )
     assert [(f["path"], f["reviewed"]) for f in doc["files"]] == [("stats.py", True)]
-    assert doc["reviews"][0]["source"] == "staged changes" and doc["reviews"][0]["files"] == ["stats.py"]
-    repo.write("stats.py", FIXED)  # changed again after the review: the delivered content is not what was reviewed
+    assert doc["reviews"][0]["source"] == "staged changes" and doc["reviews"][0]["files"] == [
+        "stats.py"
+    ]
+    # changed again after the review: the delivered content is not what was reviewed
+    repo.write("stats.py", FIXED)
     commit_at(repo, "fix", 3)
     repo.write("other.py", "X = 1\n")  # someone reviews something else
     run_cli(["review", "other.py"], repo.root, capsys, monkeypatch)
-    code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
-    assert [(f["path"], f["reviewed"]) for f in doc["files"]] == [("stats.py", False)] and doc["reviews"] == []
+    assert [(f["path"], f["reviewed"]) for f in doc["files"]] == [("stats.py", False)] and doc[
+        "reviews"
+    ] == []
     code, out, _ = run_cli(
         [
             "report",
@@ -167,7 +198,9 @@ def test_report_credits_exactly_the_content_reviewed(repo: GitRepo, llm: FakeOpe
 def test_report_without_a_tag_covers_the_first_commit(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.write("a.py", "A = 1\n")
     commit_at(repo, "one", 1)
-    code, out, _ = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
     assert code == 0 and [f["path"] for f in doc["files"]] == ["a.py"] and len(doc["commits"]) == 1
 
@@ -193,11 +226,16 @@ FLAGS = [
 ]
 
 
-def test_html_report_in_headless_chromium(worked: GitRepo, capsys, monkeypatch, tmp_path: Path) -> None:
+def test_html_report_in_headless_chromium(
+    worked: GitRepo, capsys, monkeypatch, tmp_path: Path
+) -> None:
     browser = _chromium()
     out_file = tmp_path / "delivery.html"
     code, _, err = run_cli(
-        ["report", "--base", "v1.0", "--no-ai", "-o", str(out_file)], worked.root, capsys, monkeypatch
+        ["report", "--base", "v1.0", "--no-ai", "-o", str(out_file)],
+        worked.root,
+        capsys,
+        monkeypatch,
     )
     assert code == 0, err
     html = out_file.read_text()
@@ -243,7 +281,9 @@ def test_usage_totals_equal_the_recorded_runs(worked: GitRepo, capsys, monkeypat
 
     with history.opened() as db:
         runs = history.runs(db)
-    code, out, _ = run_cli(["usage", "--format", "json", "--by", "day"], worked.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["usage", "--format", "json", "--by", "day"], worked.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
     total = doc["total"]
     assert total["runs"] == len(runs) == 2
@@ -257,8 +297,9 @@ def test_usage_totals_equal_the_recorded_runs(worked: GitRepo, capsys, monkeypat
 def test_report_judges_each_finding_against_the_delivered_content(
     repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
 ) -> None:
-    """Issue 23, item 3: statuses by content, not shared across sources; findings of the work tree only
-    never appear; every run a finding comes from is listed; deletions and pure renames said as such."""
+    """Issue 23, item 3: statuses by content, not shared across sources; findings of the work tree
+    only never appear; every run a finding comes from is listed; deletions and pure renames said as
+    such."""
     import json
 
     repo.write("README.md", "# shop\n")
@@ -273,7 +314,8 @@ def test_report_judges_each_finding_against_the_delivered_content(
     llm.default = {"findings": [finding("stats.py", 2, title="Division by zero on an empty list")]}
     code, _, err = run_cli(["review", "--commit", "HEAD"], repo.root, capsys, monkeypatch)
     assert code == 1, err
-    # uncommitted: the error fixed, and a new line with a problem of its own, reviewed from the work tree
+    # uncommitted: the error fixed, and a new line with a problem of its own, reviewed from the work
+    # tree
     repo.write(
         "stats.py",
         SRC.replace("return sum(values) / len(values)", "return sum(values) / max(len(values), 1)")
@@ -281,12 +323,21 @@ def test_report_judges_each_finding_against_the_delivered_content(
     )
     llm.default = {"findings": [finding("stats.py", 14, title="File never closed")]}
     run_cli(["review"], repo.root, capsys, monkeypatch)
-    code, out, err = run_cli(["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["report", "--format", "json", "--no-ai"], repo.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
     statuses = {f["title"]: f["status"] for f in doc["findings"]}
-    assert statuses == {"Division by zero on an empty list": "open"}, statuses  # as delivered (HEAD)
+    # as delivered (HEAD)
+    assert statuses == {"Division by zero on an empty list": "open"}, statuses
     assert len(doc["reviews"]) == 1 and doc["reviews"][0]["source"].startswith("commit")
     states = {f["path"]: f for f in doc["files"]}
-    assert states["old.py"]["status"] == "deleted" and states["kept.py"]["status"] == "renamed (content unchanged)"
-    code, out, err = run_cli(["report", "--format", "markdown", "--no-ai"], repo.root, capsys, monkeypatch)
-    assert "reviewable file(s) were reviewed" not in out, out  # the deletion and the rename are not "unreviewed"
+    assert (
+        states["old.py"]["status"] == "deleted"
+        and states["kept.py"]["status"] == "renamed (content unchanged)"
+    )
+    code, out, err = run_cli(
+        ["report", "--format", "markdown", "--no-ai"], repo.root, capsys, monkeypatch
+    )
+    # the deletion and the rename are not "unreviewed"
+    assert "reviewable file(s) were reviewed" not in out, out

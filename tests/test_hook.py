@@ -1,4 +1,5 @@
-"""`codepilot hook run/install/uninstall` with real git: native hooks, core.hooksPath, pre-push ranges."""
+"""`codepilot hook run/install/uninstall` with real git: native hooks, core.hooksPath, pre-push
+ranges."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def commit(repo: GitRepo, message: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_install_blocks_a_commit_and_uninstall_restores(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_install_blocks_a_commit_and_uninstall_restores(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("calc.py", "def ratio(a, b):\n    return a\n")
     repo.commit("base")
     hooks = repo.root / ".git" / "hooks"
@@ -50,7 +53,9 @@ def test_install_honours_core_hooks_path(repo: GitRepo, capsys, monkeypatch) -> 
     assert "hook run --pre-push" in (repo.root / ".githooks" / "pre-push").read_text()
 
 
-def test_pre_push_reviews_the_pushed_range(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_pre_push_reviews_the_pushed_range(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("a.py", "A = 1\n")
     first = repo.commit("one")
     repo.write("b.py", "def f(x):\n    return 1 / x\n")
@@ -77,7 +82,8 @@ def test_hook_with_no_model_is_one_clear_line(repo: GitRepo, capsys, monkeypatch
 
 
 def test_a_hook_never_hangs_on_a_slow_model(repo: GitRepo, llm: FakeOpenAI) -> None:
-    """hook_timeout bounds the run even while a request is still in flight (the server takes 60 s)."""
+    """hook_timeout bounds the run even while a request is still in flight (the server takes 60
+    s)."""
     import time
 
     from tests.support.fake_openai import Delay
@@ -116,11 +122,16 @@ def test_a_retried_commit_of_the_same_staged_content_gets_the_same_verdict(
     code, again, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
     assert code == 1 and "Division by zero" in again and len(llm.history) == 1
     assert "nothing sent" in err and "commit blocked" in err and "prompt +" not in again
-    repo.write("calc.py", "def ratio(a, b):\n    return a / b if b else 0.0\n")  # not staged: same verdict
-    assert run_cli(["hook", "run"], repo.root, capsys, monkeypatch)[0] == 1 and len(llm.history) == 1
+    # not staged: same verdict
+    repo.write("calc.py", "def ratio(a, b):\n    return a / b if b else 0.0\n")
+    assert (
+        run_cli(["hook", "run"], repo.root, capsys, monkeypatch)[0] == 1 and len(llm.history) == 1
+    )
     repo.write(".codepilot.toml", 'fail_on = "never"\n')  # the configuration changed: judged again
     code, out, err = run_cli(["hook", "run"], repo.root, capsys, monkeypatch)
     assert code == 0 and "nothing sent: this is the verdict" not in err
     repo.git("add", "calc.py")  # other staged content: reviewed again
     llm.default = {"findings": []}
-    assert run_cli(["hook", "run"], repo.root, capsys, monkeypatch)[0] == 0 and len(llm.history) == 2
+    assert (
+        run_cli(["hook", "run"], repo.root, capsys, monkeypatch)[0] == 0 and len(llm.history) == 2
+    )

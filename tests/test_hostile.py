@@ -29,10 +29,15 @@ def test_repository_config_cannot_move_writes_outside(
     llm.default = {"findings": [finding("stats.py", 2, title="Empty list", fix=FIX)]}
     code, _, err = run_cli(["review"], changed.root, capsys, monkeypatch)
     assert code == 2 and "outside the repository" in err
-    assert (victim / "0001-important.patch").read_text() == "mine\n" and not (victim / ".gitignore").exists()
-    code, _, err = run_cli(["review", "--patch-dir", str(victim)], changed.root, capsys, monkeypatch)
+    assert (victim / "0001-important.patch").read_text() == "mine\n" and not (
+        victim / ".gitignore"
+    ).exists()
+    code, _, err = run_cli(
+        ["review", "--patch-dir", str(victim)], changed.root, capsys, monkeypatch
+    )
     assert code == 1, err  # the user's own command line may point anywhere
-    assert (victim / "0001-important.patch").read_text() == "mine\n"  # and nothing of theirs is deleted
+    # and nothing of theirs is deleted
+    assert (victim / "0001-important.patch").read_text() == "mine\n"
 
 
 @pytest.mark.parametrize("link", [(".codepilot", ".git"), (".codepilot/patches", "../.git/hooks")])
@@ -58,7 +63,12 @@ def test_nothing_outside_the_repository_is_read(
     (repo.root / "test_billing.py").symlink_to(secret)
     repo.commit("base")
     llm.default = {"summary": "ok", "edits": []}
-    run_cli(["generate", "write tests for total", "--path", "test_billing.py"], repo.root, capsys, monkeypatch)
+    run_cli(
+        ["generate", "write tests for total", "--path", "test_billing.py"],
+        repo.root,
+        capsys,
+        monkeypatch,
+    )
     run_cli(["generate", "write tests for billing"], repo.root, capsys, monkeypatch)
     assert "PRIVATE NOTES" not in json.dumps(llm.history)
 
@@ -74,12 +84,16 @@ def test_nothing_outside_the_repository_is_read(
 )
 def test_refs_stay_refs(changed: GitRepo, capsys, monkeypatch, args: list[str]) -> None:
     (changed.root / "FILE").write_text("keep me\n")
-    code, _, err = run_cli([*args, "--no-ai"] if args[0] == "report" else args, changed.root, capsys, monkeypatch)
+    code, _, err = run_cli(
+        [*args, "--no-ai"] if args[0] == "report" else args, changed.root, capsys, monkeypatch
+    )
     assert code == 2 and "Traceback" not in err
     assert (changed.root / "FILE").read_text() == "keep me\n"
 
 
-def test_generate_edits_with_odd_or_unaimed_paths(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_generate_edits_with_odd_or_unaimed_paths(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("cart.py", "def total():\n    return 0\n")
     repo.write("setup.py", "setup()\n")
     repo.write(".github/workflows/ci.yml", "on: push\n")
@@ -88,13 +102,20 @@ def test_generate_edits_with_odd_or_unaimed_paths(repo: GitRepo, llm: FakeOpenAI
         {"path": "cart.py", "find": "    return 0", "replace": "    return 1"},
         {"path": "nul\u0000.py", "find": "", "replace": "x = 1\n"},
         {"path": "setup.py", "find": "setup()", "replace": "setup(evil=True)"},
-        {"path": ".github/workflows/ci.yml", "find": "on: push", "replace": "on: [push, pull_request]"},
+        {
+            "path": ".github/workflows/ci.yml",
+            "find": "on: push",
+            "replace": "on: [push, pull_request]",
+        },
         {"path": ".codepilot.toml", "find": "", "replace": 'model = "x"\n'},
         {"path": "tests/test_cart.py", "find": "", "replace": "def test_total():\n    pass\n"},
     ]
     llm.enqueue({"summary": "done", "edits": edits})
     code, out, err = run_cli(
-        ["generate", "fix total", "--path", "cart.py", "--format", "json", "--apply"], repo.root, capsys, monkeypatch
+        ["generate", "fix total", "--path", "cart.py", "--format", "json", "--apply"],
+        repo.root,
+        capsys,
+        monkeypatch,
     )
     doc = json.loads(out)
     placed = {e["path"] for e in doc["edits"] if e["placed"]}
@@ -104,7 +125,16 @@ def test_generate_edits_with_odd_or_unaimed_paths(repo: GitRepo, llm: FakeOpenAI
     assert (repo.root / ".github/workflows/ci.yml").read_text() == "on: push\n"
     llm.enqueue({"summary": "done", "edits": edits[2:3]})
     code, out, _ = run_cli(
-        ["generate", "fix setup", "--path", "cart.py", "--allow-path", "setup.py", "--format", "json"],
+        [
+            "generate",
+            "fix setup",
+            "--path",
+            "cart.py",
+            "--allow-path",
+            "setup.py",
+            "--format",
+            "json",
+        ],
         repo.root,
         capsys,
         monkeypatch,
@@ -128,7 +158,9 @@ def test_model_text_never_drives_the_terminal_or_breaks_markdown(
     assert "<script>" not in out and "&lt;script&gt;" in out and "\n  ```\nunclosed" not in out
 
 
-def test_a_lone_surrogate_and_its_cached_copy(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_a_lone_surrogate_and_its_cached_copy(
+    changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     raw = json.dumps(
         {
             "findings": [
@@ -180,9 +212,13 @@ def test_first_runs_at_the_same_time(tmp_path: Path) -> None:
     db_path = tmp_path / "h.sqlite3"
     script = (
         "import sys; from pathlib import Path; from codepilot.output import history\n"
-        "with history.opened(Path(sys.argv[1])) as db: db.execute('SELECT count(*) FROM runs').fetchone()\n"
+        "with history.opened(Path(sys.argv[1])) as db: db.execute('SELECT count(*) FROM "
+        "runs').fetchone()\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path)], stderr=subprocess.PIPE) for _ in range(12)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(db_path)], stderr=subprocess.PIPE)
+        for _ in range(12)
+    ]
     errors = [p.communicate()[1].decode() for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
     with history.opened(db_path) as db:
@@ -190,11 +226,14 @@ def test_first_runs_at_the_same_time(tmp_path: Path) -> None:
 
 
 def test_interrupted_apply_leaves_every_file_whole(repo: GitRepo, tmp_path: Path) -> None:
-    """The apply step itself, killed at random moments: every file is as reviewed or fully patched."""
+    """The apply step itself, killed at random moments: every file is as reviewed or fully
+    patched."""
     from codepilot.check.apply import Planned, apply_all
     from codepilot.source.git import open_repo
 
-    texts = {f"m{i}.py": "".join(f"def f{j}():\n    return {j}\n" for j in range(400)) for i in range(40)}
+    texts = {
+        f"m{i}.py": "".join(f"def f{j}():\n    return {j}\n" for j in range(400)) for i in range(40)
+    }
     for name, text in texts.items():
         repo.write(name, text)
     repo.commit("base")
@@ -208,7 +247,13 @@ def test_interrupted_apply_leaves_every_file_whole(repo: GitRepo, tmp_path: Path
         if child == 0:  # pragma: no cover - the child applies and is killed
             try:
                 r = open_repo(repo.root)
-                apply_all(r, [Planned(f"{n}.patch", n, t, 16, 16, ("    return -7",)) for n, t in texts.items()])
+                apply_all(
+                    r,
+                    [
+                        Planned(f"{n}.patch", n, t, 16, 16, ("    return -7",))
+                        for n, t in texts.items()
+                    ],
+                )
             finally:
                 os._exit(0)
         # killed once the writing has begun (the first file is patched), so the kill lands among the
@@ -245,7 +290,9 @@ def test_every_name_git_accepts(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypa
         repo.write(name, SRC)
     llm.default = lambda body: {
         "findings": [
-            finding(n, 2, title=f"Empty list in {n}", fix=FIX) for n in NAMES if n in body["messages"][1]["content"]
+            finding(n, 2, title=f"Empty list in {n}", fix=FIX)
+            for n in NAMES
+            if n in body["messages"][1]["content"]
         ]
     }
     code, out, err = run_cli(["review", "--format", "json"], repo.root, capsys, monkeypatch)

@@ -1,5 +1,6 @@
 """Every kind of change: modified, added, deleted, renamed, mode-only, binary, submodule, symlink,
-CRLF, non-UTF-8, large, generated, vendored, lock, minified; include/exclude globs from the config."""
+CRLF, non-UTF-8, large, generated, vendored, lock, minified; include/exclude globs from the
+config."""
 
 from __future__ import annotations
 
@@ -89,7 +90,10 @@ def test_submodule_is_skipped(repo: GitRepo, tmp_path: Path, capsys, monkeypatch
 
 
 def test_include_exclude_from_config(repo: GitRepo, capsys, monkeypatch) -> None:
-    repo.write("pyproject.toml", '[tool.codepilot]\nexclude = ["legacy/**"]\ninclude = ["src/**", "legacy/**"]\n')
+    repo.write(
+        "pyproject.toml",
+        '[tool.codepilot]\nexclude = ["legacy/**"]\ninclude = ["src/**", "legacy/**"]\n',
+    )
     repo.write("src/a.py", BODY)
     repo.write("legacy/b.py", BODY)
     repo.write("docs/c.md", "hello\n")

@@ -21,7 +21,11 @@ def _imports(repo: Path, *args: str) -> tuple[int, set[str], str]:
         text=True,
         env=os.environ.copy(),
     )
-    mods = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    mods = {
+        line.split("|")[-1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     return proc.returncode, mods, proc.stdout
 
 
@@ -34,7 +38,8 @@ def test_no_model_library_on_cached_or_empty_runs(repo: GitRepo, llm: FakeOpenAI
     repo.git("add", "a.py")
     llm.enqueue({"findings": [finding("a.py", 2, title="x may be zero")]})
     code, mods, out = _imports(repo.root, "review", "--staged", "--format", "json")
-    assert code == 1 and any(m == "openai" for m in mods)  # the SDK alone: no LangChain for OpenAI servers
+    # the SDK alone: no LangChain for OpenAI servers
+    assert code == 1 and any(m == "openai" for m in mods)
     assert not any(m.startswith("langchain") for m in mods)
     code, mods, out = _imports(repo.root, "review", "--staged", "--format", "json")
     assert code == 1 and json.loads(out)["stats"]["cached"] == 1
@@ -44,9 +49,12 @@ def test_no_model_library_on_cached_or_empty_runs(repo: GitRepo, llm: FakeOpenAI
 def test_repository_prompt_override(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.write("a.py", "A = 1\n")
     repo.commit("base")
-    repo.write(".codepilot/prompts/review-system.md", "Only report security problems.$style_clause\n")
+    repo.write(
+        ".codepilot/prompts/review-system.md", "Only report security problems.$style_clause\n"
+    )
     repo.write("a.py", "A = 2\n")
-    run_cli(["trust"], repo.root, capsys, monkeypatch)  # a template is what the model is told: trusted only
+    # a template is what the model is told: trusted only
+    run_cli(["trust"], repo.root, capsys, monkeypatch)
     doc = dry_json(["a.py"], repo.root, capsys, monkeypatch)
     assert doc["requests"][0]["messages"][0]["content"].startswith("Only report security problems.")
 

@@ -1,5 +1,6 @@
-"""Placing fixes, property-style, over real files of this repository and of installed public packages:
-every distortion a model makes, every ambiguity, every edge (first/last line, no final newline, tabs)."""
+"""Placing fixes, property-style, over real files of this repository and of installed public
+packages: every distortion a model makes, every ambiguity, every edge (first/last line, no final
+newline, tabs)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,9 @@ def _dedent(f: list[str], r: list[str]) -> tuple[list[str], list[str]]:
     return [ln[width:] for ln in f], [ln[width:] for ln in r]
 
 
-def draw_window(data: st.DataObject, smallest: int, largest: int) -> tuple[str, list[str], int, int]:
+def draw_window(
+    data: st.DataObject, smallest: int, largest: int
+) -> tuple[str, list[str], int, int]:
     """A real file, its lines, and a window of them: (text, lines, start (0-based), size)."""
     text = TEXTS[data.draw(st.integers(0, len(TEXTS) - 1), label="file")]
     lines = split_lines(text)
@@ -75,7 +78,8 @@ def test_distortions_yield_exactly_the_intended_code(data: st.DataObject) -> Non
     text, lines, start, size = draw_window(data, 2, 6)
     assume(unique_window(lines, start, size))
     window = lines[start : start + size]
-    assume(not window[-1].rstrip().endswith((":", "{", "(", "[")))  # no statement goes right after an opener
+    # no statement goes right after an opener
+    assume(not window[-1].rstrip().endswith((":", "{", "(", "[")))
     replace = edit(window)
     intended = "\n".join(lines[:start] + replace + lines[start + size :]) + "\n"
     kind = data.draw(st.sampled_from(sorted(DISTORTIONS)))
@@ -108,7 +112,8 @@ def test_edges_first_and_last_line_no_final_newline_tabs() -> None:
     got = place(text, "first()", "first(1)", 1)
     assert isinstance(got, Placed) and got.new_text == "first(1)\n\tmiddle()\nlast()"
     got = place(text, "last()", "last(2)", 3)
-    assert isinstance(got, Placed) and got.new_text == "first()\n\tmiddle()\nlast(2)"  # still no final newline
+    # still no final newline
+    assert isinstance(got, Placed) and got.new_text == "first()\n\tmiddle()\nlast(2)"
     got = place(text, "middle()", "middle(3)\nmore()", 2)  # tabs kept from the file
     assert isinstance(got, Placed) and got.new_text == "first()\n\tmiddle(3)\n\tmore()\nlast()"
     crlf = "a()\r\nb()\r\n"
@@ -134,12 +139,23 @@ def test_lost_indentation_placed_only_with_confidence() -> None:
                 total += item.price
             return total
         """)
-    got = place(text, "for item in items:\ntotal += item.price", "for item in items:\ntotal += item.price * 2", 3)
+    got = place(
+        text,
+        "for item in items:\ntotal += item.price",
+        "for item in items:\ntotal += item.price * 2",
+        3,
+    )
     assert isinstance(got, Placed) and "        total += item.price * 2\n" in got.new_text
     got = place(text, "return total", "log(total)\nreturn total", 5)  # one line: a constant shift
     assert isinstance(got, Placed) and "    log(total)\n    return total\n" in got.new_text
-    got = place(text, "total += item.price\nreturn total", "total += item.price\nlog(total)\nreturn total", 4)
-    assert isinstance(got, NotPlaced) and "indentation" in got.reason  # log(total): in the loop or after it?
+    got = place(
+        text,
+        "total += item.price\nreturn total",
+        "total += item.price\nlog(total)\nreturn total",
+        4,
+    )
+    # log(total): in the loop or after it?
+    assert isinstance(got, NotPlaced) and "indentation" in got.reason
 
 
 @pytest.mark.parametrize("text", ["", "\n"])
@@ -164,7 +180,12 @@ def test_lost_indentation_where_a_block_opens_or_closes_is_refused() -> None:
                 user = configure(user)
             return user
         """)
-    got = place(text, "if created:\nuser = configure(user)\nreturn user", "user = configure(user)\nreturn user", 2)
+    got = place(
+        text,
+        "if created:\nuser = configure(user)\nreturn user",
+        "user = configure(user)\nreturn user",
+        2,
+    )
     assert isinstance(got, NotPlaced)  # was the body dedented with its `if` gone? nobody can tell
 
 
@@ -188,7 +209,8 @@ STRING_CASES = [
 def test_lost_indentation_inside_a_multiline_string_gives_no_patch(
     lang: str, text: str, find: str, replace: str
 ) -> None:
-    """Issue 23, item 7: the indentation of a string's content cannot be inferred: no patch, said why."""
+    """Issue 23, item 7: the indentation of a string's content cannot be inferred: no patch, said
+    why."""
     import functools
 
     from codepilot.syntax import string_lines, syntax_errors
@@ -204,7 +226,9 @@ def test_lost_indentation_inside_a_multiline_string_gives_no_patch(
         string_lines=functools.partial(string_lines, language),
     )
     assert isinstance(placed, NotPlaced) and "multi-line string" in placed.reason
-    line = next(ln for ln in text.split("\n") if ln.strip() == "<p>Hello</p>" or ln.strip() == "tool run")
+    line = next(
+        ln for ln in text.split("\n") if ln.strip() == "<p>Hello</p>" or ln.strip() == "tool run"
+    )
     placed = place(
         text,
         line,

@@ -1,5 +1,5 @@
-"""What the package ships. (ruff and mypy run in .ci/run and as pre-commit hooks, not in the suite: see
-issue 25.)"""
+"""What the package ships. (ruff and mypy run in .ci/run and as pre-commit hooks, not in the suite:
+see issue 25.)"""
 
 from __future__ import annotations
 

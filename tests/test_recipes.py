@@ -1,5 +1,6 @@
 """Eval suites from a recipe of released fixes: built from release archives (here made locally, as a
-registry would serve them), the same commits on every build, the fix's own lines as the answer key."""
+registry would serve them), the same commits on every build, the fix's own lines as the answer
+key."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from codepilot import recipes
 from codepilot.runtime.errors import UsageError
 
 BUGGY = '__version__ = "1.0.0"\n\n\ndef ratio(a, b):\n    return a / b\n'
-FIXED = '__version__ = "1.0.1"\n\n\ndef ratio(a, b):\n    if b == 0:\n        return 0.0\n    return a / b\n'
+FIXED = (
+    '__version__ = "1.0.1"\n\n\ndef ratio(a, b):\n    if b == 0:\n        return 0.0\n    return '
+    "a / b\n"
+)
 RECIPE = """
 tolerance = 2
 
@@ -63,7 +67,9 @@ def test_recipe_builds_the_same_suite_twice(tmp_path: Path) -> None:
     calls: list[str] = []
     made = recipes.build(recipe, tmp_path / "a", fake_registry(calls))
     again = recipes.build(recipe, tmp_path / "b", fake_registry(calls))
-    assert again.suite.read_text() == made.suite.read_text().replace(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert again.suite.read_text() == made.suite.read_text().replace(
+        str(tmp_path / "a"), str(tmp_path / "b")
+    )
     assert (made.bugs, made.clean, made.languages) == (1, 1, {"python": 2})
     assert recipes.fingerprint(tmp_path / "a") == recipes.fingerprint(tmp_path / "b")
     suite = tomllib.loads(made.suite.read_text())
@@ -143,7 +149,9 @@ def test_names_and_paths_stay_inside_out(tmp_path: Path, changes: dict[str, obje
     assert not out.exists() or not any(p for p in out.rglob("*") if p.is_file())
 
 
-def test_release_archives_are_fetched_by_hash_never_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_release_archives_are_fetched_by_hash_never_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hashlib
     import json
     import threading
@@ -153,7 +161,10 @@ def test_release_archives_are_fetched_by_hash_never_built(tmp_path: Path, monkey
     from tests.support.http import JsonHandler
 
     marker = tmp_path / "built"
-    setup = f"open({str(marker)!r}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='calc')\n"
+    setup = (
+        f"open({str(marker)!r}, 'w').write('ran')\nfrom setuptools import "
+        "setup\nsetup(name='calc')\n"
+    )
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as t:
         for name, text in (("calc-1.0.0/setup.py", setup), ("calc-1.0.0/src/calc.py", BUGGY)):
@@ -202,7 +213,9 @@ def test_a_released_fix_over_several_hunks_is_one_bug(tmp_path: Path) -> None:
     from codepilot import evaluate
 
     body = "".join(f"\n\ndef f{i}(x):\n    return x + {i}\n" for i in range(30))
-    buggy = body.replace("return x + 3\n", "return x - 3\n").replace("return x + 25\n", "return x - 25\n")
+    buggy = body.replace("return x + 3\n", "return x - 3\n").replace(
+        "return x + 25\n", "return x - 25\n"
+    )
 
     def fetch(registry: str, package: str, version: str, into: Path) -> Path:
         into.mkdir(parents=True, exist_ok=True)
@@ -220,8 +233,16 @@ def test_a_released_fix_over_several_hunks_is_one_bug(tmp_path: Path) -> None:
     [case] = evaluate.load(made.suite).cases
     assert len(case.bugs) == 1 and len(case.bugs[0].ranges) == 2
     # a finding on either place catches the one bug; two findings still catch it once
-    assert evaluate.score(case.bugs, [("src/calc.py", case.bugs[0].ranges[1][1], case.bugs[0].ranges[1][1])], 0)[0] == 1
-    assert evaluate.score(case.bugs, [(p, a, b) for p, a, b in case.bugs[0].ranges], 0)[:2] == (1, 1)
+    assert (
+        evaluate.score(
+            case.bugs, [("src/calc.py", case.bugs[0].ranges[1][1], case.bugs[0].ranges[1][1])], 0
+        )[0]
+        == 1
+    )
+    assert evaluate.score(case.bugs, [(p, a, b) for p, a, b in case.bugs[0].ranges], 0)[:2] == (
+        1,
+        1,
+    )
 
 
 def test_a_suite_may_give_a_bug_several_ranges(tmp_path: Path) -> None:
@@ -229,7 +250,8 @@ def test_a_suite_may_give_a_bug_several_ranges(tmp_path: Path) -> None:
 
     (tmp_path / "suite.toml").write_text(
         '[[case]]\nname = "x"\nrepo = "r"\nbase = "a"\nhead = "b"\n'
-        'bugs = [{ title = "t", ranges = [{ path = "a.py", line = 3, end_line = 9 }, { path = "b.py", line = 40 }] }]\n'
+        'bugs = [{ title = "t", ranges = [{ path = "a.py", line = 3, end_line = 9 }, { path = '
+        '"b.py", line = 40 }] }]\n'
     )
     [case] = evaluate.load(tmp_path / "suite.toml").cases
     assert case.bugs[0].ranges == [("a.py", 3, 9), ("b.py", 40, 40)] and case.bugs[0].title == "t"

@@ -1,5 +1,5 @@
-"""Related code from the repository index: what a change calls (through imports), the call sites of a
-changed signature, the tests that use a symbol; moved code shown once; the index kept per blob."""
+"""Related code from the repository index: what a change calls (through imports), the call sites of
+a changed signature, the tests that use a symbol; moved code shown once; the index kept per blob."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def context_of(doc: dict, path: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 def _cart_change(repo: GitRepo) -> None:
-    """lib/util.py and shop/cart.py committed; the cart then calls into lib/util (in the work tree)."""
+    """lib/util.py and shop/cart.py committed; the cart then calls into lib/util (in the work
+    tree)."""
     repo.write("lib/__init__.py", "")
     repo.write("lib/util.py", UTIL)
     repo.write("shop/cart.py", CART)
@@ -72,7 +73,9 @@ def test_callee_signatures_resolved_through_imports(repo: GitRepo, capsys, monke
         "kind": "callee",
         "symbol": "parse_amount",
     }
-    assert by_symbol["Ledger"]["start_line"] == 9 and by_symbol["Ledger.__init__"]["start_line"] == 12
+    assert (
+        by_symbol["Ledger"]["start_line"] == 9 and by_symbol["Ledger.__init__"]["start_line"] == 12
+    )
     user = doc["requests"][0]["messages"][1]["content"]
     assert "for reference only" in user and "not under review" in user
     assert "    1 | def parse_amount(text: str, default: int = 0) -> int:" in user
@@ -81,17 +84,23 @@ def test_callee_signatures_resolved_through_imports(repo: GitRepo, capsys, monke
     assert code == 0 and "+ callee: lib/util.py:1-1 (parse_amount)" in out
 
 
-def test_changed_signature_brings_its_call_sites_and_tests(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_changed_signature_brings_its_call_sites_and_tests(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
     repo.write("lib/__init__.py", "")
     repo.write("lib/util.py", UTIL)
     repo.write("shop/cart.py", CART_NEW)
     repo.write(
         "tests/test_util.py",
-        "from lib.util import parse_amount\n\n\ndef test_cents():\n    assert parse_amount('1.5') == 150\n",
+        "from lib.util import parse_amount\n\n\ndef test_cents():\n    assert "
+        "parse_amount('1.5') == 150\n",
     )
     repo.commit("base")
     repo.write(
-        "lib/util.py", UTIL.replace("default: int = 0) -> int:", "default: int = 0, *, strict: bool = False) -> int:")
+        "lib/util.py",
+        UTIL.replace(
+            "default: int = 0) -> int:", "default: int = 0, *, strict: bool = False) -> int:"
+        ),
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
     items = context_of(doc, "lib/util.py")
@@ -100,31 +109,44 @@ def test_changed_signature_brings_its_call_sites_and_tests(repo: GitRepo, capsys
     assert ("test", "tests/test_util.py", 5) in kinds
     caller = next(i for i in items if i["kind"] == "caller")
     assert caller["symbol"] == "total"
-    assert "    6 |     return sum(parse_amount(x) for x in lines)" in doc["requests"][0]["messages"][1]["content"]
+    assert (
+        "    6 |     return sum(parse_amount(x) for x in lines)"
+        in doc["requests"][0]["messages"][1]["content"]
+    )
 
 
-def test_denied_and_vendored_files_never_serve_as_context_secrets_redacted(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_denied_and_vendored_files_never_serve_as_context_secrets_redacted(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
     repo.write("lib/__init__.py", "")
-    repo.write("lib/util.py", UTIL.replace('"""Parse a money amount in cents."""', '"""Key: AKIAIOSFODNN7EXAMPLE."""'))
+    repo.write(
+        "lib/util.py",
+        UTIL.replace('"""Parse a money amount in cents."""', '"""Key: AKIAIOSFODNN7EXAMPLE."""'),
+    )
     repo.write("lib/vault.py", "def unlock(code):\n    return code\n")
-    repo.write("vendor/helpers.py", "def shine(x):\n    return x\n")  # vendored: not the project's code
+    # vendored: not the project's code
+    repo.write("vendor/helpers.py", "def shine(x):\n    return x\n")
     repo.write(
         "shop/cart.py",
-        "from lib.util import parse_amount\nfrom lib.vault import unlock\nfrom vendor.helpers import shine\n\n\n"
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\nfrom vendor.helpers "
+        "import shine\n\n\n"
         "def go(x):\n    return x\n",
     )
     repo.write(".codepilot.toml", 'deny = ["lib/vault.py"]\n')
     repo.commit("base")
     repo.write(
         "shop/cart.py",
-        "from lib.util import parse_amount\nfrom lib.vault import unlock\nfrom vendor.helpers import shine\n\n\n"
+        "from lib.util import parse_amount\nfrom lib.vault import unlock\nfrom vendor.helpers "
+        "import shine\n\n\n"
         "def go(x):\n    return shine(unlock(parse_amount(x)))\n",
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
     items = context_of(doc, "shop/cart.py")
     assert [i["path"] for i in items] == ["lib/util.py"]
     user = doc["requests"][0]["messages"][1]["content"]
-    assert "AKIAIOSFODNN7EXAMPLE" not in user and "unlock(code)" not in user and "shine(x)" not in user
+    assert (
+        "AKIAIOSFODNN7EXAMPLE" not in user and "unlock(code)" not in user and "shine(x)" not in user
+    )
 
 
 def test_javascript_imports_resolve_to_the_module_file(repo: GitRepo, capsys, monkeypatch) -> None:
@@ -135,21 +157,31 @@ def test_javascript_imports_resolve_to_the_module_file(repo: GitRepo, capsys, mo
     )
     repo.write(
         "src/cart.ts",
-        "import { total as sum } from './money';\n\nexport function pay(xs: number[]) {\n  return xs.length;\n}\n",
+        "import { total as sum } from './money';\n\nexport function pay(xs: number[]) {\n  "
+        "return xs.length;\n}\n",
     )
     repo.commit("base")
     repo.write(
         "src/cart.ts",
-        "import { total as sum } from './money';\n\nexport function pay(xs: number[]) {\n  return sum(xs);\n}\n",
+        "import { total as sum } from './money';\n\nexport function pay(xs: number[]) {\n  "
+        "return sum(xs);\n}\n",
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
     (item,) = context_of(doc, "src/cart.ts")
-    assert item == {"path": "src/money.ts", "start_line": 2, "end_line": 2, "kind": "callee", "symbol": "total"}
+    assert item == {
+        "path": "src/money.ts",
+        "start_line": 2,
+        "end_line": 2,
+        "kind": "callee",
+        "symbol": "total",
+    }
     assert "Sum of the line totals." in doc["requests"][0]["messages"][1]["content"]
 
 
 def test_moved_code_is_shown_once_with_its_edits(repo: GitRepo, capsys, monkeypatch) -> None:
-    body = "".join(f"    step_{i} = compute({i}, 'a line long enough to count as code')\n" for i in range(12))
+    body = "".join(
+        f"    step_{i} = compute({i}, 'a line long enough to count as code')\n" for i in range(12)
+    )
     repo.write("a.py", f"def keep():\n    return 1\n\n\ndef mover(x):\n{body}    return x\n")
     repo.write("b.py", "def other():\n    return 2\n")
     repo.commit("base")
@@ -165,7 +197,9 @@ def test_moved_code_is_shown_once_with_its_edits(repo: GitRepo, capsys, monkeypa
 
 
 def test_a_move_wins_over_a_copy_of_the_same_lines(repo: GitRepo, capsys, monkeypatch) -> None:
-    body = "".join(f"    step_{i} = compute({i}, 'a line long enough to count as code')\n" for i in range(6))
+    body = "".join(
+        f"    step_{i} = compute({i}, 'a line long enough to count as code')\n" for i in range(6)
+    )
     block = f"def mover(x):\n{body}    return x\n"
     repo.write("a.py", f"def keep():\n    return 1\n\n\n{block}")  # stays: a copy's source
     repo.write("b.py", f"def other():\n    return 2\n\n\n{block}")  # removed here: a move's source
@@ -176,7 +210,9 @@ def test_a_move_wins_over_a_copy_of_the_same_lines(repo: GitRepo, capsys, monkey
     repo.write("c.py", f"def third():\n    return 3\n\n\n{block}")
     doc = dry_json([], repo.root, capsys, monkeypatch)
     text = "\n".join(m["content"] for r in doc["requests"] for m in r["messages"])
-    assert "moved here unchanged from b.py:5" in text and "copied here unchanged from a.py" not in text
+    assert (
+        "moved here unchanged from b.py:5" in text and "copied here unchanged from a.py" not in text
+    )
 
 
 def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> None:
@@ -188,7 +224,8 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     dry_json([], repo.root, capsys, monkeypatch)
     from codepilot.index import repo_index as index
 
-    kept = [p.name for p in cache.glob("index-v*")]  # earlier versions' index files are gone, nothing else
+    # earlier versions' index files are gone, nothing else
+    kept = [p.name for p in cache.glob("index-v*")]
     assert f"index-v{index.VERSION}.sqlite" in kept
     assert all(name.startswith(f"index-v{index.VERSION}.sqlite") for name in kept)
     assert (cache / "answers.sqlite3").exists()
@@ -202,22 +239,30 @@ def test_the_index_parses_only_new_blobs(repo: GitRepo, capsys, monkeypatch) -> 
     repo.write("lib/util.py", new_util)
     doc = dry_json([], repo.root, capsys, monkeypatch)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM files").fetchone()[0] == count + 1
-    assert [i["symbol"] for i in context_of(doc, "lib/util.py")] == ["parse_amount"]  # the new blob is in use
+    # the new blob is in use
+    assert [i["symbol"] for i in context_of(doc, "lib/util.py")] == ["parse_amount"]
     # the changed file was read for the index from the parse that mapped its changes: the same rows
     from codepilot.source.git import blob_id
     from codepilot.syntax import detect
     from codepilot.syntax.facts import extract
 
     con = sqlite3.connect(db)
-    (fid,) = con.execute("SELECT id FROM files WHERE blob = ?", (blob_id(new_util.encode()),)).fetchone()
+    (fid,) = con.execute(
+        "SELECT id FROM files WHERE blob = ?", (blob_id(new_util.encode()),)
+    ).fetchone()
     defs, refs, imports = extract(detect("lib/util.py"), new_util.encode()).rows()
     assert (
         con.execute(
-            'SELECT name, symbol, kind, start, "end", line, signature, doc FROM defs WHERE file = ?', (fid,)
+            'SELECT name, symbol, kind, start, "end", line, signature, doc FROM defs '
+            "WHERE file = ?",
+            (fid,),
         ).fetchall()
         == defs
     )
-    assert con.execute("SELECT name, line, kind, through FROM refs WHERE file = ?", (fid,)).fetchall() == refs
+    assert (
+        con.execute("SELECT name, line, kind, through FROM refs WHERE file = ?", (fid,)).fetchall()
+        == refs
+    )
 
 
 APP = '''\
@@ -236,7 +281,9 @@ class App:
 '''
 
 
-def test_generate_tests_go_where_the_symbol_is_already_tested(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_generate_tests_go_where_the_symbol_is_already_tested(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
     repo.write("src/flask/__init__.py", "")
     repo.write("src/flask/app.py", APP)
     repo.write(
@@ -245,25 +292,40 @@ def test_generate_tests_go_where_the_symbol_is_already_tested(repo: GitRepo, cap
         "@pytest.fixture\ndef client(app):\n    return app.test_client()\n",
     )
     repo.write(
-        "tests/test_helpers.py", "def test_aborter(app):\n    aborter = app.make_aborter()\n    assert aborter\n"
+        "tests/test_helpers.py",
+        "def test_aborter(app):\n    aborter = app.make_aborter()\n    assert aborter\n",
     )
     repo.write("tests/test_basic.py", "def test_ok():\n    assert True\n")
     repo.commit("base")
-    args = ["generate", "write pytest tests for make_aborter", "--symbol", "App.make_aborter", "--dry-run"]
+    args = [
+        "generate",
+        "write pytest tests for make_aborter",
+        "--symbol",
+        "App.make_aborter",
+        "--dry-run",
+    ]
     code, out, err = run_cli(args, repo.root, capsys, monkeypatch)
     assert code == 0, err
     assert "## tests/test_helpers.py (existing tests for src/flask/app.py: add to this file" in out
     assert "no test file" not in out
     assert "  # fixture: app" in out and "  # fixture: client" in out and "def client(app):" in out
-    assert "Test files in that folder: tests/conftest.py, tests/test_basic.py, tests/test_helpers.py" in out
+    assert (
+        "Test files in that folder: tests/conftest.py, tests/test_basic.py, tests/test_helpers.py"
+        in out
+    )
     assert "  # sibling: App.make_config" in out
 
 
 def _rows(db: Path) -> set[tuple[object, ...]]:
-    """Every definition and reference in the index, by blob (not by row id: the order of storing differs)."""
+    """Every definition and reference in the index, by blob (not by row id: the order of storing
+    differs)."""
     con = sqlite3.connect(db)
-    defs = con.execute("SELECT f.blob, d.symbol, d.line, d.signature FROM defs d JOIN files f ON f.id = d.file")
-    refs = con.execute("SELECT f.blob, r.name, r.line, r.kind, r.through FROM refs r JOIN files f ON f.id = r.file")
+    defs = con.execute(
+        "SELECT f.blob, d.symbol, d.line, d.signature FROM defs d JOIN files f ON f.id = d.file"
+    )
+    refs = con.execute(
+        "SELECT f.blob, r.name, r.line, r.kind, r.through FROM refs r JOIN files f ON f.id = r.file"
+    )
     return {("def", *r) for r in defs} | {("ref", *r) for r in refs}
 
 
@@ -291,12 +353,15 @@ def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
     repo: GitRepo, capsys, monkeypatch, tmp_path: Path
 ) -> None:
     """The files the change does not touch are parsed by a forked process while the change is mapped
-    (in a fresh process: this one may have loaded the secret engine, after which it never forks): the
-    same index and the same requests as when the run parses them itself."""
+    (in a fresh process: this one may have loaded the secret engine, after which it never forks):
+    the same index and the same requests as when the run parses them itself."""
     from codepilot.index import repo_index as index
 
     for i in range(12):
-        repo.write(f"pkg/m{i}.py", f"from lib.util import parse_amount\n\n\ndef f{i}(x):\n    return parse_amount(x)\n")
+        repo.write(
+            f"pkg/m{i}.py",
+            f"from lib.util import parse_amount\n\n\ndef f{i}(x):\n    return parse_amount(x)\n",
+        )
     _cart_change(repo)
     monkeypatch.setattr(index, "fork_call", lambda func: None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "here"))
@@ -304,7 +369,11 @@ def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "forked")}
     args = ["review", "--dry-run", "--format", "json"]
     proc = subprocess.run(
-        [sys.executable, "-c", _COUNTING_RUN, *args], cwd=repo.root, env=env, capture_output=True, text=True
+        [sys.executable, "-c", _COUNTING_RUN, *args],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     # the forked process parsed every unchanged file; the changed one's rows go to the index from a
@@ -322,8 +391,8 @@ def test_the_rest_of_the_head_is_indexed_beside_the_mapping_alike(
 def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
     repo: GitRepo, capsys, monkeypatch, tmp_path: Path
 ) -> None:
-    """Related code is chosen by path and line, never by the order the cache happened to store files in
-    (a cache that indexed other commits first gives the same requests as an empty one)."""
+    """Related code is chosen by path and line, never by the order the cache happened to store files
+    in (a cache that indexed other commits first gives the same requests as an empty one)."""
     body = "def parse_amount(text):\n    return int(text)\n"
     repo.write("zz_late/money.py", body)
     repo.commit("one copy")
@@ -331,13 +400,18 @@ def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
     repo.write("aa_early/money.py", body + "\n\nEXTRA = 1\n")
     repo.write("shop/cart.py", "def total(lines):\n    return sum(int(x) for x in lines)\n")
     repo.commit("two copies")
-    repo.write("shop/cart.py", "def total(lines):\n    return sum(parse_amount(x) for x in lines)\n")
+    repo.write(
+        "shop/cart.py", "def total(lines):\n    return sum(parse_amount(x) for x in lines)\n"
+    )
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))
     fresh = dry_json([], repo.root, capsys, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "used"))
     dry_json(["--commit", first], repo.root, capsys, monkeypatch)  # zz_late/money.py indexed first
     again = dry_json([], repo.root, capsys, monkeypatch)
-    assert [i["path"] for i in context_of(fresh, "shop/cart.py")] == ["aa_early/money.py", "zz_late/money.py"]
+    assert [i["path"] for i in context_of(fresh, "shop/cart.py")] == [
+        "aa_early/money.py",
+        "zz_late/money.py",
+    ]
     assert again["requests"] == fresh["requests"]
     from codepilot.index import repo_index as index
     from codepilot.runtime import config
@@ -346,13 +420,17 @@ def test_the_same_head_gives_the_same_requests_whatever_the_cache_held(
 
     git = open_repo(repo.root)
     source = diff.resolve_source(git, staged=False, base=None, head=None, commit=None)
-    built = index.build(git, source, config.load(git.root, {}))  # the cache stored zz_late's file first
-    assert [x.path for x in built.named(["parse_amount"])["parse_amount"]] == ["aa_early/money.py", "zz_late/money.py"]
+    # the cache stored zz_late's file first
+    built = index.build(git, source, config.load(git.root, {}))
+    assert [x.path for x in built.named(["parse_amount"])["parse_amount"]] == [
+        "aa_early/money.py",
+        "zz_late/money.py",
+    ]
 
 
 def test_a_local_variable_of_the_same_name_is_no_test(repo: GitRepo, capsys, monkeypatch) -> None:
-    """Issue 26, item 3: `isinstance(first, list)` with a local `first` is no test of a new `first`; a
-    test that imports it and calls it is."""
+    """Issue 26, item 3: `isinstance(first, list)` with a local `first` is no test of a new `first`;
+    a test that imports it and calls it is."""
     repo.write("lib/seq.py", "def head(xs):\n    return xs[0]\n")
     repo.write(
         "tests/test_other.py",
@@ -363,7 +441,10 @@ def test_a_local_variable_of_the_same_name_is_no_test(repo: GitRepo, capsys, mon
         "from lib.seq import first\n\n\ndef test_first():\n    assert first([3]) == 3\n",
     )
     repo.commit("base")
-    repo.write("lib/seq.py", "def head(xs):\n    return xs[0]\n\n\ndef first(xs):\n    return xs[0] if xs else None\n")
+    repo.write(
+        "lib/seq.py",
+        "def head(xs):\n    return xs[0]\n\n\ndef first(xs):\n    return xs[0] if xs else None\n",
+    )
     doc = dry_json([], repo.root, capsys, monkeypatch)
     ctx = [c for r in doc["requests"] for c in r.get("context", []) if c["kind"] == "test"]
     assert {c["path"] for c in ctx} == {"tests/test_seq.py"}, ctx
@@ -406,13 +487,18 @@ def make_text() -> Text:
 """
 
 
-def test_receivers_typed_by_assignment_constructor_and_attribute(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_receivers_typed_by_assignment_constructor_and_attribute(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
     """Issue 26, item 2: `table = Table(...)` then `table.add_column(...)`; `t = make_text()` with
-    `-> Text`; `with Console() as c: c.print(...)`; `Text("").append_text`; `self.table` typed in the
-    class; an inherited method through `self`."""
+    `-> Text`; `with Console() as c: c.print(...)`; `Text("").append_text`; `self.table` typed in
+    the class; an inherited method through `self`."""
     repo.write("ui/__init__.py", "")
     repo.write("ui/widgets.py", WIDGETS)
-    repo.write("ui/report.py", "from ui.widgets import Console, Table, make_text, Text\n\n\ndef show():\n    pass\n")
+    repo.write(
+        "ui/report.py",
+        "from ui.widgets import Console, Table, make_text, Text\n\n\ndef show():\n    pass\n",
+    )
     repo.commit("base")
     repo.write(
         "ui/report.py",
@@ -431,13 +517,19 @@ def test_receivers_typed_by_assignment_constructor_and_attribute(repo: GitRepo, 
         "        self.console.print(self.render())\n",
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
-    found = {(i["symbol"], i["start_line"]) for i in context_of(doc, "ui/report.py") if i["kind"] == "callee"}
+    found = {
+        (i["symbol"], i["start_line"])
+        for i in context_of(doc, "ui/report.py")
+        if i["kind"] == "callee"
+    }
     assert ("Table.add_column", 7) in found and ("Grid.add_column", 28) not in found, found
     assert ("Text.append_text", 12) in found and ("Console.print", 23) in found
     assert ("Base.render", 2) in found  # inherited, through self
 
 
-def test_a_call_on_a_receiver_of_another_class_is_no_caller(repo: GitRepo, capsys, monkeypatch) -> None:
+def test_a_call_on_a_receiver_of_another_class_is_no_caller(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
     """Issue 26, item 2 for callers: `grid.add_column(...)` with `grid = Grid()` does not call
     `Table.add_column`; `table.add_column(...)` with `table = Table()` does."""
     repo.write("ui/__init__.py", "")
@@ -452,49 +544,71 @@ def test_a_call_on_a_receiver_of_another_class_is_no_caller(repo: GitRepo, capsy
     repo.write(
         "ui/widgets.py",
         WIDGETS.replace(
-            "def add_column(self, name: str, width: int = 10)", "def add_column(self, name: str, width: int = 12)"
+            "def add_column(self, name: str, width: int = 10)",
+            "def add_column(self, name: str, width: int = 12)",
         ),
     )
     doc = dry_json([], repo.root, capsys, monkeypatch)
-    callers = {(i["path"], i["start_line"]) for i in context_of(doc, "ui/widgets.py") if i["kind"] == "caller"}
+    callers = {
+        (i["path"], i["start_line"])
+        for i in context_of(doc, "ui/widgets.py")
+        if i["kind"] == "caller"
+    }
     assert ("ui/use.py", 11) in callers and ("ui/use.py", 6) not in callers, callers
 
 
 def test_tests_found_through_what_the_symbol_fills_and_fixtures_when_none_exist(
     repo: GitRepo, capsys, monkeypatch
 ) -> None:
-    """Issue 26, item 7: flask tests the aborter through the attribute `make_aborter` fills; a symbol
-    with no test at all still gets the folder, its layout and the conftest fixtures."""
+    """Issue 26, item 7: flask tests the aborter through the attribute `make_aborter` fills; a
+    symbol with no test at all still gets the folder, its layout and the conftest fixtures."""
     repo.write("src/flask/__init__.py", "")
     repo.write(
         "src/flask/app.py",
         APP.replace(
             "    def make_config(self):",
-            "    def __init__(self):\n        self.aborter = self.make_aborter()\n\n    def make_config(self):",
+            "    def __init__(self):\n        self.aborter = self.make_aborter()\n\n    def "
+            "make_config(self):",
         )
         + "\n\ndef ratio(a, b):\n    return a / b\n",
     )
-    repo.write("tests/conftest.py", "import pytest\n\n\n@pytest.fixture\ndef app():\n    return make()\n")
+    repo.write(
+        "tests/conftest.py", "import pytest\n\n\n@pytest.fixture\ndef app():\n    return make()\n"
+    )
     repo.write("tests/test_basic.py", "def test_ok():\n    assert True\n")
     repo.write(
         "tests/test_helpers.py",
         "def test_app_aborter_class(app):\n    assert app.aborter is not None\n",
     )
     repo.commit("base")
-    args = ["generate", "write pytest tests for make_aborter", "--symbol", "App.make_aborter", "--dry-run"]
+    args = [
+        "generate",
+        "write pytest tests for make_aborter",
+        "--symbol",
+        "App.make_aborter",
+        "--dry-run",
+    ]
     code, out, err = run_cli(args, repo.root, capsys, monkeypatch)
     assert code == 0, err
-    assert "## tests/test_helpers.py (existing tests for src/flask/app.py" in out and "no test file" not in out
+    assert (
+        "## tests/test_helpers.py (existing tests for src/flask/app.py" in out
+        and "no test file" not in out
+    )
     args = ["generate", "write pytest tests for ratio", "--symbol", "ratio", "--dry-run"]
     code, out, err = run_cli(args, repo.root, capsys, monkeypatch)
     assert code == 0, err
     assert "create tests/test_app.py, where this project keeps its tests" in out, out
-    assert "  # fixture: app" in out and "Test files in that folder: tests/conftest.py, tests/test_basic.py" in out
+    assert (
+        "  # fixture: app" in out
+        and "Test files in that folder: tests/conftest.py, tests/test_basic.py" in out
+    )
 
 
-def test_a_loop_over_a_typed_container_types_its_variable(repo: GitRepo, capsys, monkeypatch) -> None:
-    """Issue 26, item 2: `for line in self.split(...)` where `split` returns `Lines`, whose `__iter__`
-    gives `Iterator["Text"]`; `for t in texts()` where `texts` returns `list[Text]`."""
+def test_a_loop_over_a_typed_container_types_its_variable(
+    repo: GitRepo, capsys, monkeypatch
+) -> None:
+    """Issue 26, item 2: `for line in self.split(...)` where `split` returns `Lines`, whose
+    `__iter__` gives `Iterator["Text"]`; `for t in texts()` where `texts` returns `list[Text]`."""
     repo.write("ui/__init__.py", "")
     repo.write(
         "ui/text.py",
@@ -512,7 +626,8 @@ def test_a_loop_over_a_typed_container_types_its_variable(repo: GitRepo, capsys,
         "ui/text.py",
         text.replace(
             "    def expand(self) -> None:\n        pass\n",
-            "    def expand(self) -> None:\n        for line in self.split():\n            line.pad(2)\n"
+            "    def expand(self) -> None:\n        for line in self.split():\n            "
+            "line.pad(2)\n"
             "        for t in texts():\n            t.pad(3)\n",
         ),
     )

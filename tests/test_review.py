@@ -60,8 +60,18 @@ def review(repo: GitRepo, capsys, monkeypatch, *args: str) -> tuple[int, dict, s
     return code, (json.loads(out) if out.strip() else {}), err
 
 
-def test_finding_on_the_right_line_with_a_patch(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
-    llm.enqueue({"findings": [finding("billing.py", AVG_LINE, title="Division by zero on an empty invoice", fix=FIX)]})
+def test_finding_on_the_right_line_with_a_patch(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
+    llm.enqueue(
+        {
+            "findings": [
+                finding(
+                    "billing.py", AVG_LINE, title="Division by zero on an empty invoice", fix=FIX
+                )
+            ]
+        }
+    )
     code, doc, err = review(change, capsys, monkeypatch)
     assert code == 1, err
     assert doc["version"] == 1 and doc["errors"] == []
@@ -75,7 +85,13 @@ def test_finding_on_the_right_line_with_a_patch(change: GitRepo, llm: FakeOpenAI
     )
     assert f["patch"].startswith(".codepilot/patches/review/0001-billing.py-")
     subprocess.run(["git", "apply", "--check", f["patch"]], cwd=change.root, check=True)
-    assert set(doc["stats"]) >= {"requests", "cached", "prompt_tokens", "completion_tokens", "cost_usd"}
+    assert set(doc["stats"]) >= {
+        "requests",
+        "cached",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+    }
     assert doc["stats"]["prompt_tokens"] > 0 and doc["stats"]["completion_tokens"] > 0
     body = llm.history[0]
     assert body["response_format"]["type"] == "json_schema"
@@ -104,7 +120,9 @@ def test_stable_id_and_cache(change: GitRepo, llm: FakeOpenAI, capsys, monkeypat
     assert moved["findings"][0]["line"] == AVG_LINE + 2
 
 
-def test_line_off_by_a_few_is_reanchored_by_the_fix(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_line_off_by_a_few_is_reanchored_by_the_fix(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     llm.enqueue({"findings": [finding("billing.py", AVG_LINE - 3, fix=FIX)]})
     _, doc, _ = review(change, capsys, monkeypatch)
     assert doc["findings"][0]["line"] == AVG_LINE
@@ -131,9 +149,19 @@ def test_hostile_paths_are_dropped(change: GitRepo, llm: FakeOpenAI, capsys, mon
     assert not (change.root.parent / "outside.py").exists()
 
 
-def test_fix_that_does_not_match_gives_no_patch(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_fix_that_does_not_match_gives_no_patch(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     llm.enqueue(
-        {"findings": [finding("billing.py", AVG_LINE, fix={"find": "return nothing_like_this()", "replace": "x"})]}
+        {
+            "findings": [
+                finding(
+                    "billing.py",
+                    AVG_LINE,
+                    fix={"find": "return nothing_like_this()", "replace": "x"},
+                )
+            ]
+        }
     )
     _, doc, _ = review(change, capsys, monkeypatch)
     f = doc["findings"][0]
@@ -169,7 +197,9 @@ def test_finding_off_the_change(change: GitRepo, llm: FakeOpenAI, capsys, monkey
         {"findings": [{"path": "billing.py", "line": "nine"}]},
     ],
 )
-def test_survives_bad_first_answers(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, first: object) -> None:
+def test_survives_bad_first_answers(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, first: object
+) -> None:
     llm.enqueue(first, {"findings": [finding("billing.py", AVG_LINE)]})
     code, doc, err = review(change, capsys, monkeypatch)
     assert code == 1, err
@@ -179,24 +209,32 @@ def test_survives_bad_first_answers(change: GitRepo, llm: FakeOpenAI, capsys, mo
         assert "That answer was invalid" in llm.history[-1]["messages"][-1]["content"]
 
 
-def test_one_bad_field_never_costs_the_other_findings(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_one_bad_field_never_costs_the_other_findings(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     docs = finding("billing.py", 5, severity="info", category="docs", title="Docstring missing")
     bug = finding("billing.py", AVG_LINE, title="Division by zero on an empty invoice")
     odd = finding("billing.py", AVG_LINE, severity="catastrophic", title="Empty invoices crash")
     llm.enqueue({"findings": [docs, {"title": "no path or line"}, bug, odd]})
     code, doc, err = review(change, capsys, monkeypatch)
     assert code == 1, err
-    assert len(llm.history) == 1 and doc["stats"]["reasks"] == 0  # nothing re-asked, nothing paid twice
+    # nothing re-asked, nothing paid twice
+    assert len(llm.history) == 1 and doc["stats"]["reasks"] == 0
     by_title = {f["title"]: f for f in doc["findings"]}
     assert by_title["Division by zero on an empty invoice"]["severity"] == "error"
     assert by_title["Docstring missing"]["category"] == "maintainability"
     assert "category 'docs'" in by_title["Docstring missing"]["note"]
     assert by_title["Empty invoices crash"]["severity"] == "warning"
     assert "severity 'catastrophic'" in by_title["Empty invoices crash"]["note"]
-    assert sum(n for why, n in doc["stats"]["dropped"].items() if why.startswith("unusable finding")) == 1
+    assert (
+        sum(n for why, n in doc["stats"]["dropped"].items() if why.startswith("unusable finding"))
+        == 1
+    )
 
 
-def test_billed_attempts_of_a_failed_request_count(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_billed_attempts_of_a_failed_request_count(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     llm.default = Raw("I think the code is fine.")
     code, doc, _ = review(change, capsys, monkeypatch)
     assert code == 3 and len(llm.history) == 3
@@ -204,16 +242,21 @@ def test_billed_attempts_of_a_failed_request_count(change: GitRepo, llm: FakeOpe
     assert doc["stats"]["reasks"] == 2
 
 
-def test_invalid_after_retries_is_reported_not_hidden(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_invalid_after_retries_is_reported_not_hidden(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     llm.default = Raw("I think the code is fine.")
     code, doc, err = review(change, capsys, monkeypatch)
     assert code == 3
     assert doc["findings"] == [] and len(doc["errors"]) == 1
     assert "invalid answer after 3 attempt(s)" in doc["errors"][0]["error"]
-    said = [ln for ln in err.strip().splitlines() if "reviewing:" not in ln]  # progress, on a slow machine
+    # progress, on a slow machine
+    said = [ln for ln in err.strip().splitlines() if "reviewing:" not in ln]
     assert len(said) == 1 and "Traceback" not in err
     code, out, _ = run_cli(["review"], change.root, capsys, monkeypatch)
-    assert code == 3 and "INCOMPLETE" in out and "no findings" not in out.replace("no findings in", "")
+    assert (
+        code == 3 and "INCOMPLETE" in out and "no findings" not in out.replace("no findings in", "")
+    )
 
 
 def test_server_down(change: GitRepo, capsys, monkeypatch) -> None:
@@ -252,7 +295,9 @@ def test_nothing_to_review_needs_no_model(repo: GitRepo, capsys, monkeypatch) ->
     assert code == 0 and "nothing staged to review" in out
 
 
-@pytest.mark.parametrize("refusal", ["response_format json_schema is not supported", "Invalid request"])
+@pytest.mark.parametrize(
+    "refusal", ["response_format json_schema is not supported", "Invalid request"]
+)
 def test_fallback_when_json_schema_is_unsupported(
     change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch, refusal: str
 ) -> None:
@@ -264,7 +309,9 @@ def test_fallback_when_json_schema_is_unsupported(
     assert llm.history[-1].get("tools")
 
 
-def test_many_requests_in_parallel_keep_their_order(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_many_requests_in_parallel_keep_their_order(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     for i in range(6):
         repo.write(f"m{i}.py", BILLING)
     repo.commit("base")
@@ -274,10 +321,14 @@ def test_many_requests_in_parallel_keep_their_order(repo: GitRepo, llm: FakeOpen
     def answer(body: dict) -> object:  # type: ignore[type-arg]
         text = body["messages"][1]["content"]
         path = next(f"m{i}.py" for i in range(6) if f"## m{i}.py" in text)
-        return Delay(0.3 if path in ("m0.py", "m1.py") else 0.0, {"findings": [finding(path, AVG_LINE)]})
+        return Delay(
+            0.3 if path in ("m0.py", "m1.py") else 0.0, {"findings": [finding(path, AVG_LINE)]}
+        )
 
     llm.default = answer
-    code, doc, _ = review(repo, capsys, monkeypatch, "--max-request-tokens", "900", "--concurrency", "4")
+    code, doc, _ = review(
+        repo, capsys, monkeypatch, "--max-request-tokens", "900", "--concurrency", "4"
+    )
     assert doc["stats"]["requests"] >= 3
     assert [f["path"] for f in doc["findings"]] == sorted(f["path"] for f in doc["findings"])
 
@@ -291,7 +342,9 @@ def test_text_and_markdown_reports(change: GitRepo, llm: FakeOpenAI, capsys, mon
     assert "## codepilot review" in out and "### `billing.py`" in out and "| error | 1 |" in out
 
 
-def test_base_patch_checked_against_head_not_worktree(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_base_patch_checked_against_head_not_worktree(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     change.commit("average")
     change.write("billing.py", "totally different now\n")  # the work tree no longer matches head
     llm.default = {"findings": [finding("billing.py", AVG_LINE, fix=FIX)]}
@@ -310,12 +363,15 @@ SECRETS = {
     "stripe": 'STRIPE = "sk_live_51Hq8ZkLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl"',
     "url": 'DB = "postgres://admin:Pr0dPassw0rd!@db.internal:5432/app"',
     "password": 'password = "correct-horse-battery"',
-    "jwt": 'TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.'
+    "jwt": "TOKEN = "
+    '"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.'
     'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"',
     "entropy": 'signing_salt = "q8Zr3vN1xP0wLk5Tf2Yh7Ue4Jm9Sa6DcWb"',
 }
 UNQUOTED = {  # config-style lines: (line, the secret in it)
-    "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY",
+    "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY": (
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz9qKEY"
+    ),
     "api_key: AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY": "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
     'HEADERS = {"Authorization": "Bearer sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq"}': (
         "sk-ant-api03-Zq8Lm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl0Pq"
@@ -349,15 +405,20 @@ def _secret_values() -> list[str]:
     return values + ["MIIEowIBAAKCAQEAv8QzLm3Nx7Rt2Vw9Yb4Dc6Fg1Hj5Kl", *UNQUOTED.values()]
 
 
-def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_secrets_never_leave_the_machine(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("settings.py", "DEBUG = False\n")
     repo.commit("base")
     body = "\n".join(SECRETS.values()) + "\n" + PRIVATE_KEY + CODE
     repo.write("settings.py", "DEBUG = False\n" + body)
-    repo.write("deploy/settings.yaml", "\n".join(UNQUOTED) + "\n")  # config: unquoted values are values
+    # config: unquoted values are values
+    repo.write("deploy/settings.yaml", "\n".join(UNQUOTED) + "\n")
     repo.write(".env", "API_KEY=sk-live-zzzzzzzzzzzzzzzzzzzzzzzz\n")
     repo.git("add", "-A")
-    code, out, _ = run_cli(["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["review", "--dry-run", "--format", "json"], repo.root, capsys, monkeypatch
+    )
     dry = json.loads(out)
     sent = json.dumps(dry["requests"])
     for value in _secret_values():
@@ -374,18 +435,23 @@ def test_secrets_never_leave_the_machine(repo: GitRepo, llm: FakeOpenAI, capsys,
     assert llm.history[0]["messages"][1]["content"].count("\n") == lines  # line numbers intact
 
 
-def test_fenced_answers_and_synonyms_need_no_reask(change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_fenced_answers_and_synonyms_need_no_reask(
+    change: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     f = finding("billing.py", AVG_LINE)
     f.update(severity="Critical", category="correctness", line=str(AVG_LINE))
     del f["end_line"], f["fix"]
     llm.enqueue(Raw("```json\n" + json.dumps({"findings": [f]}) + "\n```"))
     code, doc, _ = review(change, capsys, monkeypatch)
     assert doc["stats"]["reasks"] == 0
-    assert [(x["severity"], x["category"], x["line"]) for x in doc["findings"]] == [("error", "bug", AVG_LINE)]
+    assert [(x["severity"], x["category"], x["line"]) for x in doc["findings"]] == [
+        ("error", "bug", AVG_LINE)
+    ]
 
 
 def test_ctrl_c_keeps_the_answers_that_came_in(repo: GitRepo, llm: FakeOpenAI) -> None:
-    """Issue 23, item 11: Ctrl-C reports and records what was answered, marked INCOMPLETE; exit 130."""
+    """Issue 23, item 11: Ctrl-C reports and records what was answered, marked INCOMPLETE; exit
+    130."""
     import json
     import os
     import signal

@@ -72,7 +72,9 @@ def test_base_uses_merge_base(committed: GitRepo, capsys, monkeypatch) -> None:
     assert paths(doc) == {"a.py"}  # b.py changed on main only: not part of the feature
 
 
-def test_commit_against_first_parent_and_root_commit(committed: GitRepo, capsys, monkeypatch) -> None:
+def test_commit_against_first_parent_and_root_commit(
+    committed: GitRepo, capsys, monkeypatch
+) -> None:
     committed.write("a.py", BASE.replace("return x", "return x + 1"))
     sha = committed.commit("one")
     doc = dry_json(["--commit", sha], committed.root, capsys, monkeypatch)
@@ -109,7 +111,9 @@ def test_no_commits_yet(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.git("add", "b.py")
     doc = dry_json([], repo.root, capsys, monkeypatch)
     assert paths(doc) == {"a.py", "b.py"}
-    code, _, err = run_cli(["review", "--dry-run", "--base", "main"], repo.root, capsys, monkeypatch)
+    code, _, err = run_cli(
+        ["review", "--dry-run", "--base", "main"], repo.root, capsys, monkeypatch
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
@@ -142,8 +146,12 @@ def test_hook_environment(committed: GitRepo, tmp_path: Path, capsys, monkeypatc
     committed.write("b.py", BASE.replace("return y", "return y + 1"))
     tmp_index = tmp_path / "index.tmp"
     env = {"GIT_INDEX_FILE": str(tmp_index)}
-    subprocess.run(["git", "read-tree", "HEAD"], cwd=committed.root, env={**os.environ, **env}, check=True)
-    subprocess.run(["git", "add", "b.py"], cwd=committed.root, env={**os.environ, **env}, check=True)
+    subprocess.run(
+        ["git", "read-tree", "HEAD"], cwd=committed.root, env={**os.environ, **env}, check=True
+    )
+    subprocess.run(
+        ["git", "add", "b.py"], cwd=committed.root, env={**os.environ, **env}, check=True
+    )
     monkeypatch.setenv("GIT_DIR", ".git")
     monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_index))
     doc = dry_json(["--staged"], committed.root, capsys, monkeypatch)
@@ -164,7 +172,9 @@ def test_odd_file_names(repo: GitRepo, capsys, monkeypatch) -> None:
     assert paths(doc) == {"with space.py", "日本/ファイル.py"}
 
 
-def test_shallow_clone_without_merge_base(committed: GitRepo, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_shallow_clone_without_merge_base(
+    committed: GitRepo, tmp_path: Path, capsys, monkeypatch
+) -> None:
     committed.git("checkout", "-q", "-b", "feature")
     for i in range(3):
         committed.write("a.py", BASE + f"\nX = {i}\n")
@@ -174,17 +184,32 @@ def test_shallow_clone_without_merge_base(committed: GitRepo, tmp_path: Path, ca
     committed.commit("main moves")
     clone = tmp_path / "shallow"
     subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{committed.root}", str(clone)], check=True
+        [
+            "git",
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            f"file://{committed.root}",
+            str(clone),
+        ],
+        check=True,
     )
     code, out, err = run_cli(
-        ["review", "--dry-run", "--base", "origin/main", "--head", "origin/feature"], clone, capsys, monkeypatch
+        ["review", "--dry-run", "--base", "origin/main", "--head", "origin/feature"],
+        clone,
+        capsys,
+        monkeypatch,
     )
     assert code == 2
     assert "fetch-depth: 0" in err and len(err.strip().splitlines()) == 1
 
 
 def test_every_changed_line_once_across_sources(committed: GitRepo, capsys, monkeypatch) -> None:
-    committed.write("a.py", "import os\n" + BASE.replace("return x", "y = x\n    return y") + "\nZ = 3\n")
+    committed.write(
+        "a.py", "import os\n" + BASE.replace("return x", "y = x\n    return y") + "\nZ = 3\n"
+    )
     committed.git("mv", "b.py", "c.py")
     committed.commit("two")
     doc = dry_json(["--commit", "HEAD"], committed.root, capsys, monkeypatch)
@@ -238,7 +263,8 @@ def _nodes(tree) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
 
 
 def _one_change(repo: GitRepo, old: str, new: str):  # type: ignore[no-untyped-def]
-    """m.py committed as `old`, then as `new`: the change between the two commits, as `review` reads it."""
+    """m.py committed as `old`, then as `new`: the change between the two commits, as `review` reads
+    it."""
     from codepilot.source import diff
 
     repo.write("m.py", old)
@@ -250,7 +276,9 @@ def _one_change(repo: GitRepo, old: str, new: str):  # type: ignore[no-untyped-d
     return fc
 
 
-OLD_PY = "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        return 1\n"
+OLD_PY = (
+    "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        return 1\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -265,9 +293,12 @@ OLD_PY = "import os\n\n\ndef f(x):\n    return x\n\n\nclass C:\n    def m(self):
         "def f(:\n" + OLD_PY,  # a syntax error added
     ],
 )
-def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: GitRepo, new: str) -> None:
-    """The old version of a changed file is parsed incrementally from the new version's parse, with the
-    hunks as edits: the result is exactly a fresh parse, node by node and position by position."""
+def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(
+    committed: GitRepo, new: str
+) -> None:
+    """The old version of a changed file is parsed incrementally from the new version's parse, with
+    the hunks as edits: the result is exactly a fresh parse, node by node and position by
+    position."""
     from codepilot.source import changes
     from codepilot.syntax import detect
     from codepilot.syntax.outline import parser_for, reparse
@@ -277,12 +308,14 @@ def test_the_old_version_parsed_from_the_new_one_is_the_same_parse(committed: Gi
     lang = detect("m.py")
     edits = changes._edits(fc.hunks, new_b, old_b)
     assert edits is not None
-    assert _nodes(reparse(lang, old_b, parser_for(lang).parse(new_b), edits)) == _nodes(parser_for(lang).parse(old_b))
+    assert _nodes(reparse(lang, old_b, parser_for(lang).parse(new_b), edits)) == _nodes(
+        parser_for(lang).parse(old_b)
+    )
 
 
 def test_hunks_that_do_not_describe_the_texts_give_no_edits(committed: GitRepo) -> None:
-    """A work-tree file that git's filters changed may differ from what the hunks say outside them: then
-    the old version is parsed whole, never from edits that would not be true."""
+    """A work-tree file that git's filters changed may differ from what the hunks say outside them:
+    then the old version is parsed whole, never from edits that would not be true."""
     from codepilot.source import changes
 
     old = "".join(f"v{i} = {i}\n" for i in range(30))

@@ -218,9 +218,9 @@ def test_innermost_definition(path: str) -> None:
 
 @pytest.mark.parametrize("path", sorted(CASES))
 def test_the_index_query_gives_the_same_outline_of_any_lines(path: str) -> None:
-    """The outline of some lines, from the definitions the index's query found in the whole file (how a
-    changed file's new version is mapped when the index needs it too), is the outline the outline's own
-    query gives for those lines: for every span of lines."""
+    """The outline of some lines, from the definitions the index's query found in the whole file
+    (how a changed file's new version is mapped when the index needs it too), is the outline the
+    outline's own query gives for those lines: for every span of lines."""
     from codepilot.syntax.facts import extract
     from codepilot.syntax.outline import parser_for
 
@@ -235,7 +235,9 @@ def test_the_index_query_gives_the_same_outline_of_any_lines(path: str) -> None:
                 outline(lang, source, (first, last), tree, found),
             )
             assert by_index.definitions == by_query.definitions, (first, last)
-            assert [by_index.at(i) for i in range(1, n + 1)] == [by_query.at(i) for i in range(1, n + 1)]
+            assert [by_index.at(i) for i in range(1, n + 1)] == [
+                by_query.at(i) for i in range(1, n + 1)
+            ]
 
 
 def test_kinds() -> None:
@@ -265,7 +267,10 @@ def test_python_agrees_with_ast_on_this_repository() -> None:
         want = ast_symbols(source)
         o = outline(detect(file.name), source.encode())
         for line in range(1, source.count("\n") + 1):
-            if source.split("\n")[line - 1].strip().startswith("#") or not source.split("\n")[line - 1].strip():
+            if (
+                source.split("\n")[line - 1].strip().startswith("#")
+                or not source.split("\n")[line - 1].strip()
+            ):
                 continue
             total += 1
             d = o.at(line)

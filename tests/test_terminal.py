@@ -1,5 +1,5 @@
-"""At the terminal (issue 15): the interactive walk in a real pseudo-terminal with the stand-in model,
-and `codepilot init`."""
+"""At the terminal (issue 15): the interactive walk in a real pseudo-terminal with the stand-in
+model, and `codepilot init`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from tests.support.repos import GitRepo, run_cli
 from tests.support.terminal import run_in_pty
 
 OLD = "def average(values):\n    return 0\n\n\ndef ratio(a, b):\n    return 0\n"
-NEW = "def average(values):\n    return sum(values) / len(values)\n\n\ndef ratio(a, b):\n    return a / b\n"
+NEW = (
+    "def average(values):\n    return sum(values) / len(values)\n\n\ndef ratio(a, b):\n    return "
+    "a / b\n"
+)
 FIX1 = {
     "find": "    return sum(values) / len(values)",
     "replace": "    return sum(values) / len(values) if values else 0",
@@ -73,12 +76,16 @@ def test_refuses_without_a_terminal(two: GitRepo, capsys, monkeypatch) -> None:
 
 def test_init_in_an_empty_repository_then_again(repo: GitRepo, capsys, monkeypatch) -> None:
     repo.commit("empty")
-    code, out, err = run_cli(["init", "--hook", "--github", "--gitlab"], repo.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["init", "--hook", "--github", "--gitlab"], repo.root, capsys, monkeypatch
+    )
     assert code == 0, err
     text = (repo.root / ".codepilot.toml").read_text()
     assert "# model =" in text and "no OPENAI_API_KEY" in text
     assert ".codepilot/patches/" in (repo.root / ".gitignore").read_text()
-    assert (repo.root / ".github/workflows/codepilot.yml").is_file() and (repo.root / ".gitlab-ci.yml").is_file()
+    assert (repo.root / ".github/workflows/codepilot.yml").is_file() and (
+        repo.root / ".gitlab-ci.yml"
+    ).is_file()
     assert (repo.root / ".git/hooks/pre-commit").is_file() and "wrote" in out
     code, out, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
     assert code == 0, err  # the configuration it wrote is accepted
@@ -95,7 +102,11 @@ def test_init_picks_the_openai_model_and_pyproject(repo: GitRepo, capsys, monkey
     code, out, err = run_cli(["init", "--pyproject"], repo.root, capsys, monkeypatch)
     assert code == 0, err
     text = (repo.root / "pyproject.toml").read_text()
-    assert '[project]\nname = "x"' in text and "[tool.codepilot]\n" in text and 'model = "openai:gpt-4.1-mini"' in text
+    assert (
+        '[project]\nname = "x"' in text
+        and "[tool.codepilot]\n" in text
+        and 'model = "openai:gpt-4.1-mini"' in text
+    )
     code, _, err = run_cli(["review", "--dry-run"], repo.root, capsys, monkeypatch)
     assert code == 0, err
     code, _, err = run_cli(["init", "--pyproject"], repo.root, capsys, monkeypatch)
@@ -111,7 +122,9 @@ def test_init_finds_a_local_ollama_coder_model() -> None:
 
     class Tags(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
-            body = json.dumps({"models": [{"name": "llama3:8b"}, {"name": "qwen2.5-coder:7b"}]}).encode()
+            body = json.dumps(
+                {"models": [{"name": "llama3:8b"}, {"name": "qwen2.5-coder:7b"}]}
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -130,7 +143,8 @@ def test_init_finds_a_local_ollama_coder_model() -> None:
 
 
 def test_spending_over_confirm_over_is_asked_in_a_terminal(two: GitRepo, llm: FakeOpenAI) -> None:
-    """Issue 23, item 17: a terminal asks before sending a run estimated above confirm_over; no sends."""
+    """Issue 23, item 17: a terminal asks before sending a run estimated above confirm_over; no
+    sends."""
     from tests.support.repos import user_config
 
     user_config('[prices."test-model"]\ninput = 100000\noutput = 100000\n')
@@ -141,7 +155,9 @@ def test_spending_over_confirm_over_is_asked_in_a_terminal(two: GitRepo, llm: Fa
     assert code == 1 and len(llm.history) == 1, screen
 
 
-def test_spending_is_never_asked_outside_a_terminal(two: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_spending_is_never_asked_outside_a_terminal(
+    two: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     from tests.support.repos import user_config
 
     user_config('[prices."test-model"]\ninput = 100000\noutput = 100000\n')

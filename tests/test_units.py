@@ -1,6 +1,6 @@
-"""Unit tests of the pure modules a newcomer is likely to touch first: globs, findings merge, request
-packing, the history's statuses; and a round trip in unidiff's style over real files: patch -> parse ->
-`git apply` -> the expected text."""
+"""Unit tests of the pure modules a newcomer is likely to touch first: globs, findings merge,
+request packing, the history's statuses; and a round trip in unidiff's style over real files: patch
+-> parse -> `git apply` -> the expected text."""
 
 from __future__ import annotations
 
@@ -55,13 +55,18 @@ def test_globs_ignoring_case_for_credentials() -> None:
     ],
 )
 def test_globs_give_the_first_pattern_that_matches(path: str, expected: str | None) -> None:
-    """However the patterns are grouped to check many paths at once, the answer is the first in the list."""
+    """However the patterns are grouped to check many paths at once, the answer is the first in the
+    list."""
     patterns = [".env", "id_rsa*", "docs/", "secrets/**", "*.min.js", "*.env"]
     assert globs.matches(path, patterns) == expected
 
 
-def _finding(fid: str, line: int, title: str, severity: str = "warning", end: int | None = None) -> Finding:
-    return Finding(fid, "a.py", line, end or line, severity, "bug", title, "", None, None, "change", "r1", line)
+def _finding(
+    fid: str, line: int, title: str, severity: str = "warning", end: int | None = None
+) -> Finding:
+    return Finding(
+        fid, "a.py", line, end or line, severity, "bug", title, "", None, None, "change", "r1", line
+    )
 
 
 def test_merge_keeps_one_of_each_meaning_and_the_highest_severity() -> None:
@@ -72,7 +77,9 @@ def test_merge_keeps_one_of_each_meaning_and_the_highest_severity() -> None:
         _finding("1", 9, "Same id elsewhere"),
     ]
     kept = _merge(found)
-    assert [f.id for f in kept] == ["1", "3"] and kept[0].severity == "error" and kept[0].merged == 2
+    assert (
+        [f.id for f in kept] == ["1", "3"] and kept[0].severity == "error" and kept[0].merged == 2
+    )
 
 
 def test_packing_fills_requests_and_keeps_a_files_units_together() -> None:
@@ -91,7 +98,9 @@ def test_history_statuses(tmp_path: Path) -> None:
     from codepilot.output import history
 
     def run(ids: list[str]) -> dict[str, str]:
-        rec = history.RunRecord("repo", "src", "range", "a", "b", "m", 1, 0, 10, 2, 0.0, 0, ["a.py"], {"a.py": "x"})
+        rec = history.RunRecord(
+            "repo", "src", "range", "a", "b", "m", 1, 0, 10, 2, 0.0, 0, ["a.py"], {"a.py": "x"}
+        )
         with history.opened(tmp_path / "h.sqlite3") as db:
             return history.record(db, rec, [_finding(i, 1, f"t{i}") for i in ids], {})
 
@@ -107,8 +116,8 @@ REAL = sorted(p for p in (ROOT / "codepilot").rglob("*.py") if p.stat().st_size 
 
 @pytest.mark.parametrize("path", REAL[:12], ids=lambda p: p.name)
 def test_round_trip_patch_parse_apply(path: Path, tmp_path: Path) -> None:
-    """A fix placed in a real file: our patch parses (unidiff), `git apply` takes it, and the result is
-    exactly the intended text."""
+    """A fix placed in a real file: our patch parses (unidiff), `git apply` takes it, and the result
+    is exactly the intended text."""
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     rng = random.Random(path.name)
@@ -164,6 +173,10 @@ def test_python_imports_and_signatures() -> None:
         b'@dec\ndef f(\n    a,\n    b,\n):\n    # note\n    """Does f."""\n    return 1\n'
     )
     facts = extract(detect("m.py"), src)
-    assert facts.imports == [Import("c", "a", "b", 1), Import("p", "os.path", ""), Import("*", "x", "*")]
+    assert facts.imports == [
+        Import("c", "a", "b", 1),
+        Import("p", "os.path", ""),
+        Import("*", "x", "*"),
+    ]
     (d,) = facts.definitions
     assert (d.start, d.line, d.signature, d.doc) == (6, 7, "def f(\n    a,\n    b,\n):", "Does f.")

@@ -1,6 +1,6 @@
 """True verdicts (issue 10): nothing to review said as such, paths that match nothing, conflicting
-sources, the patch folder, --apply and --fail-on, the hook's options and its blocked message, progress
-in logs, exit codes for a broken machine, configuration errors, providers, usage."""
+sources, the patch folder, --apply and --fail-on, the hook's options and its blocked message,
+progress in logs, exit codes for a broken machine, configuration errors, providers, usage."""
 
 from __future__ import annotations
 
@@ -15,11 +15,18 @@ from tests.support.repos import GitRepo, run_cli
 from tests.support.samples import FIX, SRC
 
 
-def test_nothing_to_review_is_said_as_such(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_nothing_to_review_is_said_as_such(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("a.py", "A = 1\n")
     repo.commit("base")
     code, out, _ = run_cli(["review"], repo.root, capsys, monkeypatch)
-    assert code == 0 and "nothing to review" in out and "no findings" not in out and "unknown" not in out
+    assert (
+        code == 0
+        and "nothing to review" in out
+        and "no findings" not in out
+        and "unknown" not in out
+    )
     repo.write("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     code, out, _ = run_cli(["review"], repo.root, capsys, monkeypatch)
     assert "nothing to review: every changed file was skipped" in out and llm.history == []
@@ -27,18 +34,29 @@ def test_nothing_to_review_is_said_as_such(repo: GitRepo, llm: FakeOpenAI, capsy
     assert json.loads(out)["nothing_to_review"] is True
 
 
-def test_paths_matching_nothing_and_conflicting_sources(changed: GitRepo, capsys, monkeypatch) -> None:
+def test_paths_matching_nothing_and_conflicting_sources(
+    changed: GitRepo, capsys, monkeypatch
+) -> None:
     code, _, err = run_cli(["review", "--dry-run", "stats.pyy"], changed.root, capsys, monkeypatch)
     assert code == 2 and "stats.pyy: matches no file" in err and len(err.strip().splitlines()) == 1
-    for args in (["--staged", "--base", "HEAD"], ["--staged", "--commit", "HEAD"], ["--head", "HEAD"]):
-        code, _, err = run_cli(["review", *args], changed.root, capsys, monkeypatch)  # nothing staged here
+    for args in (
+        ["--staged", "--base", "HEAD"],
+        ["--staged", "--commit", "HEAD"],
+        ["--head", "HEAD"],
+    ):
+        # nothing staged here
+        code, _, err = run_cli(["review", *args], changed.root, capsys, monkeypatch)
         assert code == 2, args
     changed.git("rm", "-q", "--cached", "stats.py")  # a deleted file is still a path of the change
-    code, _, err = run_cli(["review", "--dry-run", "--staged", "stats.py"], changed.root, capsys, monkeypatch)
+    code, _, err = run_cli(
+        ["review", "--dry-run", "--staged", "stats.py"], changed.root, capsys, monkeypatch
+    )
     assert code == 0, err
 
 
-def test_patch_folder_holds_this_runs_patches_only(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_patch_folder_holds_this_runs_patches_only(
+    changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     folder = changed.root / ".codepilot" / "patches"
     (folder / "review").mkdir(parents=True)
     (folder / "review" / "0001-mine.patch").write_text("the user's own file\n")
@@ -49,35 +67,48 @@ def test_patch_folder_holds_this_runs_patches_only(changed: GitRepo, llm: FakeOp
     patch = json.loads(out)["findings"][0]["patch"]
     assert patch.startswith(".codepilot/patches/review/0001-") and (changed.root / patch).is_file()
     llm.enqueue({"findings": []})
-    changed.write("stats.py", SRC.replace("/ len(values)", "/ max(len(values), 1)"))  # fixed by hand
+    # fixed by hand
+    changed.write("stats.py", SRC.replace("/ len(values)", "/ max(len(values), 1)"))
     run_cli(["review", "--format", "json"], changed.root, capsys, monkeypatch)
     assert not (changed.root / patch).exists()  # stale: gone with the next run
-    assert (folder / "review" / "0001-mine.patch").read_text() == "the user's own file\n"  # never ours
+    # never ours
+    assert (folder / "review" / "0001-mine.patch").read_text() == "the user's own file\n"
     assert (folder / "generate" / "keep.txt").exists()
 
 
-def test_git_apply_command_works_from_a_subfolder(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_git_apply_command_works_from_a_subfolder(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     repo.write("pkg/stats.py", "def average(values):\n    return 0\n")
     repo.commit("base")
     repo.write("pkg/stats.py", SRC)
     llm.enqueue({"findings": [finding("pkg/stats.py", 2, title="Empty list", fix=FIX)]})
     code, out, _ = run_cli(["review"], repo.root / "pkg", capsys, monkeypatch)
     assert code == 1
-    command = next(line for line in out.splitlines() if "git -C" in line).split("(", 1)[1].rstrip(")")
-    assert "-    2 |     return sum(values) / len(values)" in out and "if values else 0" in out  # the fix, shown
+    command = (
+        next(line for line in out.splitlines() if "git -C" in line).split("(", 1)[1].rstrip(")")
+    )
+    # the fix, shown
+    assert "-    2 |     return sum(values) / len(values)" in out and "if values else 0" in out
     subprocess.run(command, shell=True, cwd=repo.root / "pkg", check=True)
     assert "if values else 0" in (repo.root / "pkg" / "stats.py").read_text()
 
 
-def test_applied_fixes_say_so_and_do_not_fail(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_applied_fixes_say_so_and_do_not_fail(
+    changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     llm.default = {"findings": [finding("stats.py", 2, title="Empty list", fix=FIX)]}
-    code, out, err = run_cli(["review", "--apply", "--format", "json"], changed.root, capsys, monkeypatch)
+    code, out, err = run_cli(
+        ["review", "--apply", "--format", "json"], changed.root, capsys, monkeypatch
+    )
     doc = json.loads(out)
     assert code == 0 and doc["findings"][0]["applied"] is True, err
     assert "if values else 0" in (changed.root / "stats.py").read_text()
     changed.write("stats.py", SRC)
     for fmt, word in (("text", "applied"), ("markdown", "Fix applied"), ("github", "Fix applied")):
-        code, out, _ = run_cli(["review", "--apply", "--no-cache", "--format", fmt], changed.root, capsys, monkeypatch)
+        code, out, _ = run_cli(
+            ["review", "--apply", "--no-cache", "--format", fmt], changed.root, capsys, monkeypatch
+        )
         assert code == 0 and word in out, fmt
         changed.write("stats.py", SRC)
 
@@ -157,12 +188,17 @@ def test_unexpected_errors_exit_3_with_a_log(changed: GitRepo, capsys, monkeypat
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ('[prices."gpt-4.1-mini"]\ninput = 1\noutput = 2\nfail_on = "never"\n', 'prices."gpt-4.1-mini".fail_on'),
+        (
+            '[prices."gpt-4.1-mini"]\ninput = 1\noutput = 2\nfail_on = "never"\n',
+            'prices."gpt-4.1-mini".fail_on',
+        ),
         ('prices = "cheap"\n', "prices must be a table"),
         ("fail_on = 3\n", "fail_on"),
     ],
 )
-def test_configuration_errors_name_the_key(changed: GitRepo, capsys, monkeypatch, text: str, words: str) -> None:
+def test_configuration_errors_name_the_key(
+    changed: GitRepo, capsys, monkeypatch, text: str, words: str
+) -> None:
     changed.write(".codepilot.toml", text)
     code, _, err = run_cli(["review", "--dry-run"], changed.root, capsys, monkeypatch)
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1
@@ -176,7 +212,9 @@ def test_pyproject_odd_values(changed: GitRepo, capsys, monkeypatch) -> None:
 
 
 def test_unknown_provider_names_the_known_ones(changed: GitRepo, capsys, monkeypatch) -> None:
-    code, _, err = run_cli(["review", "--model", "opnai:gpt-4.1-mini"], changed.root, capsys, monkeypatch)
+    code, _, err = run_cli(
+        ["review", "--model", "opnai:gpt-4.1-mini"], changed.root, capsys, monkeypatch
+    )
     assert code == 2 and "unknown provider 'opnai'" in err and "openai, ollama, anthropic" in err
     assert "pip install" not in err
 
@@ -184,23 +222,33 @@ def test_unknown_provider_names_the_known_ones(changed: GitRepo, capsys, monkeyp
 def test_usage_csv_names_and_since(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
     llm.default = {"findings": []}
     run_cli(["review"], changed.root, capsys, monkeypatch)
-    code, out, _ = run_cli(["usage", "--format", "csv", "--by", "model"], changed.root, capsys, monkeypatch)
+    code, out, _ = run_cli(
+        ["usage", "--format", "csv", "--by", "model"], changed.root, capsys, monkeypatch
+    )
     rows = out.strip().splitlines()
-    assert code == 0 and rows[0].startswith("model,runs,") and rows[1].startswith("openai:test-model (local server),1,")
+    assert (
+        code == 0
+        and rows[0].startswith("model,runs,")
+        and rows[1].startswith("openai:test-model (local server),1,")
+    )
     code, out, _ = run_cli(["usage", "--by", "repo"], changed.root, capsys, monkeypatch)
     assert str(changed.root) in out.replace("\n", "")
     code, _, err = run_cli(["usage", "--since", "99999999d"], changed.root, capsys, monkeypatch)
     assert code == 0, err
 
 
-def test_verbose_shows_what_is_sent_and_received(changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_verbose_shows_what_is_sent_and_received(
+    changed: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     llm.default = {"findings": [finding("stats.py", 2, title="Empty list")]}
     code, out, err = run_cli(["review", "--verbose"], changed.root, capsys, monkeypatch)
     assert "sent to openai:test-model" in err and "return sum(values) / len(values)" in err
     assert "received (" in err and '"Empty list"' in err and "Empty list" in out
 
 
-def test_usage_is_readable_at_80_columns(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_usage_is_readable_at_80_columns(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     """Issue 23, item 14: in an 80-column terminal every header and the model's name show whole."""
     import os
 
@@ -210,17 +258,23 @@ def test_usage_is_readable_at_80_columns(repo: GitRepo, llm: FakeOpenAI, capsys,
     repo.commit("base")
     repo.write("a.py", "A = 2\n")
     run_cli(["review"], repo.root, capsys, monkeypatch)
-    code, screen = run_in_pty(["usage"], repo.root, {**os.environ, "COLUMNS": "80", "LINES": "40"}, [])
+    code, screen = run_in_pty(
+        ["usage"], repo.root, {**os.environ, "COLUMNS": "80", "LINES": "40"}, []
+    )
     import re
 
     screen = re.sub(r"\x1b\[[0-9;]*m", "", screen).replace("\r", "")
-    assert code == 0 and all(len(ln) <= 80 for ln in screen.splitlines()), [len(ln) for ln in screen.splitlines()]
+    assert code == 0 and all(len(ln) <= 80 for ln in screen.splitlines()), [
+        len(ln) for ln in screen.splitlines()
+    ]
     for word in ("run(s)", "request(s)", "cached", "prompt", "completion", "tokens", "$"):
         assert word in screen, screen
     assert "openai:test-model (local server)\n" in screen and "total\n" in screen, screen
 
 
-def test_staged_apply_fixes_what_gets_committed(repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch) -> None:
+def test_staged_apply_fixes_what_gets_committed(
+    repo: GitRepo, llm: FakeOpenAI, capsys, monkeypatch
+) -> None:
     """Issue 23, item 8: `--staged --apply` puts the fix in the index and the work tree, like -i."""
     from tests.support.samples import OLD
 
@@ -231,7 +285,8 @@ def test_staged_apply_fixes_what_gets_committed(repo: GitRepo, llm: FakeOpenAI, 
     llm.default = {"findings": [finding("stats.py", 3, title="Empty list", fix=FIX)]}
     code, out, err = run_cli(["review", "--staged", "--apply"], repo.root, capsys, monkeypatch)
     assert "applied" in err, err
-    assert repo.git("status", "--porcelain").strip() == "M  stats.py"  # staged, nothing left unstaged
+    # staged, nothing left unstaged
+    assert repo.git("status", "--porcelain").strip() == "M  stats.py"
     assert repo.git("show", ":stats.py") == (repo.root / "stats.py").read_text() != SRC
     code, out, err = run_cli(["review", "--staged", "--no-cache"], repo.root, capsys, monkeypatch)
     assert "does not apply" not in out + err

@@ -1,5 +1,5 @@
-"""The offline token estimate (prompt/tokens.py): close to a BPE's count for prose and code, on the high
-side for code, the same for ASCII and non-ASCII paths through it."""
+"""The offline token estimate (prompt/tokens.py): close to a BPE's count for prose and code, on the
+high side for code, the same for ASCII and non-ASCII paths through it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from codepilot.prompt.tokens import count
 
+# def, " f", "(", x, "):", newline+indent, return, " x", " +", " 1", newline
 CASES = [
     ("", 0),
     ("hello", 1),
@@ -15,7 +16,10 @@ CASES = [
     ("1234567", 3),  # numbers: a token per 3 digits
     ("a == b", 3),
     ("    ", 1),  # a run of whitespace
-    ("def f(x):\n    return x + 1\n", 11),  # def, " f", "(", x, "):", newline+indent, return, " x", " +", " 1", newline
+    (
+        "def f(x):\n    return x + 1\n",
+        11,
+    ),
 ]
 
 

@@ -1,7 +1,7 @@
-"""`--apply`: fixes applied to the work tree, each all or nothing, only to files that still hold exactly
-what was reviewed, never for a head that is not checked out. Each file is written beside itself and
-renamed into place, with SIGINT/SIGTERM held back meanwhile: an interrupted run leaves every file
-either as reviewed or fully patched, never missing or half written."""
+"""`--apply`: fixes applied to the work tree, each all or nothing, only to files that still hold
+exactly what was reviewed, never for a head that is not checked out. Each file is written beside
+itself and renamed into place, with SIGINT/SIGTERM held back meanwhile: an interrupted run leaves
+every file either as reviewed or fully patched, never missing or half written."""
 
 from __future__ import annotations
 
@@ -56,9 +56,13 @@ def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
         if clash is not None:
             results[p.patch] = Applied(p.patch, False, f"not applied: overlaps {clash.patch}")
         elif repo.inside(p.file) is None or (repo.root / p.file).is_symlink():
-            results[p.patch] = Applied(p.patch, False, f"not applied: {p.file} is not a plain file of this repository")
+            results[p.patch] = Applied(
+                p.patch, False, f"not applied: {p.file} is not a plain file of this repository"
+            )
         elif not mine and repo.worktree_text(p.file) != p.expected:
-            results[p.patch] = Applied(p.patch, False, f"not applied: {p.file} changed since it was reviewed")
+            results[p.patch] = Applied(
+                p.patch, False, f"not applied: {p.file} changed since it was reviewed"
+            )
         elif not mine and not _utf8(repo, p.file):
             results[p.patch] = Applied(
                 p.patch, False, f"not applied: {p.file} is not UTF-8 text (apply the patch by hand)"
@@ -73,7 +77,9 @@ def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
                 _write(repo.root / file, _patched(patches))
             except OSError as e:
                 for p in patches:
-                    results[p.patch] = Applied(p.patch, False, f"not applied: cannot write {file}: {e.strerror}")
+                    results[p.patch] = Applied(
+                        p.patch, False, f"not applied: cannot write {file}: {e.strerror}"
+                    )
                 continue
             for p in patches:
                 results[p.patch] = Applied(p.patch, True)
@@ -81,8 +87,8 @@ def apply_all(repo: Repo, planned: list[Planned]) -> list[Applied]:
 
 
 def to_index(repo: Repo, patch: str) -> str | None:
-    """Also stage an applied patch (a `--staged` review: the commit being made gets the fix, see issue
-    23); why not, when the index cannot take it (it differs from the work tree there)."""
+    """Also stage an applied patch (a `--staged` review: the commit being made gets the fix, see
+    issue 23); why not, when the index cannot take it (it differs from the work tree there)."""
     from codepilot.runtime.errors import GitError
 
     try:
@@ -105,8 +111,8 @@ def _utf8(repo: Repo, file: str) -> bool:
 
 
 def _patched(patches: list[Planned]) -> str:
-    """The file's text with these non-overlapping fixes, each placed against the reviewed text, applied
-    from the bottom up (so earlier line numbers hold)."""
+    """The file's text with these non-overlapping fixes, each placed against the reviewed text,
+    applied from the bottom up (so earlier line numbers hold)."""
     if patches[0].whole is not None:
         return patches[0].whole
     text = patches[0].expected or ""
@@ -116,7 +122,8 @@ def _patched(patches: list[Planned]) -> str:
 
 
 def _write(target: Path, text: str) -> None:
-    """Write beside, flush to disk, rename over: the file is whole before and after, never between."""
+    """Write beside, flush to disk, rename over: the file is whole before and after, never
+    between."""
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = target.stat().st_mode & 0o7777 if target.exists() else None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".codepilot", dir=target.parent)

@@ -40,16 +40,22 @@ class Finding:
     note: str | None = None
     merged: int = 0
     applied: bool = False
-    suggestion: list[str] | None = None  # the fix's new lines, when its patch replaces exactly line..end_line
-    replaced: list[str] | None = None  # the file's lines line..end_line that the placed fix replaces
+    suggestion: list[str] | None = (
+        None  # the fix's new lines, when its patch replaces exactly line..end_line
+    )
+    replaced: list[str] | None = (
+        None  # the file's lines line..end_line that the placed fix replaces
+    )
     status: str | None = None  # new / still present, from the history (None when it is off)
-    found_in: str | None = None  # an incremental PR review: the head of the earlier run that found it
+    found_in: str | None = (
+        None  # an incremental PR review: the head of the earlier run that found it
+    )
     source: str = "model"  # or the check that reported it (ruff, mypy, ...)
     rule: str | None = None  # the check's rule id
 
     def add_note(self, text: str) -> None:
-        """What a later stage says about the finding (placed elsewhere, merged, no patch, not staged),
-        after what earlier stages said."""
+        """What a later stage says about the finding (placed elsewhere, merged, no patch, not
+        staged), after what earlier stages said."""
         self.note = f"{self.note}; {text}" if self.note else text
 
     def to_json(self) -> dict[str, Any]:
@@ -127,7 +133,9 @@ def _short(text: str, limit: int) -> str:
 def stable_id(path: str, category: str, title: str, code: str) -> str:
     norm_title = " ".join(re.findall(r"[a-z0-9]+", title.lower()))
     norm_code = " ".join(code.split())
-    return hashlib.sha256(f"{path}\0{category}\0{norm_title}\0{norm_code}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{path}\0{category}\0{norm_title}\0{norm_code}".encode()).hexdigest()[
+        :16
+    ]
 
 
 class _FileView:
@@ -143,7 +151,9 @@ class _FileView:
     @property
     def outline(self) -> Outline:
         if self._outline is None:
-            self._outline = outline(self.file.language, (self.file.new_text or "").encode("utf-8", "replace"))
+            self._outline = outline(
+                self.file.language, (self.file.new_text or "").encode("utf-8", "replace")
+            )
         return self._outline
 
 
@@ -184,17 +194,20 @@ def check(
     deadline: float | None = None,
     dismissed: list[Dismissal] | None = None,
 ) -> tuple[list[Finding], Counter[str], set[str]]:
-    """Every finding checked against the repository and the change; in answer order, duplicates merged.
-    Past `deadline` (time.monotonic()) the rest is not checked, so not reported: the paths it named are
-    returned as work not done."""
+    """Every finding checked against the repository and the change; in answer order, duplicates
+    merged. Past `deadline` (time.monotonic()) the rest is not checked, so not reported: the paths
+    it named are returned as work not done."""
     reviewed = {f.path: f for f in changeset.files if f.new_text is not None and not f.diff.binary}
     views: dict[str, _FileView] = {}
-    dropped: Counter[str] = Counter()  # refused findings by reason: a hostile answer is never reported
+    # refused findings by reason: a hostile answer is never reported
+    dropped: Counter[str] = Counter()
     out: list[Finding] = []
     unchecked: set[str] = set()
     for index, (request_id, a) in enumerate(answers):
         if deadline is not None and index % 64 == 0 and time.monotonic() > deadline:
-            unchecked = {p for _, rest in answers[index:] if (p := resolve_path(rest.path, reviewed)[0])}
+            unchecked = {
+                p for _, rest in answers[index:] if (p := resolve_path(rest.path, reviewed)[0])
+            }
             dropped["not checked: the time limit ran out"] += len(answers) - index
             break
         path, reason = resolve_path(a.path, reviewed)
@@ -232,7 +245,10 @@ def check(
         )
         if placement == "definition":
             owner = d.symbol if d else "its definition"
-            moved = f"moved from line {a.line}, outside the change, to the nearest changed line of {owner}"
+            moved = (
+                f"moved from line {a.line}, outside the change, to the nearest changed line of "
+                f"{owner}"
+            )
             finding.add_note(moved)
         out.append(finding)
     return _merge(out), dropped, unchecked

@@ -1,6 +1,6 @@
-"""Fixes as patch files: one unified diff per fix in the patch folder, each checked with
-`git apply --check` against the reviewed tree before it is written (the work tree for the default and
---staged sources; the head commit, through a temporary index, for --base and --commit)."""
+"""Fixes as patch files: one unified diff per fix in the patch folder, each checked with `git apply
+--check` against the reviewed tree before it is written (the work tree for the default and --staged
+sources; the head commit, through a temporary index, for --base and --commit)."""
 
 from __future__ import annotations
 
@@ -37,28 +37,33 @@ class PatchFile:
 
 
 def git_quote(prefix: str, path: str) -> str:
-    """A file name as git writes it in a patch header: C-quoted when it holds a quote, a backslash or a
-    control character (tab, newline, ...), so that `git apply` reads every name git accepts."""
+    """A file name as git writes it in a patch header: C-quoted when it holds a quote, a backslash
+    or a control character (tab, newline, ...), so that `git apply` reads every name git accepts."""
     name = prefix + path
     if not any(c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7F for c in name):
         return name
     special = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-    out = "".join(special.get(c, f"\\{ord(c):03o}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in name)
+    out = "".join(
+        special.get(c, f"\\{ord(c):03o}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in name
+    )
     return f'"{out}"'
 
 
 def _lines(text: str) -> list[str]:
-    """Lines split at \\n only (form feeds, U+2028, NEL and lone CRs are characters inside a line, as
-    for git), each with its ending."""
+    """Lines split at \\n only (form feeds, U+2028, NEL and lone CRs are characters inside a line,
+    as for git), each with its ending."""
     parts = text.split("\n")
     out = [p + "\n" for p in parts[:-1]]
     return out + ([parts[-1]] if parts[-1] else [])
 
 
-def unified(path: str, old: str | None, new: str, window: tuple[int, int, int] | None = None) -> str:
+def unified(
+    path: str, old: str | None, new: str, window: tuple[int, int, int] | None = None
+) -> str:
     """A git-style unified diff of one file (a new file when `old` is None), with "No newline at end
-    of file" markers; names quoted as git quotes them. `window` (first line, lines replaced, lines put
-    in their place) limits the comparison to that stretch and its context: one fix in a large file."""
+    of file" markers; names quoted as git quotes them. `window` (first line, lines replaced, lines
+    put in their place) limits the comparison to that stretch and its context: one fix in a large
+    file."""
     a, b = _lines(old or ""), _lines(new)
     offset = 0
     if window is not None and old is not None:
@@ -70,7 +75,9 @@ def unified(path: str, old: str | None, new: str, window: tuple[int, int, int] |
     out = [f"diff --git {git_quote('a/', path)} {git_quote('b/', path)}\n"]
     if old is None:
         out.append("new file mode 100644\n")
-    for line in difflib.unified_diff(a, b, old_name, git_quote("b/", path) + pad, n=3, lineterm="\n"):
+    for line in difflib.unified_diff(
+        a, b, old_name, git_quote("b/", path) + pad, n=3, lineterm="\n"
+    ):
         if offset and line.startswith("@@"):
             line = _HUNK.sub(lambda m: _shifted(m, offset), line)
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
@@ -82,7 +89,10 @@ _HUNK = re.compile(r"^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@")
 
 def _shifted(m: re.Match[str], offset: int) -> str:
     old, new = int(m.group(1)), int(m.group(3))
-    return f"@@ -{old + offset if old else old}{m.group(2)} +{new + offset if new else new}{m.group(4)} @@"
+    return (
+        f"@@ -{old + offset if old else old}{m.group(2)} "
+        f"+{new + offset if new else new}{m.group(4)} @@"
+    )
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -91,9 +101,9 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def patch_dir(repo: Repo, configured: str, trusted: bool = False) -> Path:
-    """The patch folder. Symlinks are followed: it is never inside .git, and a folder that comes from
-    the repository's own configuration (not `trusted`, i.e. not the user's command line) must resolve
-    inside the repository — a client's repository cannot make codepilot write elsewhere."""
+    """The patch folder. Symlinks are followed: it is never inside .git, and a folder that comes
+    from the repository's own configuration (not `trusted`, i.e. not the user's command line) must
+    resolve inside the repository — a client's repository cannot make codepilot write elsewhere."""
     d = Path(configured).expanduser()
     d = (d if d.is_absolute() else repo.root / d).resolve()
     root = repo.root.resolve()
@@ -112,9 +122,9 @@ MANIFEST = ".codepilot-written"
 
 
 class Writer:
-    """Checks and writes the patches of one run into `folder/kind` (review and generate keep their own
-    subfolders); numbering follows the report's order. At the start of a run the patches of the run
-    before are removed — only files codepilot wrote (listed in the subfolder's manifest)."""
+    """Checks and writes the patches of one run into `folder/kind` (review and generate keep their
+    own subfolders); numbering follows the report's order. At the start of a run the patches of the
+    run before are removed — only files codepilot wrote (listed in the subfolder's manifest)."""
 
     def __init__(self, repo: Repo, source: Source, folder: Path, kind: str = "review") -> None:
         self.repo, self.source, self.root_folder = repo, source, folder
@@ -154,17 +164,20 @@ class Writer:
             return None, "fix changes nothing"
         new_len = len(placed.lines)
         window = (
-            (placed.start, placed.end - placed.start + 1, new_len) if placed.how not in ("create", "combined") else None
+            (placed.start, placed.end - placed.start + 1, new_len)
+            if placed.how not in ("create", "combined")
+            else None
         )
         raw = self._raw(path) if old_text and "\ufffd" in old_text and window else None
-        if raw is not None and window is not None:  # bytes that are not UTF-8: the patch keeps them as they are
+        # bytes that are not UTF-8: the patch keeps them as they are
+        if raw is not None and window is not None:
             new_raw = replace_lines(raw, placed.start, window[1], list(placed.lines))
             text = unified(path, raw, new_raw, window)
         else:
             text = unified(path, old_text, placed.new_text, window)
-        # `git apply --check` proves that this file's reviewed text is what the tree holds and that its
-        # name and diff are read right; every later patch of the file is made the same way from the same
-        # text, so one check per file holds for all of them (thousands of fixes stay fast)
+        # `git apply --check` proves that this file's reviewed text is what the tree holds and that
+        # its name and diff are read right; every later patch of the file is made the same way from
+        # the same text, so one check per file holds for all of them (thousands of fixes stay fast)
         if (path, old_text) not in self._proven:
             problem = self.check(text)
             if problem:
@@ -174,18 +187,29 @@ class Writer:
             self._prepare_folder()
         name = f"{len(self.written) + 1:04d}-{slug(path.replace('/', '-'))}-{slug(title, 30)}.patch"
         target = self.folder / name
-        with (self.folder / MANIFEST).open("a", encoding="utf-8") as manifest:  # listed before it exists
+        # listed before it exists
+        with (self.folder / MANIFEST).open("a", encoding="utf-8") as manifest:
             manifest.write(name + "\n")
         target.write_text(text, encoding="utf-8", errors="surrogateescape", newline="")
-        shown = os.path.relpath(target, self.repo.root) if self.repo.root in target.parents else str(target)
+        shown = (
+            os.path.relpath(target, self.repo.root)
+            if self.repo.root in target.parents
+            else str(target)
+        )
         overlap = next(
-            (p for p in self.written if p.file == path and p.start <= placed.end and placed.start <= p.end), None
+            (
+                p
+                for p in self.written
+                if p.file == path and p.start <= placed.end and placed.start <= p.end
+            ),
+            None,
         )
         self.written.append(PatchFile(shown, path, placed.start, placed.end))
         return shown, (f"overlaps {overlap.path}: apply one of them" if overlap else None)
 
     def _raw(self, path: str) -> str | None:
-        """The reviewed file's bytes as text that keeps undecodable bytes (surrogateescape), or None."""
+        """The reviewed file's bytes as text that keeps undecodable bytes (surrogateescape), or
+        None."""
         try:
             if self.source.new is None:
                 full = self.repo.inside(path)
@@ -198,7 +222,12 @@ class Writer:
 
     def check(self, patch: str) -> str | None:
         with tempfile.NamedTemporaryFile(
-            "w", suffix=".patch", delete=False, encoding="utf-8", errors="surrogateescape", newline=""
+            "w",
+            suffix=".patch",
+            delete=False,
+            encoding="utf-8",
+            errors="surrogateescape",
+            newline="",
         ) as tmp:
             tmp.write(patch)
         try:
@@ -224,7 +253,12 @@ class Writer:
             os.close(fd)
             os.unlink(self._index)
             assert self.source.new is not None
-            run(self.repo.root, {**self.repo.env, "GIT_INDEX_FILE": self._index}, "read-tree", self.source.new)
+            run(
+                self.repo.root,
+                {**self.repo.env, "GIT_INDEX_FILE": self._index},
+                "read-tree",
+                self.source.new,
+            )
         return self._index
 
     def close(self) -> None:
@@ -232,7 +266,9 @@ class Writer:
             os.unlink(self._index)
 
 
-def for_findings(prepared: Prepared, findings: list[Finding], deadline: float | None = None) -> list[Planned]:
+def for_findings(
+    prepared: Prepared, findings: list[Finding], deadline: float | None = None
+) -> list[Planned]:
     """A patch for each finding whose fix places in the reviewed file; a note on the others."""
     writer = Writer(prepared.repo, prepared.changeset.source, prepared.patch_dir, "review")
     planned = []
@@ -253,12 +289,22 @@ def for_findings(prepared: Prepared, findings: list[Finding], deadline: float | 
             check = functools.partial(syntax_errors, rf.language)
             bom = rf.new_text.startswith("\ufeff")
             strings = functools.partial(string_lines, rf.language)
-            placed = place(rf.new_text, f.fix.find, f.fix.replace, f.line, check, None if bom else lines, strings)
+            placed = place(
+                rf.new_text,
+                f.fix.find,
+                f.fix.replace,
+                f.line,
+                check,
+                None if bom else lines,
+                strings,
+            )
             f.patch, why = writer.add(f.path, rf.new_text, placed, f.title)
             if why:
                 f.add_note(why)
             if f.patch and isinstance(placed, Placed):
-                planned.append(Planned(f.patch, f.path, rf.new_text, placed.start, placed.end, placed.lines))
+                planned.append(
+                    Planned(f.patch, f.path, rf.new_text, placed.start, placed.end, placed.lines)
+                )
                 f.line, f.end_line = placed.start, placed.end
                 f.suggestion = list(placed.lines)
                 f.replaced = lines[placed.start - 1 : placed.end]

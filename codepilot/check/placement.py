@@ -1,13 +1,14 @@
-"""Placing a fix: where in the reviewed file a model's `find` text is, and the file with it replaced.
+"""Placing a fix: where in the reviewed file a model's `find` text is, and the file with it
+replaced.
 
 Models rarely quote code exactly. The search tolerates, in this order (the first level with a match
-wins): line endings (CRLF/LF), trailing whitespace, blank lines at the edges of the quote, indentation
-shifted by a constant (the replacement is re-indented by the same offset), and indentation lost
-altogether (the replacement's lines take the indentation of the lines they stand for). It never
-tolerates a different character inside a line: a misspelt name matches nothing, so it can never
-produce a patch that changes something else. The whole file is searched; the line hint only breaks
-ties (nearest wins; two equally near matches are refused). The file keeps its own line endings and its
-final newline (or its lack of one). Pure functions, no I/O."""
+wins): line endings (CRLF/LF), trailing whitespace, blank lines at the edges of the quote,
+indentation shifted by a constant (the replacement is re-indented by the same offset), and
+indentation lost altogether (the replacement's lines take the indentation of the lines they stand
+for). It never tolerates a different character inside a line: a misspelt name matches nothing, so it
+can never produce a patch that changes something else. The whole file is searched; the line hint
+only breaks ties (nearest wins; two equally near matches are refused). The file keeps its own line
+endings and its final newline (or its lack of one). Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Placed:
-    start: int  # 1-based first line replaced (the line before which text is inserted, for an insert)
+    start: (
+        int  # 1-based first line replaced (the line before which text is inserted, for an insert)
+    )
     end: int  # 1-based last line replaced
     new_text: str  # the whole file after the replacement
-    how: str  # which tolerance matched: exact, trailing-whitespace, edges, indentation, no-indentation
+    # which tolerance matched: exact, trailing-whitespace, edges, indentation, no-indentation
+    how: str
     lines: tuple[str, ...] = ()  # the lines that took the place of start..end
 
 
@@ -45,9 +49,10 @@ def split_lines(text: str) -> list[str]:
 
 
 def replace_lines(text: str, start: int, length: int, new: list[str]) -> str:
-    """`text` with its lines start..start+length-1 (1-based) replaced by `new`. Every other line keeps
-    its own ending (a file with mixed endings is not rewritten); new lines take the ending of the first
-    line they replace (else of the line before, else the file's); a missing final newline stays missing."""
+    """`text` with its lines start..start+length-1 (1-based) replaced by `new`. Every other line
+    keeps its own ending (a file with mixed endings is not rewritten); new lines take the ending of
+    the first line they replace (else of the line before, else the file's); a missing final newline
+    stays missing."""
     parts = text.split("\n")
     final_newline = parts[-1] == ""
     body = parts[:-1] if final_newline else parts
@@ -58,13 +63,18 @@ def replace_lines(text: str, start: int, length: int, new: list[str]) -> str:
     if ends and not final_newline:
         ends[-1] = ""
     i, j = start - 1, start - 1 + length
-    eol = next((e for e in ends[i:j] if e), "") or (ends[i - 1] if 0 < i <= len(ends) and ends[i - 1] else "")
+    eol = next((e for e in ends[i:j] if e), "") or (
+        ends[i - 1] if 0 < i <= len(ends) and ends[i - 1] else ""
+    )
     eol = eol or eol_of(text)
     new_ends = [eol] * len(new)
-    if new and j >= len(lines) and ends and not ends[-1]:  # the replaced stretch ended the file, unterminated
+    # the replaced stretch ended the file, unterminated
+    if new and j >= len(lines) and ends and not ends[-1]:
         new_ends[-1] = ""
     if not new and j >= len(lines) and i > 0 and ends and not ends[-1]:
-        ends[i - 1] = ""  # the last lines removed: the new last line ends the file as the old one did
+        ends[i - 1] = (
+            ""  # the last lines removed: the new last line ends the file as the old one did
+        )
     out_lines, out_ends = lines[:i] + new + lines[j:], ends[:i] + new_ends + ends[j:]
     if not text and new:  # a new file gets a final newline
         out_ends[-1] = "\n"
@@ -80,11 +90,14 @@ def _blank_run(lines: list[str]) -> int:
 
 
 def _trims(find: list[str], replace: list[str]) -> list[tuple[list[str], list[str]]]:
-    """The quote with 0, 1, ... blank lines dropped at its edges, least first (a blank line of the file's own may
-    sit at an edge), each with as many dropped from the replacement's edges where it has them."""
+    """The quote with 0, 1, ... blank lines dropped at its edges, least first (a blank line of the
+    file's own may sit at an edge), each with as many dropped from the replacement's edges where it
+    has them."""
     lead, trail = _blank_run(find), _blank_run(find[::-1])
     r_lead, r_trail = _blank_run(replace), _blank_run(replace[::-1])
-    combos = sorted(((a, b) for a in range(lead + 1) for b in range(trail + 1)), key=lambda ab: sum(ab))
+    combos = sorted(
+        ((a, b) for a in range(lead + 1) for b in range(trail + 1)), key=lambda ab: sum(ab)
+    )
     out = []
     for a, b in combos:
         ra, rb = min(a, r_lead), min(b, r_trail)
@@ -120,12 +133,15 @@ def _eq_shifted(window: list[str], find: list[str]) -> bool:
 
 
 def _eq_stripped(window: list[str], find: list[str]) -> bool:
-    return all(a.strip() == b.strip() for a, b in zip(window, find, strict=True)) and any(a.strip() for a in window)
+    return all(a.strip() == b.strip() for a, b in zip(window, find, strict=True)) and any(
+        a.strip() for a in window
+    )
 
 
 class Lines(list[str]):
-    """A file's lines with an index of where each stripped line stands: searching for a quote costs the
-    places its first line occurs, not the whole file (many fixes in one file stay about linear)."""
+    """A file's lines with an index of where each stripped line stands: searching for a quote costs
+    the places its first line occurs, not the whole file (many fixes in one file stay about
+    linear)."""
 
     @functools.cached_property
     def starts(self) -> dict[str, list[int]]:
@@ -141,14 +157,17 @@ def _hits(lines: list[str], find: list[str], same: Matcher) -> list[int]:
     if first and isinstance(lines, Lines):
         candidates: Iterable[int] = (i for i in lines.starts.get(first, []) if i <= len(lines) - n)
     else:
-        candidates = (i for i in range(len(lines) - n + 1) if not first or lines[i].strip() == first)
+        candidates = (
+            i for i in range(len(lines) - n + 1) if not first or lines[i].strip() == first
+        )
     return [i + 1 for i in candidates if same(lines[i : i + n], find)]
 
 
 def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> list[str]:
-    """The replacement moved to the file's indentation. Its offset comes from its lines that also stand in
-    the quote (their indentation in the file against theirs in the replacement), so a replacement
-    dedented apart from its quote lands right too; else the quote's own offset is used."""
+    """The replacement moved to the file's indentation. Its offset comes from its lines that also
+    stand in the quote (their indentation in the file against theirs in the replacement), so a
+    replacement dedented apart from its quote lands right too; else the quote's own offset is
+    used."""
     a, b = next((a, b) for a, b in zip(window, find, strict=True) if a.strip())
     offset = len(_indent(a)) - len(_indent(b))
     keys_f, keys_r = [ln.strip() for ln in find], [ln.strip() for ln in replace]
@@ -168,31 +187,46 @@ def _reindent_shift(window: list[str], find: list[str], replace: list[str]) -> l
 
 
 def _reindent_lost(
-    window: list[str], find: list[str], replace: list[str], around: tuple[str | None, str | None] = (None, None)
+    window: list[str],
+    find: list[str],
+    replace: list[str],
+    around: tuple[str | None, str | None] = (None, None),
 ) -> list[str]:
-    """Indentation lost in quote and replacement alike. Each replacement line takes the indentation of
-    the file line it stands for: the same line (aligned by content) is certain; a line changed one for
-    one, or a new line, is placed only when the certain lines around it (the file's lines beyond the
-    quote included, `around`) agree on its level. Anything less than certain: no patch at all."""
+    """Indentation lost in quote and replacement alike. Each replacement line takes the indentation
+    of the file line it stands for: the same line (aligned by content) is certain; a line changed
+    one for one, or a new line, is placed only when the certain lines around it (the file's lines
+    beyond the quote included, `around`) agree on its level. Anything less than certain: no patch at
+    all."""
     f_keys = [ln.strip() for ln in find]
     r_keys = [ln.strip() for ln in replace]
     indents: list[str | None] = [None] * len(replace)
     certain: set[int] = set()
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=f_keys, b=r_keys, autojunk=False).get_opcodes():
-        if tag != "equal" and any(_opens(k) or k.startswith(_CLOSERS) for k in f_keys[i1:i2] + r_keys[j1:j2]):
-            raise _Unsure("a block opens or closes in the change: the levels of the lines after it are unknown")
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        a=f_keys, b=r_keys, autojunk=False
+    ).get_opcodes():
+        if tag != "equal" and any(
+            _opens(k) or k.startswith(_CLOSERS) for k in f_keys[i1:i2] + r_keys[j1:j2]
+        ):
+            raise _Unsure(
+                "a block opens or closes in the change: the levels of the lines after it are "
+                "unknown"
+            )
         if tag == "equal":
             for k in range(j2 - j1):
                 indents[j1 + k] = _indent(window[i1 + k])
                 certain.add(j1 + k)
-        elif tag == "replace" and i2 - i1 == j2 - j1:  # lines changed one for one: each keeps its place
+        # lines changed one for one: each keeps its place
+        elif tag == "replace" and i2 - i1 == j2 - j1:
             for k in range(j2 - j1):
                 if difflib.SequenceMatcher(a=f_keys[i1 + k], b=r_keys[j1 + k]).ratio() >= 0.75:
                     indents[j1 + k] = _indent(window[i1 + k])
     _between(r_keys, indents)
     out = []
     for j, (key, ind) in enumerate(zip(r_keys, indents, strict=True)):
-        if key and (ind is None or (j not in certain and not _confirmed(j, ind, r_keys, indents, certain, around))):
+        if key and (
+            ind is None
+            or (j not in certain and not _confirmed(j, ind, r_keys, indents, certain, around))
+        ):
             raise _Unsure(key)
         out.append((ind or "") + key if key else "")
     return out
@@ -206,17 +240,22 @@ def _confirmed(
     certain: set[int],
     around: tuple[str | None, str | None],
 ) -> bool:
-    """A line not copied from the quote sits at `ind` for certain only when the nearest certain lines
-    above and below it agree: both at `ind` (the one above opening no block), or the one above opening
-    the block that the one below (and so this line) is inside."""
+    """A line not copied from the quote sits at `ind` for certain only when the nearest certain
+    lines above and below it agree: both at `ind` (the one above opening no block), or the one above
+    opening the block that the one below (and so this line) is inside."""
     if _opens(keys[j]) or keys[j].startswith(_CLOSERS):
         return False
     up_index = next((k for k in range(j - 1, -1, -1) if keys[k]), None)
     if up_index is not None and up_index in certain and _opens(keys[up_index]):
-        opener = indents[up_index]  # the first line of a block: deeper than its opener is the only level
+        # the first line of a block: deeper than its opener is the only level
+        opener = indents[up_index]
         return opener is not None and len(ind) > len(opener)
-    above = next(((indents[k], keys[k]) for k in range(j - 1, -1, -1) if k in certain and keys[k]), None)
-    below = next(((indents[k], keys[k]) for k in range(j + 1, len(keys)) if k in certain and keys[k]), None)
+    above = next(
+        ((indents[k], keys[k]) for k in range(j - 1, -1, -1) if k in certain and keys[k]), None
+    )
+    below = next(
+        ((indents[k], keys[k]) for k in range(j + 1, len(keys)) if k in certain and keys[k]), None
+    )
     above = above or (None if around[0] is None else (_indent(around[0]), around[0].strip()))
     below = below or (None if around[1] is None else (_indent(around[1]), around[1].strip()))
     if above is None or below is None:
@@ -240,9 +279,9 @@ def _opens(key: str) -> bool:
 
 
 def _between(keys: list[str], indents: list[str | None]) -> None:
-    """New lines between two placed lines at the same indentation (the one before opening nothing) sit at
-    that indentation too; new lines right after a line that opens a block, before the block's first
-    placed line, sit at that line's indentation. Anything else stays unknown."""
+    """New lines between two placed lines at the same indentation (the one before opening nothing)
+    sit at that indentation too; new lines right after a line that opens a block, before the block's
+    first placed line, sit at that line's indentation. Anything else stays unknown."""
     known = [j for j, k in enumerate(keys) if k and indents[j] is not None]
     for a, b in zip(known, known[1:], strict=False):
         gap = [j for j in range(a + 1, b) if keys[j]]
@@ -279,9 +318,9 @@ class Matches:
 
 
 def _unquoted_blank_edges(find: list[str], replace: list[str]) -> tuple[int, int]:
-    """(leading, trailing) blank lines of the quote that the replacement does not carry: a fix that only
-    quotes them leaves them in the file. Aligned by content, so a blank line the replacement keeps
-    elsewhere still counts as carried."""
+    """(leading, trailing) blank lines of the quote that the replacement does not carry: a fix that
+    only quotes them leaves them in the file. Aligned by content, so a blank line the replacement
+    keeps elsewhere still counts as carried."""
     ops = difflib.SequenceMatcher(
         lambda key: not key,
         [ln.strip() for ln in find],  # blank lines anchor nothing
@@ -305,9 +344,12 @@ def _unquoted_blank_edges(find: list[str], replace: list[str]) -> tuple[int, int
     return lead, trail
 
 
-def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None = None) -> Matches | None:
-    """Every place `find` matches, at the most exact tolerance level that matches at all. At the levels
-    that trim blank edges, with a `hint`, the trimming whose match lies nearest the hint wins."""
+def locate(
+    file_lines: list[str], find: str, replace: str = "", hint: int | None = None
+) -> Matches | None:
+    """Every place `find` matches, at the most exact tolerance level that matches at all. At the
+    levels that trim blank edges, with a `hint`, the trimming whose match lies nearest the hint
+    wins."""
     want = split_lines(find.replace("\r\n", "\n"))
     new = split_lines(replace.replace("\r\n", "\n")) if replace else []
     if not any(ln.strip() for ln in want):
@@ -325,12 +367,16 @@ def locate(file_lines: list[str], find: str, replace: str = "", hint: int | None
             found = Matches(hits, len(f), name, f, r)
             if hint is None:
                 return found
-            # trimmed as much, at another edge: the one matching nearer the hint wins; equally near ones at
-            # different places stay ambiguous (no patch)
-            if best is None or min(abs(h - hint) for h in hits) < min(abs(h - hint) for h in best.starts):
+            # trimmed as much, at another edge: the one matching nearer the hint wins; equally near
+            # ones at different places stay ambiguous (no patch)
+            if best is None or min(abs(h - hint) for h in hits) < min(
+                abs(h - hint) for h in best.starts
+            ):
                 best = found
             elif min(abs(h - hint) for h in hits) == min(abs(h - hint) for h in best.starts):
-                best = Matches(sorted(set(best.starts) | set(hits)), best.length, name, best.find, best.replace)
+                best = Matches(
+                    sorted(set(best.starts) | set(hits)), best.length, name, best.find, best.replace
+                )
         if best is not None:
             return best
     return None
@@ -347,11 +393,14 @@ def _lost_levels(find: list[str], replace: list[str]) -> bool:
     quoted = {ln.strip() for ln in find}
     keys = [ln.strip() for ln in replace if ln.strip()]
     return _flat(replace) and any(
-        _opens_block(a) and not b.startswith(_CLOSERS) and b not in quoted for a, b in zip(keys, keys[1:], strict=False)
+        _opens_block(a) and not b.startswith(_CLOSERS) and b not in quoted
+        for a, b in zip(keys, keys[1:], strict=False)
     )
 
 
-_BLOCK_WORDS = re.compile(r"(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b")
+_BLOCK_WORDS = re.compile(
+    r"(?:if|elif|else|for|while|try|except|finally|with|def|class|async|match|case)\b"
+)
 
 
 def _opens_block(key: str) -> bool:
@@ -376,10 +425,10 @@ def place(
     lines: list[str] | None = None,
     string_lines: Callable[[str], set[int]] | None = None,
 ) -> Placed | NotPlaced:
-    """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where the
-    indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a text) must
-    not rise, and no line replaced may lie inside a multi-line string (`string_lines`, if given), or
-    there is no patch."""
+    """`text` with `find` replaced by `replace` (whole lines), tolerant as the module says. Where
+    the indentation had to be rebuilt, `syntax_errors` (if given: the count of parse errors in a
+    text) must not rise, and no line replaced may lie inside a multi-line string (`string_lines`, if
+    given), or there is no patch."""
     added = set(_CONTROL.findall(replace)) - set(_CONTROL.findall(find))
     if added:  # an escape sequence in a source file reaches every terminal that shows it (issue 28)
         shown = ", ".join(sorted(f"U+{ord(c):04X}" for c in added))
@@ -387,11 +436,15 @@ def place(
     if text.startswith("\ufeff"):  # a byte order mark is no part of the first line's code
         placed = place(text[1:], find, replace, hint, syntax_errors, None, string_lines)
         if isinstance(placed, Placed):
-            return Placed(placed.start, placed.end, "\ufeff" + placed.new_text, placed.how, placed.lines)
+            return Placed(
+                placed.start, placed.end, "\ufeff" + placed.new_text, placed.how, placed.lines
+            )
         return placed
     if not find.strip():
         return (
-            create(text, replace) if not text.strip() else NotPlaced("fix could not be placed: its find text is empty")
+            create(text, replace)
+            if not text.strip()
+            else NotPlaced("fix could not be placed: its find text is empty")
         )
     file_lines = lines if lines is not None else split_lines(text)
     found = locate(file_lines, find, replace, hint)
@@ -404,18 +457,24 @@ def place(
     if lead or trail:  # blank lines only quoted stay where they are
         start += lead
         found = Matches(
-            [start], found.length - lead - trail, found.level, found.find[lead : found.length - trail], found.replace
+            [start],
+            found.length - lead - trail,
+            found.level,
+            found.find[lead : found.length - trail],
+            found.replace,
         )
     window = file_lines[start - 1 : start - 1 + found.length]
     r = found.replace if found.level == "exact" else [ln.rstrip() for ln in found.replace]
-    # a flat replacement where a block opens, its body at the same column: its levels were lost too, so
-    # each new line is placed only where its indentation is certain
+    # a flat replacement where a block opens, its body at the same column: its levels were lost too,
+    # so each new line is placed only where its indentation is certain
     rebuilt = found.level == "no-indentation" or _lost_levels(found.find, r)
-    if rebuilt and string_lines is not None:  # (a constant shift keeps a string's own relative blanks)
+    # (a constant shift keeps a string's own relative blanks)
+    if rebuilt and string_lines is not None:
         inside = string_lines(text)
         if any(n in inside for n in range(start, start + found.length + 1)):
             return NotPlaced(
-                "fix not offered as a patch: its indentation was lost and the lines it replaces lie inside a "
+                "fix not offered as a patch: its indentation was lost and the lines it "
+                "replaces lie inside a "
                 "multi-line string, where leading blanks are the string's content"
             )
     if found.level == "indentation" and not rebuilt:

@@ -1,7 +1,8 @@
-"""`--verify`: each candidate finding re-checked in a focused second request — the finding as reported
-and its code (the enclosing definition, numbered) — asking the model to confirm or refute it. Refuted
-findings are dropped and listed with their reason; a finding with no verdict is kept. Requests go
-through the same call path as the review (cache, redaction, re-asks, usage and cost), one per file."""
+"""`--verify`: each candidate finding re-checked in a focused second request — the finding as
+reported and its code (the enclosing definition, numbered) — asking the model to confirm or refute
+it. Refuted findings are dropped and listed with their reason; a finding with no verdict is kept.
+Requests go through the same call path as the review (cache, redaction, re-asks, usage and cost),
+one per file."""
 
 from __future__ import annotations
 
@@ -47,7 +48,10 @@ VERIFY_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["title", "confirmed", "reason"],
                 "properties": {
-                    "title": {"type": "string", "description": "the finding's title, exactly as shown"},
+                    "title": {
+                        "type": "string",
+                        "description": "the finding's title, exactly as shown",
+                    },
                     "confirmed": {"type": "boolean"},
                     "reason": {"type": "string"},
                 },
@@ -66,7 +70,13 @@ class Refuted:
     reason: str
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "path": self.path, "line": self.line, "title": self.title, "reason": self.reason}
+        return {
+            "id": self.id,
+            "path": self.path,
+            "line": self.line,
+            "title": self.title,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -89,15 +99,21 @@ def _code(prepared: Prepared, f: Finding) -> str:
     return numbered(lines, lo, hi, set())
 
 
-def messages_for(prepared: Prepared, findings: list[Finding], redactor: Redactor) -> list[dict[str, str]]:
+def messages_for(
+    prepared: Prepared, findings: list[Finding], redactor: Redactor
+) -> list[dict[str, str]]:
     parts = []
     for f in findings:
         parts.append(
-            f"### {f.title}\n{f.path}:{f.line}-{f.end_line} ({f.severity}, {f.category})\n{f.body}\n"
+            f"### {f.title}\n{f.path}:{f.line}-{f.end_line} ({f.severity}, "
+            f"{f.category})\n{f.body}\n"
             f"```\n{redactor.text(_code(prepared, f), f.path)}\n```"
         )
     user = prepared.templates.render(USER, findings="\n\n".join(parts))
-    return [{"role": "system", "content": prepared.templates.render(SYSTEM)}, {"role": "user", "content": user}]
+    return [
+        {"role": "system", "content": prepared.templates.render(SYSTEM)},
+        {"role": "user", "content": user},
+    ]
 
 
 def verify(prepared: Prepared, caller: Caller, findings: list[Finding]) -> Checked:
@@ -110,7 +126,9 @@ def verify(prepared: Prepared, caller: Caller, findings: list[Finding]) -> Check
     for group in by_file.values():
         for i in range(0, len(group), MAX_PER_REQUEST):
             batch = group[i : i + MAX_PER_REQUEST]
-            outcome = caller.call(messages_for(prepared, batch, redactor), VerifyAnswer, VERIFY_SCHEMA)
+            outcome = caller.call(
+                messages_for(prepared, batch, redactor), VerifyAnswer, VERIFY_SCHEMA
+            )
             out.requests += 1
             out.cached += outcome.cached
             out.sent += 0 if outcome.cached else outcome.attempts
@@ -123,7 +141,9 @@ def verify(prepared: Prepared, caller: Caller, findings: list[Finding]) -> Check
             for f in batch:
                 v = said.get(" ".join(f.title.split()).lower())
                 if v is not None and not v.confirmed:
-                    out.refuted.append(Refuted(f.id, f.path, f.line, f.title, " ".join(v.reason.split())[:400]))
+                    out.refuted.append(
+                        Refuted(f.id, f.path, f.line, f.title, " ".join(v.reason.split())[:400])
+                    )
                 else:
                     out.kept.append(f)
     return out

@@ -1,7 +1,7 @@
 """`--votes N`: N independent readings of each request, and only the findings a majority of them
-report — matched by place (same file, lines within a few of each other) and meaning (same category, or
-titles sharing words). Runs before verification. Every sample's tokens count; a request is reviewed
-when at least one sample answered, the majority then taken among the samples that did."""
+report — matched by place (same file, lines within a few of each other) and meaning (same category,
+or titles sharing words). Runs before verification. Every sample's tokens count; a request is
+reviewed when at least one sample answered, the majority then taken among the samples that did."""
 
 from __future__ import annotations
 
@@ -13,7 +13,23 @@ from codepilot.model.models import Usage
 
 NEAR = 3  # lines apart two findings may be and still be the same one
 _WORD = re.compile(r"[a-z0-9]{3,}")
-_STOP = frozenset({"the", "and", "for", "not", "with", "may", "can", "when", "this", "that", "from", "are", "into"})
+_STOP = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "not",
+        "with",
+        "may",
+        "can",
+        "when",
+        "this",
+        "that",
+        "from",
+        "are",
+        "into",
+    }
+)
 
 
 def _words(text: str) -> set[str]:
@@ -21,8 +37,8 @@ def _words(text: str) -> set[str]:
 
 
 def same(a: AnswerFinding, b: AnswerFinding) -> bool:
-    """The same problem: same file, overlapping lines (give or take NEAR), same category or titles that
-    share at least a third of their words."""
+    """The same problem: same file, overlapping lines (give or take NEAR), same category or titles
+    that share at least a third of their words."""
     if a.path.strip("./") != b.path.strip("./"):
         return False
     a_end, b_end = a.end_line or a.line, b.end_line or b.line
@@ -49,7 +65,9 @@ def majority(samples: list[Outcome]) -> tuple[Outcome, int]:
     groups: list[list[tuple[int, AnswerFinding]]] = []
     for i, answer in enumerate(answered):
         for f in answer.findings:
-            group = next((g for g in groups if same(g[0][1], f) and all(j != i for j, _ in g)), None)
+            group = next(
+                (g for g in groups if same(g[0][1], f) and all(j != i for j, _ in g)), None
+            )
             if group is None:
                 groups.append([(i, f)])
             else:

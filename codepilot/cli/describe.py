@@ -14,12 +14,33 @@ from codepilot.platforms import REGISTRY
 
 @click.command("describe")
 @options.source_options("Describe")
-@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="provider:model [env: CODEPILOT_MODEL].")
-@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write it here instead of stdout.")
-@click.option("--commit-message", is_flag=True, help="Print a git commit message (subject <= 72, blank, body).")
-@click.option("--publish", type=click.Choice(list(REGISTRY)), help="Set the pull / merge request description.")
+@click.option(
+    "--model",
+    metavar="NAME",
+    envvar="CODEPILOT_MODEL",
+    help="provider:model [env: CODEPILOT_MODEL].",
+)
+@click.option(
+    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write it here instead of stdout."
+)
+@click.option(
+    "--commit-message",
+    is_flag=True,
+    help="Print a git commit message (subject <= 72, blank, body).",
+)
+@click.option(
+    "--publish", type=click.Choice(list(REGISTRY)), help="Set the pull / merge request description."
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 @click.option("--fill-message", metavar="FILE", hidden=True)
 @click.option("--message-source", default="", hidden=True)
@@ -39,8 +60,9 @@ def command(
     fill_message: str | None,
     message_source: str,
 ) -> int:
-    """Title and description of a change (what and why, risks, how to test), for a pull or merge request
-    or a commit. The same sources as review: default every uncommitted change; --staged, --base, --commit."""
+    """Title and description of a change (what and why, risks, how to test), for a pull or merge
+    request or a commit. The same sources as review: default every uncommitted change; --staged,
+    --base, --commit."""
     from codepilot import describe, review
     from codepilot.source.diff import check_source_options
 
@@ -72,19 +94,24 @@ def command(
         text = f"{d.title}\n\n{d.body}\n"
     write_output(text, output)
     if platform is not None:
-        click.echo(f"codepilot: description set: {platform.set_description(d.markdown())}", err=True)
+        click.echo(
+            f"codepilot: description set: {platform.set_description(d.markdown())}", err=True
+        )
     return 0
 
 
 def _fill(path: str, source: str, model: str | None, base_url: str | None) -> int:
-    """The prepare-commit-msg hook: never blocks a commit, never replaces a message the user gave."""
+    """The prepare-commit-msg hook: never blocks a commit, never replaces a message the user
+    gave."""
     from codepilot import describe, review
     from codepilot.runtime.errors import FatalError
 
     if source in ("message", "merge", "squash", "commit"):
         return 0
     try:
-        d = describe.describe(review.Options(staged=True, overrides={"model": model, "base_url": base_url}))
+        d = describe.describe(
+            review.Options(staged=True, overrides={"model": model, "base_url": base_url})
+        )
     except FatalError as e:
         click.echo(f"codepilot: no drafted message ({e})", err=True)
         return 0

@@ -1,4 +1,5 @@
-"""`codepilot dismiss`: keep a finding away in later runs (recorded in .codepilot/dismissals.json)."""
+"""`codepilot dismiss`: keep a finding away in later runs (recorded in
+.codepilot/dismissals.json)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from codepilot.runtime.errors import UsageError
 @click.option("--list", "list_", is_flag=True, help="List the dismissed findings.")
 @click.option("--undo", is_flag=True, help="Take the dismissal of ID back.")
 @click.option(
-    "--force", is_flag=True, help="Record ID although no finding of the local history has it (an id from a PR)."
+    "--force",
+    is_flag=True,
+    help="Record ID although no finding of the local history has it (an id from a PR).",
 )
-def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool, force: bool) -> int:
+def command(
+    finding_id: str | None, reason: str | None, list_: bool, undo: bool, force: bool
+) -> int:
     """Dismiss the finding ID (from a report or the JSON): later runs drop it, also after its code
-    moves. The file .codepilot/dismissals.json is meant to be committed, so the team and CI share it."""
+    moves. The file .codepilot/dismissals.json is meant to be committed, so the team and CI share
+    it."""
     from codepilot.source import dismissals
     from codepilot.source.git import open_repo
 
@@ -42,7 +48,8 @@ def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool,
         item.id, item.path, item.category, item.title = known
     elif not force:  # a typo must not read as "dismissed" (see issue 23)
         raise UsageError(
-            f"no finding of this repository's history has the id {finding_id}: check it, or give --force "
+            f"no finding of this repository's history has the id {finding_id}: check it, or "
+            "give --force "
             "to record it anyway (an id from a pull request's comment)"
         )
     if dismissals.dismiss(repo.root, item):
@@ -57,7 +64,8 @@ def command(finding_id: str | None, reason: str | None, list_: bool, undo: bool,
 
 
 def _from_history(repo: object, finding_id: str) -> tuple[str, str, str, str] | None:
-    """The finding's full id, path, category and title from the local history (an id prefix works)."""
+    """The finding's full id, path, category and title from the local history (an id prefix
+    works)."""
     from codepilot.output import history
     from codepilot.output.history import repo_key
     from codepilot.source.git import Repo

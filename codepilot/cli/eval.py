@@ -1,5 +1,5 @@
-"""`codepilot eval SUITE`: score models on a suite of changes with known bugs; `codepilot eval build`:
-make a suite from a repository's bug-fix commits."""
+"""`codepilot eval SUITE`: score models on a suite of changes with known bugs; `codepilot eval
+build`: make a suite from a repository's bug-fix commits."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from codepilot.cli.output import write_output
 
 
 class _EvalGroup(click.Group):
-    """`eval SUITE ...` runs a suite; `eval build ...` builds one (any other first word is a suite)."""
+    """`eval SUITE ...` runs a suite; `eval build ...` builds one (any other first word is a
+    suite)."""
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -23,12 +24,15 @@ class _EvalGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """`eval --help` shows the scoring options too (they belong to the hidden `run`, see issue 23)."""
+        """`eval --help` shows the scoring options too (they belong to the hidden `run`, see issue
+        23)."""
         run_cmd = self.commands["run"]
         rows = [
             r
             for p in run_cmd.get_params(ctx)
-            if isinstance(p, click.Option) and p.name != "help" and (r := p.get_help_record(ctx)) is not None
+            if isinstance(p, click.Option)
+            and p.name != "help"
+            and (r := p.get_help_record(ctx)) is not None
         ]
         with formatter.section("Options for scoring a SUITE (codepilot eval SUITE [OPTIONS])"):
             formatter.write_dl(rows)
@@ -37,18 +41,27 @@ class _EvalGroup(click.Group):
 
 @click.group("eval", cls=_EvalGroup)
 def group() -> None:
-    """Score a model (and settings) on cases with known bugs: `codepilot eval SUITE [--model M ...]`,
-    or build a suite: `codepilot eval build REPO --out DIR` (from REPO's history) or
+    """Score a model (and settings) on cases with known bugs: `codepilot eval SUITE [--model M
+    ...]`, or build a suite: `codepilot eval build REPO --out DIR` (from REPO's history) or
     `codepilot eval build --recipe evals/starter.toml --out DIR` (from released fixes)."""
 
 
 @group.command("run", hidden=True)
 @click.argument("suite", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--model", "models", multiple=True, metavar="NAME", help="A model to score (repeat to compare).")
-@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
-@click.option("--verify/--no-verify", default=None, help="Double-check findings in a second request.")
 @click.option(
-    "--votes", type=click.IntRange(1, 9), metavar="N", help="Read each request N times; keep majority findings."
+    "--model", "models", multiple=True, metavar="NAME", help="A model to score (repeat to compare)."
+)
+@click.option(
+    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server."
+)
+@click.option(
+    "--verify/--no-verify", default=None, help="Double-check findings in a second request."
+)
+@click.option(
+    "--votes",
+    type=click.IntRange(1, 9),
+    metavar="N",
+    help="Read each request N times; keep majority findings.",
 )
 @click.option("--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request.")
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once.")
@@ -56,15 +69,27 @@ def group() -> None:
 @click.option(
     "--checks-only",
     is_flag=True,
-    help="Also score the project's own checks alone (no model, no cost): the floor a model must beat.",
+    help="Also score the project's own checks alone (no model, no cost): the floor a model must "
+    "beat.",
 )
 @click.option(
     "--checks/--no-checks",
     default=False,
     help="Run the project's checks beside each model, as review does [default: the model alone].",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the report here instead of stdout.",
+)
 def run(
     suite: Path,
     models: tuple[str, ...],
@@ -94,14 +119,21 @@ def run(
     if checks_only:
         wanted.append(evaluate.CHECKS_ONLY)
     runs = evaluate.run(
-        loaded, wanted, overrides, not no_cache, lambda line: click.echo(f"codepilot: {line}", err=True), checks
+        loaded,
+        wanted,
+        overrides,
+        not no_cache,
+        lambda line: click.echo(f"codepilot: {line}", err=True),
+        checks,
     )
     doc = {"version": 1, "suite": str(suite), "runs": [r.to_json() for r in runs]}
     text = json.dumps(doc, indent=2) + "\n" if fmt == "json" else _table(doc, fmt == "markdown")
     write_output(text, output)
     failed = sum(int(r.to_json()["failed_cases"]) for r in runs)
     if failed:
-        click.echo(f"codepilot: {failed} case run(s) failed: their scores are missing, not zero", err=True)
+        click.echo(
+            f"codepilot: {failed} case run(s) failed: their scores are missing, not zero", err=True
+        )
     return 3 if failed else 0
 
 
@@ -128,7 +160,9 @@ def _table(doc: dict[str, Any], markdown: bool) -> str:
         lines += ["| " + " | ".join(row) + " |" for row in rows]
     else:
         widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=False)]
-        lines = ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)) for row in [head, *rows]]
+        lines = [
+            "  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)) for row in [head, *rows]
+        ]
     for r in doc["runs"]:
         lines.append("")
         lines.append(f"{r['model']}: per case" if not markdown else f"**{r['model']}** per case:")
@@ -149,19 +183,33 @@ def _table(doc: dict[str, Any], markdown: bool) -> str:
 @click.option(
     "--recipe",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Build from a recipe of released fixes (e.g. evals/starter.toml) instead of REPO's history.",
+    help="Build from a recipe of released fixes (e.g. evals/starter.toml) instead of REPO's "
+    "history.",
 )
 @click.option(
     "--downloads",
     type=click.Path(file_okay=False, path_type=Path),
-    help="With --recipe: keep the downloaded releases here [default: OUT/downloads], to rebuild without downloading.",
+    help="With --recipe: keep the downloaded releases here [default: OUT/downloads], to rebuild "
+    "without downloading.",
 )
-@click.option("--fixes", type=click.IntRange(1), default=20, show_default=True, help="Bug-fix cases to make.")
-@click.option("--clean", type=click.IntRange(0), default=10, show_default=True, help="Clean cases to make.")
-def build(repo: Path | None, out: Path, recipe: Path | None, downloads: Path | None, fixes: int, clean: int) -> int:
-    """Make a suite from REPO's history: each small bug-fix commit reversed (the change re-introduces the
-    bug; the lines it adds are the answer key), ordinary commits as clean cases. With --recipe, from
-    released fixes downloaded from PyPI and npm (nothing of those projects is kept in this repository)."""
+@click.option(
+    "--fixes", type=click.IntRange(1), default=20, show_default=True, help="Bug-fix cases to make."
+)
+@click.option(
+    "--clean", type=click.IntRange(0), default=10, show_default=True, help="Clean cases to make."
+)
+def build(
+    repo: Path | None,
+    out: Path,
+    recipe: Path | None,
+    downloads: Path | None,
+    fixes: int,
+    clean: int,
+) -> int:
+    """Make a suite from REPO's history: each small bug-fix commit reversed (the change
+    re-introduces the bug; the lines it adds are the answer key), ordinary commits as clean cases.
+    With --recipe, from released fixes downloaded from PyPI and npm (nothing of those projects is
+    kept in this repository)."""
     from codepilot.runtime.errors import UsageError
 
     if (repo is None) == (recipe is None):
@@ -170,11 +218,15 @@ def build(repo: Path | None, out: Path, recipe: Path | None, downloads: Path | N
         from codepilot import recipes
 
         made = recipes.build(
-            recipe, out, downloads=downloads, say=lambda line: click.echo(f"codepilot: {line}", err=True)
+            recipe,
+            out,
+            downloads=downloads,
+            say=lambda line: click.echo(f"codepilot: {line}", err=True),
         )
         langs = ", ".join(f"{n} {lang}" for lang, n in sorted(made.languages.items()))
         click.echo(
-            f"codepilot: wrote {made.suite}: {made.bugs} bug case(s), {made.clean} clean case(s) ({langs}); "
+            f"codepilot: wrote {made.suite}: {made.bugs} bug case(s), {made.clean} clean "
+            f"case(s) ({langs}); "
             f"fingerprint {recipes.fingerprint(out.resolve())}"
         )
         return 0
@@ -182,5 +234,7 @@ def build(repo: Path | None, out: Path, recipe: Path | None, downloads: Path | N
 
     assert repo is not None
     built = evaluate.build(repo, out, fixes, clean)
-    click.echo(f"codepilot: wrote {built.suite}: {built.fixes} bug case(s), {built.clean} clean case(s)")
+    click.echo(
+        f"codepilot: wrote {built.suite}: {built.fixes} bug case(s), {built.clean} clean case(s)"
+    )
     return 0

@@ -1,5 +1,5 @@
-"""`codepilot hook`: the pre-commit / pre-push hook (`hook run`), and installing it as a plain git hook
-for people without the pre-commit tool (`hook install`, `hook uninstall`)."""
+"""`codepilot hook`: the pre-commit / pre-push hook (`hook run`), and installing it as a plain git
+hook for people without the pre-commit tool (`hook install`, `hook uninstall`)."""
 
 from __future__ import annotations
 
@@ -21,14 +21,16 @@ def group() -> None:
 
 @group.command("run")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--pre-push", "pre_push", is_flag=True, help="Review the commits being pushed (refs on stdin).")
+@click.option(
+    "--pre-push", "pre_push", is_flag=True, help="Review the commits being pushed (refs on stdin)."
+)
 @options.model_options
 def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     """Review what is being committed (the staged change, limited to PATHS) or pushed.
 
-    Under pre-commit's pre-push stage (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF set) or with --pre-push,
-    the commits being pushed are reviewed. Takes the review options above (pre-commit `args:`).
-    CODEPILOT_SKIP=1 skips the hook."""
+    Under pre-commit's pre-push stage (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF set) or with
+    --pre-push, the commits being pushed are reviewed. Takes the review options above (pre-commit
+    `args:`). CODEPILOT_SKIP=1 skips the hook."""
     if os.environ.get("CODEPILOT_SKIP", "") not in ("", "0"):
         click.echo("codepilot: skipped (CODEPILOT_SKIP is set)", err=True)
         return 0
@@ -38,7 +40,9 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
     if rng == "nothing":
         return 0
     repo = git.open_repo()
-    if rng is None and diff.nothing_staged(repo, diff.to_pathspecs(repo, paths, Path.cwd().resolve())):
+    if rng is None and diff.nothing_staged(
+        repo, diff.to_pathspecs(repo, paths, Path.cwd().resolve())
+    ):
         click.echo("codepilot: nothing staged to review")
         return 0
     base, head = rng if isinstance(rng, tuple) else (None, None)
@@ -51,7 +55,8 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
         if seen is not None:  # the very same staged content, under the very same settings
             click.echo(str(seen["out"]), nl=False)
             click.echo(
-                f"codepilot: nothing sent: this is the verdict of the review of this same staged content "
+                "codepilot: nothing sent: this is the verdict of the review of this same "
+                "staged content "
                 f"({seen['when']})",
                 err=True,
             )
@@ -90,12 +95,20 @@ def run(paths: tuple[str, ...], pre_push: bool, **rest: Any) -> int:
         f"fix them, or skip once: CODEPILOT_SKIP=1 git {what} ... (SKIP=codepilot-review with "
         "pre-commit)"
     )
-    settled = all(c.status not in ("timed out", "failed") for c in result.checks)  # a rerun could differ
-    if memo is not None and code in (0, 1) and result.complete and not result.interrupted and settled:
+    # a rerun could differ
+    settled = all(c.status not in ("timed out", "failed") for c in result.checks)
+    if (
+        memo is not None
+        and code in (0, 1)
+        and result.complete
+        and not result.interrupted
+        and settled
+    ):
         from codepilot.output.common import usage_line
         from codepilot.runtime import verdicts
 
-        kept = "\n".join(ln for ln in text.split("\n") if ln != usage_line(result))  # nothing is spent again
+        # nothing is spent again
+        kept = "\n".join(ln for ln in text.split("\n") if ln != usage_line(result))
         verdicts.remember(memo, kept, code, blocked if code == 1 else "")
     if code == 1:
         click.echo(blocked, err=True)
@@ -122,31 +135,41 @@ def _memo_key(repo: Any, paths: tuple[str, ...], rest: dict[str, Any]) -> str | 
 
 def _push_range(pre_push: bool) -> tuple[str, str] | str | None:
     """(base, head) of the push, "nothing" when there is nothing to review, None for a commit."""
-    from codepilot.source.git import NULL_SHA  # inside: the hook's light path imports nothing it need not
+    # inside: the hook's light path imports nothing it need not
+    from codepilot.source.git import (
+        NULL_SHA,
+    )
 
     start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     if start and end:
         return (start, end) if start != NULL_SHA else "nothing"
     if not pre_push:
         return None
-    for line in sys.stdin.read().splitlines():  # git's pre-push stdin: local-ref local-sha remote-ref remote-sha
+    # git's pre-push stdin: local-ref local-sha remote-ref remote-sha
+    for line in sys.stdin.read().splitlines():
         parts = line.split()
         if len(parts) == 4 and parts[1] != NULL_SHA:
             if parts[3] != NULL_SHA:
                 return parts[3], parts[1]
-            click.echo(f"codepilot: {parts[2]} is new on the remote: review it with --base", err=True)
+            click.echo(
+                f"codepilot: {parts[2]} is new on the remote: review it with --base", err=True
+            )
     return "nothing"
 
 
 @group.command("install")
-@click.option("--pre-push", "pre_push", is_flag=True, help="Install the pre-push hook instead of pre-commit.")
+@click.option(
+    "--pre-push", "pre_push", is_flag=True, help="Install the pre-push hook instead of pre-commit."
+)
 @click.option(
     "--commit-msg",
     "commit_msg",
     is_flag=True,
     help="Install prepare-commit-msg: an empty commit message is drafted from the staged change.",
 )
-@click.option("--force", is_flag=True, help="Replace a hook that codepilot did not install (kept as .backup).")
+@click.option(
+    "--force", is_flag=True, help="Replace a hook that codepilot did not install (kept as .backup)."
+)
 def install(pre_push: bool, commit_msg: bool, force: bool) -> int:
     """Install codepilot as this repository's git hook (honours core.hooksPath)."""
     from codepilot import git_hooks as hooks
@@ -157,8 +180,12 @@ def install(pre_push: bool, commit_msg: bool, force: bool) -> int:
 
 
 @group.command("uninstall")
-@click.option("--pre-push", "pre_push", is_flag=True, help="Remove the pre-push hook instead of pre-commit.")
-@click.option("--commit-msg", "commit_msg", is_flag=True, help="Remove the prepare-commit-msg hook.")
+@click.option(
+    "--pre-push", "pre_push", is_flag=True, help="Remove the pre-push hook instead of pre-commit."
+)
+@click.option(
+    "--commit-msg", "commit_msg", is_flag=True, help="Remove the prepare-commit-msg hook."
+)
 def uninstall(pre_push: bool, commit_msg: bool) -> int:
     """Remove the hook codepilot installed (and put back the one it replaced)."""
     from codepilot import git_hooks as hooks

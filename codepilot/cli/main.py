@@ -1,7 +1,7 @@
 """The `codepilot` group and the one error handler: every command returns an exit code; every error
 becomes one line and an exit code here — usage and configuration errors 2, services and this machine
-3, anything unexpected 3 with its traceback in a log file. Never a traceback on screen, never 1 (which
-means findings) for a crash."""
+3, anything unexpected 3 with its traceback in a log file. Never a traceback on screen, never 1
+(which means findings) for a crash."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def _register() -> None:
 
 
 def log_path() -> Path:
-    """Where the details of an unexpected error go (the user's state folder, else the temp folder)."""
+    """Where the details of an unexpected error go (the user's state folder, else the temp
+    folder)."""
     import platformdirs
 
     from codepilot.runtime.paths import private_file, private_folder
@@ -65,12 +66,17 @@ def _unexpected(e: BaseException) -> int:
     target = log_path()
     try:
         with target.open("a", encoding="utf-8", errors="replace") as log:
-            log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} codepilot {__version__} {sys.argv[1:]!r}\n")
+            log.write(
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} codepilot {__version__} "
+                f"{sys.argv[1:]!r}\n"
+            )
             log.write("".join(traceback.format_exception(e)))
     except OSError:
         pass
     message = " ".join(str(e).split())[:300] or type(e).__name__
-    click.echo(f"codepilot: internal error: {type(e).__name__}: {message} (details in {target})", err=True)
+    click.echo(
+        f"codepilot: internal error: {type(e).__name__}: {message} (details in {target})", err=True
+    )
     return 3
 
 
@@ -87,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("codepilot: aborted", err=True)
         return 130
     except click.ClickException as e:
-        hint = f" (see: {e.ctx.command_path} --help)" if isinstance(e, click.UsageError) and e.ctx else ""
+        hint = (
+            f" (see: {e.ctx.command_path} --help)"
+            if isinstance(e, click.UsageError) and e.ctx
+            else ""
+        )
         click.echo(f"codepilot: {e.format_message()}{hint}", err=True)
         return 2
     except FatalError as e:

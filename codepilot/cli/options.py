@@ -1,5 +1,5 @@
-"""Options shared by `review` and `hook run` (the contract lets a hook take them as pre-commit `args:`),
-so both parse them the same way."""
+"""Options shared by `review` and `hook run` (the contract lets a hook take them as pre-commit
+`args:`), so both parse them the same way."""
 
 from __future__ import annotations
 
@@ -19,11 +19,15 @@ def source_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., An
             [
                 click.argument("paths", nargs=-1, type=click.Path()),
                 click.option(
-                    "--staged", is_flag=True, help=f"{verb} the index against HEAD (what `git commit` records)."
+                    "--staged",
+                    is_flag=True,
+                    help=f"{verb} the index against HEAD (what `git commit` records).",
                 ),
                 click.option("--base", metavar="REF", help=f"{verb} merge-base(REF, head)..head."),
                 click.option("--head", metavar="REF", help="The head for --base [default: HEAD]."),
-                click.option("--commit", metavar="REV", help=f"{verb} one commit against its first parent."),
+                click.option(
+                    "--commit", metavar="REV", help=f"{verb} one commit against its first parent."
+                ),
             ]
         ):
             f = option(f)
@@ -40,51 +44,66 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 "--model",
                 metavar="NAME",
                 envvar="CODEPILOT_MODEL",
-                help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env: CODEPILOT_MODEL].",
+                help="provider:model, e.g. openai:gpt-4.1-mini, ollama:qwen2.5-coder:7b [env: "
+                "CODEPILOT_MODEL].",
             ),
             click.option(
                 "--base-url",
                 metavar="URL",
                 envvar="OPENAI_BASE_URL",
-                help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env: OPENAI_BASE_URL].",
+                help="Any OpenAI-compatible server (Ollama, vLLM, LM Studio) [env: "
+                "OPENAI_BASE_URL].",
             ),
             click.option(
                 "--fail-on",
                 type=click.Choice(SEVERITIES),
-                help="Exit 1 when a finding at or above this severity is reported [default: error].",
+                help="Exit 1 when a finding at or above this severity is reported "
+                "[default: error].",
             ),
             click.option(
-                "--concurrency", type=click.IntRange(1, 64), help="Model calls in flight at once [default: 4]."
+                "--concurrency",
+                type=click.IntRange(1, 64),
+                help="Model calls in flight at once [default: 4].",
             ),
             click.option(
-                "--max-request-tokens", type=click.IntRange(500), help="Prompt budget per request [default: 10000]."
+                "--max-request-tokens",
+                type=click.IntRange(500),
+                help="Prompt budget per request [default: 10000].",
             ),
-            click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
+            click.option(
+                "--no-cache", is_flag=True, help="Do not read or write the response cache."
+            ),
             click.option(
                 "--time-limit",
                 type=click.FloatRange(min=1),
                 metavar="SECONDS",
-                help="Stop waiting for the model after this long; what is not done is reported as not done.",
+                help="Stop waiting for the model after this long; what is not done is reported as "
+                "not done.",
             ),
-            click.option("--no-history", is_flag=True, help="Do not record this run in the local history."),
+            click.option(
+                "--no-history", is_flag=True, help="Do not record this run in the local history."
+            ),
             click.option(
                 "--verify/--no-verify",
                 default=None,
-                help="Double-check each finding in a second, focused request; refuted ones are dropped "
+                help="Double-check each finding in a second, focused request; refuted ones are "
+                "dropped "
                 "[default: off; config verify].",
             ),
             click.option(
                 "--votes",
                 type=click.IntRange(1, 9),
                 metavar="N",
-                help="Read each request N times; keep the findings a majority of the readings report "
+                help="Read each request N times; keep the findings a majority of the readings "
+                "report "
                 "(N times the tokens) [default: 1; config votes].",
             ),
             click.option(
                 "--max-cost",
                 type=click.FloatRange(min=0),
                 metavar="USD",
-                help="Refuse before sending when the estimated cost exceeds USD; stop sending when the spend "
+                help="Refuse before sending when the estimated cost exceeds USD; stop sending when "
+                "the spend "
                 "would [default: none; config max_cost].",
             ),
         ]
@@ -94,7 +113,8 @@ def model_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def overrides(values: dict[str, Any]) -> dict[str, Any]:
-    """The configuration keys the command line may override (None: not given, the config decides)."""
+    """The configuration keys the command line may override (None: not given, the config
+    decides)."""
     keys = (
         "model",
         "base_url",

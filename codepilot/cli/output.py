@@ -41,11 +41,16 @@ def render(result: ReviewResult, fmt: str, output: str | None) -> str:
 
 
 class PlainProgress:
-    """A plain progress line on stderr for logs: at most one each `every` seconds, and at each 10% step
-    once the run has lasted `quiet` seconds (short runs print nothing)."""
+    """A plain progress line on stderr for logs: at most one each `every` seconds, and at each 10%
+    step once the run has lasted `quiet` seconds (short runs print nothing)."""
 
     def __init__(
-        self, total: int, what: str, every: float = 5.0, quiet: float = 2.0, clock: Callable[[], float] = time.monotonic
+        self,
+        total: int,
+        what: str,
+        every: float = 5.0,
+        quiet: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.total, self.what, self.every, self.quiet, self.clock = total, what, every, quiet, clock
         self.done = 0
@@ -62,7 +67,8 @@ class PlainProgress:
             return None
         self.last = now
         line = (
-            f"codepilot: {self.what}: {self.done}/{self.total} requests ({self.done * 100 // self.total}%), "
+            f"codepilot: {self.what}: {self.done}/{self.total} requests "
+            f"({self.done * 100 // self.total}%), "
             f"{now - self.start:.0f} s"
         )
         click.echo(line, err=True)

@@ -8,17 +8,41 @@ from codepilot.cli.output import write_output
 
 
 @click.command("report")
-@click.option("--base", metavar="REF", help="Start of the range [default: the latest tag, else the whole history].")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Start of the range [default: the latest tag, else the whole history].",
+)
 @click.option("--head", metavar="REF", help="End of the range [default: HEAD].")
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "json"]),
+    default="html",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the report here instead of stdout.",
+)
 @click.option("--title", help="The report's title [default: '<project>: work report'].")
 @click.option("--client", help="Who the report is for (shown under the title).")
 @click.option("--hide-cost", is_flag=True, help="Leave the review cost out of the report.")
 @click.option("--hide-model", is_flag=True, help="Leave the model names out of the report.")
-@click.option("--no-ai", is_flag=True, help="A purely factual report: no summary written by the model.")
-@click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help="Model for the summary [env: CODEPILOT_MODEL].")
-@click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server.")
+@click.option(
+    "--no-ai", is_flag=True, help="A purely factual report: no summary written by the model."
+)
+@click.option(
+    "--model",
+    metavar="NAME",
+    envvar="CODEPILOT_MODEL",
+    help="Model for the summary [env: CODEPILOT_MODEL].",
+)
+@click.option(
+    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server."
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 def command(
     base: str | None,
@@ -34,9 +58,9 @@ def command(
     base_url: str | None,
     no_cache: bool,
 ) -> int:
-    """A report of a range of work for the client: what changed, what was reviewed (exactly the content
-    delivered) and skipped, the findings with their status (still open, resolved since), charts, usage
-    and cost."""
+    """A report of a range of work for the client: what changed, what was reviewed (exactly the
+    content delivered) and skipped, the findings with their status (still open, resolved since),
+    charts, usage and cost."""
     from codepilot import handoff
     from codepilot.output.handoff import render
     from codepilot.runtime.errors import UsageError
@@ -47,7 +71,10 @@ def command(
         try:
             handoff.write_summary(data, prepared, model, base_url, use_cache=not no_cache)
         except UsageError as e:
-            click.echo(f"codepilot: no summary by a model ({e}); --no-ai leaves it out on purpose", err=True)
+            click.echo(
+                f"codepilot: no summary by a model ({e}); --no-ai leaves it out on purpose",
+                err=True,
+            )
         if data.summary_note:
             click.echo(f"codepilot: {data.summary_note}", err=True)
             data.summary_note = None  # the client's report says nothing of our plumbing

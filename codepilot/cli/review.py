@@ -26,30 +26,58 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 @click.command("review")
 @options.source_options("Review")
 @options.model_options
-@click.option("--dry-run", is_flag=True, help="Build everything, call no model: print what would be sent.")
+@click.option(
+    "--dry-run", is_flag=True, help="Build everything, call no model: print what would be sent."
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Report format; github = GitHub Actions workflow annotations; gitlab = a GitLab Code Quality report.",
+    help="Report format; github = GitHub Actions workflow annotations; gitlab = a GitLab Code "
+    "Quality report.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
-@click.option("--patch-dir", metavar="DIR", help="Where fix patches are written [default: .codepilot/patches].")
-@click.option("--verbose", "-v", is_flag=True, help="Show on stderr each request sent and each answer received.")
-@click.option("--full", is_flag=True, help="With --publish: review the whole request, not only the new commits.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the report here instead of stdout.",
+)
+@click.option(
+    "--patch-dir",
+    metavar="DIR",
+    help="Where fix patches are written [default: .codepilot/patches].",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show on stderr each request sent and each answer received.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="With --publish: review the whole request, not only the new commits.",
+)
 @click.option(
     "--publish",
     type=click.Choice(list(REGISTRY)),
-    help="Post the review on the pull request (GitHub Actions, Bitbucket Pipelines, Azure Pipelines) or merge "
+    help="Post the review on the pull request (GitHub Actions, Bitbucket Pipelines, Azure "
+    "Pipelines) or merge "
     "request (GitLab CI).",
 )
-@click.option("--apply", "apply_", is_flag=True, help="Apply the fixes to the work tree (all of a patch or none).")
+@click.option(
+    "--apply",
+    "apply_",
+    is_flag=True,
+    help="Apply the fixes to the work tree (all of a patch or none).",
+)
 @click.option(
     "--checks/--no-checks",
     default=True,
-    help="Run the project's own checks (ruff, mypy: configured or detected) on the reviewed content, beside "
+    help="Run the project's own checks (ruff, mypy: configured or detected) on the reviewed "
+    "content, beside "
     "the model [default: on].",
 )
 @click.option("--checks-only", is_flag=True, help="The checks alone: no model, no key, no cost.")
@@ -100,15 +128,22 @@ def command(
     from codepilot.source import diff
 
     # with --publish the request gives the base: --head alone is fine there
-    diff.check_source_options(staged=staged, base=base or ("request" if publish else None), head=head, commit=commit)
+    diff.check_source_options(
+        staged=staged, base=base or ("request" if publish else None), head=head, commit=commit
+    )
     if interactive and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("--interactive needs a terminal (stdin and stdout); use --format or --apply instead")
+        raise UsageError(
+            "--interactive needs a terminal (stdin and stdout); use --format or --apply instead"
+        )
     if interactive and (apply_ or dry_run or publish):
-        raise UsageError("--interactive applies fixes one by one: leave out --apply, --dry-run and --publish")
+        raise UsageError(
+            "--interactive applies fixes one by one: leave out --apply, --dry-run and --publish"
+        )
     scope = None
     if publish:
         scope = _publish_scope(publish, base, head, full)
-        if scope.nothing_new:  # nothing to send; the verdict still covers what is open (see issue 23)
+        # nothing to send; the verdict still covers what is open (see issue 23)
+        if scope.nothing_new:
             click.echo(f"codepilot: {scope.covered}", err=True)
         base, head = scope.base, scope.head
     overrides = options.overrides(rest)  # refused before git starts
@@ -144,13 +179,17 @@ def command(
     if scope is not None:
         result.covered = scope.covered
         if scope.whole_base:  # findings are placed against the whole request's diff
-            whole = review.prepare(review.Options(paths=paths, base=scope.whole_base, head=head, plan=False))
+            whole = review.prepare(
+                review.Options(paths=paths, base=scope.whole_base, head=head, plan=False)
+            )
             result.whole = whole.changeset
             # an incremental run's verdict covers the earlier findings still open, not only its own
             from codepilot.platforms import incremental
 
             new_head = result.changeset.source.new or ""
-            result.findings += incremental.carried(scope.earlier, result.changeset, result.findings, new_head)
+            result.findings += incremental.carried(
+                scope.earlier, result.changeset, result.findings, new_head
+            )
     if scope is not None:  # first: what the team dismissed on the request leaves the result too
         result.fail_on = prepared.config.fail_on
         _publish(scope.platform, result)
@@ -159,8 +198,8 @@ def command(
 
 
 def _publish_scope(publish: str, base: str | None, head: str | None, full: bool) -> Any:
-    """The request's range, and what of it this run reviews: only the commits since the last published
-    review, unless that head is gone (force-push) or --full."""
+    """The request's range, and what of it this run reviews: only the commits since the last
+    published review, unless that head is gone (force-push) or --full."""
     from codepilot.platforms import incremental, open_platform
     from codepilot.source.git import open_repo
 
@@ -190,7 +229,9 @@ def _walk(prepared: Any, result: ReviewResult) -> int:
             say=lambda text: click.echo(text, nl=not text.endswith("? ")),
             show=lambda f: render_finding(result, f, color=True, width=width),
         )
-        walked = interactive.walk(prepared, result, term) if result.findings else interactive.Walked()
+        walked = (
+            interactive.walk(prepared, result, term) if result.findings else interactive.Walked()
+        )
     result.findings = [f for f in result.findings if f.id not in set(walked.dismissed)]
     click.echo(f"\ncodepilot: {walked.summary()}; {usage_line(result)}")
     return finish(result, prepared.config.fail_on)
@@ -198,8 +239,9 @@ def _walk(prepared: Any, result: ReviewResult) -> int:
 
 @contextlib.contextmanager
 def _keys() -> Iterator[tuple[Callable[[], str], Callable[[str], str]]]:
-    """Single keys from the terminal for the whole walk (cbreak mode: a key typed early is kept, never
-    flushed), a plain line for a reason; the terminal is put back as it was, whatever happens."""
+    """Single keys from the terminal for the whole walk (cbreak mode: a key typed early is kept,
+    never flushed), a plain line for a reason; the terminal is put back as it was, whatever
+    happens."""
     import termios
     import tty
 
@@ -229,9 +271,9 @@ def _keys() -> Iterator[tuple[Callable[[], str], Callable[[str], str]]]:
 
 
 def confirm_spend(prepared: Any) -> None:
-    """In a terminal, ask before sending a run whose estimate is over `confirm_over` (an 880 KB generated
-    file became 252 requests with no question, see issue 23); outside a terminal never ask (max_cost is
-    the limit there)."""
+    """In a terminal, ask before sending a run whose estimate is over `confirm_over` (an 880 KB
+    generated file became 252 requests with no question, see issue 23); outside a terminal never ask
+    (max_cost is the limit there)."""
     limit = prepared.config.confirm_over
     if limit is None or not prepared.requests or not (sys.stdin.isatty() and sys.stderr.isatty()):
         return
@@ -241,7 +283,8 @@ def confirm_spend(prepared: Any) -> None:
     if est.cost_usd is None or est.cost_usd <= limit:
         return
     question = (
-        f"codepilot: {len(prepared.requests)} request(s), ~{est.prompt_tokens} prompt tokens, about "
+        f"codepilot: {len(prepared.requests)} request(s), ~{est.prompt_tokens} prompt tokens, "
+        "about "
         f"${est.cost_usd:.2f} with {est.model} (over confirm_over ${limit:.2f}). Send?"
     )
     if not click.confirm(question, default=False, err=True):
@@ -257,7 +300,8 @@ def finish(result: ReviewResult, fail_on: str) -> int:
     if code == 130:
         answered = result.stats.planned - len({e.request for e in result.errors})
         click.echo(
-            f"codepilot: interrupted: INCOMPLETE, the findings of the {answered} answered request(s) are "
+            f"codepilot: interrupted: INCOMPLETE, the findings of the {answered} answered "
+            "request(s) are "
             "reported and recorded; the rest was not reviewed",
             err=True,
         )
@@ -304,6 +348,10 @@ def _dry_run(prepared: Any, fmt: str, output: str | None, with_checks: bool = Tr
 
         ok, out = plan(prepared.repo, prepared.config, prepared.config.checks_trusted)
         planned = [CheckRun(c.name, "would run") for c in ok] + out
-    text = dryrun.to_json(prepared, est, planned) if fmt == "json" else dryrun.to_text(prepared, est, planned)
+    text = (
+        dryrun.to_json(prepared, est, planned)
+        if fmt == "json"
+        else dryrun.to_text(prepared, est, planned)
+    )
     write_output(text, output)
     return 0

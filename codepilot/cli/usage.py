@@ -21,11 +21,15 @@ def parse_since(text: str) -> float:
     """`30d`, `12h`, `2w` or a date (`2026-11-01`) as a Unix time."""
     m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip())
     if m:
-        return max(time.time() - int(m.group(1)) * {"h": 3600, "d": 86400, "w": 604800}[m.group(2)], 0.0)
+        return max(
+            time.time() - int(m.group(1)) * {"h": 3600, "d": 86400, "w": 604800}[m.group(2)], 0.0
+        )
     try:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC).timestamp()
     except ValueError:
-        raise UsageError(f"--since {text}: use a duration (30d, 12h, 2w) or a date (2026-11-01)") from None
+        raise UsageError(
+            f"--since {text}: use a duration (30d, 12h, 2w) or a date (2026-11-01)"
+        ) from None
 
 
 def model_name(model_id: str) -> str:
@@ -78,8 +82,12 @@ def totals(rows: list[dict[str, object]], by: str) -> list[dict[str, object]]:
 
 
 @click.command("usage")
-@click.option("--since", default="30d", show_default=True, help="A duration (30d, 12h, 2w) or a date.")
-@click.option("--by", type=click.Choice(["model", "repo", "day"]), default="model", show_default=True)
+@click.option(
+    "--since", default="30d", show_default=True, help="A duration (30d, 12h, 2w) or a date."
+)
+@click.option(
+    "--by", type=click.Choice(["model", "repo", "day"]), default="model", show_default=True
+)
 @click.option(
     "--format",
     "fmt",
@@ -101,7 +109,13 @@ def command(since: str, by: str, fmt: str) -> int:
     if fmt == "json":
         click.echo(
             json.dumps(
-                {"version": 1, "since": start, "by": by, "groups": groups, "total": grand[0] if grand else None},
+                {
+                    "version": 1,
+                    "since": start,
+                    "by": by,
+                    "groups": groups,
+                    "total": grand[0] if grand else None,
+                },
                 indent=2,
             )
         )
@@ -133,10 +147,19 @@ def command(since: str, by: str, fmt: str) -> int:
     # numbers never wrapped, two-line headers; the name column takes the rest and folds a long name
     # rather than cutting it (a terminal under 100 columns gets blocks instead, see below)
     table.add_column(by, justify="left", overflow="fold", min_width=16, ratio=1)
-    for col in ("runs", "requests", "cached", "prompt\ntokens", "completion\ntokens", "cost\n(USD)"):
+    for col in (
+        "runs",
+        "requests",
+        "cached",
+        "prompt\ntokens",
+        "completion\ntokens",
+        "cost\n(USD)",
+    ):
         table.add_column(col, justify="right", no_wrap=True)
     for g in groups + [{**grand[0], by: "total"}] if grand else []:
-        cost = f"{float(g['cost_usd']):.4f}" + (f"\n+{g['unpriced_runs']} unpriced" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
+        cost = f"{float(g['cost_usd']):.4f}" + (  # type: ignore[arg-type]
+            f"\n+{g['unpriced_runs']} unpriced" if g["unpriced_runs"] else ""
+        )
         table.add_row(
             str(g[by]),
             f"{g['runs']:,}",
@@ -155,12 +178,17 @@ def command(since: str, by: str, fmt: str) -> int:
     if width < 100:  # seven columns of numbers leave a name no room: one block per group instead
         click.echo(f"codepilot usage since {datetime.fromtimestamp(start, UTC):%Y-%m-%d}\n")
         for g in groups + [{**grand[0], by: "total"}]:
-            cost = f"${float(g['cost_usd']):.4f}" + (f" (+{g['unpriced_runs']} unpriced)" if g["unpriced_runs"] else "")  # type: ignore[arg-type]
+            cost = f"${float(g['cost_usd']):.4f}" + (  # type: ignore[arg-type]
+                f" (+{g['unpriced_runs']} unpriced)" if g["unpriced_runs"] else ""
+            )
             detail = (
                 f"{g['runs']:,} run(s), {g['requests']:,} request(s) ({g['cached']:,} cached), "
-                f"{g['prompt_tokens']:,} prompt + {g['completion_tokens']:,} completion tokens, {cost}"
+                f"{g['prompt_tokens']:,} prompt + {g['completion_tokens']:,} completion "
+                f"tokens, {cost}"
             )
-            wrap = textwrap.fill(detail, max(width, 40), initial_indent="  ", subsequent_indent="  ")
+            wrap = textwrap.fill(
+                detail, max(width, 40), initial_indent="  ", subsequent_indent="  "
+            )
             click.echo(f"{g[by]}\n{wrap}")
         return 0
     Console(width=width, soft_wrap=True).print(table)  # never cut a model or repository name

@@ -1,8 +1,9 @@
-"""Related code for each change, from the repository index: the signatures (and first docstring line)
-of what its added lines call or instantiate and of the types they use — resolved through imports where
-possible, a name-only match ranking lower — the call sites of a function whose signature or return
-changed (nearest first), and the tests that reference the changed symbol. Each item is labelled with
-its path and lines; `context.plan` budgets, ranks, de-duplicates and redacts them per request."""
+"""Related code for each change, from the repository index: the signatures (and first docstring
+line) of what its added lines call or instantiate and of the types they use — resolved through
+imports where possible, a name-only match ranking lower — the call sites of a function whose
+signature or return changed (nearest first), and the tests that reference the changed symbol. Each
+item is labelled with its path and lines; `context.plan` budgets, ranks, de-duplicates and redacts
+them per request."""
 
 from __future__ import annotations
 
@@ -64,7 +65,9 @@ class Resolver:
     """Finds the definitions a reference means, for one reviewed head."""
 
     index: Index
-    read: Callable[[str], list[str] | None] | None = None  # a file's lines (receivers typed by assignment)
+    read: Callable[[str], list[str] | None] | None = (
+        None  # a file's lines (receivers typed by assignment)
+    )
     _modules: dict[str, list[str]] = field(default_factory=dict)
     _defs: dict[str, list[Signature]] = field(default_factory=dict)
     _imports: dict[str, list[Import]] = field(default_factory=dict)
@@ -119,20 +122,36 @@ class Resolver:
         if not module.startswith("."):
             return []
         rel = posixpath.normpath(posixpath.join(posixpath.dirname(path), module))
-        suffixes = ("", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/index.ts", "/index.tsx", "/index.js")
+        suffixes = (
+            "",
+            ".ts",
+            ".tsx",
+            ".js",
+            ".jsx",
+            ".mjs",
+            ".cjs",
+            "/index.ts",
+            "/index.tsx",
+            "/index.js",
+        )
         return [rel + s for s in suffixes if rel + s in self.index.paths][:1]
 
     def top_level(self, files: list[str], name: str, hops: int = 3) -> list[Located]:
-        """`name` defined at the top of one of `files`, following re-exports (`from .x import name`)."""
+        """`name` defined at the top of one of `files`, following re-exports (`from .x import
+        name`)."""
         out = [Located(p, d) for p in files for d in self.definitions(p) if d.symbol == name]
         if out or hops == 0:
             return out
         for p in files:
             for imp in self.imports(p):
                 if imp.local == name and imp.name not in ("", "*"):
-                    out += self.top_level(self.module_files(p, imp.module, imp.level), imp.name, hops - 1)
+                    out += self.top_level(
+                        self.module_files(p, imp.module, imp.level), imp.name, hops - 1
+                    )
                 elif imp.name == "*":
-                    out += self.top_level(self.module_files(p, imp.module, imp.level), name, hops - 1)
+                    out += self.top_level(
+                        self.module_files(p, imp.module, imp.level), name, hops - 1
+                    )
             if out:
                 break
         return out
@@ -154,9 +173,13 @@ class Resolver:
         m = _CONSTRUCTED.fullmatch(through)
         if m:
             return self._with_bases([m.group(1)])
-        fn = next((d for d in own if d.symbol == enclosing and d.kind in ("function", "method")), None)
+        fn = next(
+            (d for d in own if d.symbol == enclosing and d.kind in ("function", "method")), None
+        )
         if through.startswith(("self.", "cls.")) and through.count(".") == 1:
-            return self._with_bases(self._attribute_type(path, own, scopes, through.split(".", 1)[1]))
+            return self._with_bases(
+                self._attribute_type(path, own, scopes, through.split(".", 1)[1])
+            )
         if not through.isidentifier() or through in SELF or fn is None:
             return []
         typed = [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == through][:1]
@@ -186,9 +209,15 @@ class Resolver:
         if key not in self._assigned:  # every assignment of `name` in `fn`, read once
             lines = self._lines(path)
             assign = re.compile(rf"^\s*{re.escape(name)}\s*{_ANNOTATED_VALUE}")
-            within = re.compile(rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b")
-            loop = re.compile(rf"^\s*(?:async\s+)?for\s+{re.escape(name)}\s+in\s+(.+?):\s*(?:#.*)?$")
-            scope = fn.symbol.rsplit(".", 1)[0] if fn.kind == "method" and "." in fn.symbol else None
+            within = re.compile(
+                rf"\bwith\b.*?(?:[\w.]*\.)?([A-Z]\w*)\(.*\)\s+as\s+{re.escape(name)}\b"
+            )
+            loop = re.compile(
+                rf"^\s*(?:async\s+)?for\s+{re.escape(name)}\s+in\s+(.+?):\s*(?:#.*)?$"
+            )
+            scope = (
+                fn.symbol.rsplit(".", 1)[0] if fn.kind == "method" and "." in fn.symbol else None
+            )
             found: list[tuple[int, list[str]]] = []
             for n in range(max(fn.start, 1), min(fn.end, len(lines)) + 1):
                 text = lines[n - 1]
@@ -200,7 +229,9 @@ class Resolver:
                 if w:
                     found.append((n, [w.group(1)]))
                 elif m:
-                    found.append((n, [m.group(1)] if m.group(1) else self._value_type(m.group(2), scope)))
+                    found.append(
+                        (n, [m.group(1)] if m.group(1) else self._value_type(m.group(2), scope))
+                    )
                 elif f:  # a loop over a typed container: its items' class
                     found.append((n, self._value_type(f.group(1), scope, items=True)))
             self._assigned[key] = found
@@ -208,9 +239,10 @@ class Resolver:
         return before[-1] if before else []
 
     def _value_type(self, value: str, scope: str | None = None, items: bool = False) -> list[str]:
-        """The class a value has when it says: `Cls(...)`, or a call of a function (or of a method of
-        the enclosing class `scope`, through `self.`) annotated `-> Cls`. `items`: the class of what the
-        value holds when iterated (`-> list[Cls]`, or a class whose `__iter__` gives `Iterator[Cls]`)."""
+        """The class a value has when it says: `Cls(...)`, or a call of a function (or of a method
+        of the enclosing class `scope`, through `self.`) annotated `-> Cls`. `items`: the class of
+        what the value holds when iterated (`-> list[Cls]`, or a class whose `__iter__` gives
+        `Iterator[Cls]`)."""
         m = _CALLED.match(value.strip())
         if not m:
             return []
@@ -244,7 +276,9 @@ class Resolver:
                 return [got.group(1)] if got else []
         return []
 
-    def _attribute_type(self, path: str, own: list[Signature], scopes: list[str], attr: str) -> list[str]:
+    def _attribute_type(
+        self, path: str, own: list[Signature], scopes: list[str], attr: str
+    ) -> list[str]:
         """The class of `self.<attr>` as the enclosing class says: `attr: Cls` in its body,
         `self.attr: Cls = ...`, `self.attr = Cls(...)`, or `self.attr = param` with `param: Cls`."""
         cls = self._enclosing_class(own, scopes)
@@ -255,7 +289,9 @@ class Resolver:
             self._attributes[key] = self._read_attribute(path, own, cls, attr)
         return self._attributes[key]
 
-    def _read_attribute(self, path: str, own: list[Signature], cls: Signature, attr: str) -> list[str]:
+    def _read_attribute(
+        self, path: str, own: list[Signature], cls: Signature, attr: str
+    ) -> list[str]:
         lines = self._lines(path)
         body = re.compile(rf"^\s+{re.escape(attr)}\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
         assign = re.compile(rf"\bself\.{re.escape(attr)}\s*{_ANNOTATED_VALUE}")
@@ -275,7 +311,11 @@ class Resolver:
             value = a.group(2).strip()
             if value.isidentifier():
                 fn = enclosing(methods, n)
-                typed = [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == value] if fn else []
+                typed = (
+                    [t for name, t in _PARAM_TYPE.findall(fn.signature) if name == value]
+                    if fn
+                    else []
+                )
                 if typed:
                     return typed[:1]
                 continue
@@ -300,19 +340,25 @@ class Resolver:
                 for x in self.named(name)[:MAX_NAME_MATCHES]:
                     if x.item.kind == "class":
                         m = _BASES.search(x.item.signature)
-                        nxt += [b for b in (_class_names(m.group(1)) if m else []) if b not in out and b != "object"]
+                        nxt += [
+                            b
+                            for b in (_class_names(m.group(1)) if m else [])
+                            if b not in out and b != "object"
+                        ]
             out += list(dict.fromkeys(nxt))
             frontier = nxt
         return out
 
     def receiver_matches(self, use: Use, owner: str) -> bool | None:
-        """Whether a method call's receiver (`use`) is of class `owner` or a subclass: True, False, or
-        None when the code does not say."""
+        """Whether a method call's receiver (`use`) is of class `owner` or a subclass: True, False,
+        or None when the code does not say."""
         through = use.ref.through
         if not through:
             return None
         around = enclosing(self.definitions(use.path), use.ref.line)
-        types = self._owner_types(use.path, use.ref.line, around.symbol if around else None, through)
+        types = self._owner_types(
+            use.path, use.ref.line, around.symbol if around else None, through
+        )
         if through in SELF and around is not None:  # `self` in a class: that class and its bases
             cls = self._enclosing_class(self.definitions(use.path), around.symbol.split("."))
             types = self._with_bases([cls.symbol.rsplit(".", 1)[-1]] if cls is not None else [])
@@ -320,9 +366,12 @@ class Resolver:
             return None
         return owner in types
 
-    def resolve(self, path: str, ref: Reference, enclosing: str | None) -> list[tuple[float, Located]]:
-        """What `ref` (on a line of `path`, inside `enclosing`) means, best first, with a score: 3 resolved
-        (import, same file, own class), 2 a method of this file by name, 1 a name-only match elsewhere."""
+    def resolve(
+        self, path: str, ref: Reference, enclosing: str | None
+    ) -> list[tuple[float, Located]]:
+        """What `ref` (on a line of `path`, inside `enclosing`) means, best first, with a score: 3
+        resolved (import, same file, own class), 2 a method of this file by name, 1 a name-only
+        match elsewhere."""
         imports = {i.local: i for i in self.imports(path)}
         through = ref.through
         if not through and ref.name in imports:
@@ -333,14 +382,18 @@ class Resolver:
             target = ref.name if imp.name == "default" else imp.name
             found = self.top_level(files, target)
             if not found and imp.name == "default":
-                found = [Located(p, d) for p in files for d in self.definitions(p) if "." not in d.symbol][:1]
+                found = [
+                    Located(p, d) for p in files for d in self.definitions(p) if "." not in d.symbol
+                ][:1]
             return [(3.0, x) for x in found]
         if through and through in imports:
             imp = imports[through]
             module = imp.module if imp.name in ("", "*") else f"{imp.module}.{imp.name}".strip(".")
             files = self.module_files(path, module, imp.level)
             if imp.name not in ("", "*") and not files and imp.level:
-                files = self.module_files(path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level)
+                files = self.module_files(
+                    path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level
+                )
             return [(3.0, x) for x in self.top_level(files, ref.name)]
         own = self.definitions(path)
         owners = self._owner_types(path, ref.line, enclosing, through)
@@ -363,7 +416,11 @@ class Resolver:
             # inherited: a method of a base class, wherever the index has it
             cls = self._enclosing_class(own, owner)
             bases = self._with_bases([cls.symbol.rsplit(".", 1)[-1]])[1:] if cls is not None else []
-            hit = [x for x in self.named(ref.name) if x.item.kind == "method" and x.item.symbol.split(".")[-2] in bases]
+            hit = [
+                x
+                for x in self.named(ref.name)
+                if x.item.kind == "method" and x.item.symbol.split(".")[-2] in bases
+            ]
             if hit:
                 hit.sort(key=lambda x: bases.index(x.item.symbol.split(".")[-2]))
                 return [(3.0, x) for x in hit[:2]]
@@ -377,17 +434,23 @@ class Resolver:
         if ref.kind == "use":
             return []
         matches = [
-            x for x in self.named(ref.name) if (x.item.kind == "method") == bool(through) or x.item.kind == "class"
+            x
+            for x in self.named(ref.name)
+            if (x.item.kind == "method") == bool(through) or x.item.kind == "class"
         ]
         if not matches or len(matches) > MAX_NAME_MATCHES:
             return []
         here = posixpath.dirname(path)
-        return [(2.0 if x.path == path else 1.5 if posixpath.dirname(x.path) == here else 1.0, x) for x in matches]
+        return [
+            (2.0 if x.path == path else 1.5 if posixpath.dirname(x.path) == here else 1.0, x)
+            for x in matches
+        ]
 
 
 _PARAM_TYPE = re.compile(r"\b(\w+)\s*:\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
 _RETURNS = re.compile(r"->\s*[\"']?(?:[\w.]*\.)?([A-Z]\w*)")
-_CONSTRUCTED = re.compile(r"(?:[\w.]*\.)?([A-Z]\w*)\(.*\)", re.S)  # a receiver that is a constructor call
+# a receiver that is a constructor call
+_CONSTRUCTED = re.compile(r"(?:[\w.]*\.)?([A-Z]\w*)\(.*\)", re.S)
 _CALLED = re.compile(r"([\w.]+)\(")
 _ANNOTATION = re.compile(r"->\s*([^:]+?)\s*:\s*$", re.M)  # a signature's return annotation
 # the class a container annotation holds: list[Cls], Iterator["Cls"], Sequence[mod.Cls], ...
@@ -401,7 +464,9 @@ _BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)", re.M)
 
 def _class_names(text: str) -> list[str]:
     return [
-        part.strip().split("[")[0].rsplit(".", 1)[-1] for part in text.split(",") if part.strip() and "=" not in part
+        part.strip().split("[")[0].rsplit(".", 1)[-1]
+        for part in text.split(",")
+        if part.strip() and "=" not in part
     ]
 
 
@@ -423,7 +488,9 @@ def _signature_item(x: Located, kind: str, score: float) -> Item:
     return Item(x.path, x.item.line, end, kind, x.item.symbol, score, "\n".join(text))
 
 
-def _window(path: str, line: int, lines: list[str], kind: str, symbol: str | None, score: float) -> Item:
+def _window(
+    path: str, line: int, lines: list[str], kind: str, symbol: str | None, score: float
+) -> Item:
     """The line of a call site (or test) — one line is what says how it is called."""
     text = f"{line:>5} | {lines[line - 1].rstrip()}" if line <= len(lines) else ""
     return Item(path, line, line, kind, symbol, score, text)
@@ -431,12 +498,14 @@ def _window(path: str, line: int, lines: list[str], kind: str, symbol: str | Non
 
 @dataclass
 class Related:
-    """Related code for the changes of one file at a time (called in the workers that build the file's
-    request units: each process keeps its own caches and database connection)."""
+    """Related code for the changes of one file at a time (called in the workers that build the
+    file's request units: each process keeps its own caches and database connection)."""
 
     index: Index
-    read: Callable[[str], list[str] | None]  # a file's lines at the reviewed head (None: unreadable)
-    prefetch: Callable[[list[str]], None] = lambda paths: None  # read these in one go, before `read`
+    # a file's lines at the reviewed head (None: unreadable)
+    read: Callable[[str], list[str] | None]
+    # read these in one go, before `read`
+    prefetch: Callable[[list[str]], None] = lambda paths: None
     _resolver: Resolver | None = None
 
     @property
@@ -470,16 +539,31 @@ class Related:
         resolver.prefetch(names)
         uses = index.uses({own.name for *_, own in work if own is not None})
         real = _from(resolver, f.path)
-        candidates = {own.name: [u for u in uses.get(own.name, []) if real(u)] for *_, own in work if own is not None}
+        candidates = {
+            own.name: [u for u in uses.get(own.name, []) if real(u)]
+            for *_, own in work
+            if own is not None
+        }
         # the files whose method calls are typed by their receivers, read in one go (see issue 26)
-        to_type = {own.name: _to_type(f.path, own, candidates[own.name]) for *_, own in work if own is not None}
-        self.prefetch(list(dict.fromkeys(u.path for us in to_type.values() for u in us if u.ref.through not in SELF)))
+        to_type = {
+            own.name: _to_type(f.path, own, candidates[own.name])
+            for *_, own in work
+            if own is not None
+        }
+        self.prefetch(
+            list(
+                dict.fromkeys(
+                    u.path for us in to_type.values() for u in us if u.ref.through not in SELF
+                )
+            )
+        )
         callers = {
             i: _callers(f, c, own, *_typed(resolver, own, candidates[own.name], to_type[own.name]))
             for i, c, _, own in work
             if own is not None
         }
-        self.prefetch([u.path for chosen in callers.values() for u in chosen])  # the file's callers in one read
+        # the file's callers in one read
+        self.prefetch([u.path for chosen in callers.values() for u in chosen])
         out: dict[int, list[Item]] = {}
         for i, c, mine, _ in work:
             items = _callees(resolver, f, c, mine)
@@ -489,7 +573,9 @@ class Related:
         return out
 
 
-def _callees(resolver: Resolver, f: ReviewFile | _Stub, c: Change, refs: list[Reference]) -> list[Item]:
+def _callees(
+    resolver: Resolver, f: ReviewFile | _Stub, c: Change, refs: list[Reference]
+) -> list[Item]:
     items: list[Item] = []
     defs = resolver.definitions(f.path)
     for ref in refs:
@@ -512,12 +598,16 @@ def _signature_changed(f: ReviewFile, c: Change, own: Signature) -> bool:
     if any(n in head for n in c.added_lines) or c.removed_lines and not c.added_lines:
         return True
     lines = f.new_lines
-    return any(n <= len(lines) and lines[n - 1].lstrip().startswith(("return", "yield")) for n in c.added_lines)
+    return any(
+        n <= len(lines) and lines[n - 1].lstrip().startswith(("return", "yield"))
+        for n in c.added_lines
+    )
 
 
 def _from(resolver: Resolver, target: str) -> Callable[[Use], bool]:
-    """Whether a use names the definition of `target`'s file: a call, or a bare mention of a name the
-    using file imports from that file (a local variable of the same name is no use: see issue 26)."""
+    """Whether a use names the definition of `target`'s file: a call, or a bare mention of a name
+    the using file imports from that file (a local variable of the same name is no use: see issue
+    26)."""
     memo: dict[str, set[str]] = {}
 
     def imported(u: Use) -> bool:
@@ -525,7 +615,9 @@ def _from(resolver: Resolver, target: str) -> Callable[[Use], bool]:
             return True
         if u.path not in memo:
             memo[u.path] = {
-                i.local for i in resolver.imports(u.path) if target in resolver.module_files(u.path, i.module, i.level)
+                i.local
+                for i in resolver.imports(u.path)
+                if target in resolver.module_files(u.path, i.module, i.level)
             }
         return u.ref.name in memo[u.path] or bool(u.ref.through)
 
@@ -536,51 +628,68 @@ MAX_TYPED = 24  # a method's uses whose receivers are typed, nearest first (each
 
 
 def _to_type(path: str, own: Signature, uses: list[Use]) -> list[Use]:
-    """The uses of a method whose receivers are typed: those with a receiver, nearest first (code before
-    tests, most of the path shared), at most MAX_TYPED (the rest are kept untyped)."""
+    """The uses of a method whose receivers are typed: those with a receiver, nearest first (code
+    before tests, most of the path shared), at most MAX_TYPED (the rest are kept untyped)."""
     if own.kind != "method" or "." not in own.symbol:
         return []
     through = [u for u in uses if u.ref.through]
     mine = path.split("/")
-    return sorted(through, key=lambda u: (is_test(u.path), -_shared(mine, u.path.split("/"))))[:MAX_TYPED]
+    return sorted(through, key=lambda u: (is_test(u.path), -_shared(mine, u.path.split("/"))))[
+        :MAX_TYPED
+    ]
 
 
-def _typed(resolver: Resolver, own: Signature, uses: list[Use], to_type: list[Use]) -> tuple[list[Use], set[int]]:
-    """A method's uses less those whose receiver the code types as another class (`app.register(...)`
-    where `app = App()`, for `Blueprint.register`), and the ids of those typed as its class (shown
-    first; see issue 26). Only `to_type` are typed."""
+def _typed(
+    resolver: Resolver, own: Signature, uses: list[Use], to_type: list[Use]
+) -> tuple[list[Use], set[int]]:
+    """A method's uses less those whose receiver the code types as another class
+    (`app.register(...)` where `app = App()`, for `Blueprint.register`), and the ids of those typed
+    as its class (shown first; see issue 26). Only `to_type` are typed."""
     if not to_type:
         return uses, set()
     owner = own.symbol.rsplit(".", 2)[-2]
     match = {id(u): resolver.receiver_matches(u, owner) for u in to_type}
-    return [u for u in uses if match.get(id(u)) is not False], {i for i, m in match.items() if m is True}
+    return [u for u in uses if match.get(id(u)) is not False], {
+        i for i, m in match.items() if m is True
+    }
 
 
-def _callers(f: ReviewFile, c: Change, own: Signature, uses: list[Use], sure: set[int] | None = None) -> list[Use]:
+def _callers(
+    f: ReviewFile, c: Change, own: Signature, uses: list[Use], sure: set[int] | None = None
+) -> list[Use]:
     """The call sites to show when the signature or a return changed (nearest first), else the tests
     using the symbol."""
     method = own.kind == "method"
+    # `f()` is no call of a method
     elsewhere = [
         u
         for u in uses
         if (u.ref.kind in ("call", "new", "use") or (method and u.ref.kind == "attr"))
         and not (u.path == f.path and c.start_line <= u.ref.line <= c.end_line)
-        and (bool(u.ref.through) or not method or u.ref.kind == "use")  # `f()` is no call of a method
+        and (bool(u.ref.through) or not method or u.ref.kind == "use")
     ]
     mine = f.path.split("/")
     typed = sure or set()
 
     def near(u: Use) -> tuple[bool, bool, int, str, int]:
-        """Code before tests; calls whose receiver is typed as the method's class first; then the most
-        path components shared with the changed file."""
-        return (is_test(u.path), id(u) not in typed, -_shared(mine, u.path.split("/")), u.path, u.ref.line)
+        """Code before tests; calls whose receiver is typed as the method's class first; then the
+        most path components shared with the changed file."""
+        return (
+            is_test(u.path),
+            id(u) not in typed,
+            -_shared(mine, u.path.split("/")),
+            u.path,
+            u.ref.line,
+        )
 
     if _signature_changed(f, c, own):
         return sorted(elsewhere, key=near)[:MAX_CALLERS]
     return sorted((u for u in elsewhere if is_test(u.path)), key=near)[:MAX_TESTS]
 
 
-def _caller_windows(resolver: Resolver, chosen: list[Use], read: Callable[[str], list[str] | None]) -> list[Item]:
+def _caller_windows(
+    resolver: Resolver, chosen: list[Use], read: Callable[[str], list[str] | None]
+) -> list[Item]:
     """A few lines around each chosen call site, ranked in their order."""
     items: list[Item] = []
     for rank, u in enumerate(chosen):
@@ -589,7 +698,16 @@ def _caller_windows(resolver: Resolver, chosen: list[Use], read: Callable[[str],
             continue
         around = enclosing(resolver.definitions(u.path), u.ref.line)
         kind, base = ("test", 1.8) if is_test(u.path) else ("caller", 2.5)
-        items.append(_window(u.path, u.ref.line, lines, kind, around.symbol if around else None, base - rank * 0.1))
+        items.append(
+            _window(
+                u.path,
+                u.ref.line,
+                lines,
+                kind,
+                around.symbol if around else None,
+                base - rank * 0.1,
+            )
+        )
     return items
 
 
@@ -604,21 +722,24 @@ def _ranked(items: list[Item]) -> list[Item]:
 
 @dataclass
 class Drafting:
-    """What `generate` sends beside a definition: what it calls, who calls it (when asked to implement
-    or change it), the tests that use it — whose file is where new tests go — with their fixtures and
-    the test folder's layout."""
+    """What `generate` sends beside a definition: what it calls, who calls it (when asked to
+    implement or change it), the tests that use it — whose file is where new tests go — with their
+    fixtures and the test folder's layout."""
 
     items: list[Item]
     test_file: str | None
     fixtures: list[Item]
     layout: list[str]
-    tests: list[str] = field(default_factory=list)  # the tests that use it, as pytest node ids (path::Class::test)
-    folder: str | None = None  # where its tests live (or would: the project's test folder nearest to it)
+    # the tests that use it, as pytest node ids (path::Class::test)
+    tests: list[str] = field(default_factory=list)
+    folder: str | None = (
+        None  # where its tests live (or would: the project's test folder nearest to it)
+    )
 
 
 def _node_id(path: str, around: Signature | None) -> str:
-    """The pytest node id of the test around a use (`path::Class::test`), else its file: what generate
-    runs to check a draft (issue 24)."""
+    """The pytest node id of the test around a use (`path::Class::test`), else its file: what
+    generate runs to check a draft (issue 24)."""
     parts = around.symbol.split(".") if around is not None else []
     parts = parts[:2] if len(parts) > 1 and parts[0].startswith("Test") else parts[:1]
     if not parts or not parts[-1].startswith("test") or not path.endswith(".py"):
@@ -626,7 +747,9 @@ def _node_id(path: str, around: Signature | None) -> str:
     return "::".join([path, *parts])
 
 
-def for_definition(related: Related, path: str, symbol: str, kind: str, span: tuple[int, int], tests: bool) -> Drafting:
+def for_definition(
+    related: Related, path: str, symbol: str, kind: str, span: tuple[int, int], tests: bool
+) -> Drafting:
     index, read, resolver = related.index, related.read, related.resolver
     change = Change(symbol, kind, span[0], span[1], added_lines=list(range(span[0], span[1] + 1)))
     refs = [r for r in index.references(path) if span[0] <= r.line <= span[1]]
@@ -641,24 +764,30 @@ def for_definition(related: Related, path: str, symbol: str, kind: str, span: tu
     ]
     mine = path.split("/")
     callers = sorted(
-        (u for u in uses if not is_test(u.path)), key=lambda u: (_distance(mine, u.path), u.path, u.ref.line)
+        (u for u in uses if not is_test(u.path)),
+        key=lambda u: (_distance(mine, u.path), u.path, u.ref.line),
     )
     for u in callers[:MAX_CALLERS]:
         lines = read(u.path)
         if lines is not None:
             around = enclosing(resolver.definitions(u.path), u.ref.line)
-            items.append(_window(u.path, u.ref.line, lines, "caller", around.symbol if around else None, 2.0))
+            items.append(
+                _window(u.path, u.ref.line, lines, "caller", around.symbol if around else None, 2.0)
+            )
     in_tests = [u for u in uses if is_test(u.path) and not u.path.endswith("conftest.py")]
     counts: dict[str, int] = {}
     for u in in_tests:
         counts[u.path] = counts.get(u.path, 0) + 3
-    # tests reach a symbol also through what it fills (`self.aborter = self.make_aborter()`: tests use
-    # `aborter`), what it returns, and tests named after its stem (`test_app_aborter_class`): issue 26
+    # tests reach a symbol also through what it fills (`self.aborter = self.make_aborter()`: tests
+    # use `aborter`), what it returns, and tests named after its stem (`test_app_aborter_class`):
+    # issue 26
     indirect = _indirect_tests(resolver, read, path, symbol, span)
     for p, n in indirect.items():
         counts[p] = counts.get(p, 0) + n
     test_file = max(counts, key=lambda p: (counts[p], -_distance(mine, p))) if counts else None
-    node_ids = {_node_id(u.path, enclosing(resolver.definitions(u.path), u.ref.line)) for u in in_tests}
+    node_ids = {
+        _node_id(u.path, enclosing(resolver.definitions(u.path), u.ref.line)) for u in in_tests
+    }
     fixtures: list[Item] = []
     layout: list[str] = []
     folder = posixpath.dirname(test_file) if test_file is not None else _test_folder(index, path)
@@ -667,9 +796,15 @@ def for_definition(related: Related, path: str, symbol: str, kind: str, span: tu
             lines = read(u.path)
             if lines is not None:
                 around = enclosing(resolver.definitions(u.path), u.ref.line)
-                items.append(_window(u.path, u.ref.line, lines, "test", around.symbol if around else None, 1.5))
+                items.append(
+                    _window(
+                        u.path, u.ref.line, lines, "test", around.symbol if around else None, 1.5
+                    )
+                )
         if folder is not None:  # where the new tests live, even when none of the symbol exists yet
-            layout = sorted(p for p in index.paths if posixpath.dirname(p) == folder and is_test(p))[:40]
+            layout = sorted(
+                p for p in index.paths if posixpath.dirname(p) == folder and is_test(p)
+            )[:40]
             fixtures = _fixtures(resolver, read, folder)
     parent = symbol.rsplit(".", 1)[0] if "." in symbol else ""
     for d in resolver.definitions(path):  # siblings: the pattern the project follows around it
@@ -682,16 +817,24 @@ _MADE = re.compile(r"^(?:make|get|create|build|new|init|setup|load)_+")
 
 
 def _indirect_tests(
-    resolver: Resolver, read: Callable[[str], list[str] | None], path: str, symbol: str, span: tuple[int, int]
+    resolver: Resolver,
+    read: Callable[[str], list[str] | None],
+    path: str,
+    symbol: str,
+    span: tuple[int, int],
 ) -> dict[str, int]:
     """Test files that reach `symbol` other than by its name, weighted: 2 for each use of a name it
-    fills (`self.x = self.symbol()`) or of the class it returns (`-> Aborter`), 1 for each test named
-    after its stem (`make_aborter`: `test_app_aborter_class`)."""
+    fills (`self.x = self.symbol()`) or of the class it returns (`-> Aborter`), 1 for each test
+    named after its stem (`make_aborter`: `test_app_aborter_class`)."""
     name = symbol.rsplit(".", 1)[-1]
     lines = read(path) or []
-    filled = re.compile(rf"^\s*(?:self\.|cls\.)?(\w+)\s*(?::[^=]+)?=\s*(?:self\.|cls\.)?{re.escape(name)}\(")
+    filled = re.compile(
+        rf"^\s*(?:self\.|cls\.)?(\w+)\s*(?::[^=]+)?=\s*(?:self\.|cls\.)?{re.escape(name)}\("
+    )
     names = {m.group(1) for ln in lines if (m := filled.match(ln))} - {name}
-    own = next((d for d in resolver.definitions(path) if d.symbol == symbol and d.start == span[0]), None)
+    own = next(
+        (d for d in resolver.definitions(path) if d.symbol == symbol and d.start == span[0]), None
+    )
     if own is not None:
         names.update(_RETURNS.findall(own.signature))
     out: dict[str, int] = {}
@@ -701,8 +844,16 @@ def _indirect_tests(
                 out[u.path] = out.get(u.path, 0) + 2
     stem = _MADE.sub("", name.lstrip("_"))
     if len(stem) >= 4:
-        for p in [p for p in resolver.index.paths if is_test(p) and posixpath.basename(p).startswith("test")][:400]:
-            hits = sum(1 for d in resolver.definitions(p) if stem in d.symbol.rsplit(".", 1)[-1] and "test" in d.symbol)
+        for p in [
+            p
+            for p in resolver.index.paths
+            if is_test(p) and posixpath.basename(p).startswith("test")
+        ][:400]:
+            hits = sum(
+                1
+                for d in resolver.definitions(p)
+                if stem in d.symbol.rsplit(".", 1)[-1] and "test" in d.symbol
+            )
             if hits:
                 out[p] = out.get(p, 0) + hits
     return out
@@ -714,7 +865,12 @@ def _test_folder(index: Index, path: str) -> str | None:
     suffix = posixpath.splitext(path)[1]
     counts: dict[str, int] = {}
     for p in index.paths:
-        if is_test(p) and p.endswith(suffix) and "test" in posixpath.basename(p) and not p.endswith("conftest.py"):
+        if (
+            is_test(p)
+            and p.endswith(suffix)
+            and "test" in posixpath.basename(p)
+            and not p.endswith("conftest.py")
+        ):
             folder = posixpath.dirname(p)
             counts[folder] = counts.get(folder, 0) + 1
     if not counts:
@@ -743,7 +899,10 @@ class _Stub:
 
 def _shared(mine: list[str], theirs: list[str]) -> int:
     """How many leading path components two paths share."""
-    return next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), min(len(mine), len(theirs)))
+    return next(
+        (i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
+        min(len(mine), len(theirs)),
+    )
 
 
 def _distance(mine: list[str], path: str) -> int:
@@ -752,7 +911,9 @@ def _distance(mine: list[str], path: str) -> int:
     return len(mine) + len(theirs) - 2 * _shared(mine, theirs)
 
 
-def _fixtures(resolver: Resolver, read: Callable[[str], list[str] | None], folder: str) -> list[Item]:
+def _fixtures(
+    resolver: Resolver, read: Callable[[str], list[str] | None], folder: str
+) -> list[Item]:
     """pytest fixtures the tests in `folder` can use: those of every conftest.py from it upwards."""
     out: list[Item] = []
     parts = folder.split("/") if folder else []

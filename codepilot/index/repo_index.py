@@ -1,9 +1,9 @@
-"""The repository index: what every source file at the reviewed head defines (qualified name, signature,
-first docstring line, lines), uses (calls, instantiations, types) and imports — kept on disk per blob in
-the user cache (`index-v<VERSION>.sqlite`), so a re-run, or the next commit, parses only the files that changed.
-Files are parsed in forked workers, a chunk at a time (bounded memory); credential files (the deny
-globs) and files over `max_file_bytes` are never read, generated and vendored files (the `generated`
-globs) not indexed."""
+"""The repository index: what every source file at the reviewed head defines (qualified name,
+signature, first docstring line, lines), uses (calls, instantiations, types) and imports — kept on
+disk per blob in the user cache (`index-v<VERSION>.sqlite`), so a re-run, or the next commit, parses
+only the files that changed. Files are parsed in forked workers, a chunk at a time (bounded memory);
+credential files (the deny globs) and files over `max_file_bytes` are never read, generated and
+vendored files (the `generated` globs) not indexed."""
 
 from __future__ import annotations
 
@@ -25,24 +25,31 @@ from codepilot.source.git import Repo, Running, blob_id
 from codepilot.syntax import Language, detect
 from codepilot.syntax.facts import Import, Reference, Rows, Signature, extract, prepare
 
-VERSION = 4  # bump when what is stored changes: a new file, so old entries are never read (4: redacted)
+VERSION = (
+    4  # bump when what is stored changes: a new file, so old entries are never read (4: redacted)
+)
 CHUNK = 1000  # files read and parsed at a time (one pool of workers each)
 MIGRATIONS = [
     """
-CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, blob TEXT UNIQUE NOT NULL, lang TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+  id INTEGER PRIMARY KEY, blob TEXT UNIQUE NOT NULL, lang TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS defs (
   file INTEGER NOT NULL, name TEXT NOT NULL, symbol TEXT NOT NULL, kind TEXT NOT NULL,
-  start INTEGER NOT NULL, "end" INTEGER NOT NULL, line INTEGER NOT NULL, signature TEXT NOT NULL, doc TEXT NOT NULL
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL, line INTEGER NOT NULL, signature TEXT NOT NULL,
+  doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
 CREATE INDEX IF NOT EXISTS defs_file ON defs(file);
 CREATE TABLE IF NOT EXISTS refs (
-  file INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL, through TEXT NOT NULL
+  file INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL, kind TEXT NOT NULL,
+  through TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
 CREATE INDEX IF NOT EXISTS refs_file ON refs(file, line);
 CREATE TABLE IF NOT EXISTS imports (
-  file INTEGER NOT NULL, local TEXT NOT NULL, module TEXT NOT NULL, name TEXT NOT NULL, level INTEGER NOT NULL
+  file INTEGER NOT NULL, local TEXT NOT NULL, module TEXT NOT NULL, name TEXT NOT NULL,
+  level INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file)
 """
@@ -66,18 +73,23 @@ class Use:
 
 @dataclass
 class Index:
-    """The index for one reviewed head: `paths` maps every indexed file to its row in the database."""
+    """The index for one reviewed head: `paths` maps every indexed file to its row in the
+    database."""
 
     file: Path
     paths: dict[str, int]
-    blobs: dict[str, str] = field(default_factory=dict)  # path -> blob id, for reading a file at the head
+    # path -> blob id, for reading a file at the head
+    blobs: dict[str, str] = field(default_factory=dict)
     _by_file: dict[int, list[str]] = field(default_factory=dict)
-    _uses: dict[tuple[str, int], list[Use]] = field(default_factory=dict)  # what `uses` found, by name
+    # what `uses` found, by name
+    _uses: dict[tuple[str, int], list[Use]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path, fid in self.paths.items():
             self._by_file.setdefault(fid, []).append(path)
-        self._conn = ProcessConnection(lambda: sqlite3.connect(self.file, timeout=30, check_same_thread=False))
+        self._conn = ProcessConnection(
+            lambda: sqlite3.connect(self.file, timeout=30, check_same_thread=False)
+        )
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -92,7 +104,8 @@ class Index:
         if fid is None:
             return []
         rows = self.db.execute(
-            'SELECT symbol, kind, start, "end", line, signature, doc FROM defs WHERE file = ?', (fid,)
+            'SELECT symbol, kind, start, "end", line, signature, doc FROM defs WHERE file = ?',
+            (fid,),
         ).fetchall()
         return [Signature(*r) for r in rows]
 
@@ -110,14 +123,18 @@ class Index:
         fid = self.paths.get(path)
         if fid is None:
             return []
-        rows = self.db.execute("SELECT local, module, name, level FROM imports WHERE file = ?", (fid,)).fetchall()
+        rows = self.db.execute(
+            "SELECT local, module, name, level FROM imports WHERE file = ?", (fid,)
+        ).fetchall()
         return [Import(*r) for r in rows]
 
     def named(self, names: Iterable[str]) -> dict[str, list[Located]]:
-        """Definitions at this head whose last name part is one of `names`, by path and line (never in
-        the order the cache happened to store them: the same head gives the same answer)."""
+        """Definitions at this head whose last name part is one of `names`, by path and line (never
+        in the order the cache happened to store them: the same head gives the same answer)."""
         out: dict[str, list[Located]] = {}
-        for rows in self._each("defs", 'name, symbol, kind, start, "end", line, signature, doc', names):
+        for rows in self._each(
+            "defs", 'name, symbol, kind, start, "end", line, signature, doc', names
+        ):
             fid, name, *rest = rows
             for path in self._by_file.get(fid, ()):
                 out.setdefault(name, []).append(Located(path, Signature(*rest)))
@@ -133,20 +150,25 @@ class Index:
         for name in sorted(set(names)):
             if (name, limit) not in self._uses:  # names recur across the changed files
                 rows = self.db.execute(
-                    "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type'", (name,)
+                    "SELECT file, line, kind, through FROM refs WHERE name = ? AND kind != 'type'",
+                    (name,),
                 ).fetchall()
                 found = sorted(
                     (path, line, kind, through)
                     for fid, line, kind, through in rows
                     for path in self._by_file.get(fid, ())
                 )
-                self._uses[name, limit] = [Use(p, Reference(name, *rest)) for p, *rest in found[:limit]]
+                self._uses[name, limit] = [
+                    Use(p, Reference(name, *rest)) for p, *rest in found[:limit]
+                ]
             if self._uses[name, limit]:
                 out[name] = self._uses[name, limit]
         return out
 
     def _each(self, table: str, columns: str, names: Iterable[str]) -> Iterator[Any]:
-        yield from rows_in(self.db, f"SELECT file, {columns} FROM {table} WHERE name IN ({{marks}})", names)
+        yield from rows_in(
+            self.db, f"SELECT file, {columns} FROM {table} WHERE name IN ({{marks}})", names
+        )
 
 
 def database() -> Path:
@@ -156,7 +178,11 @@ def database() -> Path:
 
 
 def _listing_args(source: Source) -> list[str]:
-    return ["ls-tree", "-r", "-z", "--full-tree", source.new] if source.new is not None else ["ls-files", "-s", "-z"]
+    return (
+        ["ls-tree", "-r", "-z", "--full-tree", source.new]
+        if source.new is not None
+        else ["ls-files", "-s", "-z"]
+    )
 
 
 def listing(repo: Repo, source: Source, started: Running | None = None) -> dict[str, str]:
@@ -212,10 +238,10 @@ def build(
     parsed: dict[str, tuple[Language, Rows]] | None = None,
     listed: Running | None = None,
 ) -> Index:
-    """The index at the reviewed head. `changed` gives the content of files whose head version is not
-    in git's object store (work-tree and untracked files; None: deleted); `parsed` the rows of blobs
-    already read elsewhere (the changed files, from the parse that mapped their changes); `listed` the
-    listing of the head's files, started earlier (`IndexFilling.listed`)."""
+    """The index at the reviewed head. `changed` gives the content of files whose head version is
+    not in git's object store (work-tree and untracked files; None: deleted); `parsed` the rows of
+    blobs already read elsewhere (the changed files, from the parse that mapped their changes);
+    `listed` the listing of the head's files, started earlier (`IndexFilling.listed`)."""
     files = listing(repo, source, listed)
     content: dict[str, bytes] = {}
     for path, data in (changed or {}).items():
@@ -238,8 +264,8 @@ def _complete(
     content: dict[str, bytes] | None = None,
     parsed: dict[str, tuple[Language, Rows]] | None = None,
 ) -> dict[str, int]:
-    """Store what the index lacks of these files (path -> blob id): the rows already `parsed`, then the
-    rest parsed here, a chunk at a time. The row of each of their blobs the index now holds."""
+    """Store what the index lacks of these files (path -> blob id): the rows already `parsed`, then
+    the rest parsed here, a chunk at a time. The row of each of their blobs the index now holds."""
     known = _ids(db, set(files.values()))
     missing = set(files.values()) - known.keys()
     if missing:
@@ -256,21 +282,23 @@ def _complete(
 @dataclass
 class IndexFilling:
     """The index being filled beside the run by forked processes: `wait` before reading it. `build`
-    then does itself whatever they did not (a child may fail or be unable to start: nothing is lost but
-    time)."""
+    then does itself whatever they did not (a child may fail or be unable to start: nothing is lost
+    but time)."""
 
     children: list[Child] = field(default_factory=list)
     listed: Running | None = None  # the head's files being listed for `build`, meanwhile
 
     @classmethod
     def start(cls, repo: Repo, source: Source, cfg: Config, changed: set[str]) -> IndexFilling:
-        """Start parsing the files at the reviewed head that the index lacks — all but the `changed` ones
-        (the run parses those itself, to map their changes) — in a forked process, so that this work
-        overlaps reading and mapping the change; none when no change is in a parsed language (the run
-        then needs no index)."""
+        """Start parsing the files at the reviewed head that the index lacks — all but the `changed`
+        ones (the run parses those itself, to map their changes) — in a forked process, so that this
+        work overlaps reading and mapping the change; none when no change is in a parsed language
+        (the run then needs no index)."""
 
         def work() -> None:
-            files = {p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in changed}
+            files = {
+                p: sha for p, sha in _wanted(listing(repo, source), cfg).items() if p not in changed
+            }
             with closing(_open()) as db:
                 _complete(db, repo, files, cfg)
 
@@ -282,8 +310,8 @@ class IndexFilling:
         return filling
 
     def add(self, parsed: dict[str, tuple[Language, Rows]]) -> None:
-        """Store these rows (of the changed files, from the parse that mapped them) in another process,
-        while the run goes on."""
+        """Store these rows (of the changed files, from the parse that mapped them) in another
+        process, while the run goes on."""
 
         def work() -> None:
             with closing(_open()) as db:
@@ -294,16 +322,19 @@ class IndexFilling:
 
     def wait(self) -> None:
         for child in self.children:
-            if not child.wait():  # its work is a gain, never a dependency: `build` does what it did not
+            # its work is a gain, never a dependency: `build` does what it did not
+            if not child.wait():
                 print(
-                    "codepilot: the repository index's filler did not finish in time: stopped; the index is "
+                    "codepilot: the repository index's filler did not finish in time: "
+                    "stopped; the index is "
                     "completed in this process",
                     file=sys.stderr,
                 )
         self.children.clear()
 
     def close(self) -> None:
-        """Nothing left running: the children ended, the listing stopped (if `build` did not read it)."""
+        """Nothing left running: the children ended, the listing stopped (if `build` did not read
+        it)."""
         self.wait()
         if self.listed is not None:
             self.listed.stop()
@@ -322,7 +353,10 @@ def _wanted(files: dict[str, str], cfg: Config) -> dict[str, str]:
 def _indexed(path: str, cfg: Config) -> bool:
     """Credential files are never read; generated and vendored code (minified bundles, `vendor/`) is
     not the project's own: neither what a change should be checked against nor worth parsing."""
-    return globs.matches(path, cfg.deny, ignore_case=True) is None and globs.matches(path, cfg.generated) is None
+    return (
+        globs.matches(path, cfg.deny, ignore_case=True) is None
+        and globs.matches(path, cfg.generated) is None
+    )
 
 
 def _add(
@@ -338,22 +372,34 @@ def _add(
     jobs: list[tuple[Language, bytes]] = []
     for sha in shas:
         data = content.get(sha, stored.get(sha, b""))
-        jobs.append((lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b""))
+        jobs.append(
+            (lang_of[sha], data if len(data) <= limit and b"\0" not in data[:8000] else b"")
+        )
     del stored
     langs = [lang for lang, _ in jobs]
     if will_fork(len(jobs)):
         prepare(langs)
-    _store(db, zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True), redacted=True)
+    _store(
+        db,
+        zip(shas, zip(langs, fork_iter(_extract, jobs), strict=True), strict=True),
+        redacted=True,
+    )
 
 
-def _store(db: sqlite3.Connection, found: Iterable[tuple[str, tuple[Language, Rows]]], redacted: bool = False) -> None:
-    """Store files' rows; `redacted`: their definitions were redacted where they were made (a worker's
-    `_extract`), else here."""
+def _store(
+    db: sqlite3.Connection,
+    found: Iterable[tuple[str, tuple[Language, Rows]]],
+    redacted: bool = False,
+) -> None:
+    """Store files' rows; `redacted`: their definitions were redacted where they were made (a
+    worker's `_extract`), else here."""
     redactor = Redactor()
     with db:
         for sha, (lang, (defs, refs, imports)) in found:
             defs = defs if redacted else _redacted(defs, redactor)
-            cur = db.execute("INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name))
+            cur = db.execute(
+                "INSERT OR IGNORE INTO files (blob, lang) VALUES (?, ?)", (sha, lang.name)
+            )
             if not cur.rowcount:
                 continue  # another run indexed it meanwhile
             fid = cur.lastrowid

@@ -1,5 +1,6 @@
 """The answers the model is asked for (docs/reference.md): JSON schemas sent with the request,
-pydantic models that validate what comes back, and the re-ask loop for answers that fail validation."""
+pydantic models that validate what comes back, and the re-ask loop for answers that fail
+validation."""
 
 from __future__ import annotations
 
@@ -85,8 +86,8 @@ class AnswerFinding(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _normalise(cls, data: Any) -> Any:
-        """Common synonyms are understood rather than re-asked (each re-ask costs the user tokens); a word
-        no table knows becomes a listed value, and the finding says so."""
+        """Common synonyms are understood rather than re-asked (each re-ask costs the user tokens);
+        a word no table knows becomes a listed value, and the finding says so."""
         if not isinstance(data, dict):
             return data
         data = dict(data)
@@ -102,10 +103,13 @@ class AnswerFinding(BaseModel):
                 word = FALLBACK[name]
             if word != said:
                 notes.append(
-                    f"the model's {name} {str(value)[:40]!r} is not one of {', '.join(listed)}: shown as {word}"
+                    f"the model's {name} {str(value)[:40]!r} is not one of "
+                    f"{', '.join(listed)}: shown as {word}"
                 )
             data[name] = word
-        if not (isinstance(data.get("title"), str) and data["title"].strip()) and isinstance(data.get("body"), str):
+        if not (isinstance(data.get("title"), str) and data["title"].strip()) and isinstance(
+            data.get("body"), str
+        ):
             data["title"] = data["body"].strip().split("\n", 1)[0]
         if notes:
             data["note"] = "; ".join(notes)
@@ -174,15 +178,33 @@ REVIEW_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["path", "line", "end_line", "severity", "category", "title", "body", "fix"],
+                "required": [
+                    "path",
+                    "line",
+                    "end_line",
+                    "severity",
+                    "category",
+                    "title",
+                    "body",
+                    "fix",
+                ],
                 "properties": {
-                    "path": {"type": "string", "description": "the file's path exactly as shown in its header"},
-                    "line": {"type": "integer", "description": "first line of the problem, new-file numbering"},
+                    "path": {
+                        "type": "string",
+                        "description": "the file's path exactly as shown in its header",
+                    },
+                    "line": {
+                        "type": "integer",
+                        "description": "first line of the problem, new-file numbering",
+                    },
                     "end_line": _nullable({"type": "integer"}),
                     "severity": {"type": "string", "enum": list(SEVERITIES)},
                     "category": {"type": "string", "enum": list(CATEGORIES)},
                     "title": {"type": "string", "description": "one short line"},
-                    "body": {"type": "string", "description": "what is wrong, why it matters, how to fix it"},
+                    "body": {
+                        "type": "string",
+                        "description": "what is wrong, why it matters, how to fix it",
+                    },
                     "fix": _nullable(_FIX),
                 },
             },
@@ -206,7 +228,10 @@ GENERATE_SCHEMA: dict[str, Any] = {
                 "required": ["path", "find", "replace"],
                 "properties": {
                     "path": {"type": "string"},
-                    "find": {"type": "string", "description": "exact existing lines; empty creates a file"},
+                    "find": {
+                        "type": "string",
+                        "description": "exact existing lines; empty creates a file",
+                    },
                     "replace": {"type": "string"},
                 },
             },
@@ -224,14 +249,17 @@ class AnswerInvalid(Exception):
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# terminal control (C0 but tab and newline, DEL, C1) and bidirectional overrides: never shown as they are
+# terminal control (C0 but tab and newline, DEL, C1) and bidirectional overrides: never shown as
+# they are
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CODE_KEYS = frozenset({"find", "replace", "path"})  # kept as given (but lone surrogates): checked later
+# kept as given (but lone surrogates): checked later
+CODE_KEYS = frozenset({"find", "replace", "path"})
 
 
 def clean(value: Any, key: str = "") -> Any:
-    """The model's text made safe at the boundary: lone surrogates (which no file, terminal or database
-    takes) replaced, and outside code, terminal escapes and bidirectional controls removed."""
+    """The model's text made safe at the boundary: lone surrogates (which no file, terminal or
+    database takes) replaced, and outside code, terminal escapes and bidirectional controls
+    removed."""
     if isinstance(value, str):
         value = _SURROGATE.sub("\ufffd", value)
         return value if key in CODE_KEYS else CONTROL.sub("", value.replace("\r\n", "\n"))
@@ -256,14 +284,24 @@ def _problem(reply: Reply, shape: type[BaseModel]) -> tuple[BaseModel | None, st
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        return None, f"{where}: {err['msg']}" + (f" ({len(e.errors())} problems)" if len(e.errors()) > 1 else "")
+        return None, f"{where}: {err['msg']}" + (
+            f" ({len(e.errors())} problems)" if len(e.errors()) > 1 else ""
+        )
     if isinstance(answer, ReviewAnswer) and answer.unusable and not answer.findings:
-        return None, f"no finding could be used: {answer.unusable[0]}"  # the answer as a whole is unusable
+        # the answer as a whole is unusable
+        return (
+            None,
+            f"no finding could be used: {answer.unusable[0]}",
+        )
     return answer, None
 
 
 def ask(
-    model: Model, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any], retries: int
+    model: Model,
+    messages: list[dict[str, str]],
+    shape: type[BaseModel],
+    schema: dict[str, Any],
+    retries: int,
 ) -> tuple[BaseModel, Usage, int]:
     """A validated answer, re-asking with the validation error up to `retries` times.
     Returns (answer, usage of every attempt, attempts)."""
@@ -290,4 +328,6 @@ def ask(
                 "exactly matching the schema.",
             },
         ]
-    raise AnswerInvalid(f"invalid answer after {retries + 1} attempt(s): {problem}", usage, retries + 1)
+    raise AnswerInvalid(
+        f"invalid answer after {retries + 1} attempt(s): {problem}", usage, retries + 1
+    )

@@ -1,5 +1,5 @@
-"""Answers cached on disk (SQLite in the user cache dir), keyed by model, prompt version, answer schema
-and the exact (redacted) messages: a re-run on an unchanged change sends nothing."""
+"""Answers cached on disk (SQLite in the user cache dir), keyed by model, prompt version, answer
+schema and the exact (redacted) messages: a re-run on an unchanged change sends nothing."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS answers (
 ]
 
 
-def key(model_id: str, prompt_version: str, schema: dict[str, Any], messages: list[dict[str, str]]) -> str:
+def key(
+    model_id: str, prompt_version: str, schema: dict[str, Any], messages: list[dict[str, str]]
+) -> str:
     blob = json.dumps(
         {"model": model_id, "prompt": prompt_version, "schema": schema, "messages": messages},
         sort_keys=True,
@@ -50,7 +52,9 @@ class Cache:
             ).fetchone()
         return (json.loads(row[0]), int(row[1]), int(row[2])) if row else None
 
-    def put(self, k: str, model_id: str, answer: Any, prompt_tokens: int, completion_tokens: int) -> None:
+    def put(
+        self, k: str, model_id: str, answer: Any, prompt_tokens: int, completion_tokens: int
+    ) -> None:
         if self._db is None:
             return
         with self._lock:

@@ -1,6 +1,6 @@
-"""One path for every model call, review and generate alike: the cache first, the model opened only on
-a miss (so LangChain is imported only when a model is really called), re-asks for invalid answers,
-usage and cost counted."""
+"""One path for every model call, review and generate alike: the cache first, the model opened only
+on a miss (so LangChain is imported only when a model is really called), re-asks for invalid
+answers, usage and cost counted."""
 
 from __future__ import annotations
 
@@ -30,13 +30,19 @@ class Outcome:
 class Caller:
     """Calls for one run: one cache, one model (opened lazily, shared by the worker threads)."""
 
-    def __init__(self, spec: ModelSpec, config: Config, cache: Cache, prompt_version: str, sample: int = 0) -> None:
+    def __init__(
+        self, spec: ModelSpec, config: Config, cache: Cache, prompt_version: str, sample: int = 0
+    ) -> None:
         self.spec, self.config, self.cache, self.version = spec, config, cache, prompt_version
-        self.sample = sample  # --votes: sample 0 is the usual reading; others are sampled, cached apart
+        self.sample = (
+            sample  # --votes: sample 0 is the usual reading; others are sampled, cached apart
+        )
         self._model: Model | None = None
         self._lock = threading.Lock()
         self.spent = 0.0  # USD of the answers so far (max_cost stops sending before it would pass)
-        self._root: Caller = self  # whose `spent` counts (--votes samples share their first reading's)
+        self._root: Caller = (
+            self  # whose `spent` counts (--votes samples share their first reading's)
+        )
         self.trace: Callable[[str], None] | None = None  # --verbose: what is sent and received
         self._price = price(config, spec)
 
@@ -50,11 +56,20 @@ class Caller:
         with self._lock:
             if self._model is None:
                 temperature = SAMPLE_TEMPERATURE if self.sample else 0.0
-                self._model = open_model(self.spec, self.config.timeout, self.config.network_retries, temperature)
+                self._model = open_model(
+                    self.spec, self.config.timeout, self.config.network_retries, temperature
+                )
             return self._model
 
-    def call(self, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any]) -> Outcome:
-        k = cache_key(self.spec.id + (f"#sample-{self.sample}" if self.sample else ""), self.version, schema, messages)
+    def call(
+        self, messages: list[dict[str, str]], shape: type[BaseModel], schema: dict[str, Any]
+    ) -> Outcome:
+        k = cache_key(
+            self.spec.id + (f"#sample-{self.sample}" if self.sample else ""),
+            self.version,
+            schema,
+            messages,
+        )
         hit = self.cache.get(k)
         if hit is not None:
             return Outcome(shape.model_validate(clean(hit[0])), cached=True)
@@ -63,24 +78,37 @@ class Caller:
             return Outcome(error=refusal)
         if self.trace:
             self.trace(
-                "sent to " + self.spec.id + ":\n" + "\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+                "sent to "
+                + self.spec.id
+                + ":\n"
+                + "\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
             )
         try:
-            answer, usage, attempts = ask(self.model(), messages, shape, schema, self.config.answer_retries)
-        except (RequestFailed, AnswerInvalid) as e:  # what was billed before the failure still counts
+            answer, usage, attempts = ask(
+                self.model(), messages, shape, schema, self.config.answer_retries
+            )
+        # what was billed before the failure still counts
+        except (
+            RequestFailed,
+            AnswerInvalid,
+        ) as e:
             self._spend(e.usage or Usage())
             return Outcome(error=str(e), usage=e.usage or Usage(), attempts=e.attempts)
         self._spend(usage)
         if self.trace:
             self.trace(
-                f"received ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens, "
+                f"received ({usage.prompt_tokens} prompt + {usage.completion_tokens} "
+                "completion tokens, "
                 f"{attempts} attempt(s)):\n{answer.model_dump_json(indent=2)}"
             )
-        self.cache.put(k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens)
+        self.cache.put(
+            k, self.spec.id, answer.model_dump(), usage.prompt_tokens, usage.completion_tokens
+        )
         return Outcome(answer, usage, attempts=attempts)
 
     def _over_budget(self, messages: list[dict[str, str]]) -> str | None:
-        """Why this request is not sent: the spend would pass max_cost (estimated before it is sent)."""
+        """Why this request is not sent: the spend would pass max_cost (estimated before it is
+        sent)."""
         limit = self.config.max_cost
         if limit is None or self._price is None:
             return None
@@ -108,10 +136,13 @@ def _usd(p: Price, usage: Usage) -> float:
 
 
 def price(cfg: Config, spec: ModelSpec) -> Price | None:
-    """USD per million tokens for this model: local models are free; unknown models have no price."""
+    """USD per million tokens for this model: local models are free; unknown models have no
+    price."""
     if spec.provider == "ollama":
         return Price(input=0.0, output=0.0)
-    names = sorted((n for n in cfg.prices if spec.name == n or spec.name.startswith(n + "-")), key=len)
+    names = sorted(
+        (n for n in cfg.prices if spec.name == n or spec.name.startswith(n + "-")), key=len
+    )
     return cfg.prices[names[-1]] if names else None
 
 

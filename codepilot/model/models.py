@@ -1,10 +1,11 @@
-"""Our one model abstraction: `Model.execute(messages, schema) -> Reply`. OpenAI-compatible servers are
-reached through the openai SDK alone; the other providers through LangChain. Either is imported only
-when a model is really called, so the hook path never pays for it.
+"""Our one model abstraction: `Model.execute(messages, schema) -> Reply`. OpenAI-compatible servers
+are reached through the openai SDK alone; the other providers through LangChain. Either is imported
+only when a model is really called, so the hook path never pays for it.
 
 Providers: `openai:<model>` (Chat Completions, `--base-url` for any OpenAI-compatible server),
-`ollama:<model>` (its OpenAI-compatible endpoint, localhost:11434 unless a base URL is given), and the
-providers in PROVIDERS when their LangChain package is installed (`anthropic:` with codepilot-review[anthropic])."""
+`ollama:<model>` (its OpenAI-compatible endpoint, localhost:11434 unless a base URL is given), and
+the providers in PROVIDERS when their LangChain package is installed (`anthropic:` with
+codepilot-review[anthropic])."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from codepilot.runtime.errors import ServiceError, UsageError
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 OLLAMA_URL = "http://localhost:11434/v1"
 STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
-# provider -> (package to install, module, chat class): each imported directly, no `langchain` needed
+# provider -> (package to install, module, chat class): each imported directly, no `langchain`
+# needed
 PROVIDERS = {
     "anthropic": ("codepilot-review[anthropic]", "langchain_anthropic", "ChatAnthropic"),
     "google_genai": ("langchain-google-genai", "langchain_google_genai", "ChatGoogleGenerativeAI"),
@@ -54,8 +56,8 @@ class Reply:
 
 
 class RequestFailed(Exception):
-    """The request could not be done after the client's retries (network, 429, 5xx, timeout); `usage`
-    counts the answers of this request that came before (re-asks: each was billed)."""
+    """The request could not be done after the client's retries (network, 429, 5xx, timeout);
+    `usage` counts the answers of this request that came before (re-asks: each was billed)."""
 
     usage: Usage | None = None
     attempts: int = 0
@@ -78,20 +80,24 @@ class ModelSpec:
 
     @property
     def id(self) -> str:
-        """Which model at which server: the cache key's part (never shown: an address is no label)."""
+        """Which model at which server: the cache key's part (never shown: an address is no
+        label)."""
         return f"{self.provider}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
 
     @property
     def label(self) -> str:
-        """The model as reports, comments, the history and the JSON name it: no server address (issue
-        23: `openai:gpt-4.1-mini@http://127.0.0.1:42501/v1` reached PR comments and client reports)."""
+        """The model as reports, comments, the history and the JSON name it: no server address
+        (issue 23: `openai:gpt-4.1-mini@http://127.0.0.1:42501/v1` reached PR comments and client
+        reports)."""
         name = f"{self.provider}:{self.name}"
         if not self.base_url or (self.provider == "ollama" and self.base_url == OLLAMA_URL):
             return name
         from urllib.parse import urlsplit
 
         host = (urlsplit(self.base_url).hostname or "").lower()
-        local = host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+        local = (
+            host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+        )
         return f"{name} ({'local' if local else 'own'} server)"
 
 
@@ -103,9 +109,10 @@ NO_MODEL = (
 
 
 def resolve(model: str | None, base_url: str | None, need_key: bool = True) -> ModelSpec:
-    """--model / CODEPILOT_MODEL / config (already merged into `model`), else OpenAI's default model when
-    OPENAI_API_KEY is set; otherwise a usage error naming the ways to configure one. `need_key=False`:
-    the model a run would use once its key is set (an estimate prices it without the key)."""
+    """--model / CODEPILOT_MODEL / config (already merged into `model`), else OpenAI's default model
+    when OPENAI_API_KEY is set; otherwise a usage error naming the ways to configure one.
+    `need_key=False`: the model a run would use once its key is set (an estimate prices it without
+    the key)."""
     if not model:
         if need_key and not os.environ.get("OPENAI_API_KEY"):
             raise UsageError(NO_MODEL)
@@ -122,17 +129,26 @@ def resolve(model: str | None, base_url: str | None, need_key: bool = True) -> M
             "(e.g. openai:gpt-4.1-mini)"
         )
     if need_key and provider == "openai" and not base_url and not os.environ.get("OPENAI_API_KEY"):
-        raise UsageError(f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible server)")
+        raise UsageError(
+            f"model {model} needs OPENAI_API_KEY (or --base-url for a local OpenAI-compatible "
+            "server)"
+        )
     return ModelSpec(provider, name, base_url)
 
 
 class _Structured:
-    """Structured output by JSON schema, falling back to tool calling and then JSON mode for servers that
-    lack it (remembered for the rest of the run); each client says how one way is asked (`_call`)."""
+    """Structured output by JSON schema, falling back to tool calling and then JSON mode for servers
+    that lack it (remembered for the rest of the run); each client says how one way is asked
+    (`_call`)."""
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
-        self.id, self.provider, self.name, self.base_url = spec.id, spec.provider, spec.name, spec.base_url
+        self.id, self.provider, self.name, self.base_url = (
+            spec.id,
+            spec.provider,
+            spec.name,
+            spec.base_url,
+        )
         self.label = spec.label
         self._method = 0
         self._lock = threading.Lock()
@@ -149,7 +165,9 @@ class _Structured:
                 with self._lock:
                     if STRUCTURED_METHODS[self._method] == method:
                         if self._method + 1 >= len(STRUCTURED_METHODS):
-                            raise RequestFailed(f"the server supports no structured output: {e}") from None
+                            raise RequestFailed(
+                                f"the server supports no structured output: {e}"
+                            ) from None
                         self._method += 1
 
     def _failure(self, e: Exception, method: str) -> Exception | None:
@@ -157,13 +175,15 @@ class _Structured:
         import openai
 
         if isinstance(e, openai.BadRequestError):
-            # A server that refuses this way of asking for structure (whatever its wording) gets the next
-            # way; the request itself is refused only when no way is left.
+            # A server that refuses this way of asking for structure (whatever its wording) gets the
+            # next way; the request itself is refused only when no way is left.
             if method != STRUCTURED_METHODS[-1] or _is_unsupported(e, method):
                 return _Unsupported(_message(e))
             return RequestFailed(f"the server refused the request: {_message(e)}")
         if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
-            return ServiceError(f"the model server refused the credentials for {self.label}: {_message(e)}")
+            return ServiceError(
+                f"the model server refused the credentials for {self.label}: {_message(e)}"
+            )
         if isinstance(e, openai.NotFoundError):
             return ServiceError(f"model {self.name} not found on the server: {_message(e)}")
         if isinstance(e, openai.APITimeoutError):
@@ -179,8 +199,9 @@ _FENCED = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)\n?\s*```", re.S)
 
 
 def _loads(text: str) -> Any:
-    """The JSON object of an answer, read as leniently as LangChain's parser reads it: inside a Markdown
-    fence if there is one, control characters allowed in strings, prose around the object ignored."""
+    """The JSON object of an answer, read as leniently as LangChain's parser reads it: inside a
+    Markdown fence if there is one, control characters allowed in strings, prose around the object
+    ignored."""
     m = _FENCED.search(text)
     body = (m.group(1) if m else text).strip()
     for candidate in (body, body[body.find("{") : body.rfind("}") + 1]):
@@ -194,36 +215,52 @@ def _loads(text: str) -> Any:
 def _json_mode(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
     return [
         *messages,
-        {"role": "user", "content": "Answer with one JSON object matching this schema:\n" + json.dumps(schema)},
+        {
+            "role": "user",
+            "content": "Answer with one JSON object matching this schema:\n" + json.dumps(schema),
+        },
     ]
 
 
 class OpenAIModel(_Structured):
-    """OpenAI-compatible servers (`openai:`, `ollama:`, `--base-url`) through the openai SDK alone: the
-    requests LangChain's ChatOpenAI sends, without importing LangChain (1.65 s against 0.84 s for the
-    SDK here: a small review paid it on every run; see issue 26, item 9)."""
+    """OpenAI-compatible servers (`openai:`, `ollama:`, `--base-url`) through the openai SDK alone:
+    the requests LangChain's ChatOpenAI sends, without importing LangChain (1.65 s against 0.84 s
+    for the SDK here: a small review paid it on every run; see issue 26, item 9)."""
 
-    def __init__(self, spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> None:
+    def __init__(
+        self, spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0
+    ) -> None:
         import openai
 
         super().__init__(spec)
         key = os.environ.get("OPENAI_API_KEY") if spec.provider == "openai" else None
         self.temperature = temperature
         self._client = openai.OpenAI(
-            api_key=key or "not-needed", base_url=spec.base_url, timeout=timeout, max_retries=network_retries
+            api_key=key or "not-needed",
+            base_url=spec.base_url,
+            timeout=timeout,
+            max_retries=network_retries,
         )
 
     def _call(self, method: str, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
         name = str(schema.get("title") or "answer")
         body = {k: v for k, v in schema.items() if k not in ("title", "description")}
-        kwargs: dict[str, Any] = {"model": self.name, "messages": messages, "temperature": self.temperature}
+        kwargs: dict[str, Any] = {
+            "model": self.name,
+            "messages": messages,
+            "temperature": self.temperature,
+        }
         if method == "json_schema":
             spec = {"name": name, "strict": True, "schema": body}
             if schema.get("description"):
                 spec["description"] = schema["description"]
             kwargs["response_format"] = {"type": "json_schema", "json_schema": spec}
         elif method == "function_calling":
-            function = {"name": name, "description": str(schema.get("description") or ""), "parameters": body}
+            function = {
+                "name": name,
+                "description": str(schema.get("description") or ""),
+                "parameters": body,
+            }
             kwargs["tools"] = [{"type": "function", "function": function}]
             kwargs["tool_choice"] = {"type": "function", "function": {"name": name}}
         else:
@@ -238,29 +275,41 @@ class OpenAIModel(_Structured):
             raise mapped from None
         usage = Usage()
         if resp.usage is not None:
-            usage = Usage(int(resp.usage.prompt_tokens or 0), int(resp.usage.completion_tokens or 0))
+            usage = Usage(
+                int(resp.usage.prompt_tokens or 0), int(resp.usage.completion_tokens or 0)
+            )
         if not resp.choices:
             return Reply(None, "", usage, "the answer is empty")
         choice = resp.choices[0]
         calls = choice.message.tool_calls or []
         if method == "function_calling":
             first = calls[0] if calls else None
-            text = getattr(getattr(first, "function", None), "arguments", None) or choice.message.content or ""
+            text = (
+                getattr(getattr(first, "function", None), "arguments", None)
+                or choice.message.content
+                or ""
+            )
         else:
             text = choice.message.content or ""
         data = _loads(text) if method != "function_calling" or calls else None
         if not isinstance(data, dict):
             cut = choice.finish_reason == "length"
             return Reply(
-                None, text, usage, "the answer was cut off (max tokens reached)" if cut else "the answer is not JSON"
+                None,
+                text,
+                usage,
+                "the answer was cut off (max tokens reached)" if cut else "the answer is not JSON",
             )
         return Reply(data, text, usage)
 
 
 class LangChainModel(_Structured):
-    """The other providers' chat models through LangChain (Anthropic, Google, Mistral, Groq, Bedrock)."""
+    """The other providers' chat models through LangChain (Anthropic, Google, Mistral, Groq,
+    Bedrock)."""
 
-    def __init__(self, spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> None:
+    def __init__(
+        self, spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0
+    ) -> None:
         super().__init__(spec)
         self._chat = _chat_model(spec, timeout, network_retries, temperature)
         self._runnables: dict[tuple[str, int], Any] = {}
@@ -290,7 +339,11 @@ class LangChainModel(_Structured):
         usage = _usage_of(raw)
         if out.get("parsing_error") is not None or out.get("parsed") is None:
             finish = (getattr(raw, "response_metadata", None) or {}).get("finish_reason")
-            why = "the answer was cut off (max tokens reached)" if finish == "length" else "the answer is not JSON"
+            why = (
+                "the answer was cut off (max tokens reached)"
+                if finish == "length"
+                else "the answer is not JSON"
+            )
             return Reply(None, text, usage, why)
         return Reply(out["parsed"], text, usage)
 
@@ -299,10 +352,16 @@ class LangChainModel(_Structured):
         Google, Bedrock): the error class names along its bases, an HTTP status, the transport's own
         exceptions; None for anything else (a bug stays a bug)."""
         names = " ".join(c.__name__ for c in type(e).__mro__)
-        status = getattr(e, "status_code", None) or getattr(getattr(e, "response", None), "status_code", None)
+        status = getattr(e, "status_code", None) or getattr(
+            getattr(e, "response", None), "status_code", None
+        )
         status = status if isinstance(status, int) else None
-        if status in (401, 403) or any(w in names for w in ("Authentication", "PermissionDenied", "Unauthorized")):
-            return ServiceError(f"the model server refused the credentials for {self.label}: {_message(e)}")
+        if status in (401, 403) or any(
+            w in names for w in ("Authentication", "PermissionDenied", "Unauthorized")
+        ):
+            return ServiceError(
+                f"the model server refused the credentials for {self.label}: {_message(e)}"
+            )
         if status == 404 or "NotFound" in names:
             return ServiceError(f"model {self.name} not found on the server: {_message(e)}")
         if "Timeout" in names or isinstance(e, TimeoutError):
@@ -316,12 +375,16 @@ class LangChainModel(_Structured):
         return None
 
     def _runnable(self, method: str, schema: dict[str, Any]) -> Any:
-        """One structured-output runnable per method and schema for the whole run (building one is slow)."""
+        """One structured-output runnable per method and schema for the whole run (building one is
+        slow)."""
         key = (method, id(schema))
         with self._lock:
             if key not in self._runnables:
                 self._runnables[key] = self._chat.with_structured_output(
-                    schema, method=method, include_raw=True, **({"strict": True} if method == "json_schema" else {})
+                    schema,
+                    method=method,
+                    include_raw=True,
+                    **({"strict": True} if method == "json_schema" else {}),
                 )
             return self._runnables[key]
 
@@ -331,12 +394,15 @@ class _Unsupported(Exception):
 
 
 def _chat_model(spec: ModelSpec, timeout: float, retries: int, temperature: float = 0.0) -> Any:
-    """The LangChain chat model of a provider in PROVIDERS (OpenAI-compatible servers: `OpenAIModel`)."""
+    """The LangChain chat model of a provider in PROVIDERS (OpenAI-compatible servers:
+    `OpenAIModel`)."""
     package, module_name, class_name = PROVIDERS[spec.provider]
     try:
         module = importlib.import_module(module_name)
     except ImportError:
-        raise UsageError(f"provider {spec.provider} needs {package}: pip install '{package}'") from None
+        raise UsageError(
+            f"provider {spec.provider} needs {package}: pip install '{package}'"
+        ) from None
     kwargs: dict[str, Any] = {
         "model": spec.name,
         "timeout": timeout,
@@ -351,7 +417,9 @@ def _chat_model(spec: ModelSpec, timeout: float, retries: int, temperature: floa
         raise UsageError(f"cannot use provider {spec.provider}: {e}") from None
 
 
-def open_model(spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0) -> Model:
+def open_model(
+    spec: ModelSpec, timeout: float, network_retries: int, temperature: float = 0.0
+) -> Model:
     if spec.provider in ("openai", "ollama"):
         return OpenAIModel(spec, timeout, network_retries, temperature)
     return LangChainModel(spec, timeout, network_retries, temperature)
@@ -399,5 +467,8 @@ def _usage_of(raw: Any) -> Usage:
         return Usage(int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0)))
     usage = getattr(raw, "usage", None)
     if usage is not None:
-        return Usage(int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
+        return Usage(
+            int(getattr(usage, "prompt_tokens", 0) or 0),
+            int(getattr(usage, "completion_tokens", 0) or 0),
+        )
     return Usage()

@@ -20,7 +20,8 @@ MODULES = {
 
 
 def render_review(report: ReviewResult, fmt: str, color: bool = False, width: int = 100) -> str:
-    """The review report in `fmt` (text, json, markdown, sarif, github); each format imported on use."""
+    """The review report in `fmt` (text, json, markdown, sarif, github); each format imported on
+    use."""
     module = import_module(f"codepilot.output.{MODULES[fmt]}")
     if fmt == "text":
         return str(module.render(report, color=color, width=width))

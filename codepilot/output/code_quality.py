@@ -1,5 +1,5 @@
-"""`--format gitlab`: a GitLab Code Quality report (JSON) for the merge request widget: one issue per
-finding with a fingerprint that stays the same across runs (the finding's id)."""
+"""`--format gitlab`: a GitLab Code Quality report (JSON) for the merge request widget: one issue
+per finding with a fingerprint that stays the same across runs (the finding's id)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,10 @@ def nothing_hint(kind: str, label: str) -> str:
     if kind == "staged":
         return "nothing staged to review (git add the files first, or leave out --staged)"
     if kind == "worktree":
-        return "nothing to review: no uncommitted changes (to review commits: --base REF or --commit REV)"
+        return (
+            "nothing to review: no uncommitted changes (to review commits: --base REF or --commit "
+            "REV)"
+        )
     return f"nothing to review: no changes in {label}"
 
 
@@ -82,17 +85,25 @@ def verdict(report: ReviewResult) -> str:
     found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in c.items() if n) or "no findings"
     if report.errors:
         planned = report.stats.planned
-        failed = len({e.request for e in report.errors if e.request[:1] == "r" and e.request[1:].isdigit()})
+        failed = len(
+            {e.request for e in report.errors if e.request[:1] == "r" and e.request[1:].isdigit()}
+        )
         if planned and failed >= planned:
-            return f"INCOMPLETE: none of the {planned} request(s) was answered; nothing was reviewed"
-        return f"INCOMPLETE: {failed} of {planned} request(s) failed; {found} in the part that was reviewed"
+            return (
+                f"INCOMPLETE: none of the {planned} request(s) was answered; nothing was reviewed"
+            )
+        return (
+            f"INCOMPLETE: {failed} of {planned} request(s) failed; {found} in the part that was "
+            "reviewed"
+        )
     return found
 
 
 def checks_line(report: ReviewResult) -> str:
     """The project's checks in one line, each with what became of it (never silent)."""
     parts = [
-        f"{c.name} {c.status}" + (f" ({c.findings} finding(s))" if c.status == "ran" else f": {c.reason}")
+        f"{c.name} {c.status}"
+        + (f" ({c.findings} finding(s))" if c.status == "ran" else f": {c.reason}")
         for c in report.checks
     ]
     return "checks: " + "; ".join(parts) if parts else ""
@@ -104,14 +115,15 @@ def usage_line(report: ReviewResult) -> str:
         return "nothing sent to a model; $0"
     cost = "cost unknown (no price for this model)" if s.cost_usd is None else f"${s.cost_usd:.4f}"
     return (
-        f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + {s.completion_tokens} "
+        f"{s.requests} request(s), {s.cached} from cache; {s.prompt_tokens} prompt + "
+        f"{s.completion_tokens} "
         f"completion tokens; {cost}"
     )
 
 
 def apply_command(report: ReviewResult, f: Finding) -> str:
-    """A `git apply` command for this finding's patch that works from the folder the user ran in (git
-    apply ignores paths outside the current folder, so it runs at the repository's root)."""
+    """A `git apply` command for this finding's patch that works from the folder the user ran in
+    (git apply ignores paths outside the current folder, so it runs at the repository's root)."""
     assert f.patch is not None
     cwd = (report.cwd or report.repo_root).resolve()
     root = report.repo_root.resolve()
@@ -120,15 +132,19 @@ def apply_command(report: ReviewResult, f: Finding) -> str:
     return f"git -C {shlex.quote(os.path.relpath(root, cwd))} apply {shlex.quote(f.patch)}"
 
 
-def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[str, int | None, str]]:
-    """The placed fix as diff lines (sign, file line number, text): the lines it removes, then the ones
-    it adds; cut after `limit` lines with a line saying how many more the patch holds."""
+def fix_diff(
+    report: ReviewResult, f: Finding, limit: int = 12
+) -> list[tuple[str, int | None, str]]:
+    """The placed fix as diff lines (sign, file line number, text): the lines it removes, then the
+    ones it adds; cut after `limit` lines with a line saying how many more the patch holds."""
     if f.patch is None or f.suggestion is None:
         return []
     rf = report.changeset.file(f.path)
     old = rf.new_lines if rf is not None else []
     rows: list[tuple[str, int | None, str]] = [
-        ("-", n, visible(old[n - 1].rstrip("\r"))) for n in range(f.line, f.end_line + 1) if 0 < n <= len(old)
+        ("-", n, visible(old[n - 1].rstrip("\r")))
+        for n in range(f.line, f.end_line + 1)
+        if 0 < n <= len(old)
     ]
     rows += [("+", f.line + i, visible(text)) for i, text in enumerate(f.suggestion)]
     if len(rows) > limit:
@@ -137,8 +153,8 @@ def fix_diff(report: ReviewResult, f: Finding, limit: int = 12) -> list[tuple[st
 
 
 _FENCE = re.compile(r"`{3,}|~{3,}")
-# `@user`, `@org/team`, `@everyone`, Azure's `@<GUID>`: not after a word character or a dot (an e-mail
-# address stays as it is)
+# `@user`, `@org/team`, `@everyone`, Azure's `@<GUID>`: not after a word character or a dot (an
+# e-mail address stays as it is)
 _MENTION = re.compile(r"(?<![\w.@/`])@(?=[A-Za-z0-9_<])")
 _IMAGE = re.compile(r"!\[")
 
@@ -151,6 +167,8 @@ def neutral(text: str) -> str:
 
 
 def md_text(text: str) -> str:
-    """Model text made safe inside Markdown: raw HTML shown as text, fences that would swallow the rest
-    of the page broken up, mentions and images neutralised."""
-    return neutral(_FENCE.sub(lambda m: "\\" + "\\".join(m.group()), html.escape(text, quote=False)))
+    """Model text made safe inside Markdown: raw HTML shown as text, fences that would swallow the
+    rest of the page broken up, mentions and images neutralised."""
+    return neutral(
+        _FENCE.sub(lambda m: "\\" + "\\".join(m.group()), html.escape(text, quote=False))
+    )

@@ -44,7 +44,8 @@ def to_text(p: Prepared, est: Estimate, checks: list[CheckRun] | None = None) ->
         out.append(nothing_hint(cs.source.kind, cs.source.label))
     for f in cs.files:
         extra = f" (from {f.diff.old_path})" if f.diff.status == "renamed" else ""
-        kind = f.status if f.status == "binary" else f"{f.status}, {f.language.name}"  # not [binary, text]
+        # not [binary, text]
+        kind = f.status if f.status == "binary" else f"{f.status}, {f.language.name}"
         out.append(f"\n{f.path}{extra}  [{kind}]")
         for c in f.changes:
             name = c.symbol or ("module level" if c.kind == "module" else "file level")
@@ -59,20 +60,34 @@ def to_text(p: Prepared, est: Estimate, checks: list[CheckRun] | None = None) ->
     if p.requests:
         out.append("\nrequests:")
         for r in p.requests:
-            out.append(f"  {r.id}: ~{r.prompt_tokens} tokens, {len(r.units)} change(s) in {', '.join(r.paths)}")
+            out.append(
+                f"  {r.id}: ~{r.prompt_tokens} tokens, {len(r.units)} change(s) in "
+                f"{', '.join(r.paths)}"
+            )
             for item in r.context:
                 symbol = f" ({item['symbol']})" if item.get("symbol") else ""
-                out.append(f"      + {item['kind']}: {item['path']}:{item['start_line']}-{item['end_line']}{symbol}")
+                out.append(
+                    f"      + {item['kind']}: "
+                    f"{item['path']}:{item['start_line']}-{item['end_line']}{symbol}"
+                )
         if est.cost_usd is not None:
             money = f"~${est.cost_usd:.4f} with {est.model}"
         elif est.model:
-            money = f'cost unknown: no price for {est.model} (set [prices."<model>"] in the configuration)'
+            money = (
+                f'cost unknown: no price for {est.model} (set [prices."<model>"] in the '
+                "configuration)"
+            )
         else:
             money = "cost unknown: no model configured"
-        out.append(f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion tokens, {money}")
+        out.append(
+            f"estimate: ~{est.prompt_tokens} prompt + ~{est.completion_tokens} completion "
+            f"tokens, {money}"
+        )
     if checks:
         out.append("\nchecks (the project's own, run beside the model):")
-        out.extend(f"  {c.name}: {c.status}" + (f" ({c.reason})" if c.reason else "") for c in checks)
+        out.extend(
+            f"  {c.name}: {c.status}" + (f" ({c.reason})" if c.reason else "") for c in checks
+        )
     if cs.skipped:
         out.append("\nskipped:")
         out.extend(f"  {s.path}: {s.reason}" for s in cs.skipped)

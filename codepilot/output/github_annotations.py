@@ -1,5 +1,6 @@
-"""`--format github`: GitHub Actions workflow commands (`::error file=...::...`), escaped per GitHub's
-rules, within its per-step limits (10 annotations of each level); the rest summarised in one notice."""
+"""`--format github`: GitHub Actions workflow commands (`::error file=...::...`), escaped per
+GitHub's rules, within its per-step limits (10 annotations of each level); the rest summarised in
+one notice."""
 
 from __future__ import annotations
 
@@ -44,9 +45,14 @@ def render(report: ReviewResult) -> str:
             rest.append(f)
     for e in report.errors:
         paths = ", ".join(e.paths)
-        out.append(f"::error title=codepilot%3A not reviewed::{escape_data(f'{e.request} ({paths}): {e.error}')}")
+        out.append(
+            "::error title=codepilot%3A not "
+            f"reviewed::{escape_data(f'{e.request} ({paths}): {e.error}')}"
+        )
     if rest:
         listing = "\n".join(f"{f.path}:{f.line} {f.severity}: {f.title}" for f in rest)
-        out.append(f"::notice title=codepilot%3A {len(rest)} more finding(s)::{escape_data(listing)}")
+        out.append(
+            f"::notice title=codepilot%3A {len(rest)} more finding(s)::{escape_data(listing)}"
+        )
     out.append(f"codepilot: {verdict(report)}")
     return "\n".join(out) + "\n"

@@ -1,6 +1,7 @@
-"""A local history of reviews (SQLite in the user data dir), per repository: every run with its range,
-model, requests, tokens and cost, and every finding by its stable id with its status across runs:
-new, still present, resolved. Schema migrations from the first version on (PRAGMA user_version)."""
+"""A local history of reviews (SQLite in the user data dir), per repository: every run with its
+range, model, requests, tokens and cost, and every finding by its stable id with its status across
+runs: new, still present, resolved. Schema migrations from the first version on (PRAGMA
+user_version)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,14 @@ MIGRATIONS = [
       repo TEXT NOT NULL, started REAL NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
       base TEXT, head TEXT, model TEXT NOT NULL,
       requests INTEGER NOT NULL, cached INTEGER NOT NULL, prompt_tokens INTEGER NOT NULL,
-      completion_tokens INTEGER NOT NULL, cost_usd REAL, findings INTEGER NOT NULL, errors INTEGER NOT NULL,
+      completion_tokens INTEGER NOT NULL, cost_usd REAL, findings INTEGER NOT NULL,
+      errors INTEGER NOT NULL,
       reviewed_paths TEXT NOT NULL
     );
     CREATE INDEX runs_repo ON runs (repo, started);
     CREATE TABLE findings (
-      repo TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, line INTEGER NOT NULL, end_line INTEGER NOT NULL,
+      repo TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, line INTEGER NOT NULL,
+      end_line INTEGER NOT NULL,
       severity TEXT NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,
       symbol TEXT, excerpt TEXT NOT NULL, status TEXT NOT NULL,
       first_run INTEGER NOT NULL, last_run INTEGER NOT NULL, resolved_run INTEGER,
@@ -88,18 +91,24 @@ class RunRecord:
     completion_tokens: int
     cost_usd: float | None
     errors: int
-    reviewed_paths: list[str]  # files whose review completed: the only ones where a finding can resolve
-    reviewed_blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of the content reviewed
+    # files whose review completed: the only ones where a finding can resolve
+    reviewed_paths: list[str]
+    # path -> git blob id of the content reviewed
+    reviewed_blobs: dict[str, str] = field(default_factory=dict)
 
 
-def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding], excerpts: dict[str, str]) -> dict[str, str]:
-    """Store one run (each finding with its code excerpt); returns each finding's status (new / still
-    present). Open findings of this repository in files this run reviewed completely, and which it no
-    longer reports, become resolved."""
+def record(
+    db: sqlite3.Connection, run: RunRecord, findings: list[Finding], excerpts: dict[str, str]
+) -> dict[str, str]:
+    """Store one run (each finding with its code excerpt); returns each finding's status (new /
+    still present). Open findings of this repository in files this run reviewed completely, and
+    which it no longer reports, become resolved."""
     with db:
         cur = db.execute(
-            "INSERT INTO runs (repo, started, source, kind, base, head, model, requests, cached, prompt_tokens, "
-            "completion_tokens, cost_usd, findings, errors, reviewed_paths) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO runs (repo, started, source, kind, base, head, model, requests, "
+            "cached, prompt_tokens, "
+            "completion_tokens, cost_usd, findings, errors, reviewed_paths) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.repo,
                 time.time(),
@@ -125,13 +134,18 @@ def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding], exce
         )
         statuses: dict[str, str] = {}
         for f in findings:
-            old = db.execute("SELECT status FROM findings WHERE repo = ? AND id = ?", (run.repo, f.id)).fetchone()
+            old = db.execute(
+                "SELECT status FROM findings WHERE repo = ? AND id = ?", (run.repo, f.id)
+            ).fetchone()
             status = PRESENT if old is not None and old["status"] != RESOLVED else NEW
             statuses[f.id] = status
             db.execute(
-                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL) ON CONFLICT (repo, id) DO UPDATE SET "
-                "path=excluded.path, line=excluded.line, end_line=excluded.end_line, severity=excluded.severity, "
-                "title=excluded.title, body=excluded.body, symbol=excluded.symbol, excerpt=excluded.excerpt, "
+                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL) ON CONFLICT "
+                "(repo, id) DO UPDATE SET "
+                "path=excluded.path, line=excluded.line, end_line=excluded.end_line, "
+                "severity=excluded.severity, "
+                "title=excluded.title, body=excluded.body, symbol=excluded.symbol, "
+                "excerpt=excluded.excerpt, "
                 "status=excluded.status, last_run=excluded.last_run, resolved_run=NULL",
                 (
                     run.repo,
@@ -150,22 +164,33 @@ def record(db: sqlite3.Connection, run: RunRecord, findings: list[Finding], exce
                     run_id,
                 ),
             )
-            db.execute("INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, f.id, status))
+            db.execute(
+                "INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, f.id, status)
+            )
         reviewed = set(run.reviewed_paths)
-        for row in db.execute("SELECT id, path FROM findings WHERE repo = ? AND status != ?", (run.repo, RESOLVED)):
+        for row in db.execute(
+            "SELECT id, path FROM findings WHERE repo = ? AND status != ?", (run.repo, RESOLVED)
+        ):
             if row["id"] not in statuses and row["path"] in reviewed:
                 db.execute(
                     "UPDATE findings SET status = ?, resolved_run = ? WHERE repo = ? AND id = ?",
                     (RESOLVED, run_id, run.repo, row["id"]),
                 )
-                db.execute("INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)", (run_id, row["id"], RESOLVED))
+                db.execute(
+                    "INSERT OR REPLACE INTO run_findings VALUES (?, ?, ?)",
+                    (run_id, row["id"], RESOLVED),
+                )
     return statuses
 
 
 def runs(db: sqlite3.Connection, repo: str | None = None, since: float = 0.0) -> list[sqlite3.Row]:
     if repo is None:
         return list(db.execute("SELECT * FROM runs WHERE started >= ? ORDER BY started", (since,)))
-    return list(db.execute("SELECT * FROM runs WHERE repo = ? AND started >= ? ORDER BY started", (repo, since)))
+    return list(
+        db.execute(
+            "SELECT * FROM runs WHERE repo = ? AND started >= ? ORDER BY started", (repo, since)
+        )
+    )
 
 
 def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict[int, list[str]]:
@@ -183,11 +208,13 @@ def reviews_of(db: sqlite3.Connection, repo: str, blobs: dict[str, str]) -> dict
 
 
 def found_in(db: sqlite3.Connection, finding_id: str, path: str) -> list[tuple[int, str]]:
-    """The runs that reported this finding, each with the content (blob) of `path` it reviewed then."""
+    """The runs that reported this finding, each with the content (blob) of `path` it reviewed
+    then."""
     return [
         (int(r[0]), str(r[1]))
         for r in db.execute(
-            "SELECT rf.run, f.blob FROM run_findings rf JOIN run_files f ON f.run = rf.run AND f.path = ? "
+            "SELECT rf.run, f.blob FROM run_findings rf JOIN run_files f ON f.run = rf.run "
+            "AND f.path = ? "
             "WHERE rf.id = ? AND rf.status != ?",
             (path, finding_id, RESOLVED),
         )
@@ -198,7 +225,9 @@ def findings_for_paths(db: sqlite3.Connection, repo: str, paths: list[str]) -> l
     """Every finding recorded in these files of this repository, with its current status."""
     rows: list[sqlite3.Row] = []
     for path in paths:
-        rows += db.execute("SELECT * FROM findings WHERE repo = ? AND path = ? ORDER BY line", (repo, path))
+        rows += db.execute(
+            "SELECT * FROM findings WHERE repo = ? AND path = ? ORDER BY line", (repo, path)
+        )
     return rows
 
 

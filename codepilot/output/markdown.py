@@ -24,7 +24,12 @@ def _fence(lines: list[str]) -> str:
 
 
 def render(report: ReviewResult) -> str:
-    out = ["## codepilot review", "", f"**{verdict(report)}** — {report.source}, model `{report.model}`", ""]
+    out = [
+        "## codepilot review",
+        "",
+        f"**{verdict(report)}** — {report.source}, model `{report.model}`",
+        "",
+    ]
     c = counts(report.findings)
     out += ["| severity | findings |", "|---|---|", *[f"| {s} | {n} |" for s, n in c.items()], ""]
     if report.errors:
@@ -40,7 +45,8 @@ def render(report: ReviewResult) -> str:
             where = f"line {f.line}" + (f"–{f.end_line}" if f.end_line != f.line else "")
             sym = f" in `{f.symbol}`" if f.symbol else ""
             out.append(
-                f"- {ICONS.get(f.severity, '')} **{f.severity}** · {f.category} · {where}{sym}: **{md_text(f.title)}**"
+                f"- {ICONS.get(f.severity, '')} **{f.severity}** · {f.category} · "
+                f"{where}{sym}: **{md_text(f.title)}**"
             )
             if f.body:
                 out += [f"  {md_text(line)}" for line in f.body.splitlines()]
@@ -48,10 +54,20 @@ def render(report: ReviewResult) -> str:
             if lines:
                 fence = _fence(lines)
                 out += ["", f"  {fence}", *[f"  {ln}" for ln in lines], f"  {fence}"]
-            diff = [f"{sign}{n if n is not None else '':>5} | {text}" for sign, n, text in fix_diff(report, f)]
+            diff = [
+                f"{sign}{n if n is not None else '':>5} | {text}"
+                for sign, n, text in fix_diff(report, f)
+            ]
             if diff:
                 fence = _fence(diff)
-                out += ["", "  Proposed fix:", "", f"  {fence}diff", *[f"  {ln}" for ln in diff], f"  {fence}"]
+                out += [
+                    "",
+                    "  Proposed fix:",
+                    "",
+                    f"  {fence}diff",
+                    *[f"  {ln}" for ln in diff],
+                    f"  {fence}",
+                ]
             if f.patch:
                 out.append(
                     f"  Fix applied: `{f.patch}`"

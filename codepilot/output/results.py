@@ -26,7 +26,9 @@ class RequestError:
 
 @dataclass
 class Stats:
-    requests: int = 0  # every request made: sent (each reading, re-ask and --verify request) or cached
+    requests: int = (
+        0  # every request made: sent (each reading, re-ask and --verify request) or cached
+    )
     planned: int = 0  # the requests the plan made (each read --votes times)
     sent: int = 0
     cached: int = 0
@@ -34,7 +36,9 @@ class Stats:
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
     reasks: int = 0
-    verify_requests: int = 0  # --verify: the second, focused requests (their tokens are in the totals)
+    verify_requests: int = (
+        0  # --verify: the second, focused requests (their tokens are in the totals)
+    )
     dropped: dict[str, int] = field(default_factory=dict)
     redacted: dict[str, int] = field(default_factory=dict)
 
@@ -56,7 +60,8 @@ class Stats:
 
 @dataclass
 class ReviewResult:
-    """Everything a report format needs; the same object feeds text, json, markdown, sarif, github."""
+    """Everything a report format needs; the same object feeds text, json, markdown, sarif,
+    github."""
 
     source: str
     model: str
@@ -65,28 +70,40 @@ class ReviewResult:
     stats: Stats
     changeset: ChangeSet
     repo_root: Path
-    planned: list[Planned] = field(default_factory=list)  # the patches --apply would apply, in order
-    reviewed_paths: list[str] = field(default_factory=list)  # files whose every request was answered
+    # the patches --apply would apply, in order
+    planned: list[Planned] = field(default_factory=list)
+    # files whose every request was answered
+    reviewed_paths: list[str] = field(default_factory=list)
     cwd: Path | None = None  # where the user stands: printed `git apply` commands work from there
     applied: list[Applied] = field(default_factory=list)  # what --apply did, patch by patch
-    refuted: list[Refuted] = field(default_factory=list)  # --verify: findings the second reading refuted
+    # --verify: findings the second reading refuted
+    refuted: list[Refuted] = field(default_factory=list)
     covered: str | None = None  # --publish: which commits this run covered (incremental reviews)
-    whole: ChangeSet | None = None  # --publish, incremental: the whole request's diff, for placing findings
-    interrupted: bool = False  # Ctrl-C: the answers that were in are reported, the rest is not reviewed
-    checks: list[CheckRun] = field(default_factory=list)  # the project's own checks: each ran or why not
-    fail_on: str = "error"  # the run's --fail-on (a platform's merge gate says PASSED or FAILED by it)
+    whole: ChangeSet | None = (
+        None  # --publish, incremental: the whole request's diff, for placing findings
+    )
+    interrupted: bool = (
+        False  # Ctrl-C: the answers that were in are reported, the rest is not reviewed
+    )
+    # the project's own checks: each ran or why not
+    checks: list[CheckRun] = field(default_factory=list)
+    fail_on: str = (
+        "error"  # the run's --fail-on (a platform's merge gate says PASSED or FAILED by it)
+    )
 
     @property
     def complete(self) -> bool:
         return not self.errors
 
     def fails(self, fail_on: str | None = None) -> bool:
-        """A finding not applied is at or above `fail_on` (the run's own when None): exit 1, a platform's
-        merge gate FAILED."""
+        """A finding not applied is at or above `fail_on` (the run's own when None): exit 1, a
+        platform's merge gate FAILED."""
         bar = self.fail_on if fail_on is None else fail_on
         if bar == "never":
             return False
-        return any(severity_rank(f.severity) >= severity_rank(bar) and not f.applied for f in self.findings)
+        return any(
+            severity_rank(f.severity) >= severity_rank(bar) and not f.applied for f in self.findings
+        )
 
     @property
     def nothing_to_review(self) -> bool:

@@ -1,8 +1,9 @@
 """`--format sarif`: SARIF 2.1.0 (GitHub code scanning and other viewers): one rule per category,
 results with level, message, relative location and region, a partial fingerprint from the finding's
 stable id, and a SARIF fix wherever there is a patch. The model's findings are codepilot's run; each
-project check that ran (ruff, mypy, ...) is a run of its own with the tool as the driver and its rule
-ids (issue 24); a check that did not run is said in codepilot's run, never left out silently."""
+project check that ran (ruff, mypy, ...) is a run of its own with the tool as the driver and its
+rule ids (issue 24); a check that did not run is said in codepilot's run, never left out
+silently."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ def _region(f: Finding) -> dict[str, int]:
 
 
 def _location(f: Finding) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"}, "region": _region(f)}}
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+            "region": _region(f),
+        }
+    }
 
 
 def _fix(f: Finding) -> list[dict[str, Any]]:
@@ -44,7 +50,9 @@ def _fix(f: Finding) -> list[dict[str, Any]]:
             "artifactChanges": [
                 {
                     "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
-                    "replacements": [{"deletedRegion": _deleted(f), "insertedContent": {"text": text}}],
+                    "replacements": [
+                        {"deletedRegion": _deleted(f), "insertedContent": {"text": text}}
+                    ],
                 }
             ],
         }
@@ -57,7 +65,8 @@ def _deleted(f: Finding) -> dict[str, int]:
 
 
 def _result(f: Finding, rules: list[str] | None = None) -> dict[str, Any]:
-    """A finding as a result: of codepilot's run (rules: the categories), or of a tool's (its rule ids)."""
+    """A finding as a result: of codepilot's run (rules: the categories), or of a tool's (its rule
+    ids)."""
     rule = f.category if rules is None else (f.rule or f.source)
     known = CATEGORIES if rules is None else rules
     out: dict[str, Any] = {
@@ -87,15 +96,26 @@ TOOL_URI = {"ruff": "https://docs.astral.sh/ruff/", "mypy": "https://mypy-lang.o
 
 def to_sarif(report: ReviewResult) -> dict[str, Any]:
     rules = [
-        {"id": c, "name": c, "shortDescription": {"text": RULE_TEXT[c]}, "defaultConfiguration": {"level": "warning"}}
+        {
+            "id": c,
+            "name": c,
+            "shortDescription": {"text": RULE_TEXT[c]},
+            "defaultConfiguration": {"level": "warning"},
+        }
         for c in CATEGORIES
     ]
     invocation: dict[str, Any] = {"executionSuccessful": report.complete}
     notes = [
-        {"level": "error", "message": {"text": f"{e.request} ({', '.join(e.paths)}): {e.error}"}} for e in report.errors
+        {"level": "error", "message": {"text": f"{e.request} ({', '.join(e.paths)}): {e.error}"}}
+        for e in report.errors
     ]
     notes += [
-        {"level": "note", "message": {"text": f"check {c.name} {c.status}" + (f": {c.reason}" if c.reason else "")}}
+        {
+            "level": "note",
+            "message": {
+                "text": f"check {c.name} {c.status}" + (f": {c.reason}" if c.reason else "")
+            },
+        }
         for c in report.checks
         if c.status != "ran"
     ]

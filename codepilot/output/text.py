@@ -7,7 +7,15 @@ import io
 from typing import TYPE_CHECKING
 
 from codepilot.check.findings import Finding
-from codepilot.output.common import ICONS, apply_command, checks_line, excerpt, fix_diff, usage_line, verdict
+from codepilot.output.common import (
+    ICONS,
+    apply_command,
+    checks_line,
+    excerpt,
+    fix_diff,
+    usage_line,
+    verdict,
+)
 from codepilot.output.results import ReviewResult
 
 if TYPE_CHECKING:
@@ -19,11 +27,19 @@ COLORS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def _console(buf: io.StringIO, color: bool, width: int) -> Console:
     from rich.console import Console
 
-    return Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True)
+    return Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def shown(path: str) -> str:
-    """A file name as a terminal may show it: quoted as git quotes it when it holds control characters."""
+    """A file name as a terminal may show it: quoted as git quotes it when it holds control
+    characters."""
     from codepilot.check.patches import git_quote
 
     return git_quote("", path)
@@ -43,7 +59,8 @@ def _finding(con: Console, report: ReviewResult, f: Finding) -> None:
     sym = f" in {f.symbol}" if f.symbol else ""
     con.print(
         f"  [{COLORS.get(f.severity, '')}]{ICONS.get(f.severity, '')} {f.severity}[/] "
-        f"{escape(shown(f.path))}:{where} [dim]{f.category}{escape(sym)}[/dim]  [bold]{escape(f.title)}[/bold]"
+        f"{escape(shown(f.path))}:{where} [dim]{f.category}{escape(sym)}[/dim]  "
+        f"[bold]{escape(f.title)}[/bold]"
     )
     for line in f.body.splitlines():
         con.print(f"      {escape(line)}")
@@ -60,7 +77,9 @@ def _finding(con: Console, report: ReviewResult, f: Finding) -> None:
     if f.patch and f.applied:
         con.print(f"      [green]applied[/green] ({escape(f.patch)})")
     elif f.patch:
-        con.print(f"      [green]patch:[/green] {escape(f.patch)}  ({escape(apply_command(report, f))})")
+        con.print(
+            f"      [green]patch:[/green] {escape(f.patch)}  ({escape(apply_command(report, f))})"
+        )
     if f.note:
         con.print(f"      [dim]note: {escape(f.note)}[/dim]")
 
@@ -78,7 +97,9 @@ def render(report: ReviewResult, color: bool = False, width: int = 100) -> str:
         _finding(con, report, f)
     for e in report.errors:
         paths = ", ".join(shown(p) for p in e.paths)
-        con.print(f"[bold red]not reviewed[/bold red] {e.request} ({escape(paths)}): {escape(e.error)}")
+        con.print(
+            f"[bold red]not reviewed[/bold red] {e.request} ({escape(paths)}): {escape(e.error)}"
+        )
     if report.changeset.skipped:
         skipped = ", ".join(f"{shown(s.path)} ({s.reason})" for s in report.changeset.skipped)
         con.print(f"\n[dim]skipped: {escape(skipped)}[/dim]")

@@ -26,14 +26,18 @@ class Platform(Protocol):
 
     name: str
 
-    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+    def review_range(
+        self, repo: Repo, base: str | None, head: str | None
+    ) -> tuple[str, str | None]:
         """The request's base and head as this clone has them (the head: None for HEAD)."""
 
     def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:
-        """The head codepilot's own summary says it reviewed last, and the findings it counted open."""
+        """The head codepilot's own summary says it reviewed last, and the findings it counted
+        open."""
 
     def publish(self, result: ReviewResult) -> Published:
-        """Inline comments, one summary updated in place; drops what the team dismissed from `result`."""
+        """Inline comments, one summary updated in place; drops what the team dismissed from
+        `result`."""
 
     def set_description(self, text: str) -> str:
         """The request's description with codepilot's block set to `text`; where it can be seen."""
@@ -48,7 +52,9 @@ class _Module:
         self.name, self.module = name, module
         self.ctx = module.Context.from_env()
 
-    def review_range(self, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+    def review_range(
+        self, repo: Repo, base: str | None, head: str | None
+    ) -> tuple[str, str | None]:
         return self.module.review_range(self.ctx, repo, base, head)  # type: ignore[no-any-return]
 
     def previous_state(self) -> tuple[str | None, list[dict[str, Any]]]:

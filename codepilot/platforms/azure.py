@@ -30,11 +30,17 @@ from codepilot.platforms.http import ApiError, Client, PlatformApi, require_env
 from codepilot.runtime.errors import GitError, ServiceError, UsageError
 from codepilot.source.git import Repo
 
-ENV = ("SYSTEM_COLLECTIONURI", "SYSTEM_TEAMPROJECT", "BUILD_REPOSITORY_ID", "SYSTEM_PULLREQUEST_PULLREQUESTID")
+ENV = (
+    "SYSTEM_COLLECTIONURI",
+    "SYSTEM_TEAMPROJECT",
+    "BUILD_REPOSITORY_ID",
+    "SYSTEM_PULLREQUEST_PULLREQUESTID",
+)
 API_VERSION = "7.1"
 DESCRIPTION_CHARS = 4000
 STATUS_CONTEXT = {"name": "codepilot", "genre": "review"}
-# a thread of ours in one of these states was dismissed by the team (REST gives names; old servers numbers)
+# a thread of ours in one of these states was dismissed by the team (REST gives names; old servers
+# numbers)
 RESOLVED = {"fixed", "closed", "wontfix", "2", "3", "4"}
 
 
@@ -54,7 +60,10 @@ class Context:
             "--publish azure runs in an Azure Pipelines pull request build",
             number="SYSTEM_PULLREQUEST_PULLREQUESTID",
         )
-        access, pat = os.environ.get("SYSTEM_ACCESSTOKEN", ""), os.environ.get("AZURE_DEVOPS_PAT", "")
+        access, pat = (
+            os.environ.get("SYSTEM_ACCESSTOKEN", ""),
+            os.environ.get("AZURE_DEVOPS_PAT", ""),
+        )
         if not (access or pat):
             raise UsageError(
                 "--publish azure needs a token: SYSTEM_ACCESSTOKEN (map it in the step's env: "
@@ -83,8 +92,14 @@ class Api(PlatformApi):
         self.ctx = ctx
         basic = "Basic " + base64.b64encode(f":{ctx.token}".encode()).decode()
         auth = basic if ctx.basic else f"Bearer {ctx.token}"
-        headers = {"Authorization": auth, "Accept": "application/json", "X-TFS-FedAuthRedirect": "Suppress"}
-        refused = "the build service needs 'Contribute to pull requests' here (a PAT: Code read & write)"
+        headers = {
+            "Authorization": auth,
+            "Accept": "application/json",
+            "X-TFS-FedAuthRedirect": "Suppress",
+        }
+        refused = (
+            "the build service needs 'Contribute to pull requests' here (a PAT: Code read & write)"
+        )
         super().__init__(Client("Azure DevOps", ctx.collection, headers, (ctx.token,), refused))
 
     def call(self, method: str, path: str, body: Any = None, version: str = API_VERSION) -> Any:
@@ -121,7 +136,11 @@ class Api(PlatformApi):
 
 def _first(thread: dict[str, Any]) -> dict[str, Any]:
     comments = thread.get("comments")
-    first = comments[0] if isinstance(comments, list) and comments and isinstance(comments[0], dict) else {}
+    first = (
+        comments[0]
+        if isinstance(comments, list) and comments and isinstance(comments[0], dict)
+        else {}
+    )
     return first
 
 
@@ -133,7 +152,9 @@ def _pr(api: Api) -> dict[str, Any]:
     return api.http.object(api.call("GET", api.ctx.pr_path), "the pull request")
 
 
-def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+def review_range(
+    ctx: Context, repo: Repo, base: str | None, head: str | None
+) -> tuple[str, str | None]:
     """The pull request's target and source commits — never the merge commit a PR build checks out
     (BUILD_SOURCEVERSION): each must be in this clone."""
     if base and head:
@@ -150,7 +171,8 @@ def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -
     source, target = commit("lastMergeSourceCommit"), commit("lastMergeTargetCommit")
     if not target or not source:
         raise UsageError(
-            "the pull request's source or target commit is not in this clone: fetch the whole history "
+            "the pull request's source or target commit is not in this clone: fetch the whole "
+            "history "
             "(checkout: self, fetchDepth: 0)"
         )
     return base or target, head or source
@@ -168,7 +190,10 @@ def _latest_iteration(api: Api) -> tuple[int | None, dict[str, int]]:
     for _ in range(100):
         path = f"{api.ctx.pr_path}/iterations/{latest}/changes"
         data = api.http.object(
-            api.http.call("GET", path, params={"api-version": API_VERSION, "$top": 2000, "$skip": skip}), path
+            api.http.call(
+                "GET", path, params={"api-version": API_VERSION, "$top": 2000, "$skip": skip}
+            ),
+            path,
         )
         for entry in api.http.items(data.get("changeEntries", []), path):
             item = entry.get("item") if isinstance(entry.get("item"), dict) else {}
@@ -194,7 +219,10 @@ def _thread(f: Finding, iteration: int, tracking_id: int) -> dict[str, Any]:
         },
         "pullRequestThreadContext": {
             "changeTrackingId": tracking_id,
-            "iterationContext": {"firstComparingIteration": 1, "secondComparingIteration": iteration},
+            "iterationContext": {
+                "firstComparingIteration": 1,
+                "secondComparingIteration": iteration,
+            },
         },
     }
 
@@ -207,7 +235,13 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     seen = {i for t in ours for i in [marked_id(_text(t))] if i}
     # a thread of ours the team resolved (fixed, closed, won't fix) dismisses its finding
     drop_dismissed(
-        result, {i for t in ours for i in [marked_id(_text(t))] if i and str(t.get("status", "")).lower() in RESOLVED}
+        result,
+        {
+            i
+            for t in ours
+            for i in [marked_id(_text(t))]
+            if i and str(t.get("status", "")).lower() in RESOLVED
+        },
     )
     iteration, tracking = _latest_iteration(api)
     lines = commentable(result)
@@ -235,24 +269,33 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     summary = next((t for t in ours if is_summary(_text(t)) and not t.get("threadContext")), None)
     if summary is not None:
         comment = _first(summary).get("id", 1)
-        api.call("PATCH", f"{ctx.pr_path}/threads/{summary['id']}/comments/{comment}", {"content": body})
+        api.call(
+            "PATCH", f"{ctx.pr_path}/threads/{summary['id']}/comments/{comment}", {"content": body}
+        )
     else:
-        # closed: the summary is read, not resolved (an active thread would hold a merge that requires
-        # every comment resolved); the verdict gates through the status below
+        # closed: the summary is read, not resolved (an active thread would hold a merge that
+        # requires every comment resolved); the verdict gates through the status below
         api.call(
             "POST",
             f"{ctx.pr_path}/threads",
-            {"comments": [{"parentCommentId": 0, "content": body, "commentType": 1}], "status": "closed"},
+            {
+                "comments": [{"parentCommentId": 0, "content": body, "commentType": 1}],
+                "status": "closed",
+            },
         )
     _status(api, result, iteration)
-    repo_url = ((pr.get("repository") or {}).get("webUrl")) if isinstance(pr.get("repository"), dict) else None
+    repo_url = (
+        ((pr.get("repository") or {}).get("webUrl"))
+        if isinstance(pr.get("repository"), dict)
+        else None
+    )
     url = f"{repo_url}/pullrequest/{ctx.pr}" if isinstance(repo_url, str) and repo_url else None
     return Published(inline, already, len(off_diff), url)
 
 
 def _status(api: Api, result: ReviewResult, iteration: int | None) -> None:
-    """The pull request status codepilot/review: failed by --fail-on, else succeeded (a branch policy
-    can require it)."""
+    """The pull request status codepilot/review: failed by --fail-on, else succeeded (a branch
+    policy can require it)."""
     from codepilot.output.common import verdict
 
     status: dict[str, Any] = {
@@ -274,8 +317,8 @@ def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[st
 
 
 def set_description(text: str, ctx: Context | None = None) -> str:
-    """The description with codepilot's block set to `text`, within Azure's 4000 characters (our text is
-    cut to fit, the author's never)."""
+    """The description with codepilot's block set to `text`, within Azure's 4000 characters (our
+    text is cut to fit, the author's never)."""
     from codepilot.describe import merged_description
 
     ctx = ctx or Context.from_env()
@@ -286,7 +329,8 @@ def set_description(text: str, ctx: Context | None = None) -> str:
         keep -= len(merged) - DESCRIPTION_CHARS + 1
         if keep < 1:
             raise ServiceError(
-                "cannot set the pull request description: the author's text leaves no room (4000 characters)"
+                "cannot set the pull request description: the author's text leaves no room "
+                "(4000 characters)"
             )
         merged = merged_description(existing, text[:keep] + "…")
     try:

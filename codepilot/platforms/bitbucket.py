@@ -1,8 +1,8 @@
-"""Bitbucket Cloud pull requests (Bitbucket Pipelines), behind `platforms.Platform`: inline comments on
-lines of the pull request's diff only (Bitbucket accepts a comment anywhere, so the diff is checked
-here, never left to an error), one summary comment updated in place, a Code Insights report on the head
-commit with the findings as annotations (so they show in the diff and can gate a merge), and the
-description. State is read only from comments codepilot's own identity wrote."""
+"""Bitbucket Cloud pull requests (Bitbucket Pipelines), behind `platforms.Platform`: inline comments
+on lines of the pull request's diff only (Bitbucket accepts a comment anywhere, so the diff is
+checked here, never left to an error), one summary comment updated in place, a Code Insights report
+on the head commit with the findings as annotations (so they show in the diff and can gate a merge),
+and the description. State is read only from comments codepilot's own identity wrote."""
 
 from __future__ import annotations
 
@@ -53,7 +53,12 @@ class Context:
         user = os.environ.get("BITBUCKET_USER") or None
         pr = int(values["BITBUCKET_PR_ID"])
         return cls(
-            api, values["BITBUCKET_WORKSPACE"], values["BITBUCKET_REPO_SLUG"], pr, values["BITBUCKET_TOKEN"], user
+            api,
+            values["BITBUCKET_WORKSPACE"],
+            values["BITBUCKET_REPO_SLUG"],
+            pr,
+            values["BITBUCKET_TOKEN"],
+            user,
         )
 
     @property
@@ -88,7 +93,8 @@ class Api(PlatformApi):
         return out
 
     def identity(self) -> str | None:
-        """The account codepilot writes as; None when the token may not say (then no state is read)."""
+        """The account codepilot writes as; None when the token may not say (then no state is
+        read)."""
         try:
             who = self.http.object(self.call("GET", "/user"), "/user")
         except ApiError:
@@ -106,9 +112,11 @@ def _pr(api: Api) -> dict[str, Any]:
     return api.http.object(api.call("GET", path), path)
 
 
-def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
-    """The pull request's destination and source commits (Bitbucket gives 12-character hashes: resolved
-    in this clone; a missing one is a clear error)."""
+def review_range(
+    ctx: Context, repo: Repo, base: str | None, head: str | None
+) -> tuple[str, str | None]:
+    """The pull request's destination and source commits (Bitbucket gives 12-character hashes:
+    resolved in this clone; a missing one is a clear error)."""
     if base and head:
         return base, head
     pr = _pr(Api(ctx))
@@ -123,7 +131,8 @@ def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -
     source, destination = full("source"), full("destination")
     if not destination:
         raise UsageError(
-            "the pull request's destination commit is not in this clone: fetch more history (clone: depth: full)"
+            "the pull request's destination commit is not in this clone: fetch more history "
+            "(clone: depth: full)"
         )
     return base or destination, head or source or os.environ.get("BITBUCKET_COMMIT") or None
 
@@ -153,9 +162,12 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     for f in result.findings:
         if f.id in seen:
             already += 1
-        elif f.line in lines.get(f.path, set()):  # Bitbucket accepts any line: only diff lines are used
+        # Bitbucket accepts any line: only diff lines are used
+        elif f.line in lines.get(f.path, set()):
             api.call(
-                "POST", comments_path, {"content": {"raw": comment_body(f)}, "inline": {"path": f.path, "to": f.line}}
+                "POST",
+                comments_path,
+                {"content": {"raw": comment_body(f)}, "inline": {"path": f.path, "to": f.line}},
             )
             inline += 1
         else:

@@ -1,8 +1,8 @@
-"""`--publish github`: one pull request review (event COMMENT) with inline comments on lines of the pull
-request's diff (a committable suggestion when the fix replaces exactly the commented lines), and one
-summary comment kept up to date in place. Our own comments carry a hidden marker with the finding id,
-so a re-run never posts the same finding twice. A comment GitHub refuses (422) moves to the summary; a
-read-only token (fork pull requests) falls back to workflow annotations."""
+"""`--publish github`: one pull request review (event COMMENT) with inline comments on lines of the
+pull request's diff (a committable suggestion when the fix replaces exactly the commented lines),
+and one summary comment kept up to date in place. Our own comments carry a hidden marker with the
+finding id, so a re-run never posts the same finding twice. A comment GitHub refuses (422) moves to
+the summary; a read-only token (fork pull requests) falls back to workflow annotations."""
 
 from __future__ import annotations
 
@@ -46,12 +46,22 @@ class Context:
 
     @classmethod
     def from_env(cls) -> Context:
-        path, repo, token = (os.environ.get(k) for k in ("GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_TOKEN"))
+        path, repo, token = (
+            os.environ.get(k) for k in ("GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_TOKEN")
+        )
         missing = [
-            k for k, v in (("GITHUB_EVENT_PATH", path), ("GITHUB_REPOSITORY", repo), ("GITHUB_TOKEN", token)) if not v
+            k
+            for k, v in (
+                ("GITHUB_EVENT_PATH", path),
+                ("GITHUB_REPOSITORY", repo),
+                ("GITHUB_TOKEN", token),
+            )
+            if not v
         ]
         if missing:
-            raise UsageError(f"--publish github runs in GitHub Actions: {', '.join(missing)} not set")
+            raise UsageError(
+                f"--publish github runs in GitHub Actions: {', '.join(missing)} not set"
+            )
         try:
             with open(path or "", encoding="utf-8") as fh:
                 event = json.load(fh)
@@ -59,7 +69,9 @@ class Context:
             raise UsageError(f"cannot read GITHUB_EVENT_PATH: {e}") from None
         pr = event.get("pull_request")
         if not isinstance(pr, dict):
-            raise UsageError("--publish github needs a pull_request event (this event has no pull_request)")
+            raise UsageError(
+                "--publish github needs a pull_request event (this event has no pull_request)"
+            )
         return cls(
             os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
             repo or "",
@@ -106,7 +118,8 @@ class Published:
 
 
 def commentable(report: ReviewResult) -> dict[str, set[int]]:
-    """New-file lines of the pull request's diff (added and context lines of each hunk), per file."""
+    """New-file lines of the pull request's diff (added and context lines of each hunk), per
+    file."""
     return {
         f.path: {ln.new for h in f.diff.hunks for ln in h.lines if ln.new is not None}
         for f in (report.whole or report.changeset).files
@@ -118,12 +131,14 @@ def same_hunk(report: ReviewResult, f: Finding) -> bool:
     rf = (report.whole or report.changeset).file(f.path)
     if rf is None:
         return False
-    return any(h.new_start <= f.line and f.end_line <= h.new_start + h.new_len - 1 for h in rf.diff.hunks)
+    return any(
+        h.new_start <= f.line and f.end_line <= h.new_start + h.new_len - 1 for h in rf.diff.hunks
+    )
 
 
 def comment_body(f: Finding, suggestion_tag: str = "suggestion") -> str:
-    """A finding as a review comment (model text escaped), with a suggestion block when the fix replaces
-    exactly the commented lines (GitHub: ```suggestion; GitLab: ```suggestion:-0+N)."""
+    """A finding as a review comment (model text escaped), with a suggestion block when the fix
+    replaces exactly the commented lines (GitHub: ```suggestion; GitLab: ```suggestion:-0+N)."""
     parts = [f"**{ICONS.get(f.severity, '')} {f.severity}** · {f.category}: **{md_text(f.title)}**"]
     if f.body:
         parts += ["", md_text(f.body)]
@@ -139,13 +154,20 @@ def comment_body(f: Finding, suggestion_tag: str = "suggestion") -> str:
 
 
 def _comment(f: Finding) -> dict[str, Any]:
-    c: dict[str, Any] = {"path": f.path, "line": f.end_line, "side": "RIGHT", "body": comment_body(f)}
+    c: dict[str, Any] = {
+        "path": f.path,
+        "line": f.end_line,
+        "side": "RIGHT",
+        "body": comment_body(f),
+    }
     if f.end_line > f.line:
         c.update(start_line=f.line, start_side="RIGHT")
     return c
 
 
-def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Finding], inline: int) -> str:
+def summary_body(
+    report: ReviewResult, off_diff: list[Finding], refused: list[Finding], inline: int
+) -> str:
     c = counts(report.findings)
     out = [
         SUMMARY_MARKER,
@@ -162,12 +184,17 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
     if report.covered:
         out += ["", f"_{report.covered}_"]
     if report.errors:
-        out += ["", "### Not reviewed", *[f"- `{e.request}` ({', '.join(e.paths)}): {e.error}" for e in report.errors]]
+        out += [
+            "",
+            "### Not reviewed",
+            *[f"- `{e.request}` ({', '.join(e.paths)}): {e.error}" for e in report.errors],
+        ]
     earlier = [f for f in report.findings if f.found_in]
     if earlier:
         out += ["", "### Still open from earlier reviews (counted in the verdict)", ""]
         out += [
-            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{md_text(f.title)}** ({f.severity}, "
+            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{md_text(f.title)}** "
+            f"({f.severity}, "
             f"found by the review of `{f.found_in}`)"
             for f in earlier
         ]
@@ -175,7 +202,8 @@ def summary_body(report: ReviewResult, off_diff: list[Finding], refused: list[Fi
     if rest:
         out += ["", "### Findings outside the diff", ""]
         out += [
-            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{md_text(f.title)}** ({f.severity}, {f.category})"
+            f"- {ICONS.get(f.severity, '')} `{f.path}:{f.line}` **{md_text(f.title)}** "
+            f"({f.severity}, {f.category})"
             + (f": {md_text(f.body.splitlines()[0])}" if f.body else "")
             for f in rest
         ]
@@ -226,7 +254,8 @@ def publish(report: ReviewResult, ctx: Context | None = None) -> Published:
 
 
 def _thumbs_down(api: Api, ours: list[dict[str, Any]]) -> set[str]:
-    """Ids of our comments that someone allowed to dismiss marked 👎 (not the author, not codepilot)."""
+    """Ids of our comments that someone allowed to dismiss marked 👎 (not the author, not
+    codepilot)."""
     out = set()
     for c in ours:
         fid = marked_id(c.get("body"))
@@ -234,7 +263,9 @@ def _thumbs_down(api: Api, ours: list[dict[str, Any]]) -> set[str]:
             continue
         who = {
             (r.get("user") or {}).get("login")
-            for r in api.pages(f"/repos/{api.ctx.repository}/pulls/comments/{c.get('id')}/reactions")
+            for r in api.pages(
+                f"/repos/{api.ctx.repository}/pulls/comments/{c.get('id')}/reactions"
+            )
             if r.get("content") == "-1"
         }
         if who - {api.ctx.author, api.me(), None, ""}:
@@ -243,8 +274,8 @@ def _thumbs_down(api: Api, ours: list[dict[str, Any]]) -> set[str]:
 
 
 def _post_review(api: Api, ctx: Context, findings: list[Finding]) -> tuple[int, list[Finding]]:
-    """Post the findings as one review; a refused (422) batch is halved until the refused comments are
-    found, which then go to the summary."""
+    """Post the findings as one review; a refused (422) batch is halved until the refused comments
+    are found, which then go to the summary."""
     if not findings:
         return 0, []
     body = {
@@ -270,7 +301,11 @@ def _post_review(api: Api, ctx: Context, findings: list[Finding]) -> tuple[int, 
 def _upsert_summary(api: Api, ctx: Context, body: str) -> str | None:
     base = f"/repos/{ctx.repository}/issues"
     try:
-        mine = [c for c in api.ours(api.pages(f"{base}/{ctx.number}/comments")) if is_summary(c.get("body"))]
+        mine = [
+            c
+            for c in api.ours(api.pages(f"{base}/{ctx.number}/comments"))
+            if is_summary(c.get("body"))
+        ]
         if mine:
             data = api.call("PATCH", f"{base}/comments/{mine[0]['id']}", {"body": body})
         else:
@@ -280,7 +315,9 @@ def _upsert_summary(api: Api, ctx: Context, body: str) -> str | None:
     return data.get("html_url") if isinstance(data, dict) else None
 
 
-def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
+def review_range(
+    ctx: Context, repo: Repo, base: str | None, head: str | None
+) -> tuple[str, str | None]:
     """The pull request's base..head, each only when this clone has it (a missing head falls back to
     HEAD; a missing base is a clear error)."""
 
@@ -295,7 +332,8 @@ def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -
 
 
 def set_description(text: str, ctx: Context | None = None) -> str:
-    """The pull request's description with codepilot's block set to `text` (the author's text kept)."""
+    """The pull request's description with codepilot's block set to `text` (the author's text
+    kept)."""
     from codepilot.describe import merged_description
 
     ctx = ctx or Context.from_env()
@@ -310,8 +348,8 @@ def set_description(text: str, ctx: Context | None = None) -> str:
 
 
 def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[str, Any]]]:
-    """The head codepilot's own summary on the pull request says was reviewed last, and the findings it
-    counted as open."""
+    """The head codepilot's own summary on the pull request says was reviewed last, and the findings
+    it counted as open."""
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     try:
@@ -323,8 +361,11 @@ def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[st
 
 
 def drop_dismissed(report: ReviewResult, ids: set[str]) -> None:
-    """Findings whose published comment the team dismissed on the request (👎, or a resolved thread)."""
+    """Findings whose published comment the team dismissed on the request (👎, or a resolved
+    thread)."""
     kept = [f for f in report.findings if f.id not in ids]
     if len(kept) != len(report.findings):
-        report.stats.dropped["dismissed on the pull/merge request"] = len(report.findings) - len(kept)
+        report.stats.dropped["dismissed on the pull/merge request"] = len(report.findings) - len(
+            kept
+        )
         report.findings = kept

@@ -1,7 +1,7 @@
 """GitLab merge requests (GitLab CI merge-request pipelines): the REST calls codepilot needs, on the
 one platform client, with the token as `PRIVATE-TOKEN`. Today: setting the merge request description
-(`describe --publish gitlab`), and the review (`review --publish gitlab`); the Code Quality report is
-`review --format gitlab`."""
+(`describe --publish gitlab`), and the review (`review --publish gitlab`); the Code Quality report
+is `review --format gitlab`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from typing import Any
 
 from codepilot.check.findings import Finding
 from codepilot.output.results import ReviewResult
-from codepilot.platforms.github import Published, comment_body, drop_dismissed, is_summary, marked_id, summary_body
+from codepilot.platforms.github import (
+    Published,
+    comment_body,
+    drop_dismissed,
+    is_summary,
+    marked_id,
+    summary_body,
+)
 from codepilot.platforms.http import ApiError, Client, PlatformApi, require_env
 from codepilot.runtime.errors import ServiceError, UsageError
 from codepilot.source.git import Repo
@@ -44,14 +51,17 @@ class Context:
 
 
 class Api(PlatformApi):
-    """The GitLab REST calls codepilot needs, through the one platform client (`platforms/http.py`)."""
+    """The GitLab REST calls codepilot needs, through the one platform client
+    (`platforms/http.py`)."""
 
     author_key, name_keys = "author", ("username",)
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         refused = "GITLAB_TOKEN needs api scope on this project"
-        super().__init__(Client("GitLab", ctx.api, {"PRIVATE-TOKEN": ctx.token}, (ctx.token,), refused))
+        super().__init__(
+            Client("GitLab", ctx.api, {"PRIVATE-TOKEN": ctx.token}, (ctx.token,), refused)
+        )
 
     def identity(self) -> str:
         """The username codepilot writes as (a project access token is a bot user of its own)."""
@@ -59,7 +69,8 @@ class Api(PlatformApi):
 
 
 def set_description(text: str, ctx: Context | None = None) -> str:
-    """The merge request's description with codepilot's block set to `text` (the author's text kept)."""
+    """The merge request's description with codepilot's block set to `text` (the author's text
+    kept)."""
     from codepilot.describe import merged_description
 
     ctx = ctx or Context.from_env()
@@ -71,8 +82,8 @@ def set_description(text: str, ctx: Context | None = None) -> str:
 
 
 def _position(result: ReviewResult, f: Finding, refs: dict[str, str]) -> dict[str, Any] | None:
-    """Where GitLab wants a diff note: the `diff_refs` shas, an added line by `new_line`, a context line
-    by `new_line` and `old_line`; None for a line that is not on the merge request's diff."""
+    """Where GitLab wants a diff note: the `diff_refs` shas, an added line by `new_line`, a context
+    line by `new_line` and `old_line`; None for a line that is not on the merge request's diff."""
     rf = (result.whole or result.changeset).file(f.path)
     if rf is None:
         return None
@@ -95,9 +106,10 @@ def _position(result: ReviewResult, f: Finding, refs: dict[str, str]) -> dict[st
 
 
 def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
-    """One diff discussion per finding on the merge request's diff (a suggestion when the fix replaces
-    exactly its lines), the rest in one summary note updated in place; nothing posted twice (hidden id
-    markers), resolved discussions left alone; a position GitLab refuses (400) moves to the summary."""
+    """One diff discussion per finding on the merge request's diff (a suggestion when the fix
+    replaces exactly its lines), the rest in one summary note updated in place; nothing posted twice
+    (hidden id markers), resolved discussions left alone; a position GitLab refuses (400) moves to
+    the summary."""
     ctx = ctx or Context.from_env()
     api = Api(ctx)
     mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
@@ -109,14 +121,17 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     discussions = api.pages(f"{mr_path}/discussions")
     notes = api.ours([n for d in discussions for n in d.get("notes") or [] if isinstance(n, dict)])
     seen = {i for n in notes for i in [marked_id(n.get("body"))] if i}
-    # a discussion of ours resolved by someone other than the merge request's author dismisses its finding
+    # a discussion of ours resolved by someone other than the merge request's author dismisses its
+    # finding
     drop_dismissed(
         result,
         {
             i
             for n in notes
             for i in [marked_id(n.get("body"))]
-            if i and n.get("resolved") and (n.get("resolved_by") or {}).get("username") not in (author, None, "")
+            if i
+            and n.get("resolved")
+            and (n.get("resolved_by") or {}).get("username") not in (author, None, "")
         },
     )
     inline = already = 0
@@ -132,7 +147,11 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
             continue
         tag = f"suggestion:-0+{f.end_line - f.line}"
         try:
-            api.call("POST", f"{mr_path}/discussions", {"body": comment_body(f, tag), "position": position})
+            api.call(
+                "POST",
+                f"{mr_path}/discussions",
+                {"body": comment_body(f, tag), "position": position},
+            )
             inline += 1
         except ApiError as e:
             if e.status != 400:
@@ -141,7 +160,9 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     body = summary_body(result, off_diff, refused, inline + already)
     summary = next((n for n in notes if is_summary(n.get("body"))), None)
     if summary is None:
-        summary = next((n for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))), None)
+        summary = next(
+            (n for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))), None
+        )
     if summary is not None:
         api.call("PUT", f"{mr_path}/notes/{summary['id']}", {"body": body})
     else:
@@ -149,15 +170,21 @@ def publish(result: ReviewResult, ctx: Context | None = None) -> Published:
     return Published(inline, already, len(off_diff) + len(refused), mr.get("web_url"))
 
 
-def review_range(ctx: Context, repo: Repo, base: str | None, head: str | None) -> tuple[str, str | None]:
-    """The merge request's range in a GitLab CI pipeline: CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA
-    (the head only when this clone has it; a missing base is a clear error)."""
+def review_range(
+    ctx: Context, repo: Repo, base: str | None, head: str | None
+) -> tuple[str, str | None]:
+    """The merge request's range in a GitLab CI pipeline:
+    CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA (the head only when this clone has it; a missing
+    base is a clear error)."""
 
-    base_sha, head_sha = (os.environ.get(k, "") for k in ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_COMMIT_SHA"))
+    base_sha, head_sha = (
+        os.environ.get(k, "") for k in ("CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_COMMIT_SHA")
+    )
     base = base or (base_sha if repo.has_commit(base_sha) else None)
     if base is None:
         raise UsageError(
-            f"the merge request's base {base_sha[:12] or '(CI_MERGE_REQUEST_DIFF_BASE_SHA unset)'} is not "
+            "the merge request's base "
+            f"{base_sha[:12] or '(CI_MERGE_REQUEST_DIFF_BASE_SHA unset)'} is not "
             "in this clone: pass --base, or set GIT_DEPTH: 0 in the job"
         )
     return base, head or (head_sha if repo.has_commit(head_sha) else None)
@@ -171,5 +198,9 @@ def previous_state(ctx: Context | None = None) -> tuple[str | None, list[dict[st
     ctx = ctx or Context.from_env()
     mr_path = f"/projects/{urllib.parse.quote(ctx.project, safe='')}/merge_requests/{ctx.iid}"
     api = Api(ctx)
-    bodies = [n.get("body") or "" for n in api.ours(api.pages(f"{mr_path}/notes")) if is_summary(n.get("body"))]
+    bodies = [
+        n.get("body") or ""
+        for n in api.ours(api.pages(f"{mr_path}/notes"))
+        if is_summary(n.get("body"))
+    ]
     return recorded_head(bodies), recorded_open(bodies)

@@ -1,5 +1,5 @@
-"""The one HTTP client every platform uses (httpx): retries with backoff on rate limits, server errors
-and dropped connections; JSON in and out; and the rules that keep a token safe (issue 28):
+"""The one HTTP client every platform uses (httpx): retries with backoff on rate limits, server
+errors and dropped connections; JSON in and out; and the rules that keep a token safe (issue 28):
 
 - a request goes only to the API's own origin (scheme, host, port): a `Link: <http://other/...>;
   rel="next"` header or an absolute URL elsewhere is refused, never followed with the token;
@@ -68,10 +68,14 @@ class Client:
         url = path if re.match(r"(?i)https?://", path) else f"{self.api}{path}"
         if origin(url) != self._origin:
             host = urlsplit(url).netloc or url
-            raise ApiError(0, self.clean(f"{self.name} pointed to another origin ({host}): not followed"))
+            raise ApiError(
+                0, self.clean(f"{self.name} pointed to another origin ({host}): not followed")
+            )
         return url
 
-    def call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
         return self.request(method, path, body, params)[0]
 
     def request(
@@ -87,7 +91,9 @@ class Client:
                 if attempt < self.retries:
                     time.sleep(self.backoff * 2**attempt)
                     continue
-                raise ApiError(0, self.clean(f"cannot reach {self.name} at {self.api}: {e}")) from None
+                raise ApiError(
+                    0, self.clean(f"cannot reach {self.name} at {self.api}: {e}")
+                ) from None
             if resp.status_code in RETRY_STATUS and attempt < self.retries:
                 time.sleep(_wait(resp, self.backoff * 2**attempt))
                 continue
@@ -95,17 +101,21 @@ class Client:
                 why = f"{self.name} refused the token (HTTP {resp.status_code}): {self.refused}"
                 raise ApiError(resp.status_code, self.clean(why))
             if resp.status_code >= 400 or 300 <= resp.status_code < 400:
-                raise ApiError(resp.status_code, self.clean(f"HTTP {resp.status_code}: {_message(resp)}"))
+                raise ApiError(
+                    resp.status_code, self.clean(f"HTTP {resp.status_code}: {_message(resp)}")
+                )
             try:
                 return (resp.json() if resp.content.strip() else None), resp.headers
             except ValueError:
-                raise ApiError(resp.status_code, f"{self.name} answered something that is not JSON") from None
+                raise ApiError(
+                    resp.status_code, f"{self.name} answered something that is not JSON"
+                ) from None
         raise AssertionError("unreachable")
 
     def listing(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every item of a paginated list: `Link: rel="next"` pages where the platform sends them
-        (GitHub; only on the API's own origin), else numbered pages (`page=`) until one is short; each
-        page must be a list of objects."""
+        (GitHub; only on the API's own origin), else numbered pages (`page=`) until one is short;
+        each page must be a list of objects."""
         out: list[dict[str, Any]] = []
         url: str | None = path
         query: dict[str, Any] = {"per_page": 100, **(params or {})}
@@ -124,7 +134,9 @@ class Client:
 
     def items(self, data: Any, what: str) -> list[dict[str, Any]]:
         if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-            raise ApiError(0, f"{self.name} answered {what} with something other than a list of objects")
+            raise ApiError(
+                0, f"{self.name} answered {what} with something other than a list of objects"
+            )
         return data
 
     def object(self, data: Any, what: str) -> dict[str, Any]:
@@ -137,9 +149,10 @@ class Client:
 
 
 class PlatformApi:
-    """A platform's API as codepilot uses it: the one client, and who codepilot writes as there. Only
-    what that identity wrote is read for state (anyone can paste a marker into a comment of their own,
-    see issue 28). Subclasses say where an item names its author and how to ask who we are."""
+    """A platform's API as codepilot uses it: the one client, and who codepilot writes as there.
+    Only what that identity wrote is read for state (anyone can paste a marker into a comment of
+    their own, see issue 28). Subclasses say where an item names its author and how to ask who we
+    are."""
 
     author_key = "user"  # the field of a comment that holds its author
     name_keys: tuple[str, ...] = ("login",)  # the author's fields that may name us
@@ -170,7 +183,8 @@ class PlatformApi:
         return [
             c
             for c in items
-            if isinstance(c.get(self.author_key), dict) and me in (c[self.author_key].get(k) for k in self.name_keys)
+            if isinstance(c.get(self.author_key), dict)
+            and me in (c[self.author_key].get(k) for k in self.name_keys)
         ]
 
 
@@ -192,9 +206,11 @@ def _message(resp: httpx.Response) -> str:
     return str(data)[:300]
 
 
-def require_env(names: tuple[str, ...], where: str, hint: str = "", number: str | None = None) -> dict[str, str]:
-    """The pipeline's variables `names`, or one usage line naming the missing ones (before anything is
-    paid for); `number`: the one of them that must be a number (a pull request's id)."""
+def require_env(
+    names: tuple[str, ...], where: str, hint: str = "", number: str | None = None
+) -> dict[str, str]:
+    """The pipeline's variables `names`, or one usage line naming the missing ones (before anything
+    is paid for); `number`: the one of them that must be a number (a pull request's id)."""
     import os
 
     from codepilot.runtime.errors import UsageError

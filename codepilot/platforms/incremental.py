@@ -1,7 +1,7 @@
-"""Incremental reviews of a pull/merge request: the published summary records the head it reviewed; the
-next run sends the model only what changed since that head (findings are still placed against the
-whole request's diff, earlier comments stay), and says which commits it covered. A force-push that
-dropped the recorded head, or `--full`, means a full review, said so."""
+"""Incremental reviews of a pull/merge request: the published summary records the head it reviewed;
+the next run sends the model only what changed since that head (findings are still placed against
+the whole request's diff, earlier comments stay), and says which commits it covered. A force-push
+that dropped the recorded head, or `--full`, means a full review, said so."""
 
 from __future__ import annotations
 
@@ -41,7 +41,10 @@ _KEPT = ("id", "path", "line", "end_line", "severity", "category", "title", "fou
 
 
 def open_marker(findings: list[Finding], head: str | None) -> str:
-    rows = [{k: getattr(f, k) for k in _KEPT} | {"found_in": f.found_in or (head or "")[:12]} for f in findings]
+    rows = [
+        {k: getattr(f, k) for k in _KEPT} | {"found_in": f.found_in or (head or "")[:12]}
+        for f in findings
+    ]
     return f"<!-- codepilot:open={base64.b64encode(json.dumps(rows).encode()).decode()} -->"
 
 
@@ -55,7 +58,11 @@ def recorded_open(bodies: list[str]) -> list[dict[str, Any]]:
             rows = json.loads(base64.b64decode(m.group(1), validate=True))
         except (ValueError, binascii.Error):
             return []
-        return [r for r in rows if isinstance(r, dict) and _shaped(r)] if isinstance(rows, list) else []
+        return (
+            [r for r in rows if isinstance(r, dict) and _shaped(r)]
+            if isinstance(rows, list)
+            else []
+        )
     return []
 
 
@@ -67,11 +74,14 @@ def _shaped(row: dict[str, Any]) -> bool:
     )
 
 
-def carried(earlier: list[dict[str, Any]], changeset: ChangeSet, now: list[Finding], head: str) -> list[Finding]:
-    """The earlier findings still open after an incremental run: their lines untouched by the new commits
-    (lines they changed were reviewed again: a finding still there is reported anew), their file still
-    there, not found again; each moved to its line in the new head and marked with the run that found it.
-    Dismissed ones leave later, with the run's own (publish drops what the team dismissed)."""
+def carried(
+    earlier: list[dict[str, Any]], changeset: ChangeSet, now: list[Finding], head: str
+) -> list[Finding]:
+    """The earlier findings still open after an incremental run: their lines untouched by the new
+    commits (lines they changed were reviewed again: a finding still there is reported anew), their
+    file still there, not found again; each moved to its line in the new head and marked with the
+    run that found it. Dismissed ones leave later, with the run's own (publish drops what the team
+    dismissed)."""
     from codepilot.check.findings import Finding
 
     ids = {f.id for f in now}
@@ -107,8 +117,8 @@ def carried(earlier: list[dict[str, Any]], changeset: ChangeSet, now: list[Findi
 
 
 def _moved(changeset: ChangeSet, path: str, line: int, end: int) -> tuple[str, int, int] | None:
-    """Where lines `line..end` of `path` (at the previous head) are now, or None when the new commits
-    touched them or removed the file."""
+    """Where lines `line..end` of `path` (at the previous head) are now, or None when the new
+    commits touched them or removed the file."""
     for rf in changeset.files:
         if (rf.diff.old_path or rf.path) != path:
             continue
@@ -135,7 +145,8 @@ class Scope:
     whole_base: str | None  # the request's own base, when the review is incremental (for placing)
     covered: str  # one line for the summary: what this run covered
     nothing_new: bool = False
-    earlier: list[dict[str, Any]] = field(default_factory=list)  # the findings the last summary counted
+    # the findings the last summary counted
+    earlier: list[dict[str, Any]] = field(default_factory=list)
     platform: Any = None  # the `platforms.Platform` the request is on
 
 
@@ -146,7 +157,13 @@ def scope(repo: Repo, base: str, head: str | None, previous: str | None, full: b
     if previous is None:
         return Scope(base, head, None, "Full review of the whole request (its first review).")
     if previous == head_sha:  # nothing to send: an empty range, the earlier findings carried over
-        return Scope(head_sha, head, base, f"No new commits since the review of {head_sha[:12]}.", nothing_new=True)
+        return Scope(
+            head_sha,
+            head,
+            base,
+            f"No new commits since the review of {head_sha[:12]}.",
+            nothing_new=True,
+        )
     if not repo.has_commit(previous):
         return Scope(
             base,
@@ -160,7 +177,8 @@ def scope(repo: Repo, base: str, head: str | None, previous: str | None, full: b
             base,
             head,
             None,
-            f"Full review: the head reviewed last ({previous[:12]}) is no longer in the branch (force-push or rebase).",
+            f"Full review: the head reviewed last ({previous[:12]}) is no longer in the "
+            "branch (force-push or rebase).",
         )
     count = len(repo.git("rev-list", f"{previous}..{head_sha}").split())
     return Scope(

@@ -29,7 +29,8 @@ class Request:
     units: list[Unit]
     messages: list[dict[str, str]] = field(default_factory=list)
     prompt_tokens: int = 0
-    context: list[dict[str, object]] = field(default_factory=list)  # what else it carries: path, lines, kind
+    # what else it carries: path, lines, kind
+    context: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def paths(self) -> list[str]:
@@ -67,14 +68,18 @@ def plan(
     scanned: CleanTexts | None = None,
     found: Moves | None = None,
 ) -> list[Request]:
-    """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated), with
-    the related code of their changes in a fixed share of each; what would leave the machine is redacted
-    here, before anyone sees it."""
-    overhead = tokens.count(system) + tokens.count(templates.render("review-user.md", files="", **user_values))
+    """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated),
+    with the related code of their changes in a fixed share of each; what would leave the machine is
+    redacted here, before anyone sees it."""
+    overhead = tokens.count(system) + tokens.count(
+        templates.render("review-user.md", files="", **user_values)
+    )
     room = max(budget - overhead - 24, 200)  # 24: message framing and joins
     share = int(room * CONTEXT_SHARE) if related else 0
     room -= share
-    reviewable = [f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes]
+    reviewable = [
+        f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes
+    ]
     groups = []
     found = found if found is not None else moves.find(changeset)
     items: dict[tuple[str, int], list[Item]] = {}
@@ -82,8 +87,8 @@ def plan(
     clean: set[bytes] = set()
     memory = scanned or _SCANNED
     memory.ready()
-    # the prompt's own texts (the source, the instructions) go with the first file: redacted in a worker,
-    # whose secret engine is running anyway, rather than by starting one here
+    # the prompt's own texts (the source, the instructions) go with the first file: redacted in a
+    # worker, whose secret engine is running anyway, rather than by starting one here
     jobs = [(f, user_values if i == 0 else None) for i, f in enumerate(reviewable)]
     values: dict[str, str] = {}
     for f, done in zip(reviewable, fork_map(job, jobs), strict=True):
@@ -114,7 +119,10 @@ def plan(
         user = templates.render(
             "review-user.md",
             files=files,
-            **{**values, "instructions": values.get("instructions", "") + (said[extra] if extra else "")},
+            **{
+                **values,
+                "instructions": values.get("instructions", "") + (said[extra] if extra else ""),
+            },
         )
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         body = [u for u in units if not u.header]
@@ -129,7 +137,8 @@ def plan(
 
 
 RELATED_HEADER = (
-    "Related code from elsewhere in the repository, for reference only: it is not part of the change and"
+    "Related code from elsewhere in the repository, for reference only: it is not part of the "
+    "change and"
     " not under review; do not report findings on it."
 )
 
@@ -138,17 +147,23 @@ def _direct(it: Item) -> bool:
     return it.kind in ("callee", "type") and it.score >= 2.5
 
 
-def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], share: int) -> tuple[list[Item], str]:
-    """The best related items of these units' changes within `share` tokens — each change's best item
-    first, then each one's second, ... — never twice, never what the request already shows; grouped by
-    file (redacted like the code under review, in the file's worker)."""
+def _related(
+    units: list[Unit], related: dict[tuple[str, int], list[Item]], share: int
+) -> tuple[list[Item], str]:
+    """The best related items of these units' changes within `share` tokens — each change's best
+    item first, then each one's second, ... — never twice, never what the request already shows;
+    grouped by file (redacted like the code under review, in the file's worker)."""
     shown: dict[str, list[tuple[int, int]]] = {}
     for u in units:
         if u.span is not None:
             shown.setdefault(u.path, []).append(u.span)
-    lists = [related.get(key, []) for key in dict.fromkeys((u.path, u.change) for u in units if not u.header)]
-    # each change's best item first; then what the changes call, resolved, before the other call sites
-    # and tests (a same-file callee needs its signature as much as a cross-file one: see issue 26)
+    lists = [
+        related.get(key, [])
+        for key in dict.fromkeys((u.path, u.change) for u in units if not u.header)
+    ]
+    # each change's best item first; then what the changes call, resolved, before the other call
+    # sites and tests (a same-file callee needs its signature as much as a cross-file one: see issue
+    # 26)
     first = [lst[:1] for lst in lists]
     direct = [[it for it in lst[1:] if _direct(it)] for lst in lists]
     rest = [[it for it in lst[1:] if not _direct(it)] for lst in lists]
@@ -162,7 +177,9 @@ def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], shar
     used = tokens.count(RELATED_HEADER) + 4
     for it in (it for batch in rounds for it in batch):
         key = (it.path, it.start_line, it.end_line)
-        if key in taken or any(a <= it.start_line and it.end_line <= b for a, b in shown.get(it.path, [])):
+        if key in taken or any(
+            a <= it.start_line and it.end_line <= b for a, b in shown.get(it.path, [])
+        ):
             continue
         cost = tokens.count(it.text) + tokens.count(it.symbol or "") + 8
         if used + cost > share:
@@ -179,7 +196,8 @@ def _related(units: list[Unit], related: dict[tuple[str, int], list[Item]], shar
 class FileUnits(NamedTuple):
     """What a worker sends back for one file (a named tuple: it crosses a process boundary)."""
 
-    units: list[Unit]  # the file's header and its changes' units, redacted (none: only blank lines changed)
+    # the file's header and its changes' units, redacted (none: only blank lines changed)
+    units: list[Unit]
     seen: set[tuple[str, str]]  # what redaction found
     related: dict[int, list[Item]]  # the related code of each change, by its index
     clean: set[bytes]  # digests of the texts newly found clean
@@ -193,17 +211,21 @@ def _file_units(
     related: Related | None = None,
     scanned: CleanTexts | None = None,
 ) -> FileUnits:
-    """A file's header and its changes' units (none when only blank lines changed), redacted here (in
-    the worker that built them); what redaction found; the related code of each change (by its index),
-    redacted by each item's own file type; the digests of the texts newly found clean; and the prompt's
-    own texts the job carries, redacted."""
+    """A file's header and its changes' units (none when only blank lines changed), redacted here
+    (in the worker that built them); what redaction found; the related code of each change (by its
+    index), redacted by each item's own file type; the digests of the texts newly found clean; and
+    the prompt's own texts the job carries, redacted."""
     f, prompt = job
     memory = scanned or _SCANNED
     redactor = Redactor()
     clean: set[bytes] = set()
     own = {k: _own(v, redactor, memory, clean) for k, v in (prompt or {}).items()}
     header = file_header(f)
-    moved = (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path)) if moves is not None else None
+    moved = (
+        (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path))
+        if moves is not None
+        else None
+    )
     budget = room - tokens.count(header) - 10
     units = []
     for i, c in enumerate(f.changes):
@@ -220,8 +242,8 @@ def _file_units(
 
 
 def _own(text: str, redactor: Redactor, memory: CleanTexts, clean: set[bytes]) -> str:
-    """A text of the prompt itself (the source, the instructions) redacted, unless found clean before;
-    its digest goes to `clean` when nothing was found in it."""
+    """A text of the prompt itself (the source, the instructions) redacted, unless found clean
+    before; its digest goes to `clean` when nothing was found in it."""
     digest = CleanTexts.digest("prompt", text)
     if memory.clean([digest]):
         return text
@@ -238,11 +260,13 @@ def _file_type(path: str) -> str:
 _SCANNED = CleanTexts(None)  # without a memory on disk: what this process found clean
 
 
-def _redact(units: list[Unit], items: list[Item], redactor: Redactor, scanned: CleanTexts) -> set[bytes]:
-    """The units and the related items redacted, each as code of its own file type, one pass per type
-    (the engines cost per call: the units and the items of their type go together); texts already found
-    clean (in this process or an earlier run) are not scanned again. The digests of the texts found
-    clean now."""
+def _redact(
+    units: list[Unit], items: list[Item], redactor: Redactor, scanned: CleanTexts
+) -> set[bytes]:
+    """The units and the related items redacted, each as code of its own file type, one pass per
+    type (the engines cost per call: the units and the items of their type go together); texts
+    already found clean (in this process or an earlier run) are not scanned again. The digests of
+    the texts found clean now."""
     parts: list[Unit | Item] = [*units, *items]
     kinds = [_file_type(p.path) for p in parts]
     digests = [CleanTexts.digest(k, p.text) for k, p in zip(kinds, parts, strict=True)]
@@ -254,7 +278,9 @@ def _redact(units: list[Unit], items: list[Item], redactor: Redactor, scanned: C
     found: set[bytes] = set()
     for group in by_kind.values():
         texts = [parts[i].text for i in group]
-        for i, text, new in zip(group, texts, _redact_texts(texts, parts[group[0]].path, redactor), strict=True):
+        for i, text, new in zip(
+            group, texts, _redact_texts(texts, parts[group[0]].path, redactor), strict=True
+        ):
             part = parts[i]
             if new == text:
                 found.add(digests[i])
@@ -267,7 +293,8 @@ def _redact(units: list[Unit], items: list[Item], redactor: Redactor, scanned: C
 
 
 def _redact_texts(texts: list[str], path: str, redactor: Redactor) -> list[str]:
-    """`texts` redacted in one pass as code of `path`'s type (redaction keeps every line in place)."""
+    """`texts` redacted in one pass as code of `path`'s type (redaction keeps every line in
+    place)."""
     lines = redactor.text("\n".join(texts), path).split("\n")
     out, at = [], 0
     for text in texts:

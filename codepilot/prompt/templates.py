@@ -1,6 +1,6 @@
 """Prompt templates: files in `prompts/` (shipped inside the package), overridable per repository in
-`.codepilot/prompts/`. `$name` placeholders; the version is a hash of the templates' text, so a cached
-answer never outlives the prompt that produced it."""
+`.codepilot/prompts/`. `$name` placeholders; the version is a hash of the templates' text, so a
+cached answer never outlives the prompt that produced it."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ def _builtin_dir() -> Path:
 
 
 class Templates:
-    """The templates a run uses: the repository's overrides where the user trusted them (a template is
-    what the model is told: a repository may not choose it on its own, see `trust`), else the built-in
-    ones. An override is read only as a regular file inside the repository, and redacted like
-    everything else that leaves the machine."""
+    """The templates a run uses: the repository's overrides where the user trusted them (a template
+    is what the model is told: a repository may not choose it on its own, see `trust`), else the
+    built-in ones. An override is read only as a regular file inside the repository, and redacted
+    like everything else that leaves the machine."""
 
     def __init__(self, root: Path | None = None, trusted: bool = False) -> None:
         from codepilot.runtime.trust import repo_templates

@@ -1,7 +1,8 @@
 """A change as the model sees it: one compact view — its definition's new text with new-file line
-numbers, added lines marked and removed lines shown in place (the diff only where a removed line has no
-place in that text) — cut into units that fit a budget, a definition too large for one request split
-by hunks (and saying so). Pure functions of the change: `context` packs the units into requests."""
+numbers, added lines marked and removed lines shown in place (the diff only where a removed line has
+no place in that text) — cut into units that fit a budget, a definition too large for one request
+split by hunks (and saying so). Pure functions of the change: `context` packs the units into
+requests."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ MAX_LINE = 2000  # characters of one line shown to the model; longer lines are c
 
 def _shown(text: str) -> str:
     text = text.rstrip("\r")
-    return text if len(text) <= MAX_LINE else text[:MAX_LINE] + f" …[{len(text) - MAX_LINE} more characters]"
+    return (
+        text
+        if len(text) <= MAX_LINE
+        else text[:MAX_LINE] + f" …[{len(text) - MAX_LINE} more characters]"
+    )
 
 
 @dataclass
@@ -39,7 +44,8 @@ def numbered(lines: list[str], start: int, end: int, marked: set[int]) -> str:
     """Lines start..end (1-based, inclusive) with their numbers; added lines marked `+`."""
     end = min(end, len(lines))
     return "\n".join(
-        f"{n:>5}{'+' if n in marked else ' '}| {_shown(lines[n - 1])}" for n in range(max(start, 1), end + 1)
+        f"{n:>5}{'+' if n in marked else ' '}| {_shown(lines[n - 1])}"
+        for n in range(max(start, 1), end + 1)
     )
 
 
@@ -79,10 +85,12 @@ def compact(
     removed: set[int | None] | None = None,
 ) -> str:
     """One view of the change: the new text with line numbers, added lines marked `+`, removed lines
-    shown in place (marked `-`, no number) — instead of the code and a second copy of it as a diff. Code
-    moved here (or away) unchanged is one line saying from (or to) where; a long view keeps windows
-    around this change's own lines (`added`, `removed`: by default every line in the hunks)."""
-    before: dict[int, list[tuple[int | None, str]]] = {}  # new-file line -> removed lines shown before it
+    shown in place (marked `-`, no number) — instead of the code and a second copy of it as a diff.
+    Code moved here (or away) unchanged is one line saying from (or to) where; a long view keeps
+    windows around this change's own lines (`added`, `removed`: by default every line in the
+    hunks)."""
+    # new-file line -> removed lines shown before it
+    before: dict[int, list[tuple[int | None, str]]] = {}
     for h in hunks:
         pending: list[tuple[int | None, str]] = []
         for ln in h.lines:
@@ -114,7 +122,12 @@ def compact(
                 rows.append((gone[j][0] in removed, f"     -| ({k - j} lines moved to {moved_to})"))
                 j = k
             else:
-                rows.append((gone[j][0] in removed and bool(gone[j][1].strip()), f"     -| {_shown(gone[j][1])}"))
+                rows.append(
+                    (
+                        gone[j][0] in removed and bool(gone[j][1].strip()),
+                        f"     -| {_shown(gone[j][1])}",
+                    )
+                )
                 j += 1
         if n > hi:
             break
@@ -127,15 +140,24 @@ def compact(
                 last += 1
             if last > n:
                 how = "copied" if block.copied else "moved"
-                rows.append((True, f"     =| lines {n}-{last}: {how} here unchanged from {_place(block, n)}"))
+                rows.append(
+                    (
+                        True,
+                        f"     =| lines {n}-{last}: {how} here unchanged from {_place(block, n)}",
+                    )
+                )
                 continue
         rows.append(
-            (n in added and bool(lines[n - 1].strip()), f"{n:>5}{'+' if n in added else ' '}| {_shown(lines[n - 1])}")
+            (
+                n in added and bool(lines[n - 1].strip()),
+                f"{n:>5}{'+' if n in added else ' '}| {_shown(lines[n - 1])}",
+            )
         )
     return "\n".join(_windows(rows))
 
 
-Moved = tuple[dict[int, Block], dict[int, Block]]  # this file's moved-in new lines, moved-out old lines
+# this file's moved-in new lines, moved-out old lines
+Moved = tuple[dict[int, Block], dict[int, Block]]
 
 
 def _place(block: Block, n: int) -> str:
@@ -144,7 +166,8 @@ def _place(block: Block, n: int) -> str:
 
 
 def _windows(rows: list[tuple[bool, str]]) -> list[str]:
-    """All rows of a short view; of a long one, its first rows and WINDOW rows around each change."""
+    """All rows of a short view; of a long one, its first rows and WINDOW rows around each
+    change."""
     if len(rows) <= LONG_VIEW:
         return [text for _, text in rows]
     keep = set(range(min(HEAD_ROWS, len(rows))))
@@ -170,8 +193,8 @@ def _windows(rows: list[tuple[bool, str]]) -> list[str]:
 
 
 def deleted_view(f: ReviewFile, c: Change, moved: Moved | None) -> str | None:
-    """A deleted definition: one line when it moved elsewhere; its first lines and "deleted, N lines"
-    when it is long; None to show it whole."""
+    """A deleted definition: one line when it moved elsewhere; its first lines and "deleted, N
+    lines" when it is long; None to show it whole."""
     gone = [n for n in c.removed_lines if n <= len(f.old_lines)]
     if c.side != "old" or c.added_lines or not gone:
         return None
@@ -196,7 +219,12 @@ def deleted_view(f: ReviewFile, c: Change, moved: Moved | None) -> str | None:
 
 
 def _unit(
-    f: ReviewFile, c: Change, hunks: list[Hunk], span: tuple[int, int] | None, part: str | None, moved: Moved | None
+    f: ReviewFile,
+    c: Change,
+    hunks: list[Hunk],
+    span: tuple[int, int] | None,
+    part: str | None,
+    moved: Moved | None,
 ) -> Unit:
     parts = [_title(c, part)]
     view = (
@@ -208,18 +236,27 @@ def _unit(
     if gone is not None:
         parts.append(gone)
     elif view is not None:
-        parts += [f"Code (new file, line numbers; + added, - removed lines):\n{FENCE}{f.language.name}", view, FENCE]
+        parts += [
+            f"Code (new file, line numbers; + added, - removed lines):\n{FENCE}{f.language.name}",
+            view,
+            FENCE,
+        ]
     else:
         parts += [f"Diff:\n{FENCE}diff", diff_text(hunks), FENCE]
     text = "\n".join(parts)
-    return Unit(f.path, c.symbol, text, tokens.count(text), part, span=span if view is not None else None)
+    return Unit(
+        f.path, c.symbol, text, tokens.count(text), part, span=span if view is not None else None
+    )
 
 
 def clip(hunk: Hunk, added: set[int], removed: set[int], context: int = 3) -> list[Hunk]:
     """The parts of `hunk` within `context` lines of this change's own lines, as smaller hunks: a
-    definition inside a large rewritten hunk brings its own slice of the diff, not the whole hunk."""
+    definition inside a large rewritten hunk brings its own slice of the diff, not the whole
+    hunk."""
     where = hunk.where
-    own = sorted(where[k] for k in [*(("+", n) for n in added), *(("-", n) for n in removed)] if k in where)
+    own = sorted(
+        where[k] for k in [*(("+", n) for n in added), *(("-", n) for n in removed)] if k in where
+    )
     runs: list[list[int]] = []  # [first, end) of each run of lines kept
     for i in own:
         lo, hi = max(0, i - context), min(len(hunk.lines), i + context + 1)
@@ -245,7 +282,8 @@ def _sub_hunk(hunk: Hunk, lo: int, hi: int) -> Hunk:
 
 
 def _code_span(c: Change, hunks: list[Hunk]) -> tuple[int, int] | None:
-    """Functions show whole; classes, modules and other containers show the lines around the hunks."""
+    """Functions show whole; classes, modules and other containers show the lines around the
+    hunks."""
     if c.side == "old":
         return None
     if c.symbol is not None and c.kind not in CONTAINER_KINDS:
@@ -261,7 +299,10 @@ def units_for(f: ReviewFile, c: Change, budget: int, moved: Moved | None = None)
     if unit.tokens <= budget:
         return [unit]
     pieces = [p for h in hunks for p in _fit(f, c, h, budget, moved)]
-    return [_unit(f, c, [h], _piece_span(c, h), f"{n}/{len(pieces)}", moved) for n, h in enumerate(pieces, 1)]
+    return [
+        _unit(f, c, [h], _piece_span(c, h), f"{n}/{len(pieces)}", moved)
+        for n, h in enumerate(pieces, 1)
+    ]
 
 
 def _piece_span(c: Change, h: Hunk) -> tuple[int, int] | None:
@@ -273,4 +314,6 @@ def _fit(f: ReviewFile, c: Change, h: Hunk, budget: int, moved: Moved | None) ->
     if len(h.lines) <= 1 or _unit(f, c, [h], _piece_span(c, h), "0/0", moved).tokens <= budget:
         return [h]
     mid = len(h.lines) // 2
-    return _fit(f, c, _sub_hunk(h, 0, mid), budget, moved) + _fit(f, c, _sub_hunk(h, mid, len(h.lines)), budget, moved)
+    return _fit(f, c, _sub_hunk(h, 0, mid), budget, moved) + _fit(
+        f, c, _sub_hunk(h, mid, len(h.lines)), budget, moved
+    )

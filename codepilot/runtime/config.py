@@ -1,4 +1,5 @@
-"""Configuration: `[tool.codepilot]` in pyproject.toml or `.codepilot.toml`; command-line options win."""
+"""Configuration: `[tool.codepilot]` in pyproject.toml or `.codepilot.toml`; command-line options
+win."""
 
 from __future__ import annotations
 
@@ -97,12 +98,20 @@ class CheckConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    command: list[str] | str = Field(description="the command; the changed files' paths are appended")
+    command: list[str] | str = Field(
+        description="the command; the changed files' paths are appended"
+    )
     format: Literal["sarif", "ruff-json", "mypy", "pattern"] = "pattern"
-    pattern: str | None = Field(None, description="format pattern: a regex with named groups path, line, message")
-    files: list[str] = Field(default_factory=list, description="globs of the files it applies to (all: [])")
+    pattern: str | None = Field(
+        None, description="format pattern: a regex with named groups path, line, message"
+    )
+    files: list[str] = Field(
+        default_factory=list, description="globs of the files it applies to (all: [])"
+    )
     timeout: float = Field(120.0, gt=0)
-    type_checker: bool = Field(False, description="also count new errors the change caused on other lines")
+    type_checker: bool = Field(
+        False, description="also count new errors the change caused on other lines"
+    )
 
 
 class Config(BaseModel):
@@ -132,29 +141,49 @@ class Config(BaseModel):
             ".cursorrules",
             ".cursor/rules/*.mdc",
         ],
-        description="the instruction files teams keep for AI tools that reach the model ([] for none)",
+        description="the instruction files teams keep for AI tools that reach the model "
+        "([] for none)",
     )
     related_context: bool = Field(
-        True, description="send the signatures a change calls, call sites and tests from the repository index"
+        True,
+        description="send the signatures a change calls, call sites and tests from the "
+        "repository index",
     )
     fail_on: FailOn = "error"
     concurrency: int = Field(4, ge=1, le=64)
     patch_dir: str = ".codepilot/patches"
     timeout: float = Field(120.0, gt=0)
-    hook_timeout: float = Field(120.0, gt=0, description="a hook's model calls end within this many seconds")
+    hook_timeout: float = Field(
+        120.0, gt=0, description="a hook's model calls end within this many seconds"
+    )
     network_retries: int = Field(4, ge=0, le=10)
     answer_retries: int = Field(2, ge=0, le=5)
-    verify: bool = Field(False, description="double-check each finding in a second, focused request")
-    votes: int = Field(1, ge=1, le=9, description="independent readings of each request; a majority keeps a finding")
-    max_cost: float | None = Field(None, ge=0, description="refuse a run whose estimated cost (USD) is higher")
+    verify: bool = Field(
+        False, description="double-check each finding in a second, focused request"
+    )
+    votes: int = Field(
+        1,
+        ge=1,
+        le=9,
+        description="independent readings of each request; a majority keeps a finding",
+    )
+    max_cost: float | None = Field(
+        None, ge=0, description="refuse a run whose estimated cost (USD) is higher"
+    )
     confirm_over: float | None = Field(
-        0.50, ge=0, description="in a terminal, ask before sending when the estimate (USD) is higher (None: never)"
+        0.50,
+        ge=0,
+        description="in a terminal, ask before sending when the estimate (USD) is higher "
+        "(None: never)",
     )
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     checks: list[CheckConfig] | None = Field(
-        None, description="the checks to run (None: detect ruff, mypy from the repository's configuration)"
+        None,
+        description="the checks to run (None: detect ruff, mypy from the repository's "
+        "configuration)",
     )
-    # the repository's own prompt templates and code-running checks apply only when the user trusted them
+    # the repository's own prompt templates and code-running checks apply only when the user trusted
+    # them
     _prompts_trusted: bool = PrivateAttr(default=False)
     _checks_trusted: bool = PrivateAttr(default=False)
 
@@ -176,7 +205,8 @@ def _read_toml(path: Path, name: str) -> dict[str, Any]:
 
 
 def user_path() -> Path:
-    """The user's own configuration: every key allowed, a repository's configuration applies over it."""
+    """The user's own configuration: every key allowed, a repository's configuration applies over
+    it."""
     import platformdirs
 
     return Path(platformdirs.user_config_dir("codepilot")) / "config.toml"
@@ -227,17 +257,28 @@ def load(root: Path, overrides: dict[str, Any] | None = None) -> Config:
             value = repo.pop(key)
             if key in trust.REPO_MAY_ADD:  # what it adds still holds; what it drops does not
                 repo[key] = list(dict.fromkeys([*base[key], *value]))
-        left = [f"{k} (its additions kept)" if k in trust.REPO_MAY_ADD else k for k in ask.settings if k not in given]
+        left = [
+            f"{k} (its additions kept)" if k in trust.REPO_MAY_ADD else k
+            for k in ask.settings
+            if k not in given
+        ]
         left += [f"{trust.PROMPTS.as_posix()}/{n}" for n in ask.templates]
         if left:
             _say(
-                f"{source if ask.settings else trust.PROMPTS.as_posix()} asks for {', '.join(left)}: ignored (a "
-                "repository may not choose the model, the server, prompts, commands, prices or looser limits); "
-                f"if you accept it: codepilot trust (or set them in {user_file} or on the command line)"
+                f"{source if ask.settings else trust.PROMPTS.as_posix()} asks for "
+                f"{', '.join(left)}: ignored (a "
+                "repository may not choose the model, the server, prompts, commands, prices "
+                "or looser limits); "
+                f"if you accept it: codepilot trust (or set them in {user_file} or on the "
+                "command line)"
             )
-    cfg = _validate({**user, **repo, **given, "prices": {**user.get("prices", {}), **repo.get("prices", {})}}, source)
+    cfg = _validate(
+        {**user, **repo, **given, "prices": {**user.get("prices", {}), **repo.get("prices", {})}},
+        source,
+    )
     cfg._prompts_trusted = accepted and bool(ask.templates)
-    cfg._checks_trusted = accepted or "checks" in user or "checks" in given  # the user's own, not the repository's
+    # the user's own, not the repository's
+    cfg._checks_trusted = accepted or "checks" in user or "checks" in given
     return cfg
 
 
@@ -257,7 +298,8 @@ def _layers(root: Path) -> tuple[dict[str, Any], dict[str, Any], str, dict[str, 
 
 
 def repository_ask(root: Path) -> tuple[trust.Ask, str]:
-    """What this repository's configuration and files ask that needs the user's trust, and from where."""
+    """What this repository's configuration and files ask that needs the user's trust, and from
+    where."""
     _user, _repo, source, _base, ask = _layers(root)
     return ask, source
 
@@ -282,12 +324,18 @@ def _validate(data: dict[str, Any], source: str) -> Config:
         err = e.errors()[0]
         path = where + ".".join(_key(str(p)) for p in err["loc"])
         hint = ""
-        if where and err["type"] == "extra_forbidden":  # a key written after [prices."x"] belongs to that table
-            hint = f" (keys after a [{where[:-1]}] header belong to that table: move top-level settings above it)"
+        # a key written after [prices."x"] belongs to that table
+        if where and err["type"] == "extra_forbidden":
+            hint = (
+                f" (keys after a [{where[:-1]}] header belong to that table: move top-level "
+                "settings above it)"
+            )
         elif err["type"] == "extra_forbidden" and err["loc"]:
             import difflib
 
-            near = difflib.get_close_matches(str(err["loc"][0]), list(Config.model_fields), n=1, cutoff=0.6)
+            near = difflib.get_close_matches(
+                str(err["loc"][0]), list(Config.model_fields), n=1, cutoff=0.6
+            )
             hint = f" (did you mean {near[0]}?)" if near else ""
         raise UsageError(f"{source}: {path}: {err['msg']}{hint}") from None
 

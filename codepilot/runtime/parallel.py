@@ -1,8 +1,8 @@
-"""Large changes spread over the machine's processors. tree-sitter and the regex engine hold the GIL, so threads
-would not help; forked workers inherit the data and only indices and results cross the pipe.
-Linux with more than one core only; elsewhere, for small inputs, and while another thread runs (a fork
-then may deadlock its child: our own background threads are waited for first), a plain loop. Every
-wait for a forked process has a limit."""
+"""Large changes spread over the machine's processors. tree-sitter and the regex engine hold the
+GIL, so threads would not help; forked workers inherit the data and only indices and results cross
+the pipe. Linux with more than one core only; elsewhere, for small inputs, and while another thread
+runs (a fork then may deadlock its child: our own background threads are waited for first), a plain
+loop. Every wait for a forked process has a limit."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def _run(span: tuple[int, int]) -> list[Any]:
 
 
 _BACKGROUND: list[Any] = []  # threads of ours a fork waits for (registered with `background`)
-BACKGROUND_WAIT = 30.0  # seconds a fork waits for them; past that, no fork (the work is done in this process)
+BACKGROUND_WAIT = (
+    30.0  # seconds a fork waits for them; past that, no fork (the work is done in this process)
+)
 WAIT_LIMIT = 600.0  # seconds any wait for a forked process may take before it is called a hang
 
 
@@ -47,7 +49,8 @@ def _alone() -> bool:
     return not any(t is not me and t.is_alive() for t in threading.enumerate())
 
 
-_UNSAFE: set[int] = set()  # processes that started a runtime which a fork would deadlock (Go's, in Betterleaks)
+# processes that started a runtime which a fork would deadlock (Go's, in Betterleaks)
+_UNSAFE: set[int] = set()
 
 
 def forbid_forking() -> None:
@@ -59,7 +62,8 @@ MAX_WORKERS = 8  # beyond this, each worker's start-up and copy of the data cost
 
 
 def cores() -> int:
-    """The processors this process may run on (its affinity, which a container or `taskset` may narrow)."""
+    """The processors this process may run on (its affinity, which a container or `taskset` may
+    narrow)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -79,8 +83,9 @@ class Child:
     pid: int
 
     def wait(self, limit: float = WAIT_LIMIT) -> bool:
-        """Wait for it to end, at most `limit` seconds (how it ended does not matter: see `fork_call`);
-        a child still running then is stopped, and False says so (a hang must never hang the run)."""
+        """Wait for it to end, at most `limit` seconds (how it ended does not matter: see
+        `fork_call`); a child still running then is stopped, and False says so (a hang must never
+        hang the run)."""
         import signal
         import time
 
@@ -102,9 +107,10 @@ class Child:
 
 
 def fork_call(func: Callable[[], object]) -> Child | None:
-    """`func()` in a forked process of its own, beside this one, which goes on (None where forking is
-    not possible). The child ends when `func` returns or fails, silently either way: the caller must
-    not need its work, only gain from it (what it stored is found, what it did not is done again)."""
+    """`func()` in a forked process of its own, beside this one, which goes on (None where forking
+    is not possible). The child ends when `func` returns or fails, silently either way: the caller
+    must not need its work, only gain from it (what it stored is found, what it did not is done
+    again)."""
     if not can_fork():
         return None
     gc.freeze()
@@ -124,11 +130,15 @@ def fork_call(func: Callable[[], object]) -> Child | None:
         os._exit(code)
 
 
-def fork_map(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None) -> list[R]:
+def fork_map(
+    func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None
+) -> list[R]:
     return list(fork_iter(func, items, meanwhile))
 
 
-def fork_iter(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None) -> Iterator[R]:
+def fork_iter(
+    func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None
+) -> Iterator[R]:
     """`func` over `items`, results in order as they come: the caller works on the first while the
     workers go on with the rest. `meanwhile`: work of this process's own for the time the workers
     take (done only when there are workers: it must not be needed)."""
@@ -141,7 +151,8 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[]
     gc.freeze()  # what the workers inherit is never scanned by their collector (nor copied for it)
     try:
         with multiprocessing.get_context("fork").Pool(min(cores(), MAX_WORKERS)) as pool:
-            size = max(1, len(items) // 64)  # chunks of indices: each result waited for with a limit
+            # chunks of indices: each result waited for with a limit
+            size = max(1, len(items) // 64)
             spans = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
             results = pool.imap(_run, spans)
             if meanwhile is not None:
@@ -153,7 +164,8 @@ def fork_iter(func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[]
                     from codepilot.runtime.errors import EnvironmentProblem
 
                     raise EnvironmentProblem(
-                        f"a worker process gave no result for {WAIT_LIMIT:g} s (a hang): stopped; run again"
+                        f"a worker process gave no result for {WAIT_LIMIT:g} s (a hang): "
+                        "stopped; run again"
                     ) from None
     finally:
         gc.unfreeze()

@@ -10,9 +10,10 @@ from pathlib import Path
 
 
 def confined(root: Path, path: str) -> Path | None:
-    """`root / path` resolved (symlinks followed), or None when that leads outside `root` or into .git.
-    The one rule for every file codepilot reads or writes because a repository names it: instruction
-    files, templates, configuration, dismissals, patches (a symlink to ~/.ssh/id_rsa is never read)."""
+    """`root / path` resolved (symlinks followed), or None when that leads outside `root` or into
+    .git. The one rule for every file codepilot reads or writes because a repository names it:
+    instruction files, templates, configuration, dismissals, patches (a symlink to ~/.ssh/id_rsa is
+    never read)."""
     top = root.resolve()
     try:
         full = (root / path).resolve()
@@ -31,8 +32,9 @@ def cache_dir() -> Path:
 
 
 def private_folder(folder: Path) -> Path:
-    """`folder` made (with its missing parents) readable by this user only: what codepilot keeps holds
-    clients' code and what was said about it (see issue 28). An existing folder of ours is tightened."""
+    """`folder` made (with its missing parents) readable by this user only: what codepilot keeps
+    holds clients' code and what was said about it (see issue 28). An existing folder of ours is
+    tightened."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if folder.stat().st_mode & 0o077:
         with contextlib.suppress(OSError):  # not ours to change (a shared temp folder): leave it
@@ -41,8 +43,8 @@ def private_folder(folder: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """`path` created empty if missing, or tightened, as a file only this user can read (SQLite gives
-    its -wal and -shm files the database's own mode)."""
+    """`path` created empty if missing, or tightened, as a file only this user can read (SQLite
+    gives its -wal and -shm files the database's own mode)."""
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
     try:
         if os.fstat(fd).st_mode & 0o077:

@@ -1,8 +1,8 @@
 """The one way codepilot opens its SQLite files (the answer cache and the history): a folder that
-cannot be made is one clear line (exit 3), a busy timeout so concurrent runs wait instead of failing,
-migrations taken under an exclusive lock (two first runs never race on creating tables), and a
-damaged file moved aside (said on stderr) so the run carries on with a new one — always before any
-model is called."""
+cannot be made is one clear line (exit 3), a busy timeout so concurrent runs wait instead of
+failing, migrations taken under an exclusive lock (two first runs never race on creating tables),
+and a damaged file moved aside (said on stderr) so the run carries on with a new one — always before
+any model is called."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def _folder(path: Path, what: str) -> None:
     try:
         private_folder(path.parent)
     except OSError as e:
-        raise EnvironmentProblem(f"cannot create the {what} folder {path.parent}: {e.strerror or e}") from None
+        raise EnvironmentProblem(
+            f"cannot create the {what} folder {path.parent}: {e.strerror or e}"
+        ) from None
     if not path.parent.is_dir():
         raise EnvironmentProblem(f"cannot use the {what} folder {path.parent}: it is not a folder")
 
@@ -33,7 +35,8 @@ def _migrate(db: sqlite3.Connection, migrations: list[str]) -> None:
     """Apply what is missing of `migrations` (PRAGMA user_version), one process at a time."""
     if db.execute("PRAGMA user_version").fetchone()[0] >= len(migrations):
         return
-    db.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for another first run, then re-reads the version
+    # waits (busy timeout) for another first run, then re-reads the version
+    db.execute("BEGIN IMMEDIATE")
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(migrations[version:], start=version + 1):
@@ -51,7 +54,9 @@ _CHECKED: set[Path] = set()  # files this process has found undamaged
 
 def _connect(path: Path, migrations: list[str], wal: bool) -> sqlite3.Connection:
     private_file(path)
-    db = sqlite3.connect(path, timeout=BUSY_MS / 1000, check_same_thread=False, isolation_level=None)
+    db = sqlite3.connect(
+        path, timeout=BUSY_MS / 1000, check_same_thread=False, isolation_level=None
+    )
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
         if wal:
@@ -68,7 +73,8 @@ def _connect(path: Path, migrations: list[str], wal: bool) -> sqlite3.Connection
 
 
 def open_db(path: Path, migrations: list[str], what: str, wal: bool = False) -> sqlite3.Connection:
-    """An open, migrated database at `path`; a damaged one is moved aside (and said) and replaced."""
+    """An open, migrated database at `path`; a damaged one is moved aside (and said) and
+    replaced."""
     _folder(path, what)
     if path.is_dir():
         return _replace(path, migrations, what, wal, "it is a folder")
@@ -76,11 +82,15 @@ def open_db(path: Path, migrations: list[str], what: str, wal: bool = False) -> 
         return _connect(path, migrations, wal)
     except sqlite3.DatabaseError as e:
         if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-            raise EnvironmentProblem(f"the {what} {path} stayed locked by another run: try again") from None
+            raise EnvironmentProblem(
+                f"the {what} {path} stayed locked by another run: try again"
+            ) from None
         return _replace(path, migrations, what, wal, str(e))
 
 
-def _replace(path: Path, migrations: list[str], what: str, wal: bool, why: str) -> sqlite3.Connection:
+def _replace(
+    path: Path, migrations: list[str], what: str, wal: bool, why: str
+) -> sqlite3.Connection:
     aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
     try:
         path.rename(aside)
@@ -93,7 +103,8 @@ def _replace(path: Path, migrations: list[str], what: str, wal: bool, why: str) 
             f"the {what} {path} is damaged ({why}) and cannot be moved aside: {e.strerror or e}"
         ) from None
     print(
-        f"codepilot: the {what} {path} was damaged ({why}); moved aside to {aside.name}, starting a new one",
+        f"codepilot: the {what} {path} was damaged ({why}); moved aside to {aside.name}, "
+        "starting a new one",
         file=sys.stderr,
     )
     try:

@@ -2,12 +2,13 @@
 
 A freelancer runs codepilot inside repositories they do not control, with their own API key in the
 environment. So a repository's own configuration (`.codepilot.toml`, `[tool.codepilot]`) and files
-(`.codepilot/prompts/`) may shape the review — instructions, globs, what is left out, stricter limits —
-but never choose where code or credentials go (`model`, `base_url`), what runs (prompt templates, check
-commands), how a cost is counted (`prices`), nor lift a limit that turns into resource use or spending.
-Those asks are ignored, with one line naming them, until the user accepts them: in their own
-configuration, on the command line, or with `codepilot trust`, which records this repository together
-with a digest of exactly what it asks, so a pulled change to any of it asks again.
+(`.codepilot/prompts/`) may shape the review — instructions, globs, what is left out, stricter
+limits — but never choose where code or credentials go (`model`, `base_url`), what runs (prompt
+templates, check commands), how a cost is counted (`prices`), nor lift a limit that turns into
+resource use or spending. Those asks are ignored, with one line naming them, until the user accepts
+them: in their own configuration, on the command line, or with `codepilot trust`, which records this
+repository together with a digest of exactly what it asks, so a pulled change to any of it asks
+again.
 
 The record lives in the user's configuration folder (`trusted.json`), readable by the user only."""
 
@@ -21,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# keys a repository never sets on its own: where code and credentials go, what runs, how a cost is counted
+# keys a repository never sets on its own: where code and credentials go, what runs, how a cost is
+# counted
 REPO_MAY_NOT = ("model", "base_url", "prices", "checks")
 # limits a repository may make stricter, never looser: each is CPU, memory, time, requests or money
 REPO_MAY_LOWER = (
@@ -45,7 +47,8 @@ PROMPTS = Path(".codepilot") / "prompts"
 
 @dataclass
 class Ask:
-    """What a repository asks that needs the user's trust; `digest` identifies exactly that content."""
+    """What a repository asks that needs the user's trust; `digest` identifies exactly that
+    content."""
 
     settings: dict[str, Any] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)  # name -> sha256 of the text
@@ -60,12 +63,19 @@ class Ask:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
     def names(self) -> list[str]:
-        return [*self.settings, *(f"{PROMPTS.as_posix()}/{n}" for n in self.templates), *self.checks]
+        return [
+            *self.settings,
+            *(f"{PROMPTS.as_posix()}/{n}" for n in self.templates),
+            *self.checks,
+        ]
 
     def lines(self) -> list[str]:
         """What is asked, one line each, for a person to read before trusting it."""
         out = [f"{k} = {json.dumps(v, default=str)}" for k, v in self.settings.items()]
-        out += [f"prompt template {PROMPTS.as_posix()}/{n} (sha256 {d[:12]})" for n, d in self.templates.items()]
+        out += [
+            f"prompt template {PROMPTS.as_posix()}/{n} (sha256 {d[:12]})"
+            for n, d in self.templates.items()
+        ]
         out += [f"check command: {c}" for c in self.checks]
         return out
 
@@ -87,7 +97,8 @@ def looser(key: str, asked: Any, allowed: Any) -> bool:
 
 
 def repo_templates(root: Path) -> dict[str, Path]:
-    """The repository's prompt templates: regular files inside the repository, never a symlink out."""
+    """The repository's prompt templates: regular files inside the repository, never a symlink
+    out."""
     from codepilot.runtime.paths import confined
 
     folder = confined(root, PROMPTS.as_posix())
@@ -106,8 +117,16 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
     defaults with the user's own configuration)."""
     ask = Ask()
     for key, value in repo_settings.items():
-        drops = key in REPO_MAY_ADD and isinstance(value, list) and not set(base.get(key) or []) <= set(value)
-        if key in REPO_MAY_NOT or (key in REPO_MAY_LOWER and looser(key, value, base.get(key))) or drops:
+        drops = (
+            key in REPO_MAY_ADD
+            and isinstance(value, list)
+            and not set(base.get(key) or []) <= set(value)
+        )
+        if (
+            key in REPO_MAY_NOT
+            or (key in REPO_MAY_LOWER and looser(key, value, base.get(key)))
+            or drops
+        ):
             ask.settings[key] = value
     for name, path in repo_templates(root).items():
         try:
@@ -117,16 +136,27 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
     checks = repo_settings.get("checks")
     if isinstance(checks, list):
         ask.checks = [str(c.get("command")) if isinstance(c, dict) else str(c) for c in checks]
-    for name in ("pyproject.toml", "mypy.ini", ".mypy.ini"):  # mypy runs the plugins its configuration names
+    # mypy runs the plugins its configuration names
+    for name in (
+        "pyproject.toml",
+        "mypy.ini",
+        ".mypy.ini",
+    ):
         try:
             text = (root / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         if "plugins" in text and ("[mypy" in text or "[tool.mypy" in text):
             ask.checks.append(
-                f"mypy with the plugins of {name} (sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]})"
+                f"mypy with the plugins of {name} (sha256 "
+                f"{hashlib.sha256(text.encode()).hexdigest()[:12]})"
             )
-    for name in (".flake8", "setup.cfg", "tox.ini"):  # flake8 imports the local plugins its configuration names
+    # flake8 imports the local plugins its configuration names
+    for name in (
+        ".flake8",
+        "setup.cfg",
+        "tox.ini",
+    ):
         try:
             text = (root / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -141,7 +171,14 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
 
 
 # where a Python project says how its tests run (pytest reads them, and runs conftest.py)
-TEST_SETUP = ("conftest.py", "tests/conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
+TEST_SETUP = (
+    "conftest.py",
+    "tests/conftest.py",
+    "pytest.ini",
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+)
 
 
 def test_setup(root: Path) -> str | None:
@@ -153,7 +190,12 @@ def test_setup(root: Path) -> str | None:
             data = (root / name).read_bytes()
         except OSError:
             continue
-        if name.endswith((".py", ".ini")) or b"[tool.pytest" in data or b"[tool:pytest]" in data or b"[pytest]" in data:
+        if (
+            name.endswith((".py", ".ini"))
+            or b"[tool.pytest" in data
+            or b"[tool:pytest]" in data
+            or b"[pytest]" in data
+        ):
             found.append(name)
             digest.update(name.encode() + b"\0" + data)
     if not found:
@@ -197,7 +239,11 @@ def trusted(root: Path, ask: Ask) -> bool:
 
 def grant(root: Path, ask: Ask) -> None:
     data = _read()
-    data[_key(root)] = {"digest": ask.digest, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "asks": ask.lines()}
+    data[_key(root)] = {
+        "digest": ask.digest,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "asks": ask.lines(),
+    }
     _write(data)
 
 

@@ -1,6 +1,6 @@
-"""The pre-commit hook's memory of its last verdicts (issue 26, item 8): a commit that is retried with
-the very same staged content — another hook failed, the message editor was closed — gets the same
-verdict again without loading the pipeline or sending anything.
+"""The pre-commit hook's memory of its last verdicts (issue 26, item 8): a commit that is retried
+with the very same staged content — another hook failed, the message editor was closed — gets the
+same verdict again without loading the pipeline or sending anything.
 
 The key is everything that decides the review: the staged tree and the commit it goes on, the paths
 and options given, the environment variables codepilot reads, the configuration files (the
@@ -33,7 +33,9 @@ def _file(path: Path) -> bytes:
         return b"-"
 
 
-def key(root: Path, tree: str, head: str, paths: tuple[str, ...], options: dict[str, object]) -> str:
+def key(
+    root: Path, tree: str, head: str, paths: tuple[str, ...], options: dict[str, object]
+) -> str:
     """The digest of everything that decides the hook's review of this staged content."""
     import platformdirs
 
@@ -51,7 +53,12 @@ def key(root: Path, tree: str, head: str, paths: tuple[str, ...], options: dict[
     for name in ENV:
         add(name, os.environ.get(name, "\0unset"))
     config = Path(platformdirs.user_config_dir("codepilot"))
-    for path in (root / ".codepilot.toml", root / "pyproject.toml", config / "config.toml", config / "trusted.json"):
+    for path in (
+        root / ".codepilot.toml",
+        root / "pyproject.toml",
+        config / "config.toml",
+        config / "trusted.json",
+    ):
         add(str(path), _file(path))
     own = root / ".codepilot"
     if own.is_dir():  # dismissals, prompt templates
@@ -82,7 +89,11 @@ def _read(path: Path) -> dict[str, dict[str, object]]:
 def recall(digest: str) -> dict[str, object] | None:
     """The verdict remembered under `digest`: {"out", "code", "when"}, or None."""
     entry = _read(_store()).get(digest)
-    if not isinstance(entry, dict) or not isinstance(entry.get("out"), str) or entry.get("code") not in (0, 1):
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("out"), str)
+        or entry.get("code") not in (0, 1)
+    ):
         return None
     return entry
 
@@ -91,7 +102,12 @@ def remember(digest: str, out: str, code: int, blocked: str = "") -> None:
     """Keep this verdict (the newest KEPT); a store that cannot be written is left as it is."""
     path = _store()
     data = _read(path)
-    data[digest] = {"out": out, "code": code, "blocked": blocked, "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    data[digest] = {
+        "out": out,
+        "code": code,
+        "blocked": blocked,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     newest = dict(sorted(data.items(), key=lambda kv: str(kv[1].get("when", "")))[-KEPT:])
     try:
         private_folder(path.parent)

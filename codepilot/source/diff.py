@@ -71,7 +71,8 @@ class Hunk:
 
     @cached_property
     def counts(self) -> tuple[list[int], list[int]]:
-        """Old-side and new-side lines before each index (prefix sums), for slicing in constant time."""
+        """Old-side and new-side lines before each index (prefix sums), for slicing in constant
+        time."""
         old, new = [0], [0]
         for ln in self.lines:
             old.append(old[-1] + (ln.kind != "+"))
@@ -79,7 +80,8 @@ class Hunk:
         return old, new
 
 
-HunkRows = list[tuple[int, int, int, int, list[tuple[Any, ...]]]]  # lines as plain tuples: quick to pickle
+# lines as plain tuples: quick to pickle
+HunkRows = list[tuple[int, int, int, int, list[tuple[Any, ...]]]]
 
 
 @dataclass
@@ -88,12 +90,15 @@ class FileChange:
 
     path: str
     old_path: str | None
-    status: str  # added, modified, deleted, renamed, binary (set later), untracked files are "added"
+    status: (
+        str  # added, modified, deleted, renamed, binary (set later), untracked files are "added"
+    )
     old_mode: str
     new_mode: str
     old_sha: str
     new_sha: str
-    patch: str = field(default="", repr=False)  # this file's part of the patch: read into hunks when first used
+    # this file's part of the patch: read into hunks when first used
+    patch: str = field(default="", repr=False)
     binary: bool = False
     untracked: bool = False
     _hunks: list[Hunk] | None = field(default=None, repr=False)
@@ -114,15 +119,22 @@ class FileChange:
         return self._hunks is not None
 
     def hunk_rows(self) -> HunkRows:
-        """The hunks as plain rows (cheap to send back from a worker; `set_hunk_rows` reads them)."""
-        return [(h.old_start, h.old_len, h.new_start, h.new_len, list(map(tuple, h.lines))) for h in self.hunks]
+        """The hunks as plain rows (cheap to send back from a worker; `set_hunk_rows` reads
+        them)."""
+        return [
+            (h.old_start, h.old_len, h.new_start, h.new_len, list(map(tuple, h.lines)))
+            for h in self.hunks
+        ]
 
     def set_hunk_rows(self, rows: HunkRows) -> None:
         self._hunks = [Hunk(a, b, c, d, list(map(Line._make, lines))) for a, b, c, d, lines in rows]
 
 
-def check_source_options(*, staged: bool, base: str | None, head: str | None, commit: str | None) -> None:
-    """Conflicting source options are refused before anything else, whatever the repository's state."""
+def check_source_options(
+    *, staged: bool, base: str | None, head: str | None, commit: str | None
+) -> None:
+    """Conflicting source options are refused before anything else, whatever the repository's
+    state."""
     if sum([staged, base is not None, commit is not None]) > 1:
         raise UsageError("choose one of --staged, --base and --commit")
     if head is not None and base is None:
@@ -138,7 +150,12 @@ def nothing_staged(repo: Repo, pathspecs: list[str]) -> bool:
 
 
 def resolve_source(
-    repo: Repo, *, staged: bool = False, base: str | None = None, head: str | None = None, commit: str | None = None
+    repo: Repo,
+    *,
+    staged: bool = False,
+    base: str | None = None,
+    head: str | None = None,
+    commit: str | None = None,
 ) -> Source:
     """The change source the options name (docs/reference.md); errors are one clear line."""
     check_source_options(staged=staged, base=base, head=head, commit=commit)
@@ -147,7 +164,9 @@ def resolve_source(
     if commit is not None:
         sha = repo.commit(commit)
         parents = repo.git("rev-list", "--parents", "-n", "1", sha).decode().split()
-        return Source("commit", parents[1] if len(parents) > 1 else EMPTY_TREE, sha, f"commit {sha[:12]}")
+        return Source(
+            "commit", parents[1] if len(parents) > 1 else EMPTY_TREE, sha, f"commit {sha[:12]}"
+        )
     old = repo.head() or EMPTY_TREE
     if staged:
         return Source("staged", old, None, "staged changes")
@@ -155,7 +174,8 @@ def resolve_source(
 
 
 def _range(repo: Repo, base: str, head: str) -> Source:
-    if base == EMPTY_TREE:  # the whole history up to head (a hand-off report of a project with no tag)
+    # the whole history up to head (a hand-off report of a project with no tag)
+    if base == EMPTY_TREE:
         head_sha = repo.commit(head)
         return Source("range", EMPTY_TREE, head_sha, f"everything up to {head}")
     if head == "HEAD" and repo.head() is None:
@@ -189,8 +209,20 @@ def _parse_raw(data: bytes) -> list[FileChange]:
         else:
             old_path = path = fields[i + 1].decode(errors="surrogateescape")
             i += 2
-        kind = {"A": "added", "D": "deleted", "R": "renamed", "C": "added"}.get(status[0], "modified")
-        out.append(FileChange(path, None if kind == "added" else old_path, kind, old_mode, new_mode, old_sha, new_sha))
+        kind = {"A": "added", "D": "deleted", "R": "renamed", "C": "added"}.get(
+            status[0], "modified"
+        )
+        out.append(
+            FileChange(
+                path,
+                None if kind == "added" else old_path,
+                kind,
+                old_mode,
+                new_mode,
+                old_sha,
+                new_sha,
+            )
+        )
     return out
 
 
@@ -208,8 +240,8 @@ def _hunks(patched: list[Any]) -> list[Hunk]:
 
 
 def _plain_header(chunk: str) -> str:
-    """The chunk with neutral file names in its header: the names come from the raw diff, and names git
-    quotes or pads (spaces, tabs, newlines, backslashes) must not confuse the hunk parser."""
+    """The chunk with neutral file names in its header: the names come from the raw diff, and names
+    git quotes or pads (spaces, tabs, newlines, backslashes) must not confuse the hunk parser."""
     head, sep, body = chunk.partition("\n@@")
     lines = head.split("\n")
     for i, line in enumerate(lines):
@@ -223,7 +255,8 @@ def _plain_header(chunk: str) -> str:
 
 
 def _attach_patch(files: list[FileChange], patch: str) -> None:
-    """Give each raw entry its hunks. git writes the patch in the raw order, one `diff --git` each."""
+    """Give each raw entry its hunks. git writes the patch in the raw order, one `diff --git`
+    each."""
     chunks = ["diff --git " + c for c in ("\n" + patch).split("\ndiff --git ")[1:]]
     if len(chunks) != len(files):
         raise GitError(f"git diff gave {len(chunks)} patches for {len(files)} files")
@@ -247,8 +280,8 @@ def _read_hunks(path: str, chunk: str) -> list[Hunk]:
 
 
 def _diff_args(source: Source, pathspecs: list[str], *output: str) -> list[str]:
-    """`git diff` of the source under `pathspecs`, in the `output` format, with the same options every
-    time (so that the patch, the raw listing and the names always list the same files)."""
+    """`git diff` of the source under `pathspecs`, in the `output` format, with the same options
+    every time (so that the patch, the raw listing and the names always list the same files)."""
     common = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--ignore-submodules=none"]
     return ["--literal-pathspecs", "diff", *output, *common, *source.diff_args(), "--", *pathspecs]
 
@@ -295,7 +328,9 @@ def begin(
 
 
 def _start_patch(repo: Repo, source: Source, pathspecs: list[str]) -> Running:
-    return repo.start(*_diff_args(source, pathspecs, "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/"))
+    return repo.start(
+        *_diff_args(source, pathspecs, "-p", "-U3", "--src-prefix=a/", "--dst-prefix=b/")
+    )
 
 
 def changed_files(
@@ -306,10 +341,10 @@ def changed_files(
     meanwhile: Callable[[list[FileChange]], object] | None = None,
 ) -> list[FileChange]:
     """Every file the source changes under `pathspecs`, with its hunks (`patch`: the patch already
-    started by `begin`); for the default (work tree) source, untracked files that git does not ignore
-    count as added (`untracked = false` skips them later, by rule, so they are listed as skipped and
-    never silently left out). `meanwhile`: work for this process, given the files (without their
-    hunks yet), while git writes the patch."""
+    started by `begin`); for the default (work tree) source, untracked files that git does not
+    ignore count as added (`untracked = false` skips them later, by rule, so they are listed as
+    skipped and never silently left out). `meanwhile`: work for this process, given the files
+    (without their hunks yet), while git writes the patch."""
     patch = patch or _start_patch(repo, source, pathspecs)  # in parallel with the raw diff
     try:
         files = _parse_raw(repo.git(*_diff_args(source, pathspecs, "--raw", "-z", "--no-abbrev")))
@@ -335,13 +370,26 @@ def changed_files(
 
 def _untracked(repo: Repo, pathspecs: list[str]) -> list[FileChange]:
     out = repo.git(
-        "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", *pathspecs
+        "--literal-pathspecs",
+        "ls-files",
+        "-z",
+        "--others",
+        "--exclude-standard",
+        "--full-name",
+        "--",
+        *pathspecs,
     )
     files = []
     for name in filter(None, out.decode(errors="surrogateescape").split("\0")):
         full = repo.root / name
-        mode = SYMLINK if full.is_symlink() else ("100755" if full.stat().st_mode & 0o111 else "100644")
-        files.append(FileChange(name, None, "added", "000000", mode, NULL_SHA, NULL_SHA, untracked=True))
+        mode = (
+            SYMLINK
+            if full.is_symlink()
+            else ("100755" if full.stat().st_mode & 0o111 else "100644")
+        )
+        files.append(
+            FileChange(name, None, "added", "000000", mode, NULL_SHA, NULL_SHA, untracked=True)
+        )
     return files
 
 
@@ -365,7 +413,10 @@ def check_paths_match(repo: Repo, source: Source, paths: tuple[str, ...], specs:
         if repo.git("--literal-pathspecs", "ls-files", "-z", "--", spec).strip():
             continue
         if any(
-            repo.git("--literal-pathspecs", "ls-tree", "-r", "-z", "--name-only", t, "--", spec).strip() for t in trees
+            repo.git(
+                "--literal-pathspecs", "ls-tree", "-r", "-z", "--name-only", t, "--", spec
+            ).strip()
+            for t in trees
         ):
             continue
         raise UsageError(f"{raw}: matches no file in the repository or the change")

@@ -1,9 +1,9 @@
-"""Dismissals that stick: `codepilot dismiss ID` records a finding the team does not want to see again
-in `.codepilot/dismissals.json`, a file meant to be committed (the team and CI share it). Later runs
-drop a dismissed finding by its id, which does not depend on line numbers, so it stays dismissed after
-its code moves; a finding in the same file with the same category and a title of the same meaning
-counts too. A line holding `codepilot: ignore` (in any comment syntax), or the line above it, keeps
-findings off that line. Recent reasons reach the prompt as project guidance."""
+"""Dismissals that stick: `codepilot dismiss ID` records a finding the team does not want to see
+again in `.codepilot/dismissals.json`, a file meant to be committed (the team and CI share it).
+Later runs drop a dismissed finding by its id, which does not depend on line numbers, so it stays
+dismissed after its code moves; a finding in the same file with the same category and a title of the
+same meaning counts too. A line holding `codepilot: ignore` (in any comment syntax), or the line
+above it, keeps findings off that line. Recent reasons reach the prompt as project guidance."""
 
 from __future__ import annotations
 
@@ -113,7 +113,10 @@ def guidance(items: list[Dismissal]) -> str:
         lines.append(line)
         size += len(line)
     return (
-        ("The team dismissed these findings before; do not report the like again:\n" + "\n".join(lines))
+        (
+            "The team dismissed these findings before; do not report the like again:\n"
+            + "\n".join(lines)
+        )
         if lines
         else ""
     )

@@ -17,7 +17,13 @@ from codepilot.runtime.paths import confined
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 NULL_SHA = "0" * 40
-_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+_PATH_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+)
 # Options that make git's output independent of the user's settings where we parse it.
 _STABLE = (
     "-c",
@@ -54,11 +60,19 @@ def first_line(stderr: bytes) -> str:
 
 
 def run(
-    cwd: Path, env: dict[str, str], *args: str, check: bool = True, stdin: bytes | None = None, plain: bool = False
+    cwd: Path,
+    env: dict[str, str],
+    *args: str,
+    check: bool = True,
+    stdin: bytes | None = None,
+    plain: bool = False,
 ) -> bytes:
-    """git with our stable output settings (`plain`: without them, for commands that write commits)."""
+    """git with our stable output settings (`plain`: without them, for commands that write
+    commits)."""
     settings = () if plain else _STABLE
-    proc = subprocess.run(["git", *settings, *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False)
+    proc = subprocess.run(
+        ["git", *settings, *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False
+    )
     if check and proc.returncode != 0:
         raise GitError(first_line(proc.stderr))
     return proc.stdout
@@ -94,7 +108,8 @@ class Running:
         return out
 
     def stop(self) -> None:
-        """End it without its output (its caller failed first, or did not need it); nothing once read."""
+        """End it without its output (its caller failed first, or did not need it); nothing once
+        read."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -124,7 +139,9 @@ class Repo:
         with contextlib.ExitStack() as files:
             out = files.enter_context(tempfile.TemporaryFile())
             err = files.enter_context(tempfile.TemporaryFile())
-            proc = subprocess.Popen(["git", *_STABLE, *args], cwd=self.root, env=self.env, stdout=out, stderr=err)
+            proc = subprocess.Popen(
+                ["git", *_STABLE, *args], cwd=self.root, env=self.env, stdout=out, stderr=err
+            )
             files.pop_all()  # started: the files are the command's now
         return Running(proc, out, err)
 
@@ -140,22 +157,29 @@ class Repo:
             return None
 
     def inside(self, path: str) -> Path | None:
-        """The work-tree file `path` resolved (symlinks followed), or None when that leads outside the
-        repository or into .git: nothing outside the repository is ever read or written through it."""
+        """The work-tree file `path` resolved (symlinks followed), or None when that leads outside
+        the repository or into .git: nothing outside the repository is ever read or written through
+        it."""
         return confined(self.root, path)
 
     def worktree_files(self) -> list[str]:
         """The work tree's files: tracked and untracked that git does not ignore (the newest code is
         often not added yet)."""
         out = self.git("ls-files", "-z", "--cached", "--others", "--exclude-standard")
-        return list(dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p))
+        return list(
+            dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
+        )
 
     def worktree_text(self, path: str) -> str | None:
-        """A work-tree file as text (undecodable bytes replaced), or None when there is no such file (or
-        it resolves outside the repository)."""
+        """A work-tree file as text (undecodable bytes replaced), or None when there is no such file
+        (or it resolves outside the repository)."""
         full = self.inside(path)
         try:
-            return full.read_bytes().decode("utf-8", "replace") if full is not None and full.is_file() else None
+            return (
+                full.read_bytes().decode("utf-8", "replace")
+                if full is not None and full.is_file()
+                else None
+            )
         except OSError:
             return None
 
@@ -167,19 +191,23 @@ class Repo:
     def commit(self, rev: str) -> str:
         if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
             raise GitError(f"{rev!r} is not a revision (refs never start with '-')")
-        out = self.try_git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        out = self.try_git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+        )
         if not out:
             raise GitError(f"unknown revision {rev!r}: not a commit in this repository")
         return out.decode().strip()
 
     def prefetch(self, shas: list[str]) -> None:
-        """Start reading these blobs in the background (while the patch is parsed); `blobs` picks them up."""
+        """Start reading these blobs in the background (while the patch is parsed); `blobs` picks
+        them up."""
         import threading
 
         results: dict[str, bytes] = {}
 
         def read() -> None:
-            with contextlib.suppress(GitError):  # `blobs` reads what is missing again, and reports it
+            # `blobs` reads what is missing again, and reports it
+            with contextlib.suppress(GitError):
                 results.update(self._read_blobs(shas))
 
         thread = threading.Thread(target=read, daemon=True)
@@ -219,7 +247,14 @@ def open_repo(cwd: Path | None = None) -> Repo:
     cwd = (cwd or Path.cwd()).resolve()
     env = git_env(cwd)
     proc = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--is-shallow-repository", "--git-common-dir"],
+        [
+            "git",
+            "rev-parse",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--is-shallow-repository",
+            "--git-common-dir",
+        ],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -234,4 +269,10 @@ def open_repo(cwd: Path | None = None) -> Repo:
         raise GitError(f"no work tree here (a bare repository?): {cwd}")
     common = Path(lines[3]) if len(lines) > 3 else Path(lines[1])
     common = common if common.is_absolute() else (cwd / common).resolve()
-    return Repo(root=Path(lines[0]), git_dir=Path(lines[1]), env=env, shallow=lines[2] == "true", common_dir=common)
+    return Repo(
+        root=Path(lines[0]),
+        git_dir=Path(lines[1]),
+        env=env,
+        shallow=lines[2] == "true",
+        common_dir=common,
+    )

@@ -1,4 +1,5 @@
-"""gitignore-style globs: `*` stays inside a folder, `**` crosses folders, a bare name matches anywhere."""
+"""gitignore-style globs: `*` stays inside a folder, `**` crosses folders, a bare name matches
+anywhere."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def _translate(body: str) -> str:
 
 
 def _named(pattern: str) -> bool:
-    """A pattern that names a file or folder at any depth (`*.pem`, `.env`, `docs/`): it matches a path
-    when it matches one of the path's parts."""
+    """A pattern that names a file or folder at any depth (`*.pem`, `.env`, `docs/`): it matches a
+    path when it matches one of the path's parts."""
     body = pattern.strip("/")
     return "/" not in body and "**" not in body and "/" not in pattern.rstrip("/")
 
@@ -47,10 +48,10 @@ _WILD = re.compile(r"[*?\[]")
 
 @dataclass(frozen=True)
 class _Set:
-    """Patterns compiled for many paths. Those naming a part are tried on each part of a path: a plain
-    name by lookup, `*suffix` by `endswith`, the rest as one expression; the others as one expression
-    on the whole path. In an expression each pattern is its own group, in order, so the first group to
-    match is the first of its patterns that matches."""
+    """Patterns compiled for many paths. Those naming a part are tried on each part of a path: a
+    plain name by lookup, `*suffix` by `endswith`, the rest as one expression; the others as one
+    expression on the whole path. In an expression each pattern is its own group, in order, so the
+    first group to match is the first of its patterns that matches."""
 
     names: dict[str, int]  # plain name -> its first position (lower case when case is ignored)
     suffixes: tuple[tuple[str, int], ...]  # `*suffix` -> its position

@@ -1,9 +1,10 @@
-"""What a repository tells the model: the instruction files teams already keep for AI tools, each sent
-only with the files it applies to — `AGENTS.md` and `CLAUDE.md` in any folder (files under it; the
-nearest and its ancestors apply), `.github/copilot-instructions.md` and `.cursorrules` (every file),
-`.github/instructions/*.instructions.md` (front matter `applyTo` globs; `excludeAgent: "code-review"`
-honoured), `.cursor/rules/*.mdc` (`globs`, or `alwaysApply`) — plus the configuration's own
-`instructions` and `path_instructions`. Read from the reviewed tree, size-capped (said when cut)."""
+"""What a repository tells the model: the instruction files teams already keep for AI tools, each
+sent only with the files it applies to — `AGENTS.md` and `CLAUDE.md` in any folder (files under it;
+the nearest and its ancestors apply), `.github/copilot-instructions.md` and `.cursorrules` (every
+file), `.github/instructions/*.instructions.md` (front matter `applyTo` globs; `excludeAgent:
+"code-review"` honoured), `.cursor/rules/*.mdc` (`globs`, or `alwaysApply`) — plus the
+configuration's own `instructions` and `path_instructions`. Read from the reviewed tree, size-capped
+(said when cut)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,10 @@ def _cap(path: str, text: str) -> str:
     text = text.strip()
     if len(text) <= PER_FILE_CHARS:
         return text
-    return text[:PER_FILE_CHARS].rsplit("\n", 1)[0] + f"\n[... {path} cut at {PER_FILE_CHARS} characters]"
+    return (
+        text[:PER_FILE_CHARS].rsplit("\n", 1)[0]
+        + f"\n[... {path} cut at {PER_FILE_CHARS} characters]"
+    )
 
 
 def load(repo: Repo, tree: str | None, patterns: list[str]) -> list[Instruction]:
@@ -105,10 +109,15 @@ def edited(files: list[ReviewFile], patterns: list[str]) -> list[str]:
 
 
 def _wanted(name: str, patterns: list[str], tops: list[str]) -> bool:
-    """`name` is an instruction file by one of these patterns: a bare name (AGENTS.md, CLAUDE.md in any
-    folder, as their rules say; .cursorrules at the top) or a path glob (`tops`: those, anchored)."""
+    """`name` is an instruction file by one of these patterns: a bare name (AGENTS.md, CLAUDE.md in
+    any folder, as their rules say; .cursorrules at the top) or a path glob (`tops`: those,
+    anchored)."""
     base = posixpath.basename(name)
-    if base in patterns and "/" not in base and (base in ("AGENTS.md", "CLAUDE.md") or "/" not in name):
+    if (
+        base in patterns
+        and "/" not in base
+        and (base in ("AGENTS.md", "CLAUDE.md") or "/" not in name)
+    ):
         return True
     return globs.matches(name, tops) is not None
 
@@ -123,16 +132,27 @@ def _read(repo: Repo, tree: str | None, name: str) -> str | None:
 def for_paths(items: list[Instruction], paths: list[str]) -> list[Instruction]:
     """The instructions that apply to any of these files, ancestors before the nearest folder's."""
     hits = [i for i in items if any(i.covers(p) for p in paths)]
-    return sorted(hits, key=lambda i: (posixpath.dirname(i.path).count("/") if i.path.endswith(".md") else -1, i.path))
+    return sorted(
+        hits,
+        key=lambda i: (
+            posixpath.dirname(i.path).count("/") if i.path.endswith(".md") else -1,
+            i.path,
+        ),
+    )
 
 
 def render(items: list[Instruction], paths: list[str] | None = None) -> str:
-    """The instructions as text; with `paths` (the files of one request), each labelled with the files
-    it applies to, so that a rule for tests/** is never read as one for web/app.py (see issue 23)."""
+    """The instructions as text; with `paths` (the files of one request), each labelled with the
+    files it applies to, so that a rule for tests/** is never read as one for web/app.py (see issue
+    23)."""
     parts, size = [], 0
     for i in items:
         covered = [p for p in paths if i.covers(p)] if paths is not None else []
-        label = f" (applies only to: {', '.join(covered)})" if paths is not None and len(covered) < len(paths) else ""
+        label = (
+            f" (applies only to: {', '.join(covered)})"
+            if paths is not None and len(covered) < len(paths)
+            else ""
+        )
         block = f"From {i.path}{label}:\n{i.text}"
         if size + len(block) > TOTAL_CHARS:
             parts.append(f"[... further instruction files left out: over {TOTAL_CHARS} characters]")

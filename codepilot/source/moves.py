@@ -1,7 +1,7 @@
-"""Code moved within or between files (flask 3.0 moved most of `app.py` into `sansio/`): runs of added
-lines equal (ignoring indentation) to runs of removed lines, found over the whole change set like
-`git diff --color-moved`. The request then shows a moved block once, as "moved from path:lines", with
-only the edits inside it, and its old place as one line."""
+"""Code moved within or between files (flask 3.0 moved most of `app.py` into `sansio/`): runs of
+added lines equal (ignoring indentation) to runs of removed lines, found over the whole change set
+like `git diff --color-moved`. The request then shows a moved block once, as "moved from
+path:lines", with only the edits inside it, and its old place as one line."""
 
 from __future__ import annotations
 
@@ -30,8 +30,10 @@ class Block:
 
 @dataclass
 class Moves:
-    added: dict[str, dict[int, Block]] = field(default_factory=dict)  # new path -> new line -> block
-    removed: dict[str, dict[int, Block]] = field(default_factory=dict)  # old path -> old line -> block
+    # new path -> new line -> block
+    added: dict[str, dict[int, Block]] = field(default_factory=dict)
+    # old path -> old line -> block
+    removed: dict[str, dict[int, Block]] = field(default_factory=dict)
 
     def added_in(self, path: str) -> dict[int, Block]:
         return self.added.get(path, {})
@@ -64,7 +66,8 @@ def find(changeset: ChangeSet) -> Moves:
     }
     old: dict[str, list[str]] = {}  # the changed files' old versions, normalised
     gone: set[tuple[str, int]] = set()  # the lines the change removes
-    where: dict[str, list[tuple[str, int]]] = {}  # where each added line's text stands in the old versions
+    # where each added line's text stands in the old versions
+    where: dict[str, list[tuple[str, int]]] = {}
     for f in changeset.files:
         if f.old_text is None or f.diff.binary or not f.changes:
             continue

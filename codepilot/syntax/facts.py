@@ -1,6 +1,7 @@
 """What one version of a file defines and uses, for the repository index: its definitions with their
-signature and first docstring line, its references (calls, instantiations, types used) and its imports
-— from one tree-sitter parse, with the language's queries (`queries/*.scm`, `queries/refs/*.scm`)."""
+signature and first docstring line, its references (calls, instantiations, types used) and its
+imports — from one tree-sitter parse, with the language's queries (`queries/*.scm`,
+`queries/refs/*.scm`)."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ class Signature:
 
 
 class Reference(NamedTuple):
-    """A name used on a line: called (`call`), instantiated (`new`), used as a type (`type`) or passed
-    along (`use`); `through` is what it is reached through (`self`, `os.path`), or ''. (A named tuple:
-    a file has hundreds, and the index stores them as plain rows.)"""
+    """A name used on a line: called (`call`), instantiated (`new`), used as a type (`type`) or
+    passed along (`use`); `through` is what it is reached through (`self`, `os.path`), or ''. (A
+    named tuple: a file has hundreds, and the index stores them as plain rows.)"""
 
     name: str
     line: int
@@ -56,8 +57,9 @@ class Reference(NamedTuple):
 
 @dataclass(frozen=True)
 class Import:
-    """`local` names `name` of `module` (`name` '' when `local` is the module itself); `level` counts
-    the leading dots of a relative Python import; JavaScript modules keep their specifier (`./util`)."""
+    """`local` names `name` of `module` (`name` '' when `local` is the module itself); `level`
+    counts the leading dots of a relative Python import; JavaScript modules keep their specifier
+    (`./util`)."""
 
     local: str
     module: str
@@ -71,9 +73,11 @@ Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
 @dataclass
 class Facts:
     definitions: list[Signature] = field(default_factory=list)
-    reference_rows: list[tuple[str, int, str, str]] = field(default_factory=list)  # a file has thousands
+    # a file has thousands
+    reference_rows: list[tuple[str, int, str, str]] = field(default_factory=list)
     imports: list[Import] = field(default_factory=list)
-    found: list[RawDefinition] = field(default_factory=list, repr=False)  # the definitions as found, for `outline`
+    # the definitions as found, for `outline`
+    found: list[RawDefinition] = field(default_factory=list, repr=False)
 
     @property
     def references(self) -> list[Reference]:
@@ -82,7 +86,10 @@ class Facts:
     def rows(self) -> Rows:
         """Definitions, references and imports as plain rows: cheap to send back from a worker."""
         return (
-            [(d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc) for d in self.definitions],
+            [
+                (d.name, d.symbol, d.kind, d.start, d.end, d.line, d.signature, d.doc)
+                for d in self.definitions
+            ],
             self.reference_rows,
             [(m.local, m.module, m.name, m.level) for m in self.imports],
         )
@@ -105,8 +112,9 @@ def _facts_query(lang: Language) -> tuple[Any, int, tuple[str | None, ...]]:
 
 
 def prepare(langs: Iterable[Language], facts: bool = True, outlines: bool = False) -> None:
-    """Compile these languages' parsers and queries (the index's; `outlines`: the outline's) here, before
-    workers are forked: they inherit them instead of each compiling its own (~10-50 ms a language)."""
+    """Compile these languages' parsers and queries (the index's; `outlines`: the outline's) here,
+    before workers are forked: they inherit them instead of each compiling its own (~10-50 ms a
+    language)."""
     for lang in set(langs):
         if lang.parsed:
             parser_for(lang)
@@ -117,8 +125,8 @@ def prepare(langs: Iterable[Language], facts: bool = True, outlines: bool = Fals
 
 
 def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
-    """Everything the index keeps about `source` (nothing for languages without a grammar); `tree`: its
-    parse, when the caller has it already."""
+    """Everything the index keeps about `source` (nothing for languages without a grammar); `tree`:
+    its parse, when the caller has it already."""
     if not lang.parsed:
         return Facts()
     import tree_sitter
@@ -132,7 +140,12 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
     raws = raw_definitions(outline_matches, lang)
     definitions = [
         Signature(
-            d.symbol, d.kind, d.start_line, d.end_line, raw.node.start_point[0] + 1, *_head(raw.node, lang, source)
+            d.symbol,
+            d.kind,
+            d.start_line,
+            d.end_line,
+            raw.node.start_point[0] + 1,
+            *_head(raw.node, lang, source),
         )
         for raw, d in zip(raws, qualified_definitions(raws), strict=True)
     ]
@@ -142,9 +155,12 @@ def extract(lang: Language, source: bytes, tree: Any = None) -> Facts:
 
 
 def _head(node: Any, lang: Language, source: bytes) -> tuple[str, str]:
-    """The definition's signature (its text up to the body, capped) and its docstring's first line."""
+    """The definition's signature (its text up to the body, capped) and its docstring's first
+    line."""
     body = node.child_by_field_name("body")
-    end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+    end = (
+        body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+    )
     text = source[node.start_byte : min(end, node.start_byte + MAX_SIGNATURE_CHARS * 2)]
     lines = text.decode("utf-8", "replace").rstrip().split("\n")
     if body is None:
@@ -216,7 +232,8 @@ def _references(
             if len(through) > 80 or "\n" in through:
                 through = "…"
         seen[key] = through
-    calls = {(name, line) for name, line, kind in seen if kind == "call"}  # a call's attribute is no read
+    # a call's attribute is no read
+    calls = {(name, line) for name, line, kind in seen if kind == "call"}
     refs = [
         (name, line, kind, through)
         for (name, line, kind), through in seen.items()
@@ -283,7 +300,13 @@ def _js_imports(nodes: list[Any]) -> list[Import]:
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias")
                         if name is not None:
-                            out.append(Import(node_text(alias if alias is not None else name), module, node_text(name)))
+                            out.append(
+                                Import(
+                                    node_text(alias if alias is not None else name),
+                                    module,
+                                    node_text(name),
+                                )
+                            )
     return out
 
 

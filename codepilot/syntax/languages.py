@@ -38,7 +38,9 @@ LANGUAGES: dict[str, Language] = {
             "tree_sitter_python",
             query="python.scm",
             wrappers=frozenset({"decorated_definition"}),
-            imports=frozenset({"import_statement", "import_from_statement", "future_import_statement"}),
+            imports=frozenset(
+                {"import_statement", "import_from_statement", "future_import_statement"}
+            ),
         ),
         Language(
             "javascript",
@@ -58,9 +60,20 @@ LANGUAGES: dict[str, Language] = {
             _JS_IMPORTS,
         ),
         Language(
-            "tsx", "tree_sitter_typescript", "language_tsx", "typescript.scm", _JS_WRAPPERS, _JS_LEADING, _JS_IMPORTS
+            "tsx",
+            "tree_sitter_typescript",
+            "language_tsx",
+            "typescript.scm",
+            _JS_WRAPPERS,
+            _JS_LEADING,
+            _JS_IMPORTS,
         ),
-        Language("go", "tree_sitter_go", query="go.scm", imports=frozenset({"package_clause", "import_declaration"})),
+        Language(
+            "go",
+            "tree_sitter_go",
+            query="go.scm",
+            imports=frozenset({"package_clause", "import_declaration"}),
+        ),
         Language(
             "rust",
             "tree_sitter_rust",
@@ -90,7 +103,12 @@ LANGUAGES: dict[str, Language] = {
             "php.scm",
             imports=frozenset({"namespace_definition", "namespace_use_declaration"}),
         ),
-        Language("csharp", "tree_sitter_c_sharp", query="csharp.scm", imports=frozenset({"using_directive"})),
+        Language(
+            "csharp",
+            "tree_sitter_c_sharp",
+            query="csharp.scm",
+            imports=frozenset({"using_directive"}),
+        ),
     ]
 }
 
@@ -202,8 +220,8 @@ def detect(path: str, head: bytes = b"") -> Language:
 
 
 def suffix(path: str) -> str:
-    """The extension of `path`'s last part, lower case: what `PurePosixPath(path).suffix` gives, at a
-    fraction of the cost (runs ask for thousands)."""
+    """The extension of `path`'s last part, lower case: what `PurePosixPath(path).suffix` gives, at
+    a fraction of the cost (runs ask for thousands)."""
     base = path.rsplit("/", 1)[-1]
     dot = base.rfind(".")
     return base[dot:].lower() if 0 < dot < len(base) - 1 else ""
@@ -211,12 +229,15 @@ def suffix(path: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _by_path(path: str) -> tuple[Language | None, Language]:
-    """By extension or name (None when neither says), and the fallback when no shebang says either."""
+    """By extension or name (None when neither says), and the fallback when no shebang says
+    either."""
     base = path.rsplit("/", 1)[-1]
     ext = suffix(base)
     name = _BY_EXTENSION.get(ext) or _BY_NAME.get(base)
     other = _OTHER.get(ext, "text")
-    return (None if name is None else LANGUAGES.get(name) or Language(name)), LANGUAGES.get(other) or Language(other)
+    return (None if name is None else LANGUAGES.get(name) or Language(name)), LANGUAGES.get(
+        other
+    ) or Language(other)
 
 
 @cache

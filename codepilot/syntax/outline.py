@@ -42,7 +42,8 @@ class Outline:
 
     definitions: list[Definition]
     _owner: list[int]  # per 0-based line: index into definitions, or -1
-    imports: list[tuple[int, int]] = field(default_factory=list)  # 1-based line spans of top-level imports
+    # 1-based line spans of top-level imports
+    imports: list[tuple[int, int]] = field(default_factory=list)
 
     def at(self, line: int) -> Definition | None:
         """The innermost definition containing 1-based `line`, or None at module level."""
@@ -60,7 +61,11 @@ def outline_query(lang: Language) -> Any:
     import tree_sitter
 
     assert lang.query is not None
-    text = resources.files("codepilot.syntax").joinpath("queries", lang.query).read_text(encoding="utf-8")
+    text = (
+        resources.files("codepilot.syntax")
+        .joinpath("queries", lang.query)
+        .read_text(encoding="utf-8")
+    )
     return tree_sitter.Query(grammar(lang), text)
 
 
@@ -72,7 +77,8 @@ def parser_for(lang: Language) -> Any:
 
 
 def _clean(name: str) -> str:
-    """`Stack<T>` -> `Stack`, `*Server` -> `Server`, `ns::Foo::bar` -> `ns.Foo.bar`, quotes dropped."""
+    """`Stack<T>` -> `Stack`, `*Server` -> `Server`, `ns::Foo::bar` -> `ns.Foo.bar`, quotes
+    dropped."""
     if name.isidentifier():
         return name
     prev = None
@@ -95,7 +101,8 @@ def node_text(node: Any) -> str:
 
 
 def _span(node: Any, lang: Language) -> tuple[int, int]:
-    """The rows a definition covers, with its decorators, attributes and export/template wrappers."""
+    """The rows a definition covers, with its decorators, attributes and export/template
+    wrappers."""
     while node.parent is not None and node.parent.type in lang.wrappers:
         node = node.parent
     start, end = node.start_point[0], node.end_point[0]
@@ -117,7 +124,10 @@ class RawDefinition:
 
 
 def _collect(
-    tree: Any, lang: Language, rows: tuple[int, int] | None = None, raws: list[RawDefinition] | None = None
+    tree: Any,
+    lang: Language,
+    rows: tuple[int, int] | None = None,
+    raws: list[RawDefinition] | None = None,
 ) -> list[RawDefinition]:
     """The definitions in `tree` (only those that touch `rows`, 0-based and inclusive, when given);
     `raws`: all of them, found already (by the index's query): then only chosen here."""
@@ -125,7 +135,9 @@ def _collect(
         if rows is None:
             return raws
         start, end = (rows[0], 0), (rows[1] + 1, 0)  # as the query's point range below chooses them
-        return [r for r in raws if tuple(r.node.end_point) > start and tuple(r.node.start_point) < end]
+        return [
+            r for r in raws if tuple(r.node.end_point) > start and tuple(r.node.start_point) < end
+        ]
     import tree_sitter
 
     cursor = tree_sitter.QueryCursor(outline_query(lang))
@@ -140,9 +152,17 @@ def raw_definitions(matches: Iterable[tuple[int, Any]], lang: Language) -> list[
     for _, caps in matches:
         def_key = next(k for k in caps if k.startswith("def."))
         node = caps[def_key][0]
-        if node.type == "function_expression" and node.parent is not None and node.parent.type in _NAMED_BY_PARENT:
+        if (
+            node.type == "function_expression"
+            and node.parent is not None
+            and node.parent.type in _NAMED_BY_PARENT
+        ):
             continue
-        name = _declarator_name(caps["declarator"][0]) if "declarator" in caps else node_text(caps["name"][0])
+        name = (
+            _declarator_name(caps["declarator"][0])
+            if "declarator" in caps
+            else node_text(caps["name"][0])
+        )
         if not name:
             continue
         name = _clean(name)
@@ -150,7 +170,9 @@ def raw_definitions(matches: Iterable[tuple[int, Any]], lang: Language) -> list[
             name = _clean(node_text(caps["receiver"][0])) + "." + name
         found.setdefault(
             (node.start_byte, node.end_byte),
-            RawDefinition(node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:], node),
+            RawDefinition(
+                node.start_byte, node.end_byte, _span(node, lang), name, def_key[4:], node
+            ),
         )
     return sorted(found.values(), key=lambda r: (r.start_byte, -r.end_byte))
 
@@ -164,7 +186,9 @@ def qualified_definitions(raws: list[RawDefinition]) -> list[Definition]:
             stack.pop()
         parent = stack[-1][1] if stack else None
         kind = raw.kind
-        if kind == "function" and (parent is not None and parent.kind in _CONTAINERS or "." in raw.name):
+        if kind == "function" and (
+            parent is not None and parent.kind in _CONTAINERS or "." in raw.name
+        ):
             kind = "method"
         elif kind == "method" and parent is None and "." not in raw.name:
             kind = "function"
@@ -191,20 +215,27 @@ def outline(
     tree: Any = None,
     raws: list[RawDefinition] | None = None,
 ) -> Outline:
-    """Parse `source` once (or take its `tree`) and index its definitions (an empty outline for unparsed
-    languages). With `lines` (1-based, inclusive), only the definitions that touch those lines are indexed.
-    `raws`: every definition in `tree`, as the index's query found them (see `facts.extract`)."""
+    """Parse `source` once (or take its `tree`) and index its definitions (an empty outline for
+    unparsed languages). With `lines` (1-based, inclusive), only the definitions that touch those
+    lines are indexed. `raws`: every definition in `tree`, as the index's query found them (see
+    `facts.extract`)."""
     line_count = source.count(b"\n") + 1
     if not lang.parsed:
         return Outline([], [-1] * line_count)
     tree = tree if tree is not None else parser_for(lang).parse(source)
-    defs = qualified_definitions(_collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1), raws))
-    imports = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in tree.root_node.children if n.type in lang.imports]
+    defs = qualified_definitions(
+        _collect(tree, lang, None if lines is None else (lines[0] - 1, lines[1] - 1), raws)
+    )
+    imports = [
+        (n.start_point[0] + 1, n.end_point[0] + 1)
+        for n in tree.root_node.children
+        if n.type in lang.imports
+    ]
     return Outline(defs, _paint(defs, line_count), imports)
 
 
-# an edit from the start of a line: start byte, end byte before, end byte after; start row; how far the
-# replaced and the replacing text reach from there (rows down, then the column)
+# an edit from the start of a line: start byte, end byte before, end byte after; start row; how far
+# the replaced and the replacing text reach from there (rows down, then the column)
 Edit = tuple[int, int, int, int, int, int, int, int]
 
 
@@ -219,7 +250,8 @@ def reparse(lang: Language, source: bytes, tree: Any, edits: list[Edit]) -> Any:
 
 
 def syntax_errors(lang: Language, text: str) -> int:
-    """How many syntax errors tree-sitter finds (ERROR and MISSING nodes); 0 for unparsed languages."""
+    """How many syntax errors tree-sitter finds (ERROR and MISSING nodes); 0 for unparsed
+    languages."""
     if not lang.parsed:
         return 0
     root = parser_for(lang).parse(text.encode("utf-8", "replace")).root_node

@@ -1,15 +1,15 @@
 """The project's own checks beside the model (issue 24): linters and type checkers, which cannot
-hallucinate, run on exactly the reviewed content; their results become findings of their own (with the
-tool's name and rule id), on the changed lines — and, for a type checker, the errors the change caused
-elsewhere in its files (new against the base: the rule reviewdog and mypy-baseline use).
+hallucinate, run on exactly the reviewed content; their results become findings of their own (with
+the tool's name and rule id), on the changed lines — and, for a type checker, the errors the change
+caused elsewhere in its files (new against the base: the rule reviewdog and mypy-baseline use).
 
 Which checks: the configuration's `checks`, else the usual ones detected from the repository's own
 configuration when the tool is installed (on PATH or in the repository's virtual environment): ruff,
-mypy, flake8; shellcheck on changed shell scripts whenever it is installed;
-codepilot never installs a tool. A check that would run the repository's code (a command written in
-its configuration; mypy with plugins) runs only where the user trusted the repository (`codepilot
-trust`); ruff's configuration is plain data. A check that is missing, untrusted, times out or fails is
-listed with its reason: its absence never reads as "no findings"."""
+mypy, flake8; shellcheck on changed shell scripts whenever it is installed; codepilot never installs
+a tool. A check that would run the repository's code (a command written in its configuration; mypy
+with plugins) runs only where the user trusted the repository (`codepilot trust`); ruff's
+configuration is plain data. A check that is missing, untrusted, times out or fails is listed with
+its reason: its absence never reads as "no findings"."""
 
 from __future__ import annotations
 
@@ -34,10 +34,13 @@ from codepilot.source.changes import ChangeSet, ReviewFile
 from codepilot.source.git import EMPTY_TREE, Repo
 
 FLAKE8_FORMAT = "%(path)s:%(row)d:%(col)d: %(code)s %(text)s"
-_FLAKE8_LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):\d+: (?P<code>[A-Z]+\d+) (?P<message>.*)$")
+_FLAKE8_LINE = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):\d+: (?P<code>[A-Z]+\d+) (?P<message>.*)$"
+)
 _SHELLCHECK_LEVELS = {"error": "error", "warning": "warning", "info": "info", "style": "info"}
 _MYPY_LINE = re.compile(
-    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<level>error|warning|note): (?P<message>.*?)"
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<level>error|warning|note): "
+    r"(?P<message>.*?)"
     r"(?:  \[(?P<code>[\w-]+)\])?$"
 )
 
@@ -50,12 +53,17 @@ class Check:
     command: list[str]
     format: str  # ruff-json | mypy | flake8 | shellcheck | sarif | pattern
     pattern: str | None = None
-    files: list[str] = field(default_factory=list)  # globs it applies to (empty: the language's files)
+    # globs it applies to (empty: the language's files)
+    files: list[str] = field(default_factory=list)
     timeout: float = 120.0
-    type_checker: bool = False  # its errors outside the changed lines count when the change caused them
+    type_checker: bool = (
+        False  # its errors outside the changed lines count when the change caused them
+    )
     runs_repository_code: bool = False  # needs the user's trust in this repository
     suffixes: tuple[str, ...] = (".py", ".pyi")
-    by_presence: bool = False  # run because it is installed (no configuration asks for it): unlisted when idle
+    by_presence: bool = (
+        False  # run because it is installed (no configuration asks for it): unlisted when idle
+    )
 
 
 @dataclass
@@ -101,12 +109,23 @@ def plan(repo: Repo, cfg: Config, trusted: bool) -> tuple[list[Check], list[Chec
     checks: list[Check] = []
     skipped: list[CheckRun] = []
     pyproject = _text(repo.root / "pyproject.toml")
-    if "[tool.ruff" in pyproject or any((repo.root / n).is_file() for n in ("ruff.toml", ".ruff.toml")):
+    if "[tool.ruff" in pyproject or any(
+        (repo.root / n).is_file() for n in ("ruff.toml", ".ruff.toml")
+    ):
         exe = find_tool(repo, "ruff")
         if exe is None:
-            skipped.append(CheckRun("ruff", "skipped", "configured in the repository, not installed"))
+            skipped.append(
+                CheckRun("ruff", "skipped", "configured in the repository, not installed")
+            )
         else:
-            cmd = [exe, "check", "--output-format=json", "--exit-zero", "--no-cache", "--force-exclude"]
+            cmd = [
+                exe,
+                "check",
+                "--output-format=json",
+                "--exit-zero",
+                "--no-cache",
+                "--force-exclude",
+            ]
             checks.append(Check("ruff", cmd, "ruff-json"))
     mypy_conf = [
         t
@@ -120,29 +139,65 @@ def plan(repo: Repo, cfg: Config, trusted: bool) -> tuple[list[Check], list[Chec
     if mypy_conf:
         exe = find_tool(repo, "mypy")
         if exe is None:
-            skipped.append(CheckRun("mypy", "skipped", "configured in the repository, not installed"))
+            skipped.append(
+                CheckRun("mypy", "skipped", "configured in the repository, not installed")
+            )
         else:
-            cmd = [exe, "--no-error-summary", "--show-column-numbers", "--show-error-codes", "--no-color-output"]
-            cmd += ["--hide-error-context", "--no-pretty", "--no-incremental", "--follow-imports=silent"]
-            plugins = any("plugins" in t for t in mypy_conf)  # a plugin is the repository's code, run by mypy
-            checks.append(Check("mypy", cmd, "mypy", type_checker=True, runs_repository_code=plugins, timeout=300))
+            cmd = [
+                exe,
+                "--no-error-summary",
+                "--show-column-numbers",
+                "--show-error-codes",
+                "--no-color-output",
+            ]
+            cmd += [
+                "--hide-error-context",
+                "--no-pretty",
+                "--no-incremental",
+                "--follow-imports=silent",
+            ]
+            # a plugin is the repository's code, run by mypy
+            plugins = any("plugins" in t for t in mypy_conf)
+            checks.append(
+                Check(
+                    "mypy",
+                    cmd,
+                    "mypy",
+                    type_checker=True,
+                    runs_repository_code=plugins,
+                    timeout=300,
+                )
+            )
     flake8_conf = [
         t
-        for t in (_text(repo.root / ".flake8"), _text(repo.root / "setup.cfg"), _text(repo.root / "tox.ini"))
+        for t in (
+            _text(repo.root / ".flake8"),
+            _text(repo.root / "setup.cfg"),
+            _text(repo.root / "tox.ini"),
+        )
         if "[flake8" in t
     ]
     if flake8_conf:
         exe = find_tool(repo, "flake8")
         if exe is None:
-            skipped.append(CheckRun("flake8", "skipped", "configured in the repository, not installed"))
+            skipped.append(
+                CheckRun("flake8", "skipped", "configured in the repository, not installed")
+            )
         else:
             cmd = [exe, "--exit-zero", f"--format={FLAKE8_FORMAT}"]
-            local = any("local-plugins" in t for t in flake8_conf)  # plugins from the repository: its code
+            # plugins from the repository: its code
+            local = any("local-plugins" in t for t in flake8_conf)
             checks.append(Check("flake8", cmd, "flake8", runs_repository_code=local))
     shell = find_tool(repo, "shellcheck")  # its configuration (.shellcheckrc) is plain data
     if shell is not None:
         checks.append(
-            Check("shellcheck", [shell, "--format=json1"], "shellcheck", suffixes=(".sh", ".bash"), by_presence=True)
+            Check(
+                "shellcheck",
+                [shell, "--format=json1"],
+                "shellcheck",
+                suffixes=(".sh", ".bash"),
+                by_presence=True,
+            )
         )
     for name, present in (
         ("eslint", any(repo.root.glob("eslint.config.*")) or any(repo.root.glob(".eslintrc*"))),
@@ -151,7 +206,9 @@ def plan(repo: Repo, cfg: Config, trusted: bool) -> tuple[list[Check], list[Chec
         ("pyright", (repo.root / "pyrightconfig.json").is_file() or "[tool.pyright" in pyproject),
     ):
         if present:
-            skipped.append(CheckRun(name, "skipped", "configured in the repository; not run by this version"))
+            skipped.append(
+                CheckRun(name, "skipped", "configured in the repository; not run by this version")
+            )
     ran, gated = _gate(checks, trusted)
     return ran, skipped + gated
 
@@ -176,7 +233,11 @@ def _gate(checks: list[Check], trusted: bool) -> tuple[list[Check], list[CheckRu
     for c in checks:
         if c.runs_repository_code and not trusted:
             refused.append(
-                CheckRun(c.name, "untrusted", "it runs the repository's code: run codepilot trust to allow it")
+                CheckRun(
+                    c.name,
+                    "untrusted",
+                    "it runs the repository's code: run codepilot trust to allow it",
+                )
             )
         else:
             ok.append(c)
@@ -193,15 +254,26 @@ def applies(check: Check, path: str) -> bool:
 
 # the files that configure the linters, wherever they sit above a changed file (ruff and flake8 read
 # the nearest; shellcheck its .shellcheckrc)
-LINT_CONFIG = {"pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".flake8", ".shellcheckrc"}
+LINT_CONFIG = {
+    "pyproject.toml",
+    "ruff.toml",
+    ".ruff.toml",
+    "setup.cfg",
+    "tox.ini",
+    ".flake8",
+    ".shellcheckrc",
+}
 
 
 @contextmanager
-def content(repo: Repo, changeset: ChangeSet, side: str = "new", whole: bool = True) -> Iterator[Path]:
+def content(
+    repo: Repo, changeset: ChangeSet, side: str = "new", whole: bool = True
+) -> Iterator[Path]:
     """A folder holding exactly the reviewed content (`side` new) or its base (`side` old): the work
-    tree itself for uncommitted changes, else a temporary copy made from git's objects (the user's files
-    are never touched). `whole` False: only the changed files and the linters' configuration files
-    above them (a linter reads nothing else; a type checker needs the whole tree for its imports)."""
+    tree itself for uncommitted changes, else a temporary copy made from git's objects (the user's
+    files are never touched). `whole` False: only the changed files and the linters' configuration
+    files above them (a linter reads nothing else; a type checker needs the whole tree for its
+    imports)."""
     source = changeset.source
     if side == "new" and source.kind == "worktree":
         yield repo.root
@@ -212,16 +284,23 @@ def content(repo: Repo, changeset: ChangeSet, side: str = "new", whole: bool = T
         if tree != EMPTY_TREE:
             wanted: list[str] = []
             if not whole:
-                listed = repo.git("ls-tree", "-r", "-z", "--name-only", tree).decode("utf-8", "surrogateescape")
+                listed = repo.git("ls-tree", "-r", "-z", "--name-only", tree).decode(
+                    "utf-8", "surrogateescape"
+                )
                 changed = {f.path for f in changeset.files}
                 folders = {str(Path(p).parent) for p in changed} | {"."}
                 folders |= {str(parent) for p in changed for parent in Path(p).parents}
                 wanted = [
                     p
                     for p in listed.split("\0")
-                    if p and (p in changed or (Path(p).name in LINT_CONFIG and str(Path(p).parent) in folders))
+                    if p
+                    and (
+                        p in changed
+                        or (Path(p).name in LINT_CONFIG and str(Path(p).parent) in folders)
+                    )
                 ]
-            whole = whole or len(wanted) > 1000  # a command line has its limits: then the whole tree
+            # a command line has its limits: then the whole tree
+            whole = whole or len(wanted) > 1000
             data = (
                 repo.git("archive", "--format=tar", tree, *(() if whole else ("--", *wanted)))
                 if whole or wanted
@@ -261,24 +340,32 @@ def run_all(
     limit: float | None = None,
     phase: str = "all",
 ) -> Outcome:
-    """Every planned check on the reviewed content; findings on the changed lines (and the new errors a
-    type checker finds elsewhere in the changed files). `phase`: "lint" runs the linters (quick: their
-    results go into the model's requests) and lists the checks that do not run; "types" the type
-    checkers (slow: they run beside the requests)."""
+    """Every planned check on the reviewed content; findings on the changed lines (and the new
+    errors a type checker finds elsewhere in the changed files). `phase`: "lint" runs the linters
+    (quick: their results go into the model's requests) and lists the checks that do not run;
+    "types" the type checkers (slow: they run beside the requests)."""
     checks, out_runs = plan(repo, cfg, trusted)
     if phase != "all":
         checks = [c for c in checks if c.type_checker == (phase == "types")]
         out_runs = out_runs if phase == "lint" else []
     outcome = Outcome(list(out_runs))
-    files = [f for f in changeset.files if f.new_text is not None and not f.diff.binary and f.status != "deleted"]
+    files = [
+        f
+        for f in changeset.files
+        if f.new_text is not None and not f.diff.binary and f.status != "deleted"
+    ]
     if not checks:
         return outcome
-    with content(repo, changeset, whole=any(c.type_checker or not c.suffixes for c in checks)) as folder:
+    with content(
+        repo, changeset, whole=any(c.type_checker or not c.suffixes for c in checks)
+    ) as folder:
         for check in checks:
             mine = [f for f in files if applies(check, f.path)]
             if not mine:
                 if not check.by_presence:
-                    outcome.runs.append(CheckRun(check.name, "skipped", "no changed file it applies to"))
+                    outcome.runs.append(
+                        CheckRun(check.name, "skipped", "no changed file it applies to")
+                    )
                 continue
             started = time.monotonic()
             results, run = run_check(check, folder, [f.path for f in mine], limit)
@@ -288,8 +375,8 @@ def run_all(
                 continue
             base: set[tuple[str, str, str, int]] = set()
             by_path = {f.path: f for f in mine}
-            # the base is read only when an error lies outside the changed lines (on them an error is the
-            # change's anyway): a clean change costs one run of the type checker, not two
+            # the base is read only when an error lies outside the changed lines (on them an error
+            # is the change's anyway): a clean change costs one run of the type checker, not two
             if (
                 check.type_checker
                 and changeset.source.old != EMPTY_TREE
@@ -298,11 +385,15 @@ def run_all(
                 with content(repo, changeset, "old") as old_folder:
                     olds = [f.diff.old_path or f.path for f in mine if f.status != "added"]
                     present = [p for p in olds if (old_folder / p).is_file()]
-                    base_results, _ = run_check(check, old_folder, present, limit) if present else ([], None)
+                    base_results, _ = (
+                        run_check(check, old_folder, present, limit) if present else ([], None)
+                    )
                 base = {(r.path, r.code, r.message, r.line) for r in base_results}
             found = _findings(check, results, by_path, base)
             outcome.findings += found
-            outcome.runs.append(CheckRun(check.name, "ran", "", len(found), time.monotonic() - started))
+            outcome.runs.append(
+                CheckRun(check.name, "ran", "", len(found), time.monotonic() - started)
+            )
     return outcome
 
 
@@ -312,12 +403,19 @@ def run_check(
     timeout = min(check.timeout, limit) if limit else check.timeout
     try:
         proc = subprocess.run(
-            [*check.command, *paths], cwd=folder, capture_output=True, text=True, timeout=timeout, check=False
+            [*check.command, *paths],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return [], CheckRun(check.name, "timed out", f"no result within {timeout:g} s")
     except OSError as e:
-        return [], CheckRun(check.name, "failed", f"cannot run {check.command[0]}: {e.strerror or e}")
+        return [], CheckRun(
+            check.name, "failed", f"cannot run {check.command[0]}: {e.strerror or e}"
+        )
     try:
         results = _parse(check, proc.stdout, folder)
     except (ValueError, KeyError, TypeError) as e:
@@ -349,7 +447,11 @@ def _parse(check: Check, out: str, folder: Path) -> list[Result]:
             for m in map(_FLAKE8_LINE.match, out.splitlines())
             if m
         ]
-    rx = _MYPY_LINE if check.format == "mypy" else re.compile(check.pattern or r"^(?P<path>[^:]+):(?P<line>\d+):")
+    rx = (
+        _MYPY_LINE
+        if check.format == "mypy"
+        else re.compile(check.pattern or r"^(?P<path>[^:]+):(?P<line>\d+):")
+    )
     results = []
     for line in out.splitlines():
         m = rx.match(line.strip())
@@ -380,8 +482,8 @@ def _rel(path: str, folder: Path) -> str:
     return p.as_posix().removeprefix("./")
 
 
-# ruff's (and flake8's) rules that are errors: syntax, undefined names, misused comparisons and the like
-# (pyflakes' F8xx, F63x, F7xx, E9xx); the rest warn
+# ruff's (and flake8's) rules that are errors: syntax, undefined names, misused comparisons and the
+# like (pyflakes' F8xx, F63x, F7xx, E9xx); the rest warn
 _RUFF_ERRORS = re.compile(r"^(E9|F63|F7|F82)")
 
 
@@ -403,7 +505,9 @@ def _ruff_fix(fix: dict[str, Any] | None, file: Path) -> Fix | None:
     if not fix or fix.get("applicability") != "safe" or not fix.get("edits"):
         return None
     lines = _text(file).split("\n")
-    edits = sorted(fix["edits"], key=lambda e: (e["location"]["row"], e["location"]["column"]), reverse=True)
+    edits = sorted(
+        fix["edits"], key=lambda e: (e["location"]["row"], e["location"]["column"]), reverse=True
+    )
     first = min(e["location"]["row"] for e in edits)
     last = max(e["end_location"]["row"] for e in edits)
     if first < 1 or last > len(lines):
@@ -472,20 +576,27 @@ def _old_line(rf: ReviewFile, line: int) -> int | None:
 
 def _on_change(r: Result, files: dict[str, ReviewFile]) -> bool:
     rf = files.get(r.path)
-    return rf is not None and any(r.line in c.added_lines or r.end_line in c.added_lines for c in rf.changes)
+    return rf is not None and any(
+        r.line in c.added_lines or r.end_line in c.added_lines for c in rf.changes
+    )
 
 
 def _findings(
-    check: Check, results: list[Result], files: dict[str, ReviewFile], base: set[tuple[str, str, str, int]]
+    check: Check,
+    results: list[Result],
+    files: dict[str, ReviewFile],
+    base: set[tuple[str, str, str, int]],
 ) -> list[Finding]:
     out = []
     for r in results:
         rf = files.get(r.path)
         if rf is None:
             continue
-        change = next((c for c in rf.changes if r.line in c.added_lines or r.end_line in c.added_lines), None)
-        # the same error on the same line of the base (the line moved by the hunks above it) was there
-        # before: not the change's doing
+        change = next(
+            (c for c in rf.changes if r.line in c.added_lines or r.end_line in c.added_lines), None
+        )
+        # the same error on the same line of the base (the line moved by the hunks above it) was
+        # there before: not the change's doing
         old = _old_line(rf, r.line)
         caused = check.type_checker and (
             old is None or (rf.diff.old_path or r.path, r.code, r.message, old) not in base
@@ -518,10 +629,15 @@ def _findings(
 
 
 def note_for(findings: list[Finding]) -> str:
-    """What the checks already reported on a request's lines, for the model (it need not repeat them)."""
-    rows = [f"- {f.path}:{f.line}: {f.source} {f.rule or ''}: {f.title}".replace("  ", " ") for f in findings[:30]]
+    """What the checks already reported on a request's lines, for the model (it need not repeat
+    them)."""
+    rows = [
+        f"- {f.path}:{f.line}: {f.source} {f.rule or ''}: {f.title}".replace("  ", " ")
+        for f in findings[:30]
+    ]
     return (
-        "Already reported by the project's own checks (do not repeat these; look for what a linter or type "
+        "Already reported by the project's own checks (do not repeat these; look for what a "
+        "linter or type "
         "checker cannot see):\n" + "\n".join(rows)
     )
 
@@ -531,7 +647,10 @@ def merge(tool: list[Finding], model: list[Finding]) -> list[Finding]:
     the tool cannot hallucinate)."""
     kept = []
     for f in model:
-        twin = next((t for t in tool if t.path == f.path and t.line <= f.end_line and f.line <= t.end_line), None)
+        twin = next(
+            (t for t in tool if t.path == f.path and t.line <= f.end_line and f.line <= t.end_line),
+            None,
+        )
         if twin is None:
             kept.append(f)
         else:

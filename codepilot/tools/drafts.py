@@ -1,13 +1,13 @@
-"""Running a draft before it is offered (issue 24, items 6-8): the draft is written into a temporary copy
-of the user's work tree (uncommitted and untracked files included; the user's files are never
-touched), then the project's linters (new problems only, against the user's own content) and the tests
-that use the target run there. A drafted test is also run against the target with its body replaced
-by `raise NotImplementedError`: a test that still passes proves nothing about it (reported, never
-failed on).
+"""Running a draft before it is offered (issue 24, items 6-8): the draft is written into a temporary
+copy of the user's work tree (uncommitted and untracked files included; the user's files are never
+touched), then the project's linters (new problems only, against the user's own content) and the
+tests that use the target run there. A drafted test is also run against the target with its body
+replaced by `raise NotImplementedError`: a test that still passes proves nothing about it (reported,
+never failed on).
 
 What runs: `--lint-cmd` / `--test-cmd` when given (typed by the user: trusted), else the checks the
-review detects (ruff, mypy) and pytest where the repository sets it up — pytest runs the repository's
-code, so only in a repository the user trusted (`codepilot trust`)."""
+review detects (ruff, mypy) and pytest where the repository sets it up — pytest runs the
+repository's code, so only in a repository the user trusted (`codepilot trust`)."""
 
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ class Mutation:
 
 @dataclass
 class Runner:
-    """What checks a draft: a linter the review detects (`check`), or a command (`shell`: the user's own
-    command line, run as typed; else an argument list)."""
+    """What checks a draft: a linter the review detects (`check`), or a command (`shell`: the user's
+    own command line, run as typed; else an argument list)."""
 
     name: str
     kind: str  # lint | tests
@@ -83,7 +83,14 @@ class Plan:
         return next((r for r in self.runners if r.kind == "tests"), None)
 
 
-def plan(repo: Repo, cfg: Config, trusted: bool, test_cmd: str | None, lint_cmd: str | None, tests: list[str]) -> Plan:
+def plan(
+    repo: Repo,
+    cfg: Config,
+    trusted: bool,
+    test_cmd: str | None,
+    lint_cmd: str | None,
+    tests: list[str],
+) -> Plan:
     runners: list[Runner] = []
     not_run: list[DraftCheck] = []
     if lint_cmd:
@@ -98,22 +105,32 @@ def plan(repo: Repo, cfg: Config, trusted: bool, test_cmd: str | None, lint_cmd:
         not_run.append(DraftCheck("tests", "not run", "no pytest set-up found; give --test-cmd"))
     elif not trusted:
         not_run.append(
-            DraftCheck("tests", "not run", "they run the repository's code: run codepilot trust, or give --test-cmd")
+            DraftCheck(
+                "tests",
+                "not run",
+                "they run the repository's code: run codepilot trust, or give --test-cmd",
+            )
         )
     else:
         exe = checks.find_tool(repo, "pytest")
         if exe is None:
-            not_run.append(DraftCheck("tests", "not run", "pytest is not installed (nor in the repository's venv)"))
+            not_run.append(
+                DraftCheck(
+                    "tests", "not run", "pytest is not installed (nor in the repository's venv)"
+                )
+            )
         else:
-            runners.append(Runner("tests", "tests", argv=[exe, "-q", "-p", "no:cacheprovider", "--no-header"]))
+            runners.append(
+                Runner("tests", "tests", argv=[exe, "-q", "-p", "no:cacheprovider", "--no-header"])
+            )
     return Plan(runners, not_run, tests)
 
 
 @contextmanager
 def workspace(repo: Repo) -> Iterator[Path]:
-    """A temporary copy of the work tree as the user has it now: tracked and untracked files that git
-    does not ignore, uncommitted changes included (never git's folder; the user's files stay as they
-    are)."""
+    """A temporary copy of the work tree as the user has it now: tracked and untracked files that
+    git does not ignore, uncommitted changes included (never git's folder; the user's files stay as
+    they are)."""
     with tempfile.TemporaryDirectory(prefix="codepilot-draft-") as tmp:
         folder = Path(tmp)
         for name in repo.worktree_files():
@@ -141,10 +158,12 @@ def put(folder: Path, files: dict[str, str | None]) -> None:
 
 def _env(repo: Repo, folder: Path) -> dict[str, str]:
     """The environment a check runs in: the workspace's code first on the import path (an editable
-    install would otherwise import the user's code, not the draft), the repository's venv first on PATH,
-    the interpreter codepilot runs on last."""
+    install would otherwise import the user's code, not the draft), the repository's venv first on
+    PATH, the interpreter codepilot runs on last."""
     env = dict(os.environ)
-    paths = [str(folder / "src"), str(folder)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    paths = [str(folder / "src"), str(folder)] + (
+        [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
+    )
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     venvs = [str(p) for p in venv_bins(repo.root)]
@@ -162,13 +181,26 @@ def _command(runner: Runner, repo: Repo, folder: Path, args: list[str]) -> tuple
     env = _env(repo, folder)
     try:
         if runner.shell is not None:
-            line = runner.shell + ("".join(" " + shlex.quote(a) for a in args) if runner.kind == "lint" else "")
+            line = runner.shell + (
+                "".join(" " + shlex.quote(a) for a in args) if runner.kind == "lint" else ""
+            )
             proc = subprocess.run(
-                line, shell=True, cwd=folder, env=env, capture_output=True, text=True, timeout=TEST_TIMEOUT
+                line,
+                shell=True,
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TEST_TIMEOUT,
             )
         else:
             proc = subprocess.run(
-                [*runner.argv, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=TEST_TIMEOUT
+                [*runner.argv, *args],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TEST_TIMEOUT,
             )
     except subprocess.TimeoutExpired:
         return 124, f"no result within {TEST_TIMEOUT:g} s"
@@ -193,7 +225,11 @@ def run(p: Plan, repo: Repo, folder: Path, touched: dict[str, str | None]) -> li
             mine = [path for path in present if checks.applies(runner.check, path)]
             if not mine:
                 if not runner.check.by_presence:
-                    out.append(DraftCheck(runner.name, "not run", "the draft touches no file it applies to"))
+                    out.append(
+                        DraftCheck(
+                            runner.name, "not run", "the draft touches no file it applies to"
+                        )
+                    )
                 continue
             after, failed = checks.run_check(runner.check, folder, mine, None)
             if failed is not None:
@@ -202,7 +238,9 @@ def run(p: Plan, repo: Repo, folder: Path, touched: dict[str, str | None]) -> li
             had = [path for path in mine if (repo.root / path).is_file()]
             key = (runner.name, tuple(had))
             if key not in p.baseline:
-                p.baseline[key] = checks.run_check(runner.check, repo.root, had, None)[0] if had else []
+                p.baseline[key] = (
+                    checks.run_check(runner.check, repo.root, had, None)[0] if had else []
+                )
             before = p.baseline[key]
             new = Counter(map(_key, after)) - Counter(map(_key, before))
             problems = [r for r in after if new[_key(r)] > 0]
@@ -217,18 +255,27 @@ def run(p: Plan, repo: Repo, folder: Path, touched: dict[str, str | None]) -> li
         else:
             targets = list(dict.fromkeys([*p.tests, *(path for path in present if is_test(path))]))
             if not targets and runner.shell is None:
-                out.append(DraftCheck(runner.name, "not run", "no test uses the target and the draft adds none"))
+                out.append(
+                    DraftCheck(
+                        runner.name, "not run", "no test uses the target and the draft adds none"
+                    )
+                )
                 continue
             code, text = _command(runner, repo, folder, targets)
             if code == 5 and runner.shell is None:
                 text = "no tests were collected\n" + text
-        out.append(DraftCheck(runner.name, "passed" if code == 0 else "failed", "" if code == 0 else _tail(text)))
+        out.append(
+            DraftCheck(
+                runner.name, "passed" if code == 0 else "failed", "" if code == 0 else _tail(text)
+            )
+        )
     return out
 
 
 def hollowed(text: str, symbol: str) -> str | None:
-    """`text` (Python) with the body of the function `symbol` (Class.method for a method) replaced by
-    `raise NotImplementedError`, its docstring kept; None when it is not found or not a function."""
+    """`text` (Python) with the body of the function `symbol` (Class.method for a method) replaced
+    by `raise NotImplementedError`, its docstring kept; None when it is not found or not a
+    function."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
@@ -241,7 +288,8 @@ def hollowed(text: str, symbol: str) -> str | None:
             (
                 n
                 for n in scope
-                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and n.name == name
             ),
             None,
         )
@@ -263,7 +311,9 @@ def hollowed(text: str, symbol: str) -> str | None:
     lines = text.split("\n")
     start = first.lineno - 1 if not (doc and len(body) == 1) else (node.end_lineno or first.lineno)
     indent = " " * first.col_offset
-    lines[start : node.end_lineno] = [f"{indent}raise NotImplementedError  # codepilot: does a test notice?"]
+    lines[start : node.end_lineno] = [
+        f"{indent}raise NotImplementedError  # codepilot: does a test notice?"
+    ]
     return "\n".join(lines)
 
 
@@ -275,7 +325,11 @@ def mutation(
     from codepilot.index.related import is_test
 
     runner = p.test_runner
-    drafted = [path for path, text in touched.items() if text is not None and is_test(path) and path.endswith(".py")]
+    drafted = [
+        path
+        for path, text in touched.items()
+        if text is not None and is_test(path) and path.endswith(".py")
+    ]
     current = touched.get(target) if target in touched else _read(folder / target)
     if runner is None or not drafted or current is None or not target.endswith(".py"):
         return None

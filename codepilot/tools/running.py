@@ -1,6 +1,6 @@
-"""The project's checks run beside a review (issue 24, items 3 and 5): started as the pipeline's plan is
-done, the linters' results are carried by the model's requests, the type checkers run while the requests
-are in flight."""
+"""The project's checks run beside a review (issue 24, items 3 and 5): started as the pipeline's
+plan is done, the linters' results are carried by the model's requests, the type checkers run while
+the requests are in flight."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from codepilot.secrets.redact import Redactor
 
-if TYPE_CHECKING:  # the checks' module (tarfile, subprocess) loads when checks run, not with the review
+# the checks' module (tarfile, subprocess) loads when checks run, not with the review
+if TYPE_CHECKING:
     from codepilot.check.findings import Finding
     from codepilot.prompt.prepared import Prepared
     from codepilot.tools.checks import Outcome
@@ -28,7 +29,13 @@ class RunningChecks:
         from codepilot.tools import checks
 
         pool = ThreadPoolExecutor(max_workers=2)
-        args = (prepared.repo, prepared.changeset, prepared.config, prepared.config.checks_trusted, time_limit)
+        args = (
+            prepared.repo,
+            prepared.changeset,
+            prepared.config,
+            prepared.config.checks_trusted,
+            time_limit,
+        )
         self._lint = pool.submit(checks.run_all, *args, phase="lint")
         self._types = pool.submit(checks.run_all, *args, phase="types")
         pool.shutdown(wait=False)
@@ -56,9 +63,15 @@ def carry(prepared: Prepared, findings: list[Finding]) -> None:
         mine = [
             f
             for f in findings
-            if any(u.path == f.path and (u.span is None or u.span[0] <= f.line <= u.span[1]) for u in r.units)
+            if any(
+                u.path == f.path and (u.span is None or u.span[0] <= f.line <= u.span[1])
+                for u in r.units
+            )
         ]
         if mine and r.messages:
             note = Redactor().text(note_for(mine))
-            r.messages[-1] = {**r.messages[-1], "content": r.messages[-1]["content"] + "\n\n" + note}
+            r.messages[-1] = {
+                **r.messages[-1],
+                "content": r.messages[-1]["content"] + "\n\n" + note,
+            }
             r.prompt_tokens += tokens.count(note)

@@ -1,4 +1,5 @@
-"""Python's own view of which definition each line sits in (an independent check of our outlines)."""
+"""Python's own view of which definition each line sits in (an independent check of our
+outlines)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A strict stand-in for Azure DevOps' Git REST API (api-version 7.1) on 127.0.0.1: every call must
-carry `api-version` (7.1; connectionData 7.1-preview) and the token (Bearer, or Basic ":PAT"); the pull
-request gives its source and target commits and a merge commit (what a PR build checks out);
+carry `api-version` (7.1; connectionData 7.1-preview) and the token (Bearer, or Basic ":PAT"); the
+pull request gives its source and target commits and a merge commit (what a PR build checks out);
 iterations and their changes (with `changeTrackingId`s); threads, which must be anchored as the real
 service wants them to attach to a file (`filePath` starting with "/", a changeTrackingId of that
 iteration; lines are *not* checked, as Azure does not: the test checks placement); comments edited
@@ -20,7 +20,9 @@ STATES = {"error", "failed", "notApplicable", "notSet", "pending", "succeeded"}
 
 
 class FakeAzure:
-    def __init__(self, head: str, base: str, merge: str = "", token: str = "az-token", pat: bool = False) -> None:
+    def __init__(
+        self, head: str, base: str, merge: str = "", token: str = "az-token", pat: bool = False
+    ) -> None:
         self.project, self.repo_id, self.pr = "Shop Project", "5f2c-repo", 7
         self.head, self.base, self.merge, self.token, self.pat = head, base, merge, token, pat
         self.me = {"id": "bot-0001", "displayName": "Project Collection Build Service"}
@@ -39,7 +41,9 @@ class FakeAzure:
         self.head = head
         n = len(self.iterations) + 1
         self.iterations.append({"id": n, "sourceRefCommit": {"commitId": head}})
-        known = {c["item"]["path"]: c["changeTrackingId"] for cs in self.changes.values() for c in cs}
+        known = {
+            c["item"]["path"]: c["changeTrackingId"] for cs in self.changes.values() for c in cs
+        }
         self.changes[n] = [
             {
                 "changeTrackingId": known.get("/" + p, 100 + len(known) + i),
@@ -79,11 +83,16 @@ class FakeAzure:
             def _ok(self, version: str = "7.1") -> bool:
                 basic = "Basic " + base64.b64encode(f":{az.token}".encode()).decode()
                 if self.headers.get("Authorization") != (basic if az.pat else f"Bearer {az.token}"):
-                    self._send(401, error("TF400813: The user is not authorized to access this resource."))
+                    self._send(
+                        401, error("TF400813: The user is not authorized to access this resource.")
+                    )
                     return False
                 got = parse_qs(self.path.partition("?")[2]).get("api-version", [""])[0]
                 if got != version:
-                    self._send(400, error(f"VS800075: The requested REST API version '{got}' is not supported"))
+                    self._send(
+                        400,
+                        error(f"VS800075: The requested REST API version '{got}' is not supported"),
+                    )
                     return False
                 return True
 
@@ -110,7 +119,9 @@ class FakeAzure:
                             "lastMergeSourceCommit": {"commitId": az.head},
                             "lastMergeTargetCommit": {"commitId": az.base},
                             "lastMergeCommit": {"commitId": az.merge or az.head},
-                            "repository": {"webUrl": "https://dev.azure.test/acme/Shop%20Project/_git/shop"},
+                            "repository": {
+                                "webUrl": "https://dev.azure.test/acme/Shop%20Project/_git/shop"
+                            },
                         },
                     )
                 if path == f"{pr}/iterations":
@@ -135,9 +146,16 @@ class FakeAzure:
                         n = (tracked.get("iterationContext") or {}).get("secondComparingIteration")
                         ids = {c["changeTrackingId"] for c in az.changes.get(n, [])}
                         if tracked.get("changeTrackingId") not in ids:
-                            return self._send(400, error("changeTrackingId is not a change of that iteration"))
+                            return self._send(
+                                400, error("changeTrackingId is not a change of that iteration")
+                            )
                     comments = [
-                        {"id": i + 1, "content": c["content"], "author": az.me, "commentType": "text"}
+                        {
+                            "id": i + 1,
+                            "content": c["content"],
+                            "author": az.me,
+                            "commentType": "text",
+                        }
                         for i, c in enumerate(body["comments"])
                     ]
                     thread = {
@@ -151,7 +169,9 @@ class FakeAzure:
                     az.threads.append(thread)
                     return self._send(200, thread)
                 if path == f"{pr}/statuses":
-                    if body.get("state") not in STATES or not (body.get("context") or {}).get("name"):
+                    if body.get("state") not in STATES or not (body.get("context") or {}).get(
+                        "name"
+                    ):
                         return self._send(400, error("a status needs a state and a context name"))
                     az.statuses.append(body)
                     return self._send(201, body)
@@ -163,7 +183,9 @@ class FakeAzure:
                     return
                 if path == pr:
                     if len(body.get("description", "")) > 4000:
-                        return self._send(400, error("The description can not exceed 4000 characters."))
+                        return self._send(
+                            400, error("The description can not exceed 4000 characters.")
+                        )
                     az.description = body["description"]
                     return self._send(200, {"pullRequestId": az.pr, "description": az.description})
                 for t in az.threads:

@@ -1,8 +1,8 @@
-"""A strict stand-in for Bitbucket Cloud's REST API (2.0) on 127.0.0.1: the pull request (12-character
-commit hashes, as Bitbucket gives them), paged comments (`values`, `next`), inline comments, which
-Bitbucket accepts on any line (so the test, not the server, checks placement), the token as Bearer,
-the current user, the description, and Code Insights reports with annotations (at most 100 a request,
-summaries at most 450 characters: refused otherwise, as the real API does)."""
+"""A strict stand-in for Bitbucket Cloud's REST API (2.0) on 127.0.0.1: the pull request
+(12-character commit hashes, as Bitbucket gives them), paged comments (`values`, `next`), inline
+comments, which Bitbucket accepts on any line (so the test, not the server, checks placement), the
+token as Bearer, the current user, the description, and Code Insights reports with annotations (at
+most 100 a request, summaries at most 450 characters: refused otherwise, as the real API does)."""
 
 from __future__ import annotations
 
@@ -74,12 +74,17 @@ class FakeBitbucket:
                             "author": bb.author,
                             "source": {"commit": {"hash": bb.head[:12]}},
                             "destination": {"commit": {"hash": bb.base[:12]}},
-                            "links": {"html": {"href": "https://bitbucket.test/acme/shop/pull-requests/7"}},
+                            "links": {
+                                "html": {"href": "https://bitbucket.test/acme/shop/pull-requests/7"}
+                            },
                         },
                     )
                 if path == f"{pr}/comments":
-                    page = int(dict(q.split("=") for q in query.split("&") if "=" in q).get("page", "1"))
-                    chunk = bb.comments[(page - 1) * 2 : page * 2]  # small pages: the client must follow `next`
+                    page = int(
+                        dict(q.split("=") for q in query.split("&") if "=" in q).get("page", "1")
+                    )
+                    # small pages: the client must follow `next`
+                    chunk = bb.comments[(page - 1) * 2 : page * 2]
                     body: dict[str, Any] = {"values": chunk, "pagelen": 2}
                     if page * 2 < len(bb.comments):
                         body["next"] = f"{bb.url}{path.removeprefix('/2.0')}?page={page + 1}"
@@ -93,7 +98,12 @@ class FakeBitbucket:
                     return
                 if path == f"{pr}/comments":
                     bb._next += 1
-                    c = {"id": bb._next, "content": {"raw": body["content"]["raw"]}, "user": bb.me, "deleted": False}
+                    c = {
+                        "id": bb._next,
+                        "content": {"raw": body["content"]["raw"]},
+                        "user": bb.me,
+                        "deleted": False,
+                    }
                     if "inline" in body:
                         c["inline"] = body["inline"]
                     bb.comments.append(c)
@@ -101,9 +111,13 @@ class FakeBitbucket:
                 if path.startswith(f"{repo}/commit/") and path.endswith("/annotations"):
                     key = path.rsplit("/annotations", 1)[0]
                     if not isinstance(body, list) or len(body) > 100:
-                        return self._send(400, {"type": "error", "error": {"message": "at most 100 annotations"}})
+                        return self._send(
+                            400, {"type": "error", "error": {"message": "at most 100 annotations"}}
+                        )
                     if any(len(a.get("summary", "")) > 450 for a in body):
-                        return self._send(400, {"type": "error", "error": {"message": "summary too long"}})
+                        return self._send(
+                            400, {"type": "error", "error": {"message": "summary too long"}}
+                        )
                     bb.annotations.setdefault(key, []).extend(body)
                     return self._send(200, body)
                 return self._send(404, {"type": "error", "error": {"message": "Not found"}})

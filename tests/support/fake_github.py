@@ -1,6 +1,7 @@
 """A strict stand-in for the GitHub REST API on 127.0.0.1: pull request review comments must sit on
-lines of the pull request's diff (RIGHT side, start and end in one hunk) or the whole review is refused
-with 422, as GitHub does; issue comments can be listed, created and edited; a read-only token gets 403."""
+lines of the pull request's diff (RIGHT side, start and end in one hunk) or the whole review is
+refused with 422, as GitHub does; issue comments can be listed, created and edited; a read-only
+token gets 403."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from tests.support.http import JsonHandler
 
 
 class FakeGitHub:
-    def __init__(self, repository: str, number: int, hunks: dict[str, list[tuple[int, int]]]) -> None:
+    def __init__(
+        self, repository: str, number: int, hunks: dict[str, list[tuple[int, int]]]
+    ) -> None:
         self.repository, self.number = repository, number
         self.hunks = hunks  # path -> [(first new line, last new line)] of each hunk
         self.review_comments: list[dict[str, Any]] = []
@@ -23,9 +26,15 @@ class FakeGitHub:
         self.pr_body: str | None = "Notes by the author."
         self.requests: list[tuple[str, str]] = []
         self.read_only_token = "read-only"
-        self.users = {"t0ken": None, "read-only": None}  # token -> login of GET /user (None: 403, as GITHUB_TOKEN)
+        # token -> login of GET /user (None: 403, as GITHUB_TOKEN)
+        self.users = {
+            "t0ken": None,
+            "read-only": None,
+        }
         self.bot = "github-actions[bot]"  # who a token without a user writes as
-        self.link_next: str | None = None  # a Link rel="next" sent with the review comments (hostile tests)
+        self.link_next: str | None = (
+            None  # a Link rel="next" sent with the review comments (hostile tests)
+        )
         self.malformed = False  # answer the review comments with {} instead of a list
         self._next_id = 100
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -61,7 +70,9 @@ class FakeGitHub:
                     if gh.malformed:
                         return self._send(200, {})
                     if gh.link_next:
-                        return self._send(200, gh.review_comments, {"Link": f'<{gh.link_next}>; rel="next"'})
+                        return self._send(
+                            200, gh.review_comments, {"Link": f'<{gh.link_next}>; rel="next"'}
+                        )
                     return self._send(200, gh.review_comments)
                 if path == f"{base}/issues/{gh.number}/comments":
                     return self._send(200, gh.issue_comments)
@@ -70,7 +81,9 @@ class FakeGitHub:
                 if path == "/user":
                     login = gh.users.get(self._token())
                     if login is None:
-                        return self._send(403, {"message": "Resource not accessible by integration"})
+                        return self._send(
+                            403, {"message": "Resource not accessible by integration"}
+                        )
                     return self._send(200, {"login": login})
                 m = re.fullmatch(rf"{re.escape(base)}/pulls/comments/(\d+)/reactions", path)
                 for c in gh.review_comments if m else []:
@@ -90,11 +103,17 @@ class FakeGitHub:
                 if self.headers.get("Authorization") == f"Bearer {gh.read_only_token}":
                     return self._send(403, {"message": "Resource not accessible by integration"})
                 if path == f"{base}/pulls/{gh.number}/reviews":
-                    if body.get("event") != "COMMENT" or not re.fullmatch(r"[0-9a-f]{40}", body.get("commit_id", "")):
+                    if body.get("event") != "COMMENT" or not re.fullmatch(
+                        r"[0-9a-f]{40}", body.get("commit_id", "")
+                    ):
                         return self._send(422, {"message": "Unprocessable Entity"})
                     if not all(gh._valid(c) for c in body.get("comments", [])):
                         return self._send(
-                            422, {"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]}
+                            422,
+                            {
+                                "message": "Unprocessable Entity",
+                                "errors": ["Line could not be resolved"],
+                            },
                         )
                     gh.reviews.append(body)
                     for c in body.get("comments", []):

@@ -65,7 +65,9 @@ class FakeGitLab:
                 if not self._authorized():
                     return
                 path, _, query = self.path.partition("?")
-                page = int(dict(q.split("=") for q in query.split("&") if "=" in q).get("page", "1"))
+                page = int(
+                    dict(q.split("=") for q in query.split("&") if "=" in q).get("page", "1")
+                )
                 if path == mr_path:
                     return self._send(
                         200,
@@ -95,9 +97,16 @@ class FakeGitLab:
                     pos = body.get("position") or {}
                     line, path = pos.get("new_line"), pos.get("new_path")
                     on_diff = any(a <= (line or 0) <= b for a, b in gl.hunks.get(path, []))
-                    shas = all(pos.get(k) == gl.refs[k] for k in ("base_sha", "start_sha", "head_sha"))
-                    if not (on_diff and shas and pos.get("position_type") == "text") or (path, line) in gl.refuse:
-                        return self._send(400, {"message": {"base": ['Note {:line_code=>["can\'t be blank"]}']}})
+                    shas = all(
+                        pos.get(k) == gl.refs[k] for k in ("base_sha", "start_sha", "head_sha")
+                    )
+                    if (
+                        not (on_diff and shas and pos.get("position_type") == "text")
+                        or (path, line) in gl.refuse
+                    ):
+                        return self._send(
+                            400, {"message": {"base": ['Note {:line_code=>["can\'t be blank"]}']}}
+                        )
                     note = {
                         "id": gl._next,
                         "body": body["body"],

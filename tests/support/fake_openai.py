@@ -78,13 +78,17 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                body = json.loads(
+                    self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}"
+                )
                 with fake._lock:
                     fake.history.append(body)
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 rf = body.get("response_format") or {}
                 if rf.get("type") == "json_schema" and not fake.json_schema_supported:
-                    return self._send(400, {"error": {"message": fake.refusal, "type": "invalid_request_error"}})
+                    return self._send(
+                        400, {"error": {"message": fake.refusal, "type": "invalid_request_error"}}
+                    )
                 item = fake._next()
                 while True:
                     if callable(item) and not isinstance(item, type):
@@ -96,14 +100,18 @@ class FakeOpenAI:
                         break
                 if isinstance(item, Status):
                     return self._send(
-                        item.code, {"error": {"message": item.message, "type": "server_error"}}, item.headers
+                        item.code,
+                        {"error": {"message": item.message, "type": "server_error"}},
+                        item.headers,
                     )
                 if isinstance(item, Raw):
                     return self._send(200, _completion(body, item.text, item.finish))
                 text = json.dumps(item)
                 return self._send(200, _completion(body, text, "stop"))
 
-            def _send(self, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
@@ -124,7 +132,9 @@ def _completion(body: dict[str, Any], text: str, finish: str) -> dict[str, Any]:
         message = {
             "role": "assistant",
             "content": None,
-            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": text}}],
+            "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": name, "arguments": text}}
+            ],
         }
         finish = "tool_calls"
     return {

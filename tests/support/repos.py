@@ -13,7 +13,8 @@ from codepilot.cli.main import main
 
 
 class GitRepo:
-    """A real git repository in a temp folder, with small helpers to write, commit and run codepilot."""
+    """A real git repository in a temp folder, with small helpers to write, commit and run
+    codepilot."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -22,7 +23,10 @@ class GitRepo:
 
     def git(self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd or self.root, capture_output=True, env={**os.environ, **(env or {})}
+            ["git", *args],
+            cwd=cwd or self.root,
+            capture_output=True,
+            env={**os.environ, **(env or {})},
         )
         if proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
@@ -52,8 +56,13 @@ def run_cli(
     return code, out, err
 
 
-def dry_json(args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]
-    code, out, err = run_cli(["review", "--dry-run", "--format", "json", *args], cwd, capsys, monkeypatch)
+# type: ignore[type-arg]
+def dry_json(
+    args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> dict:
+    code, out, err = run_cli(
+        ["review", "--dry-run", "--format", "json", *args], cwd, capsys, monkeypatch
+    )
     assert code == 0, err
     return json.loads(out)  # type: ignore[no-any-return]
 
@@ -88,11 +97,15 @@ def seen_lines(doc: dict) -> list[tuple[str, str, int]]:  # type: ignore[type-ar
 
 
 def diff_hunks(repo: GitRepo, base: str, head: str) -> dict[str, list[tuple[int, int]]]:
-    """The new-file line ranges of each hunk of base...head, per file (what a platform accepts comments on)."""
+    """The new-file line ranges of each hunk of base...head, per file (what a platform accepts
+    comments on)."""
     from unidiff.patch import PatchSet
 
     patch = PatchSet(repo.git("diff", "-U3", f"{base}...{head}"))
-    return {pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf] for pf in patch}
+    return {
+        pf.path: [(h.target_start, h.target_start + h.target_length - 1) for h in pf]
+        for pf in patch
+    }
 
 
 def user_config(text: str) -> Path:

@@ -1,5 +1,5 @@
-"""Small code samples the tests share: an average that divides by the length of a possibly empty list,
-and the fix a model would offer."""
+"""Small code samples the tests share: an average that divides by the length of a possibly empty
+list, and the fix a model would offer."""
 
 OLD = "def average(values):\n    return 0\n"
 SRC = "def average(values):\n    return sum(values) / len(values)\n"

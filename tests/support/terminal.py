@@ -18,9 +18,9 @@ def run_in_pty(
     prompt: bytes = b"? ",
     timeout: float = 60.0,
 ) -> tuple[int, str]:
-    """Run `python -m codepilot ARGS` in a pty; each time a prompt appears, type the next key (a plain
-    key answers `prompt`; a (prompt, text) pair answers that prompt). Returns (exit code, everything the
-    terminal showed)."""
+    """Run `python -m codepilot ARGS` in a pty; each time a prompt appears, type the next key (a
+    plain key answers `prompt`; a (prompt, text) pair answers that prompt). Returns (exit code,
+    everything the terminal showed)."""
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.chdir(cwd)

@@ -1,19 +1,22 @@
-"""Inline SVG charts for the HTML report: no scripts, no external assets; colours from CSS variables so
-the light and dark themes (and print) restyle them."""
+"""Inline SVG charts for the HTML report: no scripts, no external assets; colours from CSS variables
+so the light and dark themes (and print) restyle them."""
 
 from __future__ import annotations
 
 from html import escape
 
 
-def bars(items: list[tuple[str, int, str]], width: int = 420, row: int = 26, label: str = "bar chart") -> str:
+def bars(
+    items: list[tuple[str, int, str]], width: int = 420, row: int = 26, label: str = "bar chart"
+) -> str:
     """Horizontal bars: (label, value, css colour) each; a value label at the end of each bar."""
     if not items:
         return ""
     label_w, top = 150, max(v for _, v, _ in items) or 1
     height = row * len(items) + 8
     out = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} {height}" '
+        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} '
+        f'{height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, (label, value, color) in enumerate(items):
@@ -26,13 +29,16 @@ def bars(items: list[tuple[str, int, str]], width: int = 420, row: int = 26, lab
             f"{escape(short)}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" rx="3" '
             f'style="fill:{color}"/>'
-            f'<text x="{label_w + w + 6}" y="{y + row / 2 + 4}" class="chart-value">{value}</text></g>'
+            f'<text x="{label_w + w + 6}" y="{y + row / 2 + 4}" '
+            f'class="chart-value">{value}</text></g>'
         )
     out.append("</svg>")
     return "".join(out)
 
 
-def columns(items: list[tuple[str, int]], width: int = 640, height: int = 120, label: str = "column chart") -> str:
+def columns(
+    items: list[tuple[str, int]], width: int = 640, height: int = 120, label: str = "column chart"
+) -> str:
     """Vertical bars over time: (day, count) each, first and last day labelled."""
     if not items:
         return ""
@@ -40,8 +46,10 @@ def columns(items: list[tuple[str, int]], width: int = 640, height: int = 120, l
     n = len(items)
     slot = min((width - 40) / n, 48.0)
     out = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} {height + 30}" '
-        f'width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="{height}" x2="{width}" y2="{height}" '
+        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} '
+        f'{height + 30}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="{height}" '
+        f'x2="{width}" y2="{height}" '
         f'class="chart-axis"/>'
     ]
     for i, (day, value) in enumerate(items):
@@ -54,7 +62,8 @@ def columns(items: list[tuple[str, int]], width: int = 640, height: int = 120, l
     out.append(f'<text x="34" y="{height + 20}" class="chart-label">{escape(items[0][0])}</text>')
     if n > 1:
         out.append(
-            f'<text x="{width}" y="{height + 20}" text-anchor="end" class="chart-label">{escape(items[-1][0])}</text>'
+            f'<text x="{width}" y="{height + 20}" text-anchor="end" '
+            f'class="chart-label">{escape(items[-1][0])}</text>'
         )
     out.append(f'<text x="26" y="14" text-anchor="end" class="chart-label">{top}</text></svg>')
     return "".join(out)

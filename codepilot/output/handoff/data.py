@@ -1,5 +1,5 @@
-"""The facts of a hand-off report as plain data (commits, files, findings with their status, runs) and
-the wording the renderers share; `codepilot.handoff` collects them from git and the history."""
+"""The facts of a hand-off report as plain data (commits, files, findings with their status, runs)
+and the wording the renderers share; `codepilot.handoff` collects them from git and the history."""
 
 from __future__ import annotations
 
@@ -140,7 +140,8 @@ class Handoff:
 
     @property
     def reviewable(self) -> list[FileRow]:
-        """Files with content to review: not skipped, not deleted, not renamed with their content kept."""
+        """Files with content to review: not skipped, not deleted, not renamed with their content
+        kept."""
         return [f for f in self.files if not f.skipped and f.status not in ("deleted", PURE_RENAME)]
 
     @property
@@ -155,7 +156,8 @@ class Handoff:
 
     def change_line(self) -> str:
         return (
-            f"{len(self.commits)} commit(s) changed {len(self.files)} file(s) (+{self.added} / -{self.removed} lines)."
+            f"{len(self.commits)} commit(s) changed {len(self.files)} file(s) (+{self.added} / "
+            f"-{self.removed} lines)."
         )
 
     def review_line(self) -> str:
@@ -166,7 +168,8 @@ class Handoff:
         part = (
             ""
             if done == len(self.reviewable)
-            else f" Only {done} of {len(self.reviewable)} reviewable file(s) were reviewed as delivered."
+            else f" Only {done} of {len(self.reviewable)} reviewable file(s) were reviewed as "
+            "delivered."
         )
         return (
             f"Automated review: {len(self.open_findings)} finding(s) still open, "
@@ -174,7 +177,11 @@ class Handoff:
         )
 
     def findings_empty_line(self) -> str:
-        return "No findings were recorded for the reviews of this range." if self.reviewed else "Not reviewed."
+        return (
+            "No findings were recorded for the reviews of this range."
+            if self.reviewed
+            else "Not reviewed."
+        )
 
     def cost(self) -> tuple[float, int, int, int]:
         """(USD, prompt tokens, completion tokens, runs without a price)."""
@@ -190,7 +197,10 @@ class Handoff:
         usd, prompt, completion, unpriced = self.cost()
         unpriced_note = f" ({unpriced} run(s) without a price)" if unpriced else ""
         money = "" if self.hide_cost else f", ${usd:.4f}{unpriced_note}"
-        return f"Reviews: {len(self.runs)} run(s), {prompt} prompt + {completion} completion tokens{money}."
+        return (
+            f"Reviews: {len(self.runs)} run(s), {prompt} prompt + {completion} completion "
+            f"tokens{money}."
+        )
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -14,38 +14,53 @@ from codepilot.output.handoff.data import FindingRow, Handoff
 SEVERITY_COLOR = {"error": "var(--error)", "warning": "var(--warning)", "info": "var(--info)"}
 
 CSS = """
-:root { --bg:#ffffff; --fg:#1d2330; --muted:#5b6475; --card:#f5f7fa; --line:#dde2ea; --accent:#2457c5;
+:root { --bg:#ffffff; --fg:#1d2330; --muted:#5b6475; --card:#f5f7fa; --line:#dde2ea;
+  --accent:#2457c5;
   --error:#c9362b; --warning:#c98a06; --info:#2f7fb8; --ok:#2e8540; color-scheme: light dark; }
-@media (prefers-color-scheme: dark) { :root { --bg:#14171c; --fg:#e4e8ef; --muted:#9aa3b2; --card:#1d2129;
-  --line:#2f3541; --accent:#7fa6ff; --error:#ff6b5e; --warning:#f2b84b; --info:#6cb4ee; --ok:#5cc978; } }
+@media (prefers-color-scheme: dark) { :root { --bg:#14171c; --fg:#e4e8ef; --muted:#9aa3b2;
+  --card:#1d2129;
+  --line:#2f3541; --accent:#7fa6ff; --error:#ff6b5e; --warning:#f2b84b; --info:#6cb4ee;
+  --ok:#5cc978; } }
 * { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--fg); font:15px/1.55 system-ui,-apple-system,"Segoe UI",
+body { margin:0; background:var(--bg); color:var(--fg);
+  font:15px/1.55 system-ui,-apple-system,"Segoe UI",
   Roboto,"Helvetica Neue",Arial,sans-serif; }
 main { max-width: 980px; margin: 0 auto; padding: 32px 24px 64px; }
-h1 { font-size: 1.7em; margin: 0 0 4px; } h2 { font-size:1.25em; margin:32px 0 12px; padding-bottom:6px;
+h1 { font-size: 1.7em; margin: 0 0 4px; } h2 { font-size:1.25em; margin:32px 0 12px;
+  padding-bottom:6px;
   border-bottom:1px solid var(--line); } h3 { font-size:1.05em; margin:20px 0 8px; }
-.muted { color: var(--muted); } .summary { font-size:1.05em; background:var(--card); padding:16px 20px;
+.muted { color: var(--muted); } .summary { font-size:1.05em; background:var(--card);
+  padding:16px 20px;
   border-radius:10px; border-left:4px solid var(--accent); }
-.numbers { display:grid; grid-template-columns:repeat(auto-fit,minmax(140px,1fr)); gap:12px; margin:20px 0; }
+.numbers { display:grid; grid-template-columns:repeat(auto-fit,minmax(140px,1fr)); gap:12px;
+  margin:20px 0; }
 .number { background:var(--card); border-radius:10px; padding:12px 16px; }
 .number b { display:block; font-size:1.6em; } .number span { color:var(--muted); font-size:.9em; }
 .charts { display:grid; grid-template-columns:1fr 1fr; gap:16px; }
 @media (max-width: 720px) { .charts { grid-template-columns:1fr; } }
 .chart-box { background:var(--card); border-radius:10px; padding:12px 16px; }
-.chart { display:block; max-width:100%; } .chart-label, .chart-value { fill:var(--fg); font-size:13px; }
-.chart-value { fill:var(--muted); } .chart-axis { stroke:var(--line); } .chart-column { fill:var(--accent); }
-table { width:100%; border-collapse:collapse; font-size:.92em; } th, td { text-align:left; padding:6px 8px;
-  border-bottom:1px solid var(--line); vertical-align:top; } th { color:var(--muted); font-weight:600; }
+.chart { display:block; max-width:100%; } .chart-label, .chart-value { fill:var(--fg);
+  font-size:13px; }
+.chart-value { fill:var(--muted); } .chart-axis { stroke:var(--line); }
+  .chart-column { fill:var(--accent); }
+table { width:100%; border-collapse:collapse; font-size:.92em; } th, td { text-align:left;
+  padding:6px 8px;
+  border-bottom:1px solid var(--line); vertical-align:top; } th { color:var(--muted);
+  font-weight:600; }
 td.num { text-align:right; font-variant-numeric: tabular-nums; }
 code, pre { font-family: ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:.88em; }
-pre { background:var(--card); padding:10px 12px; border-radius:8px; overflow-x:auto; white-space:pre-wrap; }
+pre { background:var(--card); padding:10px 12px; border-radius:8px; overflow-x:auto;
+  white-space:pre-wrap; }
 .finding { border:1px solid var(--line); border-radius:10px; padding:12px 16px; margin:12px 0;
   break-inside: avoid; }
-.badge { display:inline-block; border-radius:999px; padding:1px 10px; font-size:.8em; font-weight:600;
-  color:#fff; } .badge.error { background:var(--error); } .badge.warning { background:var(--warning); }
+.badge { display:inline-block; border-radius:999px; padding:1px 10px; font-size:.8em;
+  font-weight:600;
+  color:#fff; } .badge.error { background:var(--error); }
+  .badge.warning { background:var(--warning); }
 .badge.info { background:var(--info); } .badge.resolved { background:var(--ok); }
 .badge.open { background:var(--muted); }
-.warn { border-left:4px solid var(--warning); background:var(--card); padding:10px 14px; border-radius:8px; }
+.warn { border-left:4px solid var(--warning); background:var(--card); padding:10px 14px;
+  border-radius:8px; }
 footer { margin-top:40px; color:var(--muted); font-size:.85em; }
 @media print { :root { --bg:#fff; --fg:#000; --card:#f3f3f3; --muted:#444; --line:#ccc; }
   body { font-size:11pt; } main { max-width:none; padding:0; } h2 { break-after: avoid; }
@@ -75,7 +90,10 @@ def _activity(h: Handoff) -> list[tuple[str, int]]:
             weeks[(day - timedelta(days=day.weekday())).isoformat()] += n
         return sorted(weeks.items())
     return [
-        ((first + timedelta(days=i)).isoformat(), days.get((first + timedelta(days=i)).isoformat(), 0))
+        (
+            (first + timedelta(days=i)).isoformat(),
+            days.get((first + timedelta(days=i)).isoformat(), 0),
+        )
         for i in range(span + 1)
     ]
 
@@ -109,7 +127,8 @@ def render(h: Handoff) -> str:
         f"<style>{CSS}</style></head><body><main>",
         f"<h1>{_esc(h.heading())}</h1>",
         *([f'<p class="muted">{_esc(h.for_client())}</p>'] if h.client else []),
-        f'<div class="muted">{_esc(h.base_label)}{f" ({_esc(h.base_short())})" if h.base_short() else ""} → '
+        f'<div class="muted">{_esc(h.base_label)}'
+        f"{f' ({_esc(h.base_short())})' if h.base_short() else ''} → "
         f"{_esc(h.head_label)} "
         f"({_esc(h.head_sha[:10])}) · generated {_esc(_date(h.generated))}</div>",
     ]
@@ -140,13 +159,20 @@ def render(h: Handoff) -> str:
     sev_items = [(s, sev.get(s, 0), SEVERITY_COLOR[s]) for s in ("error", "warning", "info")]
     sev_chart = bars(sev_items, label="Open findings by severity")
     out.append(f'<div class="chart-box"><h3>Open findings by severity</h3>{sev_chart}</div>')
-    file_items = [(p, n, "var(--accent)") for p, n in by_file] or [("(no findings)", 0, "var(--accent)")]
-    out.append(f'<div class="chart-box"><h3>Findings by file</h3>{bars(file_items, label="Findings by file")}</div>')
+    file_items = [(p, n, "var(--accent)") for p, n in by_file] or [
+        ("(no findings)", 0, "var(--accent)")
+    ]
+    out.append(
+        '<div class="chart-box"><h3>Findings by '
+        f"file</h3>{bars(file_items, label='Findings by file')}</div>"
+    )
     activity = _activity(h)
     out.append(
         f'<div class="chart-box" style="grid-column:1/-1"><h3>Activity (commits per '
-        f"{'week' if activity and len(activity) < len({c.date[:10] for c in h.commits}) else 'day'})</h3>"
-        f"{columns(activity, label='Commits over the range') or '<p class=muted>no commits</p>'}</div></div>"
+        f"{'week' if activity and len(activity) < len({c.date[:10] for c in h.commits}) else 'day'}"
+        ")</h3>"
+        f"{columns(activity, label='Commits over the range') or '<p class=muted>no commits</p>'}"
+        "</div></div>"
     )
     out.append("<h2>Findings</h2>")
     if not h.findings:
@@ -157,11 +183,13 @@ def render(h: Handoff) -> str:
             out.append(f"<h3>{severity.capitalize()} ({len(group)})</h3>")
             out += [_finding(f) for f in sorted(group, key=lambda f: (f.resolved, f.path))]
     out.append(
-        "<h2>What changed</h2><h3>Commits</h3><table><tr><th>date</th><th>commit</th><th>author</th>"
+        "<h2>What "
+        "changed</h2><h3>Commits</h3><table><tr><th>date</th><th>commit</th><th>author</th>"
         "<th>subject</th></tr>"
     )
     out += [
-        f"<tr><td>{_esc(c.date[:10])}</td><td><code>{_esc(c.sha[:10])}</code></td><td>{_esc(c.author)}</td>"
+        f"<tr><td>{_esc(c.date[:10])}</td><td><code>{_esc(c.sha[:10])}</code></td>"
+        f"<td>{_esc(c.author)}</td>"
         f"<td>{_esc(c.subject)}</td></tr>"
         for c in h.commits
     ]
@@ -171,7 +199,8 @@ def render(h: Handoff) -> str:
     )
     for f in h.files:
         out.append(
-            f"<tr><td><code>{_esc(f.path)}</code></td><td>{_esc(f.status)}</td><td class=num>{f.added}</td>"
+            f"<tr><td><code>{_esc(f.path)}</code></td><td>{_esc(f.status)}</td><td "
+            f"class=num>{f.added}</td>"
             f"<td class=num>{f.removed}</td><td>{_esc(f.review_state())}</td></tr>"
         )
     out.append("</table><h2>Reviews" + ("" if h.hide_cost else " and cost") + "</h2>")
@@ -197,5 +226,8 @@ def render(h: Handoff) -> str:
         out.append(f"</table><p class=muted>{_esc(h.cost_line())}</p>")
     else:
         out.append("<p>No review of the content this range delivers is recorded.</p>")
-    out.append(f"<footer>Generated by codepilot on {_esc(_date(h.generated))}.</footer></main></body></html>")
+    out.append(
+        "<footer>Generated by codepilot on "
+        f"{_esc(_date(h.generated))}.</footer></main></body></html>"
+    )
     return "\n".join(out) + "\n"

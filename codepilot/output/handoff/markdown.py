@@ -1,5 +1,5 @@
-"""The hand-off report in Markdown, for an email or a pull request. Text from the model or the history
-is escaped (no raw HTML, no fence that swallows the page)."""
+"""The hand-off report in Markdown, for an email or a pull request. Text from the model or the
+history is escaped (no raw HTML, no fence that swallows the page)."""
 
 from __future__ import annotations
 
@@ -39,13 +39,20 @@ def render(h: Handoff) -> str:
             continue
         out += [f"### {severity.capitalize()} ({len(group)})", ""]
         for f in sorted(group, key=lambda f: (f.resolved, f.path)):
-            out.append(f"- **{md_text(f.title)}** — `{f.path}:{f.line}` ({f.category}, {f.status_words()})")
+            out.append(
+                f"- **{md_text(f.title)}** — `{f.path}:{f.line}` ({f.category}, {f.status_words()})"
+            )
             if f.body:
                 out.append(f"  {md_text(f.body.splitlines()[0])}")
         out.append("")
     out += ["## What changed", "", "| date | commit | subject |", "|---|---|---|"]
-    out += [f"| {c.date[:10]} | `{c.sha[:10]}` | {md_text(c.subject).replace('|', '/')} |" for c in h.commits]
+    out += [
+        f"| {c.date[:10]} | `{c.sha[:10]}` | {md_text(c.subject).replace('|', '/')} |"
+        for c in h.commits
+    ]
     out += ["", "| file | + | - | review |", "|---|---:|---:|---|"]
-    out += [f"| `{row.path}` | {row.added} | {row.removed} | {row.review_state()} |" for row in h.files]
+    out += [
+        f"| `{row.path}` | {row.added} | {row.removed} | {row.review_state()} |" for row in h.files
+    ]
     out += ["", f"_{h.cost_line()}_", ""]
     return "\n".join(out)
