@@ -217,10 +217,8 @@ def _prepare(opts: Options, begun: diff.DiffStarted) -> Prepared:
             system_prompt(templates),
             values,
             redactor,
-            guidance,
-            related,
+            context.Beside(guidance, related, moved),
             scanned,
-            moved,
         )
         if opts.plan
         else []

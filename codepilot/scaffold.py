@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,18 +171,26 @@ confirm_over = 0.50               # ask first (in a terminal) when a run is esti
 """
 
 
+# what `init --<name>` writes, and where
+PIPELINES = {
+    "github": (Path(".github") / "workflows" / "codepilot.yml", GITHUB_WORKFLOW),
+    "gitlab": (Path(".gitlab-ci.yml"), GITLAB_JOB),
+    "bitbucket": (Path("bitbucket-pipelines.yml"), BITBUCKET_PIPELINE),
+    "azure": (Path("azure-pipelines.yml"), AZURE_PIPELINE),
+}
+
+
 def run(
     repo: Repo,
     *,
     pyproject: bool,
     hook: bool,
-    github: bool,
-    gitlab: bool,
     force: bool,
-    bitbucket: bool = False,
-    azure: bool = False,
+    pipelines: Iterable[str] = (),
     ollama_url: str = OLLAMA_TAGS,
 ) -> Done:
+    """The configuration, the patch folder ignored, the `pipelines` named (keys of PIPELINES) and
+    the hook if asked."""
     done = Done()
     model, why = choose_model(ollama_url)
     if pyproject:
@@ -191,14 +200,9 @@ def run(
     else:
         _write(repo.root / ".codepilot.toml", config_text(model, why), force, done)
     _ignore_patches(repo.root, done)
-    if github:
-        _write(repo.root / ".github" / "workflows" / "codepilot.yml", GITHUB_WORKFLOW, force, done)
-    if gitlab:
-        _write(repo.root / ".gitlab-ci.yml", GITLAB_JOB, force, done)
-    if bitbucket:
-        _write(repo.root / "bitbucket-pipelines.yml", BITBUCKET_PIPELINE, force, done)
-    if azure:
-        _write(repo.root / "azure-pipelines.yml", AZURE_PIPELINE, force, done)
+    for name in pipelines:
+        path, text = PIPELINES[name]
+        _write(repo.root / path, text, force, done)
     if hook:
         from codepilot.git_hooks import install
 

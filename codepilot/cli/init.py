@@ -34,11 +34,17 @@ def command(
         open_repo(),
         pyproject=pyproject,
         hook=hook,
-        github=github,
-        gitlab=gitlab,
-        bitbucket=bitbucket,
-        azure=azure,
         force=force,
+        pipelines=[
+            name
+            for name, asked in (
+                ("github", github),
+                ("gitlab", gitlab),
+                ("bitbucket", bitbucket),
+                ("azure", azure),
+            )
+            if asked
+        ],
     )
     for line in done.lines:
         click.echo(f"codepilot: {line}")

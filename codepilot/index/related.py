@@ -366,6 +366,27 @@ class Resolver:
             return None
         return owner in types
 
+    def _imported(self, path: str, ref: Reference, imp: Import) -> list[Located]:
+        """What `ref` names through the import `imp` of `path`: the imported name itself, or (with
+        `ref.through`) a name inside the imported module."""
+        if not ref.through:
+            if imp.name in ("", "*"):
+                return []
+            files = self.module_files(path, imp.module, imp.level)
+            found = self.top_level(files, ref.name if imp.name == "default" else imp.name)
+            if not found and imp.name == "default":
+                found = [
+                    Located(p, d) for p in files for d in self.definitions(p) if "." not in d.symbol
+                ][:1]
+            return found
+        module = imp.module if imp.name in ("", "*") else f"{imp.module}.{imp.name}".strip(".")
+        files = self.module_files(path, module, imp.level)
+        if imp.name not in ("", "*") and not files and imp.level:
+            files = self.module_files(
+                path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level
+            )
+        return self.top_level(files, ref.name)
+
     def resolve(
         self, path: str, ref: Reference, enclosing: str | None
     ) -> list[tuple[float, Located]]:
@@ -374,27 +395,8 @@ class Resolver:
         match elsewhere."""
         imports = {i.local: i for i in self.imports(path)}
         through = ref.through
-        if not through and ref.name in imports:
-            imp = imports[ref.name]
-            if imp.name in ("", "*"):
-                return []
-            files = self.module_files(path, imp.module, imp.level)
-            target = ref.name if imp.name == "default" else imp.name
-            found = self.top_level(files, target)
-            if not found and imp.name == "default":
-                found = [
-                    Located(p, d) for p in files for d in self.definitions(p) if "." not in d.symbol
-                ][:1]
-            return [(3.0, x) for x in found]
-        if through and through in imports:
-            imp = imports[through]
-            module = imp.module if imp.name in ("", "*") else f"{imp.module}.{imp.name}".strip(".")
-            files = self.module_files(path, module, imp.level)
-            if imp.name not in ("", "*") and not files and imp.level:
-                files = self.module_files(
-                    path, f"{imp.module}.{imp.name}" if imp.module else imp.name, imp.level
-                )
-            return [(3.0, x) for x in self.top_level(files, ref.name)]
+        if (through or ref.name) in imports:
+            return [(3.0, x) for x in self._imported(path, ref, imports[through or ref.name])]
         own = self.definitions(path)
         owners = self._owner_types(path, ref.line, enclosing, through)
         if owners:  # `super().f()` in a subclass, or `ctx.f()` where `ctx: Context` is a parameter

@@ -56,6 +56,17 @@ class Request:
         }
 
 
+@dataclass(frozen=True)
+class Beside:
+    """What a request may carry beside its changes, each optional: the repository's instruction
+    files for a request's paths (`guidance`: text and what it lists), the related code the index
+    finds (`related`), and where moved code went (`moves`: found here when not given)."""
+
+    guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None
+    related: Related | None = None
+    moves: Moves | None = None
+
+
 def plan(
     changeset: ChangeSet,
     templates: Templates,
@@ -63,14 +74,14 @@ def plan(
     system: str,
     user_values: dict[str, str],
     redactor: Redactor,
-    guidance: Callable[[list[str]], tuple[str, list[dict[str, object]]]] | None = None,
-    related: Related | None = None,
+    beside: Beside | None = None,
     scanned: CleanTexts | None = None,
-    found: Moves | None = None,
 ) -> list[Request]:
     """Pack every reviewable change into requests of at most `budget` prompt tokens (estimated),
     with the related code of their changes in a fixed share of each; what would leave the machine is
-    redacted here, before anyone sees it."""
+    redacted here, before anyone sees it. `scanned`: the memory of texts found clean before."""
+    beside = beside or Beside()
+    guidance, related = beside.guidance, beside.related
     overhead = tokens.count(system) + tokens.count(
         templates.render("review-user.md", files="", **user_values)
     )
@@ -81,7 +92,7 @@ def plan(
         f for f in changeset.files if f.diff.status != "deleted" and not f.diff.binary and f.changes
     ]
     groups = []
-    found = found if found is not None else moves.find(changeset)
+    found = beside.moves if beside.moves is not None else moves.find(changeset)
     items: dict[tuple[str, int], list[Item]] = {}
     job = functools.partial(_file_units, room=room, moves=found, related=related, scanned=scanned)
     clean: set[bytes] = set()

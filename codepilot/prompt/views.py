@@ -76,6 +76,26 @@ HEAD_ROWS = 2  # a long definition's first rows: its signature
 SHORT_DELETION = 8  # a deleted definition up to this many lines is shown whole
 
 
+def _removed_before(hunks: list[Hunk], lo: int, hi: int) -> dict[int, list[tuple[int | None, str]]]:
+    """New-file line -> the removed lines (old number, text) shown before it, within lines `lo` to
+    `hi` + 1 (removed lines just outside are shown at the edge)."""
+    before: dict[int, list[tuple[int | None, str]]] = {}
+    for h in hunks:
+        pending: list[tuple[int | None, str]] = []
+        for ln in h.lines:
+            if ln.kind == "-":
+                pending.append((ln.old, ln.text))
+            elif pending and ln.new is not None:
+                before.setdefault(ln.new, []).extend(pending)
+                pending = []
+        if pending:
+            after = h.new_start + h.new_len  # the new line the removed tail stands before
+            before.setdefault(after, []).extend(pending)
+    for n in [n for n in before if n < lo or n > hi + 1]:
+        before.setdefault(min(max(n, lo), hi + 1), []).extend(before.pop(n))
+    return before
+
+
 def compact(
     lines: list[str],
     span: tuple[int, int],
@@ -89,22 +109,8 @@ def compact(
     Code moved here (or away) unchanged is one line saying from (or to) where; a long view keeps
     windows around this change's own lines (`added`, `removed`: by default every line in the
     hunks)."""
-    # new-file line -> removed lines shown before it
-    before: dict[int, list[tuple[int | None, str]]] = {}
-    for h in hunks:
-        pending: list[tuple[int | None, str]] = []
-        for ln in h.lines:
-            if ln.kind == "-":
-                pending.append((ln.old, ln.text))
-            elif pending and ln.new is not None:
-                before.setdefault(ln.new, []).extend(pending)
-                pending = []
-        if pending:
-            after = h.new_start + h.new_len  # the new line the removed tail stands before
-            before.setdefault(after, []).extend(pending)
     lo, hi = max(span[0], 1), min(span[1], len(lines))
-    for n in [n for n in before if n < lo or n > hi + 1]:  # removed just outside: shown at the edge
-        before.setdefault(min(max(n, lo), hi + 1), []).extend(before.pop(n))
+    before = _removed_before(hunks, lo, hi)
     here, away = moved if moved is not None else ({}, {})
     if removed is None:
         removed = {old for rows in before.values() for old, _ in rows}

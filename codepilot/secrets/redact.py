@@ -391,49 +391,9 @@ class Redactor:
         code: bool,
         known: dict[str, str] | None,
     ) -> str:
-        if self._plugins is None:
-            self._load()
-        assert self._plugins is not None
-        values: dict[str, str] = {}
-        # found only after a secret-ish name: may be code, not a secret
-        by_keyword: set[str] = set()
-        for plugin in self._plugins if token else []:
-            for secret in plugin.analyze_line(
-                filename=filename, line=line, line_number=1, context=None
-            ):
-                if secret.secret_value:
-                    values.setdefault(secret.secret_value, _kind(secret.type))
-        for plugin in self._keyword if keyword else []:
-            # code rules (quoted values), then config rules (unquoted `KEY=value`, `key: value`),
-            # whose values must look like a secret rather than code (`password: str`,
-            # `get_password()`)
-            for name in ("code.py", "config.yaml"):
-                for secret in plugin.analyze_line(
-                    filename=name, line=line, line_number=1, context=None
-                ):
-                    value = secret.secret_value
-                    if value and (name == "code.py" or _secretish(value)):
-                        values.setdefault(value, _kind(secret.type))
-                        by_keyword.add(value)
-        if token:
-            for m in _EXTRA_TOKENS.finditer(line):
-                values.setdefault(m.group(m.lastindex or 0), "token")
-            for m in _FORMATS.finditer(line):
-                values.setdefault(m.group(m.lastindex or 0), "credential")
+        values, by_keyword = self._detected(line, filename, keyword, token)
         if token or keyword:
-            docker = _DOCKER.finditer(line) if _is_docker(filename) else ()
-            for m in (*_KEYED.finditer(line), *docker):
-                value = m.group(m.lastindex or 0)
-                if _secretish(value) and not (code and _code_name(line, value)):
-                    values.setdefault(value, "credential")
-            for m in _HEX_ESCAPED.finditer(line):
-                decoded = bytes.fromhex(m.group().replace("\\x", "")).decode("latin-1")
-                if (
-                    _FORMATS.search(decoded)
-                    or _EXTRA_TOKENS.search(decoded)
-                    or _TOKENISH.fullmatch(decoded)
-                ):
-                    values.setdefault(m.group(), "escaped-token")
+            _matched(line, filename, token, code, values)
         for value, rule in (known or {}).items():
             if value in line:
                 values.setdefault(value, rule)
@@ -457,6 +417,36 @@ class Redactor:
                 line = _replace(line, value, kind)
                 self._count(kind, value)
         return self._url_passwords(line) if token else line
+
+    def _detected(
+        self, line: str, filename: str, keyword: bool, token: bool
+    ) -> tuple[dict[str, str], set[str]]:
+        """What detect-secrets' plugins find in `line` (value -> kind), and which of those were
+        found only after a secret-ish name (they may be code, not a secret)."""
+        if self._plugins is None:
+            self._load()
+        assert self._plugins is not None
+        values: dict[str, str] = {}
+        by_keyword: set[str] = set()
+        for plugin in self._plugins if token else []:
+            for secret in plugin.analyze_line(
+                filename=filename, line=line, line_number=1, context=None
+            ):
+                if secret.secret_value:
+                    values.setdefault(secret.secret_value, _kind(secret.type))
+        for plugin in self._keyword if keyword else []:
+            # code rules (quoted values), then config rules (unquoted `KEY=value`, `key: value`),
+            # whose values must look like a secret rather than code (`password: str`,
+            # `get_password()`)
+            for name in ("code.py", "config.yaml"):
+                for secret in plugin.analyze_line(
+                    filename=name, line=line, line_number=1, context=None
+                ):
+                    value = secret.secret_value
+                    if value and (name == "code.py" or _secretish(value)):
+                        values.setdefault(value, _kind(secret.type))
+                        by_keyword.add(value)
+        return values, by_keyword
 
     def _url_passwords(self, line: str) -> str:
         """Passwords in URLs that detect-secrets' BasicAuthDetector leaves alone (it skips any with
@@ -677,3 +667,26 @@ def _replace(line: str, value: str, kind: str) -> str:
         line = line[:start] + placeholder + line[end:]
         start = line.find(value, start + len(placeholder))
     return line
+
+
+def _matched(line: str, filename: str, token: bool, code: bool, values: dict[str, str]) -> None:
+    """Add to `values` what our own patterns find in `line`: token formats (with `token`), keyed
+    values that look like secrets, and tokens hidden in `\\x..` escapes."""
+    if token:
+        for m in _EXTRA_TOKENS.finditer(line):
+            values.setdefault(m.group(m.lastindex or 0), "token")
+        for m in _FORMATS.finditer(line):
+            values.setdefault(m.group(m.lastindex or 0), "credential")
+    docker = _DOCKER.finditer(line) if _is_docker(filename) else ()
+    for m in (*_KEYED.finditer(line), *docker):
+        value = m.group(m.lastindex or 0)
+        if _secretish(value) and not (code and _code_name(line, value)):
+            values.setdefault(value, "credential")
+    for m in _HEX_ESCAPED.finditer(line):
+        decoded = bytes.fromhex(m.group().replace("\\x", "")).decode("latin-1")
+        if (
+            _FORMATS.search(decoded)
+            or _EXTRA_TOKENS.search(decoded)
+            or _TOKENISH.fullmatch(decoded)
+        ):
+            values.setdefault(m.group(), "escaped-token")
