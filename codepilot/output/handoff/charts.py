@@ -1,69 +1,86 @@
-"""Inline SVG charts for the HTML report: no scripts, no external assets; colours from CSS variables
-so the light and dark themes (and print) restyle them."""
+"""The geometry of the HTML report's inline SVG charts (the markup is in templates/charts.svg.j2):
+no scripts, no external assets; colours from CSS variables so the light and dark themes (and print)
+restyle them."""
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # in full (the tooltip)
+    short: str  # as drawn: the end of a long label
+    value: int
+    color: str  # a CSS colour
+    y: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Horizontal bars, a value label at the end of each."""
+
+    label: str
+    width: int
+    height: int
+    row: int
+    label_w: int
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Vertical bars over time, the first and last labelled, the highest value on the axis."""
+
+    label: str
+    width: int
+    height: int  # of the plot; the labels below take 30 more
+    top: int
+    columns: list[Column]
 
 
 def bars(
     items: list[tuple[str, int, str]], width: int = 420, row: int = 26, label: str = "bar chart"
-) -> str:
-    """Horizontal bars: (label, value, css colour) each; a value label at the end of each bar."""
+) -> Bars | None:
+    """(label, value, css colour) each; None for no items."""
     if not items:
-        return ""
+        return None
     label_w, top = 150, max(v for _, v, _ in items) or 1
-    height = row * len(items) + 8
-    out = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} '
-        f'{height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for i, (label, value, color) in enumerate(items):
-        y = 4 + i * row
-        w = int((width - label_w - 50) * value / top)
-        short = label if len(label) <= 22 else "…" + label[-21:]
-        out.append(
-            f"<g><title>{escape(label)}: {value}</title>"
-            f'<text x="{label_w - 8}" y="{y + row / 2 + 4}" text-anchor="end" class="chart-label">'
-            f"{escape(short)}</text>"
-            f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row - 8}" rx="3" '
-            f'style="fill:{color}"/>'
-            f'<text x="{label_w + w + 6}" y="{y + row / 2 + 4}" '
-            f'class="chart-value">{value}</text></g>'
+    drawn = [
+        Bar(
+            name,
+            name if len(name) <= 22 else "…" + name[-21:],
+            value,
+            color,
+            4 + i * row,
+            int((width - label_w - 50) * value / top),
         )
-    out.append("</svg>")
-    return "".join(out)
+        for i, (name, value, color) in enumerate(items)
+    ]
+    return Bars(label, width, row * len(items) + 8, row, label_w, drawn)
 
 
 def columns(
     items: list[tuple[str, int]], width: int = 640, height: int = 120, label: str = "column chart"
-) -> str:
-    """Vertical bars over time: (day, count) each, first and last day labelled."""
+) -> Columns | None:
+    """(day, count) each; None for no items."""
     if not items:
-        return ""
+        return None
     top = max(v for _, v in items) or 1
-    n = len(items)
-    slot = min((width - 40) / n, 48.0)
-    out = [
-        f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} '
-        f'{height + 30}" '
-        f'width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="{height}" '
-        f'x2="{width}" y2="{height}" '
-        f'class="chart-axis"/>'
-    ]
+    slot = min((width - 40) / len(items), 48.0)
+    drawn = []
     for i, (day, value) in enumerate(items):
         h = (height - 10) * value / top
-        x = 34 + i * slot
-        out.append(
-            f'<g><title>{escape(day)}: {value}</title><rect x="{x:.1f}" y="{height - h:.1f}" '
-            f'width="{max(slot - 3, 1):.1f}" height="{h:.1f}" rx="2" class="chart-column"/></g>'
-        )
-    out.append(f'<text x="34" y="{height + 20}" class="chart-label">{escape(items[0][0])}</text>')
-    if n > 1:
-        out.append(
-            f'<text x="{width}" y="{height + 20}" text-anchor="end" '
-            f'class="chart-label">{escape(items[-1][0])}</text>'
-        )
-    out.append(f'<text x="26" y="14" text-anchor="end" class="chart-label">{top}</text></svg>')
-    return "".join(out)
+        drawn.append(Column(day, value, 34 + i * slot, height - h, max(slot - 3, 1), h))
+    return Columns(label, width, height, top, drawn)
