@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from codepilot import review
+from codepilot.model.answers import answer_schema
 from codepilot.model.calls import Caller, cost
 from codepilot.prompt.prepared import Prepared
 from codepilot.runtime.errors import ServiceError, UsageError
@@ -22,20 +22,11 @@ MARK_START, MARK_END = "<!-- codepilot:describe:start -->", "<!-- codepilot:desc
 
 class DescribeAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    title: str = Field(min_length=1)
-    body: str = ""
+    title: str = Field(min_length=1, description="one imperative line, at most 72 characters")
+    body: str = Field("", description="what and why, risks, how to test (Markdown)")
 
 
-DESCRIBE_SCHEMA: dict[str, Any] = {
-    "title": "describe",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["title", "body"],
-    "properties": {
-        "title": {"type": "string", "description": "one imperative line, at most 72 characters"},
-        "body": {"type": "string", "description": "what and why, risks, how to test (Markdown)"},
-    },
-}
+DESCRIBE_SCHEMA = answer_schema(DescribeAnswer, "describe")
 
 
 @dataclass

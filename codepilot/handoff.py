@@ -8,10 +8,10 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from codepilot.model.answers import answer_schema
 from codepilot.output import history
 from codepilot.output.handoff.data import PURE_RENAME, Commit, FileRow, FindingRow, Handoff, RunRow
 from codepilot.output.history import repo_key
@@ -236,21 +236,10 @@ def _numstat(p: Prepared, old: str, new: str) -> dict[str, tuple[int, int]]:
 
 
 class SummaryAnswer(BaseModel):
-    summary: str
+    summary: str = Field(description="a short plain-language summary for the client")
 
 
-SUMMARY_SCHEMA: dict[str, Any] = {
-    "title": "handoff",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["summary"],
-    "properties": {
-        "summary": {
-            "type": "string",
-            "description": "a short plain-language summary for the client",
-        }
-    },
-}
+SUMMARY_SCHEMA = answer_schema(SummaryAnswer, "handoff")
 
 
 def facts_text(h: Handoff) -> str:

@@ -1,6 +1,7 @@
-"""The JSON schemas the model is asked to answer against agree with the pydantic models that read
-the answers (issue 25, item 6): the same fields, all required and closed (OpenAI's strict mode), and
-an answer the schema allows is one the model reads."""
+"""The JSON schemas the model is asked to answer against are derived from the pydantic models that
+read the answers (issue 25, item 6): the same fields, all required and closed (OpenAI's strict
+mode), none of the keywords strict mode refuses, and an answer the schema allows is one the model
+reads."""
 
 from __future__ import annotations
 
@@ -101,3 +102,30 @@ def test_schema_and_model_agree(schema: dict[str, Any], model: type[BaseModel]) 
     answer = _example(schema)
     jsonschema.validate(answer, schema)
     model.model_validate(answer)
+
+
+def _nodes(schema: Any) -> list[dict[str, Any]]:
+    if isinstance(schema, list):
+        return [n for x in schema for n in _nodes(x)]
+    if not isinstance(schema, dict):
+        return []
+    inner = [v for k, v in schema.items() if k != "properties"]
+    inner += list(schema.get("properties", {}).values())
+    return [schema, *_nodes(inner)]
+
+
+@pytest.mark.parametrize(("schema", "model"), CASES, ids=[s["title"] for s, _ in CASES])
+def test_schema_is_strict_mode(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    for node in _nodes(schema)[1:]:
+        assert not {"$ref", "$defs", "title", "default", "minLength"} & set(node), node
+    assert "$defs" not in schema
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_what_reading_adds_is_never_asked() -> None:
+    finding = REVIEW_SCHEMA["properties"]["findings"]["items"]
+    assert "note" not in finding["properties"] and "unusable" not in REVIEW_SCHEMA["properties"]
+    assert finding["properties"]["path"]["description"] == (
+        "the file's path exactly as shown in its header"
+    )
+    assert finding["properties"]["fix"]["anyOf"][1] == {"type": "null"}

@@ -7,11 +7,11 @@ one per file."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from codepilot.check.findings import Finding
+from codepilot.model.answers import answer_schema
 from codepilot.model.calls import Caller
 from codepilot.model.models import Usage
 from codepilot.prompt.prepared import Prepared
@@ -25,7 +25,7 @@ MAX_PER_REQUEST = 12
 
 class Verdict(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    title: str
+    title: str = Field(description="the finding's title, exactly as shown")
     confirmed: bool
     reason: str = ""
 
@@ -35,30 +35,7 @@ class VerifyAnswer(BaseModel):
     verdicts: list[Verdict]
 
 
-VERIFY_SCHEMA: dict[str, Any] = {
-    "title": "verify",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["verdicts"],
-    "properties": {
-        "verdicts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["title", "confirmed", "reason"],
-                "properties": {
-                    "title": {
-                        "type": "string",
-                        "description": "the finding's title, exactly as shown",
-                    },
-                    "confirmed": {"type": "boolean"},
-                    "reason": {"type": "string"},
-                },
-            },
-        }
-    },
-}
+VERIFY_SCHEMA = answer_schema(VerifyAnswer, "verify")
 
 
 @dataclass

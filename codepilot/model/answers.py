@@ -9,6 +9,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from codepilot.model.models import Model, Reply, RequestFailed, Usage
 
@@ -20,8 +21,8 @@ CATEGORIES: tuple[str, ...] = ("bug", "security", "performance", "maintainabilit
 
 class Fix(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    find: str
-    replace: str
+    find: str = Field(description="exact existing lines of the new file")
+    replace: str = Field(description="the lines that replace them")
 
 
 _SEVERITY_WORDS = {
@@ -73,15 +74,16 @@ FALLBACK = {"severity": "warning", "category": "maintainability"}  # for words n
 
 class AnswerFinding(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    path: str = Field(min_length=1)
-    line: int
+    path: str = Field(min_length=1, description="the file's path exactly as shown in its header")
+    line: int = Field(description="first line of the problem, new-file numbering")
     end_line: int | None = None
     severity: Severity
     category: Category
-    title: str = Field(min_length=1)
-    body: str = ""
+    title: str = Field(min_length=1, description="one short line")
+    body: str = Field("", description="what is wrong, why it matters, how to fix it")
     fix: Fix | None = None
-    note: str | None = None  # what was normalised in this finding (said to the user)
+    # what was normalised in this finding (said to the user, never asked of the model)
+    note: SkipJsonSchema[str | None] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -121,7 +123,8 @@ class ReviewAnswer(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     findings: list[AnswerFinding]
-    unusable: list[str] = []  # why each dropped finding could not be used
+    # why each dropped finding could not be used (ours, never asked of the model)
+    unusable: SkipJsonSchema[list[str]] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -142,7 +145,7 @@ class ReviewAnswer(BaseModel):
 class Edit(BaseModel):
     model_config = ConfigDict(extra="ignore")
     path: str = Field(min_length=1)
-    find: str
+    find: str = Field(description="exact existing lines; empty creates a file")
     replace: str
 
 
@@ -152,92 +155,39 @@ class GenerateAnswer(BaseModel):
     edits: list[Edit]
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
+# what OpenAI's strict structured outputs refuse or we never ask: pydantic's titles and defaults,
+# the length limits (checked when the answer is read)
+_NOT_ASKED = ("title", "default", "minLength", "maxLength")
 
 
-_FIX = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["find", "replace"],
-    "properties": {
-        "find": {"type": "string", "description": "exact existing lines of the new file"},
-        "replace": {"type": "string", "description": "the lines that replace them"},
-    },
-}
+def answer_schema(shape: type[BaseModel], title: str, description: str = "") -> dict[str, Any]:
+    """The JSON schema the model answers against, derived from the pydantic model that reads the
+    answer, so the two cannot drift: strict mode's form (every object closed, every property
+    required — an optional one as `anyOf [..., null]` —, no `$ref`), descriptions from the fields,
+    and nothing of what reading adds (`SkipJsonSchema` fields)."""
+    raw = shape.model_json_schema()
+    defs = raw.pop("$defs", {})
 
-REVIEW_SCHEMA: dict[str, Any] = {
-    "title": "review",
-    "description": "Findings about the change under review.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["findings"],
-    "properties": {
-        "findings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": [
-                    "path",
-                    "line",
-                    "end_line",
-                    "severity",
-                    "category",
-                    "title",
-                    "body",
-                    "fix",
-                ],
-                "properties": {
-                    "path": {
-                        "type": "string",
-                        "description": "the file's path exactly as shown in its header",
-                    },
-                    "line": {
-                        "type": "integer",
-                        "description": "first line of the problem, new-file numbering",
-                    },
-                    "end_line": _nullable({"type": "integer"}),
-                    "severity": {"type": "string", "enum": list(SEVERITIES)},
-                    "category": {"type": "string", "enum": list(CATEGORIES)},
-                    "title": {"type": "string", "description": "one short line"},
-                    "body": {
-                        "type": "string",
-                        "description": "what is wrong, why it matters, how to fix it",
-                    },
-                    "fix": _nullable(_FIX),
-                },
-            },
-        }
-    },
-}
+    def strict(node: Any) -> Any:
+        if isinstance(node, list):
+            return [strict(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return strict(defs[node["$ref"].rsplit("/", 1)[-1]])
+        out = {k: strict(v) for k, v in node.items() if k not in _NOT_ASKED and k != "properties"}
+        if "properties" in node:
+            out.pop("description", None)  # a class's docstring is ours, not the model's
+            out["additionalProperties"] = False
+            out["required"] = list(node["properties"])
+            out["properties"] = {k: strict(v) for k, v in node["properties"].items()}
+        return out
 
-GENERATE_SCHEMA: dict[str, Any] = {
-    "title": "generate",
-    "description": "Edits that implement the instruction.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["summary", "edits"],
-    "properties": {
-        "summary": {"type": "string"},
-        "edits": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["path", "find", "replace"],
-                "properties": {
-                    "path": {"type": "string"},
-                    "find": {
-                        "type": "string",
-                        "description": "exact existing lines; empty creates a file",
-                    },
-                    "replace": {"type": "string"},
-                },
-            },
-        },
-    },
-}
+    return {"title": title, **({"description": description} if description else {}), **strict(raw)}
+
+
+REVIEW_SCHEMA = answer_schema(ReviewAnswer, "review", "Findings about the change under review.")
+GENERATE_SCHEMA = answer_schema(GenerateAnswer, "generate", "Edits that implement the instruction.")
 
 
 class AnswerInvalid(Exception):
