@@ -2,7 +2,7 @@
 real releases of popular Python packages (source archives from PyPI, committed as two commits A and
 B).
 
-    .venv/bin/pip install -e '.[bench]'   # jedi
+    .venv/bin/pip install -e . --group bench   # jedi
     .venv/bin/python benchmarks/context_recall.py \
         [--pair requests:2.31.0:2.32.0 --pair flask:2.3.0:3.0.0]
 

@@ -1,7 +1,7 @@
 """The hook path's start-up, as a ratio to a bare `python -c "import click, git"`.
 
     # GitPython: the floor's `import git` (codepilot does not use it)
-    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/pip install -e . --group bench
     .venv/bin/python benchmarks/hook_path.py [--runs 10]
 
 Budget (issue 26): nothing staged < 1x; the same staged change again (its verdict remembered) <= 2x.
@@ -44,7 +44,7 @@ def main() -> int:
     try:
         import git  # noqa: F401  (the floor imports it; codepilot runs git's plumbing itself)
     except ImportError:
-        print("the floor imports GitPython: pip install -e '.[bench]' first", file=sys.stderr)
+        print("the floor imports GitPython: pip install -e . --group bench first", file=sys.stderr)
         return 2
     server = FakeOpenAI()
     exe = str(Path(sys.executable).with_name("codepilot"))
