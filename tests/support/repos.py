@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,15 +57,15 @@ def run_cli(
     return code, out, err
 
 
-# type: ignore[type-arg]
 def dry_json(
     args: list[str], cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> dict:
+) -> dict[str, Any]:
     code, out, err = run_cli(
         ["review", "--dry-run", "--format", "json", *args], cwd, capsys, monkeypatch
     )
     assert code == 0, err
-    return json.loads(out)  # type: ignore[no-any-return]
+    doc: dict[str, Any] = json.loads(out)
+    return doc
 
 
 def expected_lines(repo: GitRepo, *diff_args: str) -> set[tuple[str, str, int]]:
