@@ -7,15 +7,14 @@ from __future__ import annotations
 import re
 import subprocess
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from codepilot import DISTRIBUTION, INSTALL, __version__
 from codepilot import scaffold as init_mod
 from codepilot.model.models import PROVIDERS
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 # `pip install codepilot`, `pip install 'codepilot[x]'`, `pip install "codepilot==1"`: any spelling
 # of the other project's name as the thing installed (`codepilot-review` and `.`/`-e` installs are
 # fine).

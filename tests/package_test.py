@@ -3,9 +3,7 @@ see issue 25.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def test_prompts_ship_inside_the_package() -> None:

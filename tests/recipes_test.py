@@ -13,6 +13,7 @@ import pytest
 
 from codepilot import recipes
 from codepilot.runtime.errors import UsageError
+from tests.support import ROOT
 
 BUGGY = '__version__ = "1.0.0"\n\n\ndef ratio(a, b):\n    return a / b\n'
 FIXED = (
@@ -103,7 +104,7 @@ def test_the_starter_recipe_is_complete() -> None:
     """At least 30 cases, 4 languages and 10 clean changes, each with its origin and license."""
     from codepilot.syntax import detect
 
-    _, cases = recipes.load(Path(__file__).parent.parent / "evals" / "starter.toml")
+    _, cases = recipes.load(ROOT / "evals" / "starter.toml")
     assert len(cases) >= 30 and sum(c.kind == "clean" for c in cases) >= 10
     assert len({detect(c.files[0]).name for c in cases}) >= 4
     assert all(c.license and c.fix and c.before != c.after for c in cases)

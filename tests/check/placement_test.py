@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codepilot.check.placement import NotPlaced, Placed, place, split_lines
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted(
     [
         *ROOT.joinpath("codepilot").rglob("*.py"),

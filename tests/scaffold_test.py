@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import ROOT
 from tests.support.repos import GitRepo, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 # init flag -> (file it writes, the example beside it, SchemaStore schema)
 PIPELINES = {
     "--github": (

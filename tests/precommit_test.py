@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import ROOT
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo
 
-ROOT = Path(__file__).resolve().parent.parent
 # pre-commit's environments and pip's downloads survive between test runs (outside any HOME)
 SHARED = Path(
     os.environ.get("CODEPILOT_TEST_CACHE", Path(tempfile.gettempdir()) / "codepilot-test-cache")

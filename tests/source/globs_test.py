@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from codepilot.source import globs
 from codepilot.source.globs import matches
 
 CASES = [
@@ -40,3 +41,43 @@ def test_the_first_matching_pattern_is_named_and_case_is_ignored_when_asked() ->
     assert matches("a/b.PEM", ["*.txt", "*.pem"], ignore_case=True) == "*.pem"
     assert matches(".GitHub/workflows/ci.yml", [".github/**"], ignore_case=True) == ".github/**"
     assert matches("a/b.py", []) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "hit"),
+    [
+        ("a/b/c.py", "*.py", True),
+        ("c.py", "/c.py", True),
+        ("a/c.py", "/c.py", False),
+        ("vendor/x/y.js", "**/vendor/**", True),
+        ("src/vendor/y.js", "**/vendor/**", True),
+        ("docs/a.md", "docs", True),
+        ("a/.ENV", ".env", False),
+    ],
+)
+def test_globs(path: str, pattern: str, hit: bool) -> None:
+    assert (globs.matches(path, [pattern]) is not None) is hit
+
+
+def test_globs_ignoring_case_for_credentials() -> None:
+    assert globs.matches("a/.ENV", [".env"], ignore_case=True) == ".env"
+    assert globs.matches("keys/Server.PEM", ["*.p12", "*.pem"], ignore_case=True) == "*.pem"
+    assert globs.matches("keys/Server.PEM", ["*.pem"]) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("a/id_rsa.pub", "id_rsa*"),  # a name with a wildcard
+        ("secrets/x/.env", ".env"),  # first in the list, though a later one matches too
+        ("secrets/x/y", "secrets/**"),
+        ("x/docs/a.min.js", "docs/"),  # a folder at any depth, before the suffix
+        ("b.min.js", "*.min.js"),
+        ("src/b.js", None),
+    ],
+)
+def test_globs_give_the_first_pattern_that_matches(path: str, expected: str | None) -> None:
+    """However the patterns are grouped to check many paths at once, the answer is the first in the
+    list."""
+    patterns = [".env", "id_rsa*", "docs/", "secrets/**", "*.min.js", "*.env"]
+    assert globs.matches(path, patterns) == expected

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.support import DATA
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, diff_hunks, run_cli
@@ -140,7 +141,7 @@ def test_publish_outside_actions_is_a_clear_error(repo: GitRepo, capsys, monkeyp
     assert code == 2 and "GITHUB_EVENT_PATH" in err and len(err.strip().splitlines()) == 1
 
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 
 
 def test_sarif_is_valid(pr, llm: FakeOpenAI, capsys, monkeypatch) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import DATA
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
 
@@ -144,7 +145,7 @@ def test_a_type_error_the_change_causes_elsewhere_counts_and_an_old_one_does_not
 def test_sarif_has_a_run_per_tool_with_its_rule_ids(project: GitRepo, capsys, monkeypatch) -> None:
     import jsonschema
 
-    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
     code, out, err = run_cli(
         ["review", "--checks-only", "--format", "sarif"], project.root, capsys, monkeypatch
     )

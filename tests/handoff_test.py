@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import DATA
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
 
@@ -107,7 +108,7 @@ def test_markdown_report_snapshot(worked: GitRepo, capsys, monkeypatch) -> None:
         monkeypatch,
     )
     assert code == 0, err
-    snapshot = Path(__file__).parent / "data" / "report.md"
+    snapshot = DATA / "report.md"
     got = _normalise(out, worked)
     if os.environ.get("UPDATE_SNAPSHOTS"):
         snapshot.write_text(got)

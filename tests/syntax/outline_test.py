@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codepilot.syntax import detect, outline
+from tests.support import ROOT
 from tests.support.ast_symbols import ast_symbols
 
 CASES: dict[str, tuple[str, dict[int, str | None]]] = {
@@ -259,10 +260,9 @@ def test_language_detection() -> None:
 
 
 def test_python_agrees_with_ast_on_this_repository() -> None:
-    from pathlib import Path
 
     agree = total = 0
-    for file in sorted(Path(__file__).parent.parent.joinpath("codepilot").rglob("*.py")):
+    for file in sorted((ROOT / "codepilot").rglob("*.py")):
         source = file.read_text()
         want = ast_symbols(source)
         o = outline(detect(file.name), source.encode())
