@@ -256,6 +256,17 @@ def build(
     return Index(database(), {p: known[sha] for p, sha in files.items() if sha in known}, files)
 
 
+def index_texts(files: dict[str, str]) -> Index:
+    """An index of these texts (path -> content), as `build` makes one from a reviewed head: for
+    tools and tests that have files but no repository."""
+    shas = {path: blob_id(text.encode()) for path, text in files.items()}
+    rows = [(shas[p], (detect(p), _extract((detect(p), t.encode())))) for p, t in files.items()]
+    with closing(_open()) as db:
+        _store(db, rows, redacted=True)
+        known = _ids(db, set(shas.values()))
+    return Index(database(), {p: known[sha] for p, sha in shas.items()}, shas)
+
+
 def _complete(
     db: sqlite3.Connection,
     repo: Repo,
