@@ -129,27 +129,30 @@ def _prepare(opts: Options, begun: diff.DiffStarted) -> Prepared:
     dismissed = dismissals.load(repo.root)
     with_index = opts.plan and cfg.related_context
     index_wants = _index_missing if with_index else None
-    started: list[index.IndexFilling] = []
-
-    def meanwhile(found: list[diff.FileChange]) -> None:
-        """While git writes the patch: what mapping the change needs made ready (the processes
-        forked after inherit it), then the files the change leaves alone indexed beside the run."""
-        changes.ready(found, index_wants)
-        if with_index:
-            from codepilot.index import repo_index as index
-
-            started.append(index.IndexFilling.start(repo, source, cfg, {fc.path for fc in found}))
-
+    filling: index.IndexFilling | None = None
     try:
-        files = diff.changed_files(repo, source, specs, begun.take_patch(), meanwhile)
-        filling = started[0] if started else None
-        # while the workers map a large change, the secret rules are made ready for the plan's
-        # workers
-        changeset = changes.map_files(
-            changes.read(repo, source, files, cfg),
-            index_wants,
-            redact.load if opts.plan else None,
-        )
+        listing = diff.Listing(repo, source, specs, begun.take_patch())
+        try:
+            # the warm-up, while git writes the patch: what mapping the change needs made ready
+            # (the processes forked after inherit it), then the files the change leaves alone
+            # indexed beside the run
+            changes.ready(listing.files, index_wants)
+            if with_index:
+                from codepilot.index import repo_index as index
+
+                paths = {fc.path for fc in listing.files}
+                filling = index.IndexFilling.start(repo, source, cfg, paths)
+        finally:
+            files = listing.finish()
+        mapping = changes.Mapping(changes.read(repo, source, files, cfg), index_wants)
+        try:
+            # while workers map a large change, the secret rules are made ready for the plan's
+            # workers
+            if mapping.forked and opts.plan:
+                redact.load()
+            changeset = mapping.finish()
+        finally:
+            mapping.close()
         if filling is not None:
             filling.add(changeset.facts)
         # what needs no index is done while it is filled: moves, templates, instructions
@@ -178,7 +181,7 @@ def _prepare(opts: Options, begun: diff.DiffStarted) -> Prepared:
             else None
         )
     finally:
-        for filling in started:
+        if filling is not None:
             # also on an error: no process is left behind (its work is kept either way)
             filling.close()
     redactor = Redactor()

@@ -130,21 +130,43 @@ def fork_call(func: Callable[[], object]) -> Child | None:
         os._exit(code)
 
 
-def fork_map(
-    func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None
-) -> list[R]:
-    return list(fork_iter(func, items, meanwhile))
+def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return list(fork_iter(func, items))
 
 
-def fork_iter(
-    func: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None = None
-) -> Iterator[R]:
+def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     """`func` over `items`, results in order as they come: the caller works on the first while the
-    workers go on with the rest. `meanwhile`: work of this process's own for the time the workers
-    take (done only when there are workers: it must not be needed)."""
-    if not will_fork(len(items)):
-        yield from map(func, items)
-        return
+    workers go on with the rest."""
+    return fork_start(func, items)
+
+
+class Started(Iterator[R]):
+    """`func` over `items` under way: with workers (`forked`), they are already at work when this
+    is made, so the caller can do work of its own before taking the results, in order, by
+    iterating. Closed when the results are all taken, or by `close` (the workers stop)."""
+
+    def __init__(self, func: Callable[[T], R], items: Sequence[T]) -> None:
+        self.forked = will_fork(len(items))
+        self._results: Iterator[R] = _forked(func, items) if self.forked else map(func, items)
+        if self.forked:
+            next(self._results)  # the pool is up and the work handed out
+
+    def __next__(self) -> R:
+        return next(self._results)
+
+    def close(self) -> None:
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
+
+
+def fork_start(func: Callable[[T], R], items: Sequence[T]) -> Started[R]:
+    """`func` over `items`, started now (see `Started`)."""
+    return Started(func, items)
+
+
+def _forked(func: Callable[[T], R], items: Sequence[T]) -> Iterator[Any]:
+    """The workers' results in order, after one first item (None) once they are at work."""
     import multiprocessing
 
     _JOB[:] = [func, items]
@@ -155,8 +177,7 @@ def fork_iter(
             size = max(1, len(items) // 64)
             spans = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
             results = pool.imap(_run, spans)
-            if meanwhile is not None:
-                meanwhile()
+            yield None
             for _ in spans:
                 try:
                     yield from results.next(WAIT_LIMIT)

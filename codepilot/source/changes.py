@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from codepilot.runtime.config import Config
-from codepilot.runtime.parallel import fork_map, will_fork
+from codepilot.runtime.parallel import fork_start, will_fork
 from codepilot.source import globs
 from codepilot.source.diff import (
     SUBMODULE,
@@ -282,47 +282,74 @@ def ready(
     )
 
 
-def map_files(
-    read: Read,
-    index_wants: Callable[[set[str]], set[str]] | None = None,
-    meanwhile: Callable[[], object] | None = None,
-) -> ChangeSet:
+class Mapping:
+    """Every changed line of a read change being mapped into its change: by workers already at work
+    when `forked` (the caller may do work of its own meanwhile), the results taken by `finish`."""
+
+    def __init__(
+        self, read: Read, index_wants: Callable[[set[str]], set[str]] | None = None
+    ) -> None:
+        self.read = read
+        todo = read.todo
+        self._ids = {
+            rf.path: rf.diff.new_sha
+            if rf.diff.new_sha != NULL_SHA
+            else blob_id(new)  # read from that blob: its id
+            for rf, _, new in todo
+            if index_wants is not None
+            and new is not None
+            and rf.language.parsed
+            and detect(rf.path) == rf.language
+        }
+        lacking = (
+            index_wants(set(self._ids.values())) if index_wants is not None and self._ids else set()
+        )
+        jobs = [
+            (rf.diff, rf.language, old, new, self._ids.get(rf.path) in lacking)
+            for rf, old, new in todo
+        ]
+        if will_fork(len(jobs)):
+            prepare(
+                (rf.language for rf, _, _ in todo),
+                facts=any(job[4] for job in jobs),
+                outlines=True,
+            )
+        self._results = fork_start(_map_job, jobs)
+        self.forked = self._results.forked
+
+    def finish(self) -> ChangeSet:
+        """The change set, once every file is mapped."""
+        read = self.read
+        facts: dict[str, tuple[Language, Rows]] = {}
+        try:
+            for (rf, _, _), (changes, hunks, rows) in zip(read.todo, self._results, strict=True):
+                rf.changes = changes
+                if hunks is not None and not rf.diff.hunks_read:  # read in a worker
+                    rf.diff.set_hunk_rows(hunks)
+                if rows is not None:
+                    facts[self._ids[rf.path]] = (rf.language, rows)
+        finally:
+            self._results.close()
+        # a file whose every change only adds, removes or trims blank space has nothing to review:
+        # it is listed as such, never dropped silently (see issue 23)
+        quiet = [
+            f for f in read.files if f.changes and all(whitespace_only(f, c) for c in f.changes)
+        ]
+        files = [f for f in read.files if f not in quiet]
+        skipped = read.skipped + [Skipped(f.path, "whitespace only") for f in quiet]
+        return ChangeSet(read.source, files, skipped, facts)
+
+    def close(self) -> None:
+        """Stop the workers (a run that ends before `finish`)."""
+        self._results.close()
+
+
+def map_files(read: Read, index_wants: Callable[[set[str]], set[str]] | None = None) -> ChangeSet:
     """Outline every reviewable file and map every changed line into one change. With `index_wants`
     (which of these blob ids the repository index lacks), the new versions it lacks are also read
-    for the index from the same parse (`ChangeSet.facts`): no file is parsed twice. `meanwhile`:
-    work for this process while workers map a large change (see `fork_iter`)."""
-    todo = read.todo
-    ids = {
-        rf.path: rf.diff.new_sha
-        if rf.diff.new_sha != NULL_SHA
-        else blob_id(new)  # read from that blob: its id
-        for rf, _, new in todo
-        if index_wants is not None
-        and new is not None
-        and rf.language.parsed
-        and detect(rf.path) == rf.language
-    }
-    lacking = index_wants(set(ids.values())) if index_wants is not None and ids else set()
-    jobs = [(rf.diff, rf.language, old, new, ids.get(rf.path) in lacking) for rf, old, new in todo]
-    if will_fork(len(jobs)):
-        prepare(
-            (rf.language for rf, _, _ in todo), facts=any(job[4] for job in jobs), outlines=True
-        )
-    facts: dict[str, tuple[Language, Rows]] = {}
-    for (rf, _, _), (changes, hunks, rows) in zip(
-        todo, fork_map(_map_job, jobs, meanwhile), strict=True
-    ):
-        rf.changes = changes
-        if hunks is not None and not rf.diff.hunks_read:  # read in a worker
-            rf.diff.set_hunk_rows(hunks)
-        if rows is not None:
-            facts[ids[rf.path]] = (rf.language, rows)
-    # a file whose every change only adds, removes or trims blank space has nothing to review: it is
-    # listed as such, never dropped silently (see issue 23)
-    quiet = [f for f in read.files if f.changes and all(whitespace_only(f, c) for c in f.changes)]
-    files = [f for f in read.files if f not in quiet]
-    skipped = read.skipped + [Skipped(f.path, "whitespace only") for f in quiet]
-    return ChangeSet(read.source, files, skipped, facts)
+    for the index from the same parse (`ChangeSet.facts`): no file is parsed twice. (`Mapping`, to
+    work beside the workers.)"""
+    return Mapping(read, index_wants).finish()
 
 
 def whitespace_only(f: ReviewFile, c: Change) -> bool:

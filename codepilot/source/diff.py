@@ -5,7 +5,6 @@ parsed by unidiff (hunks and line numbers)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -333,39 +332,50 @@ def _start_patch(repo: Repo, source: Source, pathspecs: list[str]) -> Running:
     )
 
 
+class Listing:
+    """The files a source changes, listed (without their hunks) while git still writes the patch:
+    the caller may get ready for them meanwhile; `finish` attaches the hunks. For the default (work
+    tree) source, untracked files that git does not ignore count as added (`untracked = false`
+    skips them later, by rule, so they are listed as skipped and never silently left out)."""
+
+    def __init__(
+        self, repo: Repo, source: Source, pathspecs: list[str], patch: Running | None = None
+    ) -> None:
+        self.repo, self.source, self.pathspecs = repo, source, pathspecs
+        # in parallel with the raw diff (`patch`: the patch already started by `begin`)
+        self._patch = patch or _start_patch(repo, source, pathspecs)
+        try:
+            args = _diff_args(source, pathspecs, "--raw", "-z", "--no-abbrev")
+            self.files = _parse_raw(repo.git(*args))
+            repo.prefetch(
+                [
+                    sha
+                    for fc in self.files
+                    if SUBMODULE not in (fc.old_mode, fc.new_mode)
+                    for sha in (fc.old_sha, fc.new_sha)
+                    if sha != NULL_SHA
+                ]
+            )
+        except BaseException:
+            self._patch.finish()
+            raise
+
+    def finish(self) -> list[FileChange]:
+        """The files with their hunks (waits for the patch)."""
+        text = self._patch.finish()
+        files = self.files
+        if files:
+            _attach_patch(files, text.decode("utf-8", "replace"))
+        if self.source.kind == "worktree":
+            files.extend(_untracked(self.repo, self.pathspecs))
+        return files
+
+
 def changed_files(
-    repo: Repo,
-    source: Source,
-    pathspecs: list[str],
-    patch: Running | None = None,
-    meanwhile: Callable[[list[FileChange]], object] | None = None,
+    repo: Repo, source: Source, pathspecs: list[str], patch: Running | None = None
 ) -> list[FileChange]:
-    """Every file the source changes under `pathspecs`, with its hunks (`patch`: the patch already
-    started by `begin`); for the default (work tree) source, untracked files that git does not
-    ignore count as added (`untracked = false` skips them later, by rule, so they are listed as
-    skipped and never silently left out). `meanwhile`: work for this process, given the files
-    (without their hunks yet), while git writes the patch."""
-    patch = patch or _start_patch(repo, source, pathspecs)  # in parallel with the raw diff
-    try:
-        files = _parse_raw(repo.git(*_diff_args(source, pathspecs, "--raw", "-z", "--no-abbrev")))
-        repo.prefetch(
-            [
-                sha
-                for fc in files
-                if SUBMODULE not in (fc.old_mode, fc.new_mode)
-                for sha in (fc.old_sha, fc.new_sha)
-                if sha != NULL_SHA
-            ]
-        )
-        if meanwhile is not None:
-            meanwhile(files)
-    finally:
-        text = patch.finish()
-    if files:
-        _attach_patch(files, text.decode("utf-8", "replace"))
-    if source.kind == "worktree":
-        files.extend(_untracked(repo, pathspecs))
-    return files
+    """Every file the source changes under `pathspecs`, with its hunks (see `Listing`)."""
+    return Listing(repo, source, pathspecs, patch).finish()
 
 
 def _untracked(repo: Repo, pathspecs: list[str]) -> list[FileChange]:
