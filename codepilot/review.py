@@ -27,7 +27,8 @@ from codepilot.runtime import config as config_mod
 from codepilot.runtime.config import Config
 from codepilot.runtime.paths import cache_dir
 from codepilot.secrets import redact
-from codepilot.secrets.redact import CleanTexts, Redactor
+from codepilot.secrets.memory import CleanTexts
+from codepilot.secrets.redact import Redactor
 from codepilot.source import changes, diff, dismissals, instructions, moves
 from codepilot.source.changes import ChangeSet
 from codepilot.source.git import Repo, Running

@@ -251,10 +251,10 @@ def check(
             )
             finding.add_note(moved)
         out.append(finding)
-    return _merge(out), dropped, unchecked
+    return merge_duplicates(out), dropped, unchecked
 
 
-def _merge(findings: list[Finding]) -> list[Finding]:
+def merge_duplicates(findings: list[Finding]) -> list[Finding]:
     """Duplicates merged (same id, or same place, category and meaning): about linear, each finding
     compared only with the kept ones of its file and category."""
     kept: list[Finding] = []

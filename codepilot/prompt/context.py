@@ -14,7 +14,8 @@ from codepilot.prompt import tokens
 from codepilot.prompt.templates import Templates
 from codepilot.prompt.views import FENCE, Unit, file_header, units_for
 from codepilot.runtime.parallel import fork_map
-from codepilot.secrets.redact import CleanTexts, Redactor
+from codepilot.secrets.memory import CleanTexts
+from codepilot.secrets.redact import Redactor
 from codepilot.source import moves
 from codepilot.source.changes import ChangeSet, ReviewFile, whitespace_only
 from codepilot.source.moves import Moves
@@ -111,7 +112,7 @@ def plan(
         values.update(done.prompt)
     if not reviewable:
         values = {k: _own(v, redactor, memory, clean) for k, v in user_values.items()}
-    batches = _pack(groups, room)
+    batches = pack(groups, room)
     requests = []
     said: dict[str, str] = {}
     for i, units in enumerate(batches, 1):
@@ -315,7 +316,7 @@ def _redact_texts(texts: list[str], path: str, redactor: Redactor) -> list[str]:
     return out
 
 
-def _pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:
+def pack(groups: list[list[Unit]], room: int) -> list[list[Unit]]:
     """Greedy packing; a file's units start a fresh request when they would fit whole in one."""
     batches: list[list[Unit]] = []
     current: list[Unit] = []

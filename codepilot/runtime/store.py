@@ -1,4 +1,5 @@
-"""The one way codepilot opens its SQLite files (the answer cache and the history): a folder that
+"""The one way codepilot opens its SQLite files (the answer cache, the history, the repository
+index, the memory of clean texts): a folder that
 cannot be made is one clear line (exit 3), a busy timeout so concurrent runs wait instead of
 failing, migrations taken under an exclusive lock (two first runs never race on creating tables),
 and a damaged file moved aside (said on stderr) so the run carries on with a new one — always before

@@ -3,7 +3,7 @@ severity."""
 
 from __future__ import annotations
 
-from codepilot.check.findings import _merge
+from codepilot.check.findings import merge_duplicates
 from tests.support.findings import make_finding
 
 
@@ -14,7 +14,7 @@ def test_merge_keeps_one_of_each_meaning_and_the_highest_severity() -> None:
         make_finding("3", 5, "Unrelated naming problem"),
         make_finding("1", 9, "Same id elsewhere"),
     ]
-    kept = _merge(found)
+    kept = merge_duplicates(found)
     assert (
         [f.id for f in kept] == ["1", "3"] and kept[0].severity == "error" and kept[0].merged == 2
     )
