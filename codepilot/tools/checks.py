@@ -339,12 +339,14 @@ def run_all(
     trusted: bool,
     limit: float | None = None,
     phase: str = "all",
+    planned: tuple[list[Check], list[CheckRun]] | None = None,
 ) -> Outcome:
     """Every planned check on the reviewed content; findings on the changed lines (and the new
     errors a type checker finds elsewhere in the changed files). `phase`: "lint" runs the linters
     (quick: their results go into the model's requests) and lists the checks that do not run;
-    "types" the type checkers (slow: they run beside the requests)."""
-    checks, out_runs = plan(repo, cfg, trusted)
+    "types" the type checkers (slow: they run beside the requests). `planned`: `plan`'s answer,
+    when the caller has it already."""
+    checks, out_runs = planned or plan(repo, cfg, trusted)
     if phase != "all":
         checks = [c for c in checks if c.type_checker == (phase == "types")]
         out_runs = out_runs if phase == "lint" else []

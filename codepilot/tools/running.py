@@ -29,15 +29,11 @@ class RunningChecks:
         from codepilot.tools import checks
 
         pool = ThreadPoolExecutor(max_workers=2)
-        args = (
-            prepared.repo,
-            prepared.changeset,
-            prepared.config,
-            prepared.config.checks_trusted,
-            time_limit,
-        )
-        self._lint = pool.submit(checks.run_all, *args, phase="lint")
-        self._types = pool.submit(checks.run_all, *args, phase="types")
+        trusted = prepared.config.checks_trusted
+        planned = checks.plan(prepared.repo, prepared.config, trusted)  # once for both phases
+        args = (prepared.repo, prepared.changeset, prepared.config, trusted, time_limit)
+        self._lint = pool.submit(checks.run_all, *args, phase="lint", planned=planned)
+        self._types = pool.submit(checks.run_all, *args, phase="types", planned=planned)
         pool.shutdown(wait=False)
 
     def linters(self) -> Outcome | None:
