@@ -137,7 +137,7 @@ def _prepare(opts: Options, begun: diff.DiffStarted) -> Prepared:
             # the warm-up, while git writes the patch: what mapping the change needs made ready
             # (the processes forked after inherit it), then the files the change leaves alone
             # indexed beside the run
-            changes.ready(listing.files, index_wants)
+            changes.prepare_for_mapping(listing.files, index_wants)
             if with_index:
                 from codepilot.index import repo_index as index
 

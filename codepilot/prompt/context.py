@@ -111,7 +111,9 @@ def plan(
             groups.append(done.units)
         values.update(done.prompt)
     if not reviewable:
-        values = {k: _own(v, redactor, memory, clean) for k, v in user_values.items()}
+        values = {
+            k: _prompt_text_redacted(v, redactor, memory, clean) for k, v in user_values.items()
+        }
     batches = pack(groups, room)
     requests = []
     said: dict[str, str] = {}
@@ -127,7 +129,7 @@ def plan(
                 listed = [*listed, *(it.to_json() for it in chosen)]
                 context_tokens = tokens.count(text) + 2
         if extra and extra not in said:
-            said[extra] = _own(extra, redactor, memory, clean)
+            said[extra] = _prompt_text_redacted(extra, redactor, memory, clean)
         user = templates.render(
             "review-user.md",
             files=files,
@@ -231,7 +233,7 @@ def _file_units(
     memory = scanned or _SCANNED
     redactor = Redactor()
     clean: set[bytes] = set()
-    own = {k: _own(v, redactor, memory, clean) for k, v in (prompt or {}).items()}
+    own = {k: _prompt_text_redacted(v, redactor, memory, clean) for k, v in (prompt or {}).items()}
     header = file_header(f)
     moved = (
         (moves.added_in(f.path), moves.removed_in(f.diff.old_path or f.path))
@@ -253,7 +255,9 @@ def _file_units(
     return FileUnits(units, redactor.seen, items, clean, own)
 
 
-def _own(text: str, redactor: Redactor, memory: CleanTexts, clean: set[bytes]) -> str:
+def _prompt_text_redacted(
+    text: str, redactor: Redactor, memory: CleanTexts, clean: set[bytes]
+) -> str:
     """A text of the prompt itself (the source, the instructions) redacted, unless found clean
     before; its digest goes to `clean` when nothing was found in it."""
     digest = CleanTexts.digest("prompt", text)

@@ -218,8 +218,8 @@ def _decode(data: bytes | None) -> str | None:
 
 
 @dataclass
-class Read:
-    """The changed files read and filtered, before their lines are mapped: what `map_files` works
+class FilesRead:
+    """The changed files read and filtered, before their lines are mapped: what `Mapping` works
     on."""
 
     source: Source
@@ -229,7 +229,7 @@ class Read:
     todo: list[tuple[ReviewFile, bytes | None, bytes | None]]
 
 
-def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Read:
+def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> FilesRead:
     """Every changed file's versions read once (one bulk read), and the files that are not reviewed
     set aside with their reason."""
     attrs = _attributes(repo, [fc.path for fc in files])
@@ -263,10 +263,10 @@ def read(repo: Repo, source: Source, files: list[FileChange], cfg: Config) -> Re
         )
         out.append(rf)
         todo.append((rf, old, new))
-    return Read(source, out, skipped, todo)
+    return FilesRead(source, out, skipped, todo)
 
 
-def ready(
+def prepare_for_mapping(
     files: list[FileChange], index_wants: Callable[[set[str]], set[str]] | None = None
 ) -> None:
     """Make ready ahead (while git writes the patch) what mapping these changed files will need: the
@@ -283,11 +283,14 @@ def ready(
 
 
 class Mapping:
-    """Every changed line of a read change being mapped into its change: by workers already at work
-    when `forked` (the caller may do work of its own meanwhile), the results taken by `finish`."""
+    """Outline every reviewable file and map every changed line into one change: by workers already
+    at work when `forked` (the caller may do work of its own meanwhile), the results taken by
+    `finish`. With `index_wants` (which of these blob ids the repository index lacks), the new
+    versions it lacks are also read for the index from the same parse (`ChangeSet.facts`): no file
+    is parsed twice."""
 
     def __init__(
-        self, read: Read, index_wants: Callable[[set[str]], set[str]] | None = None
+        self, read: FilesRead, index_wants: Callable[[set[str]], set[str]] | None = None
     ) -> None:
         self.read = read
         todo = read.todo
@@ -342,14 +345,6 @@ class Mapping:
     def close(self) -> None:
         """Stop the workers (a run that ends before `finish`)."""
         self._results.close()
-
-
-def map_files(read: Read, index_wants: Callable[[set[str]], set[str]] | None = None) -> ChangeSet:
-    """Outline every reviewable file and map every changed line into one change. With `index_wants`
-    (which of these blob ids the repository index lacks), the new versions it lacks are also read
-    for the index from the same parse (`ChangeSet.facts`): no file is parsed twice. (`Mapping`, to
-    work beside the workers.)"""
-    return Mapping(read, index_wants).finish()
 
 
 def whitespace_only(f: ReviewFile, c: Change) -> bool:
