@@ -186,10 +186,7 @@ def command(
             # an incremental run's verdict covers the earlier findings still open, not only its own
             from codepilot.platforms import incremental
 
-            new_head = result.changeset.source.new or ""
-            result.findings += incremental.carried(
-                scope.earlier, result.changeset, result.findings, new_head
-            )
+            result.findings += incremental.carried(scope.earlier, result.changeset, result.findings)
     if scope is not None:  # first: what the team dismissed on the request leaves the result too
         result.fail_on = prepared.config.fail_on
         _publish(scope.platform, result)

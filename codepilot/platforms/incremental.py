@@ -75,7 +75,7 @@ def _shaped(row: dict[str, Any]) -> bool:
 
 
 def carried(
-    earlier: list[dict[str, Any]], changeset: ChangeSet, now: list[Finding], head: str
+    earlier: list[dict[str, Any]], changeset: ChangeSet, now: list[Finding]
 ) -> list[Finding]:
     """The earlier findings still open after an incremental run: their lines untouched by the new
     commits (lines they changed were reviewed again: a finding still there is reported anew), their
