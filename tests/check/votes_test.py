@@ -7,6 +7,12 @@ import itertools
 import json
 from typing import Any
 
+import pytest
+
+from codepilot.check import votes
+from codepilot.model.answers import AnswerFinding, ReviewAnswer
+from codepilot.model.calls import Outcome
+from codepilot.model.models import Usage
 from tests.support.fake_openai import FakeOpenAI, finding
 from tests.support.repos import GitRepo, run_cli
 
@@ -104,3 +110,47 @@ def test_every_request_is_counted(repo, llm, capsys, monkeypatch) -> None:  # ty
     assert "2 request(s)" in out, out
     code, out, err = run_cli(["usage", "--format", "json"], repo.root, capsys, monkeypatch)
     assert json.loads(out)["total"]["requests"] == 3 + 2 + 2, out
+
+
+# the majority itself (check/votes.py), from answers made by hand
+
+
+def _f(line: int, title: str, category: str = "bug", path: str = "a.py") -> AnswerFinding:
+    return AnswerFinding(path=path, line=line, severity="error", category=category, title=title)
+
+
+def _sample(*found: AnswerFinding, tokens: int = 10) -> Outcome:
+    return Outcome(ReviewAnswer(findings=list(found)), Usage(tokens, 1), attempts=1)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "alike"),
+    [
+        (_f(5, "Division by zero"), _f(7, "Other words", "bug"), True),  # near, same category
+        (_f(5, "Division by zero"), _f(9, "Division by zero"), False),  # too far apart
+        (_f(5, "Division by zero", path="./a.py"), _f(5, "x", path="a.py"), True),
+        (_f(5, "Unchecked empty list", "bug"), _f(5, "Empty list unchecked", "style"), True),
+        (_f(5, "Unchecked empty list", "bug"), _f(5, "Naming of variable", "style"), False),
+    ],
+)
+def test_same(a: AnswerFinding, b: AnswerFinding, alike: bool) -> None:
+    assert votes.same(a, b) is alike and votes.same(b, a) is alike
+
+
+def test_majority_keeps_what_most_samples_report_and_counts_every_token() -> None:
+    zero, naming = _f(2, "Division by zero"), _f(9, "Naming", "style")
+    samples = [_sample(zero, naming), _sample(_f(3, "Zero division")), _sample()]
+    outcome, lacking = votes.majority(samples)
+    assert isinstance(outcome.answer, ReviewAnswer)
+    assert [f.title for f in outcome.answer.findings] == ["Division by zero"]
+    assert lacking == 1  # naming: one of three
+    assert (outcome.usage.prompt_tokens, outcome.attempts) == (30, 3)
+
+
+def test_majority_among_the_samples_that_answered() -> None:
+    failed = Outcome(error="timed out", usage=Usage(5, 0), attempts=2)
+    outcome, _ = votes.majority([_sample(_f(2, "Division by zero")), failed])
+    assert isinstance(outcome.answer, ReviewAnswer) and len(outcome.answer.findings) == 1
+    assert outcome.usage.prompt_tokens == 15  # the failed sample was billed too
+    none, _ = votes.majority([failed, failed])
+    assert none.error == "timed out" and none.usage.prompt_tokens == 10
