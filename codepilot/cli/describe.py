@@ -14,24 +14,9 @@ from codepilot.platforms import REGISTRY
 
 @click.command("describe")
 @options.source_options("Describe")
-@click.option(
-    "--model",
-    metavar="NAME",
-    envvar="CODEPILOT_MODEL",
-    help="provider:model [env: CODEPILOT_MODEL].",
-)
-@click.option(
-    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--output", "-o", type=click.Path(dir_okay=False), help="Write it here instead of stdout."
+@options.model_choice()
+@options.report_options(
+    ["text", "json", "markdown"], "text", output_help="Write it here instead of stdout."
 )
 @click.option(
     "--commit-message",

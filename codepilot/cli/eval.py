@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from codepilot.cli.options import report_options
 from codepilot.cli.output import write_output
 
 
@@ -77,19 +78,7 @@ def group() -> None:
     default=False,
     help="Run the project's checks beside each model, as review does [default: the model alone].",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the report here instead of stdout.",
-)
+@report_options(["text", "json", "markdown"], "text")
 def run(
     suite: Path,
     models: tuple[str, ...],

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from codepilot.cli.options import model_choice, report_options
 from codepilot.cli.output import write_output
 
 
@@ -19,30 +20,11 @@ from codepilot.cli.output import write_output
     help="Aim at this file (repeatable; may not exist yet).",
 )
 @click.option("--symbol", metavar="NAME", help="Aim at this definition, e.g. Cart.total.")
-@click.option(
-    "--model",
-    metavar="NAME",
-    envvar="CODEPILOT_MODEL",
-    help="provider:model [env: CODEPILOT_MODEL].",
-)
-@click.option(
-    "--base-url",
-    metavar="URL",
-    envvar="OPENAI_BASE_URL",
-    help="OpenAI-compatible server [env: OPENAI_BASE_URL].",
-)
+@model_choice(server_help="OpenAI-compatible server [env: OPENAI_BASE_URL].")
 @click.option(
     "--dry-run", is_flag=True, help="Build the request, call no model: print what would be sent."
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the report here instead of stdout.",
-)
+@report_options(["text", "json"], "text")
 @click.option(
     "--patch-dir", metavar="DIR", help="Where patches are written [default: .codepilot/patches]."
 )

@@ -1,9 +1,10 @@
-"""Options shared by `review` and `hook run` (the contract lets a hook take them as pre-commit
-`args:`), so both parse them the same way."""
+"""Options shared by commands: the change source and the model's options of `review` and `hook run`
+(the contract lets a hook take them as pre-commit `args:`, so both parse them the same way), and the
+report's `--format`/`--output` and the model's `--model`/`--base-url` of the other commands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -34,6 +35,52 @@ def source_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., An
         return f
 
     return decorate
+
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _all(*options: Decorator) -> Decorator:
+    """Several options as one decorator, listed in the order `--help` shows them."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def report_options(
+    formats: Sequence[str],
+    default: str,
+    format_help: str | None = None,
+    output_help: str = "Write the report here instead of stdout.",
+) -> Decorator:
+    """`--format` (into `fmt`) and `--output`/`-o`."""
+    return _all(
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default=default,
+            show_default=True,
+            help=format_help,
+        ),
+        click.option("--output", "-o", type=click.Path(dir_okay=False), help=output_help),
+    )
+
+
+def model_choice(
+    model_help: str = "provider:model [env: CODEPILOT_MODEL].",
+    server_help: str = "OpenAI-compatible server.",
+) -> Decorator:
+    """`--model` and `--base-url` (with their environment variables) of a command that calls a
+    model but takes none of review's other model options."""
+    return _all(
+        click.option("--model", metavar="NAME", envvar="CODEPILOT_MODEL", help=model_help),
+        click.option("--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help=server_help),
+    )
 
 
 def model_options(f: Callable[..., Any]) -> Callable[..., Any]:

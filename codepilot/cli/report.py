@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from codepilot.cli.options import model_choice, report_options
 from codepilot.cli.output import write_output
 
 
@@ -14,19 +15,7 @@ from codepilot.cli.output import write_output
     help="Start of the range [default: the latest tag, else the whole history].",
 )
 @click.option("--head", metavar="REF", help="End of the range [default: HEAD].")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["html", "markdown", "json"]),
-    default="html",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the report here instead of stdout.",
-)
+@report_options(["html", "markdown", "json"], "html")
 @click.option("--title", help="The report's title [default: '<project>: work report'].")
 @click.option("--client", help="Who the report is for (shown under the title).")
 @click.option("--hide-cost", is_flag=True, help="Leave the review cost out of the report.")
@@ -34,15 +23,7 @@ from codepilot.cli.output import write_output
 @click.option(
     "--no-ai", is_flag=True, help="A purely factual report: no summary written by the model."
 )
-@click.option(
-    "--model",
-    metavar="NAME",
-    envvar="CODEPILOT_MODEL",
-    help="Model for the summary [env: CODEPILOT_MODEL].",
-)
-@click.option(
-    "--base-url", metavar="URL", envvar="OPENAI_BASE_URL", help="OpenAI-compatible server."
-)
+@model_choice("Model for the summary [env: CODEPILOT_MODEL].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
 def command(
     base: str | None,

@@ -29,20 +29,11 @@ FORMATS = ["text", "json", "markdown", "sarif", "github", "gitlab"]
 @click.option(
     "--dry-run", is_flag=True, help="Build everything, call no model: print what would be sent."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format; github = GitHub Actions workflow annotations; gitlab = a GitLab Code "
+@options.report_options(
+    FORMATS,
+    "text",
+    "Report format; github = GitHub Actions workflow annotations; gitlab = a GitLab Code "
     "Quality report.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Write the report here instead of stdout.",
 )
 @click.option(
     "--patch-dir",
