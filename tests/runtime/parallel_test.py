@@ -4,10 +4,12 @@ servers' threads."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -100,32 +102,46 @@ sys.exit(code)
     not PYTHON312 and not os.environ.get("CODEPILOT_REQUIRE_PYTHON312"),
     reason="no Python 3.12 with codepilot installed (CODEPILOT_PYTHON312)",
 )
-def test_a_large_review_on_python_312_never_forks_beside_a_thread(
-    repo: GitRepo, llm: FakeOpenAI
+@pytest.mark.parametrize("changed", [30, 260])
+def test_a_review_on_python_312_never_forks_beside_a_thread(
+    repo: GitRepo, llm: FakeOpenAI, changed: int
 ) -> None:
     """Issue 25, item 3: Python 3.12 warns "This process is multi-threaded, use of fork() may lead
-    to deadlocks in the child" at every fork beside another thread. A review large enough to fork
-    for the diff, the index and the plan, with a model answering, must fork and never warn."""
+    to deadlocks in the child" at every fork beside another thread. A review of 30 changed files
+    (the index filled beside it) and one large enough to fork for the diff and the plan too, with a
+    model answering and the project's linter running in threads of its own, must fork and never
+    warn."""
     assert PYTHON312, "CODEPILOT_REQUIRE_PYTHON312 is set but CODEPILOT_PYTHON312 is not"
-    for i in range(260):
+    repo.write("pyproject.toml", "[tool.ruff]\nline-length = 100\n")
+    for i in range(200):
+        repo.write(f"lib/u{i}.py", f"def u{i}(x):\n    return x\n")
+    for i in range(changed):
         repo.write(
             f"pkg/m{i}.py", f"def f{i}(x):\n    return x + {i}\n\n\ndef g{i}(y):\n    return y\n"
         )
     repo.commit("base")
-    for i in range(260):
+    for i in range(changed):
         repo.write(
             f"pkg/m{i}.py",
-            f"def f{i}(x):\n    return x - {i}\n\n\ndef g{i}(y):\n    return f{i}(y)\n",
+            f"import os\n\n\ndef f{i}(x):\n    return x - {i}\n\n\n"
+            f"def g{i}(y):\n    return f{i}(y)\n",
         )
+    # the linter of the environment running the tests (ruff), found on PATH as a user's would be
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(
-        [PYTHON312, "-W", "always::DeprecationWarning", "-c", COUNT_FORKS, "review", "--no-cache"],
+        [PYTHON312, "-W", "always::DeprecationWarning", "-c", COUNT_FORKS, "review", "--no-cache"]
+        + ["--format", "json"],
         cwd=repo.root,
         capture_output=True,
         text=True,
         timeout=600,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "use of fork()" not in proc.stderr and "DeprecationWarning" not in proc.stderr
     forks = int(proc.stderr.rsplit("forks=", 1)[1].split()[0])
     assert forks > 0, "nothing forked: the test no longer covers the fork path"
     assert llm.history, "no request reached the model"
+    doc = json.loads(proc.stdout)
+    (ruff,) = [c for c in doc["checks"] if c["name"] == "ruff"]
+    assert (ruff["status"], ruff["findings"]) == ("ran", changed)  # F401 in every changed file
