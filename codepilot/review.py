@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,9 +386,8 @@ def _send_all(
         for samples in futures:  # in plan order: the report is deterministic
             done = []
             for fut in samples:
-                left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
                 try:
-                    done.append(fut.result(timeout=left))
+                    done.append(_answer_of(fut, deadline))
                 except FutureTimeout:
                     done.append(Outcome(error=f"the time limit of {time_limit:g} s ran out"))
             outcomes.append(done)
@@ -408,6 +407,27 @@ def _send_all(
         raise Interrupted(outcomes) from None
     finally:
         pool.shutdown(wait=deadline is None and not interrupted, cancel_futures=True)
+
+
+WAKE = 0.25  # seconds: how often the wait for an answer wakes (a pending Ctrl-C acts then)
+
+
+def _answer_of(fut: Future[Outcome], deadline: float | None) -> Outcome:
+    """`fut`'s outcome by `deadline` (FutureTimeout after). The wait wakes every WAKE seconds: a
+    Ctrl-C the kernel handed to another thread is acted on by the next wake, not when the answer
+    comes (a ctrl-c test once waited out a 60 s answer), and waits are never interruptible on
+    Windows."""
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            if fut.done():
+                return fut.result()
+            raise FutureTimeout
+        try:
+            return fut.result(timeout=WAKE if left is None else min(WAKE, left))
+        except FutureTimeout:
+            if fut.done():  # the call itself failed with a timeout: not ours to wait out
+                raise
 
 
 class Interrupted(Exception):
