@@ -483,6 +483,9 @@ def test_ctrl_c_keeps_the_answers_that_came_in(repo: GitRepo, llm: FakeOpenAI) -
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
+        # as a terminal's Ctrl-C finds it: a suite started in the background (`.ci/run &`) ignores
+        # SIGINT, and a child keeps what its parent ignores
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while len(llm.history) < 2 and time.monotonic() < deadline:
