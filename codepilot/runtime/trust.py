@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,38 +137,33 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
     checks = repo_settings.get("checks")
     if isinstance(checks, list):
         ask.checks = [str(c.get("command")) if isinstance(c, dict) else str(c) for c in checks]
-    # mypy runs the plugins its configuration names
-    for name in (
-        "pyproject.toml",
-        "mypy.ini",
-        ".mypy.ini",
+    # mypy runs the plugins its configuration names; flake8 imports its local plugins
+    for name, digest in _configs_with(
+        root, ("pyproject.toml", "mypy.ini", ".mypy.ini"), ("plugins",), ("[mypy", "[tool.mypy")
     ):
-        try:
-            text = (root / name).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if "plugins" in text and ("[mypy" in text or "[tool.mypy" in text):
-            ask.checks.append(
-                f"mypy with the plugins of {name} (sha256 "
-                f"{hashlib.sha256(text.encode()).hexdigest()[:12]})"
-            )
-    # flake8 imports the local plugins its configuration names
-    for name in (
-        ".flake8",
-        "setup.cfg",
-        "tox.ini",
+        ask.checks.append(f"mypy with the plugins of {name} (sha256 {digest})")
+    for name, digest in _configs_with(
+        root, (".flake8", "setup.cfg", "tox.ini"), ("local-plugins",), ("",)
     ):
-        try:
-            text = (root / name).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if "local-plugins" in text:
-            digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-            ask.checks.append(f"flake8 with the local plugins of {name} (sha256 {digest})")
+        ask.checks.append(f"flake8 with the local plugins of {name} (sha256 {digest})")
     tests = test_setup(root)
     if tests:
         ask.checks.append(tests)
     return ask
+
+
+def _configs_with(
+    root: Path, names: tuple[str, ...], needs: tuple[str, ...], within: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    """Each of these configuration files that holds every one of `needs` and one of `within`, with
+    the first 12 hex digits of its content's sha256."""
+    for name in names:
+        try:
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if all(n in text for n in needs) and any(w in text for w in within):
+            yield name, hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 # where a Python project says how its tests run (pytest reads them, and runs conftest.py)
