@@ -260,7 +260,8 @@ def index_texts(files: dict[str, str]) -> Index:
     """An index of these texts (path -> content), as `build` makes one from a reviewed head: for
     tools and tests that have files but no repository."""
     shas = {path: blob_id(text.encode()) for path, text in files.items()}
-    rows = [(shas[p], (detect(p), _extract((detect(p), t.encode())))) for p, t in files.items()]
+    langs = {path: detect(path) for path in files}
+    rows = [(shas[p], (langs[p], _extract((langs[p], t.encode())))) for p, t in files.items()]
     with closing(_open()) as db:
         _store(db, rows, redacted=True)
         known = _ids(db, set(shas.values()))

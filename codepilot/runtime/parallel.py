@@ -134,10 +134,10 @@ def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
     return list(fork_iter(func, items))
 
 
-def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-    """`func` over `items`, results in order as they come: the caller works on the first while the
-    workers go on with the rest."""
-    return fork_start(func, items)
+def fork_iter(func: Callable[[T], R], items: Sequence[T]) -> Started[R]:
+    """`func` over `items`, started now, results in order as they come: the caller works on the
+    first (or on work of its own, see `Started`) while the workers go on with the rest."""
+    return Started(func, items)
 
 
 class Started(Iterator[R]):
@@ -158,11 +158,6 @@ class Started(Iterator[R]):
         close = getattr(self._results, "close", None)
         if close is not None:
             close()
-
-
-def fork_start(func: Callable[[T], R], items: Sequence[T]) -> Started[R]:
-    """`func` over `items`, started now (see `Started`)."""
-    return Started(func, items)
 
 
 def _forked(func: Callable[[T], R], items: Sequence[T]) -> Iterator[Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from codepilot.runtime.config import Config
-from codepilot.runtime.parallel import fork_start, will_fork
+from codepilot.runtime.parallel import fork_iter, will_fork
 from codepilot.source import globs
 from codepilot.source.diff import (
     SUBMODULE,
@@ -317,7 +317,7 @@ class Mapping:
                 facts=any(job[4] for job in jobs),
                 outlines=True,
             )
-        self._results = fork_start(_map_job, jobs)
+        self._results = fork_iter(_map_job, jobs)
         self.forked = self._results.forked
 
     def finish(self) -> ChangeSet:
