@@ -179,29 +179,22 @@ def _tail(text: str) -> str:
 def _command(runner: Runner, repo: Repo, folder: Path, args: list[str]) -> tuple[int, str]:
     """Exit code and output of a command runner in the workspace (124: timed out)."""
     env = _env(repo, folder)
+    command: str | list[str]
+    if runner.shell is not None:
+        quoted = "".join(" " + shlex.quote(a) for a in args) if runner.kind == "lint" else ""
+        command = runner.shell + quoted
+    else:
+        command = [*runner.argv, *args]
     try:
-        if runner.shell is not None:
-            line = runner.shell + (
-                "".join(" " + shlex.quote(a) for a in args) if runner.kind == "lint" else ""
-            )
-            proc = subprocess.run(
-                line,
-                shell=True,
-                cwd=folder,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=TEST_TIMEOUT,
-            )
-        else:
-            proc = subprocess.run(
-                [*runner.argv, *args],
-                cwd=folder,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=TEST_TIMEOUT,
-            )
+        proc = subprocess.run(
+            command,
+            shell=runner.shell is not None,
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TEST_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         return 124, f"no result within {TEST_TIMEOUT:g} s"
     except OSError as e:
