@@ -143,7 +143,7 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
     ):
         ask.checks.append(f"mypy with the plugins of {name} (sha256 {digest})")
     for name, digest in _configs_with(
-        root, (".flake8", "setup.cfg", "tox.ini"), ("local-plugins",), ("",)
+        root, (".flake8", "setup.cfg", "tox.ini"), ("local-plugins",)
     ):
         ask.checks.append(f"flake8 with the local plugins of {name} (sha256 {digest})")
     tests = test_setup(root)
@@ -153,16 +153,16 @@ def ask_of(root: Path, repo_settings: dict[str, Any], base: dict[str, Any]) -> A
 
 
 def _configs_with(
-    root: Path, names: tuple[str, ...], needs: tuple[str, ...], within: tuple[str, ...]
+    root: Path, names: tuple[str, ...], needs: tuple[str, ...], within: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, str]]:
-    """Each of these configuration files that holds every one of `needs` and one of `within`, with
-    the first 12 hex digits of its content's sha256."""
+    """Each of these configuration files that holds every one of `needs` and one of `within` (if
+    any are named), with the first 12 hex digits of its content's sha256."""
     for name in names:
         try:
             text = (root / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if all(n in text for n in needs) and any(w in text for w in within):
+        if all(n in text for n in needs) and (not within or any(w in text for w in within)):
             yield name, hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
